@@ -1,0 +1,77 @@
+package dag
+
+import "time"
+
+// Plan is a checked workflow: its settings, pools and tasks, and the graph
+// between the tasks. A Plan is built once and then only read.
+type Plan struct {
+	Name     string   `json:"name"`
+	File     string   `json:"file"` // absolute path of the workflow file
+	Settings Settings `json:"settings"`
+	Pools    []*Pool  `json:"pools"` // sorted by name; always has DefaultPool
+	Tasks    []*Task  `json:"tasks"` // in declaration order, instances by key
+	Graph    *Graph   `json:"-"`
+}
+
+// Settings are the workflow block's attributes, resolved to absolute paths.
+type Settings struct {
+	StateDir     string `json:"state_dir"`
+	ShmDir       string `json:"shm_dir"`
+	MemoryBudget int64  `json:"memory_budget,omitempty"` // bytes, 0 = a share of available memory
+}
+
+// DefaultPool is the pool of stages that name none.
+const DefaultPool = "default"
+
+// Pool is a set of process slots and a memory budget shared by its tasks.
+type Pool struct {
+	Name      string `json:"name"`
+	Executor  string `json:"executor"`         // "local" or "slurm"
+	Processes int    `json:"processes"`        // concurrent tasks
+	Memory    int64  `json:"memory,omitempty"` // bytes, 0 = only the global budget
+	CPUSet    []int  `json:"cpuset,omitempty"` // affinity of every task, empty = any
+	ShmDir    string `json:"shm_dir,omitempty"`
+
+	// Slurm settings, empty for local pools.
+	Partition  string   `json:"partition,omitempty"`
+	Account    string   `json:"account,omitempty"`
+	QOS        string   `json:"qos,omitempty"`
+	SbatchArgs []string `json:"sbatch_args,omitempty"`
+
+	Origin Pos `json:"origin"` // zero for the implicit default pool
+}
+
+// Pool returns the pool with the given name, or nil.
+func (p *Plan) Pool(name string) *Pool {
+	for _, pl := range p.Pools {
+		if pl.Name == name {
+			return pl
+		}
+	}
+	return nil
+}
+
+// Task returns the task with the given ID, or nil.
+func (p *Plan) Task(id string) *Task {
+	if p.Graph != nil {
+		if t, ok := p.Graph.Task(id); ok {
+			return t
+		}
+		return nil
+	}
+	for _, t := range p.Tasks {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+// Weight is how long ordering assumes a task runs: its declared estimate, else
+// one second, so that paths of tasks without estimates compare by length.
+func (t *Task) Weight() time.Duration {
+	if t.Estimate > 0 {
+		return t.Estimate
+	}
+	return time.Second
+}

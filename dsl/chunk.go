@@ -1,0 +1,120 @@
+package dsl
+
+import (
+	"runtime"
+	"strconv"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// chunkSize is the source size above which a file is parsed in pieces. HCL's
+// lexer holds every token of a file at once (about 100 bytes a token), so a
+// workflow of 100,000 stages would cost gigabytes and most of its time in
+// copying a growing token slice; pieces keep that small and use every core.
+const chunkSize = 256 << 10
+
+// parseConfig parses src like hclsyntax.ParseConfig, splitting a large file
+// at top-level items. A line that starts with a letter or underscore in
+// column 1 is where a top-level item starts. If such a line sits inside a
+// multi-line construct (a heredoc, a comment, a block written without
+// indentation), the piece before it is left unterminated and fails to parse;
+// any failure falls back to parsing the whole file, so the result and the
+// diagnostics are always those of one whole-file parse.
+func parseConfig(src []byte, filename string, threshold int) (*hcl.File, hcl.Diagnostics) {
+	if len(src) <= threshold {
+		return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	}
+	pieces := split(src, threshold/4)
+	if len(pieces) < 2 {
+		return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	}
+	bodies := make([]*hclsyntax.Body, len(pieces))
+	failed := make([]bool, len(pieces))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(pieces)) {
+		wg.Go(func() {
+			for i := range work {
+				p := pieces[i]
+				f, diags := hclsyntax.ParseConfig(src[p.start:p.end], filename, p.pos)
+				if diags.HasErrors() {
+					failed[i] = true
+					continue
+				}
+				bodies[i] = f.Body.(*hclsyntax.Body)
+			}
+		})
+	}
+	for i := range pieces {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	merged := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}}
+	for i, b := range bodies {
+		if failed[i] {
+			return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+		}
+		for name, attr := range b.Attributes {
+			if _, dup := merged.Attributes[name]; dup {
+				return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+			}
+			merged.Attributes[name] = attr
+		}
+		merged.Blocks = append(merged.Blocks, b.Blocks...)
+	}
+	first, last := bodies[0], bodies[len(bodies)-1]
+	merged.SrcRange = hcl.RangeBetween(first.SrcRange, last.SrcRange)
+	merged.EndRange = last.EndRange
+	return &hcl.File{Body: merged, Bytes: src, Nav: blockNav{merged}}, nil
+}
+
+type piece struct {
+	start, end int
+	pos        hcl.Pos
+}
+
+// split cuts src at item starts into pieces of at least min bytes.
+func split(src []byte, minSize int) []piece {
+	var out []piece
+	cur := piece{pos: hcl.InitialPos}
+	line := 1
+	for i := 0; i < len(src); i++ {
+		if src[i] != '\n' {
+			continue
+		}
+		line++
+		next := i + 1
+		if next >= len(src) || next-cur.start < minSize || !itemStart(src[next]) {
+			continue
+		}
+		cur.end = next
+		out = append(out, cur)
+		cur = piece{start: next, pos: hcl.Pos{Line: line, Column: 1, Byte: next}}
+	}
+	cur.end = len(src)
+	return append(out, cur)
+}
+
+func itemStart(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// blockNav names the top-level block around an offset ("stage \"x\""), as
+// hclsyntax's own navigation does for a whole-file parse.
+type blockNav struct{ body *hclsyntax.Body }
+
+func (n blockNav) ContextString(offset int) string {
+	for _, b := range n.body.Blocks {
+		if b.Range().ContainsOffset(offset) {
+			s := b.Type
+			for _, l := range b.Labels {
+				s += " " + strconv.Quote(l)
+			}
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,143 @@
+package dsl
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/weirflow/weir/dag"
+)
+
+// expand evaluates for_each in dependency order, gives every stage the value
+// that stage.NAME has in expressions, and builds the tasks in declaration
+// order.
+func (l *loader) expand(order []*stageDecl) []*dag.Task {
+	done := map[string]cty.Value{}
+	for _, s := range order {
+		if s.broken {
+			// Its problems are reported; what refers to it fails quietly.
+			s.value = cty.DynamicVal
+			done[s.name] = s.value
+			continue
+		}
+		if s.forEach == nil {
+			s.keys = []string{""}
+		} else {
+			ctx := l.baseContext()
+			if len(s.refs) > 0 {
+				// Only stages that come earlier can be referenced here.
+				ctx.Variables["stage"] = cty.ObjectVal(done)
+			}
+			if !l.evalForEach(s, ctx) {
+				s.broken = true
+				s.value = cty.DynamicVal
+				done[s.name] = s.value
+				continue
+			}
+		}
+		s.value = s.instancesValue()
+		done[s.name] = s.value
+		for _, k := range s.keys {
+			l.taskStage[dag.TaskID(s.name, k, s.keyed)] = s.name
+		}
+	}
+	stageObj := cty.ObjectVal(done)
+	var tasks []*dag.Task
+	for _, s := range l.stages {
+		if s.broken {
+			continue
+		}
+		for i := range s.keys {
+			if t := l.buildTask(s, i, stageObj); t != nil {
+				s.tasks = append(s.tasks, t)
+			}
+		}
+		tasks = append(tasks, s.tasks...)
+	}
+	l.resolveDeps()
+	l.checkPublish(tasks)
+	return tasks
+}
+
+// evalForEach sets keys and each.value from the for_each collection: a map
+// or object by its keys, a set by its (string) elements, a list or tuple by
+// index.
+func (l *loader) evalForEach(s *stageDecl, ctx *hcl.EvalContext) bool {
+	attr := s.forEach
+	s.keyed = true
+	v, diags := attr.Expr.Value(ctx)
+	l.add(diags)
+	if diags.HasErrors() {
+		return false
+	}
+	ok := true
+	bad := func(detail string) {
+		l.add(hcl.Diagnostics{attrError(attr, "Invalid for_each argument", detail)})
+		ok = false
+	}
+	switch {
+	case v.IsNull():
+		bad("for_each is null; it needs a map, a set of strings or a list.")
+		return false
+	case !v.IsWhollyKnown():
+		l.add(hcl.Diagnostics{consequence})
+		return false
+	}
+	ty := v.Type()
+	switch {
+	case ty.IsMapType() || ty.IsObjectType():
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			s.keys = append(s.keys, k.AsString())
+			s.each = append(s.each, e)
+		}
+	case ty.IsSetType():
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			if e.IsNull() || !(e.Type() == cty.String || e.Type() == cty.Number || e.Type() == cty.Bool) {
+				bad(fmt.Sprintf("A set used in for_each must hold strings (they become the keys), not %s. Use a map to fan out over structured values.", e.Type().FriendlyName()))
+				return false
+			}
+			k, _ := convert.Convert(e, cty.String) // primitives always convert
+			s.keys = append(s.keys, k.AsString())
+			s.each = append(s.each, e)
+		}
+	case ty.IsListType() || ty.IsTupleType():
+		i := 0
+		for it := v.ElementIterator(); it.Next(); i++ {
+			_, e := it.Element()
+			s.keys = append(s.keys, strconv.Itoa(i))
+			s.each = append(s.each, e)
+		}
+	default:
+		bad(fmt.Sprintf("for_each needs a map, a set of strings or a list, not %s.", ty.FriendlyName()))
+	}
+	return ok
+}
+
+// instancesValue is what stage.NAME means: {output = {NAME = path}}, or for
+// a for_each stage a map from each key to that.
+func (s *stageDecl) instancesValue() cty.Value {
+	one := func(key string) cty.Value {
+		id := dag.TaskID(s.name, key, s.keyed)
+		outs := map[string]cty.Value{}
+		for _, o := range s.outputNames() {
+			outs[o] = cty.StringVal(dag.Placeholder(dag.SegmentRef{Task: id, Output: o}))
+		}
+		return cty.ObjectVal(map[string]cty.Value{"output": cty.ObjectVal(outs)})
+	}
+	if !s.keyed {
+		return one("")
+	}
+	if len(s.keys) == 0 {
+		return cty.MapValEmpty(one("").Type())
+	}
+	m := make(map[string]cty.Value, len(s.keys))
+	for _, k := range s.keys {
+		m[k] = one(k)
+	}
+	return cty.MapVal(m)
+}

@@ -1,0 +1,420 @@
+package dsl
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/weirflow/weir/dag"
+)
+
+// DefaultGrace is how long a task has between SIGTERM and SIGKILL.
+const DefaultGrace = 10 * time.Second
+
+// buildTask evaluates every attribute of stage s for its i-th instance.
+func (l *loader) buildTask(s *stageDecl, i int, stageObj cty.Value) *dag.Task {
+	key := s.keys[i]
+	t := &dag.Task{
+		ID:     dag.TaskID(s.name, key, s.keyed),
+		Stage:  s.name,
+		Key:    key,
+		Keyed:  s.keyed,
+		Pool:   s.pool,
+		Dir:    l.dir,
+		Grace:  DefaultGrace,
+		Retry:  dag.Retry{Attempts: 1},
+		Origin: pos(s.block.DefRange),
+	}
+	ctx := l.baseContext()
+	ctx.Variables["stage"] = stageObj
+	self := s.value
+	if s.keyed {
+		ctx.Variables["each"] = cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(key), "value": s.each[i]})
+		self = s.value.Index(cty.StringVal(key))
+	}
+	ctx.Variables["self"] = self
+	before := len(l.diags)
+	l.decodeRun(s, t, ctx)
+	l.decodeLimits(s, t, ctx)
+	if s.retry != nil {
+		l.decodeRetry(s.retry, t, ctx)
+	}
+	for _, b := range s.outputs {
+		l.decodeOutput(b, t, ctx)
+	}
+	for _, b := range s.inputs {
+		l.decodeInput(b, s, t, ctx)
+	}
+	if l.diags[before:].HasErrors() {
+		return nil
+	}
+	return t
+}
+
+// decodeRun reads what the task executes and in which environment.
+func (l *loader) decodeRun(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext) {
+	if attr, ok := s.attrs["description"]; ok {
+		v, d := evalString(attr, ctx)
+		l.add(d)
+		t.Description = v
+	}
+	if attr, ok := s.attrs["command"]; ok {
+		argv, d := evalStrings(attr, ctx)
+		l.add(d)
+		switch {
+		case d.HasErrors():
+		case len(argv) == 0:
+			l.add(hcl.Diagnostics{attrError(attr, "Empty command", "command needs at least the program to run, as in [\"python3\", \"clean.py\"].")})
+		case strings.TrimSpace(argv[0]) == "":
+			l.add(hcl.Diagnostics{attrError(attr, "Empty program name", "The first element of command is the program to run; it is empty.")})
+		default:
+			t.Argv = argv
+		}
+	}
+	if attr, ok := s.attrs["script"]; ok {
+		v, d := evalString(attr, ctx)
+		l.add(d)
+		if !d.HasErrors() && strings.TrimSpace(v) == "" {
+			l.add(hcl.Diagnostics{attrError(attr, "Empty script", "script has no commands in it.")})
+		} else if !d.HasErrors() {
+			t.Script = v
+			// The task ID becomes $0, so the shell's own messages name the task.
+			t.Argv = []string{"/bin/sh", "-eu", "-c", v, t.ID}
+		}
+	}
+	if attr, ok := s.attrs["env"]; ok {
+		env, d := evalStringMap(attr, ctx)
+		l.add(d)
+		for _, k := range sortedKeys(env) {
+			if problem := envNameProblem(k); problem != "" {
+				d := attrError(attr, "Invalid environment variable name", fmt.Sprintf("%q %s.", k, problem))
+				d.Subject = keyRange(attr.Expr, k)
+				l.add(hcl.Diagnostics{d})
+			}
+		}
+		t.Env = env
+	}
+	if attr, ok := s.attrs["env_passthrough"]; ok {
+		names, d := evalStrings(attr, ctx)
+		l.add(d)
+		for i, k := range names {
+			if problem := envNameProblem(k); problem != "" {
+				d := attrError(attr, "Invalid environment variable name", fmt.Sprintf("%q %s.", k, problem))
+				d.Subject = elemRange(attr.Expr, i)
+				l.add(hcl.Diagnostics{d})
+			}
+		}
+		t.EnvPassthrough = names
+	}
+	if attr, ok := s.attrs["dir"]; ok {
+		v, d := evalString(attr, ctx)
+		l.add(d)
+		if !d.HasErrors() {
+			t.Dir = resolve(l.dir, v)
+		}
+	}
+}
+
+func envNameProblem(k string) string {
+	switch {
+	case !identifier(k):
+		return "is not a valid name (letters, digits and underscores, not starting with a digit)"
+	case strings.HasPrefix(k, "WEIR_"):
+		return "starts with WEIR_, which weir reserves for the variables it sets itself"
+	}
+	return ""
+}
+
+// decodeLimits reads caps and times, and checks the cap against the pool,
+// the workflow's budget and the host.
+func (l *loader) decodeLimits(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext) {
+	pool := l.pools[s.pool]
+	if attr, ok := s.attrs["memory"]; ok {
+		n, d := evalSize(attr, ctx)
+		l.add(d)
+		if !d.HasErrors() {
+			t.Memory = n
+			l.checkCap(attr, s, pool, n)
+		}
+	}
+	if attr, ok := s.attrs["cpus"]; ok {
+		n, d := evalNumber(attr, ctx)
+		l.add(d)
+		switch {
+		case d.HasErrors():
+		case n <= 0:
+			l.add(hcl.Diagnostics{attrError(attr, "Invalid CPU count", "cpus must be above zero.")})
+		case pool != nil && len(pool.pool.CPUSet) > 0 && n > float64(len(pool.pool.CPUSet)):
+			l.add(hcl.Diagnostics{attrError(attr, "More CPUs than the pool has",
+				fmt.Sprintf("Stage %q asks for %g CPUs; pool %q is pinned to %d. Lower cpus, or widen the pool's cpus list.", s.name, n, s.pool, len(pool.pool.CPUSet)))})
+		default:
+			t.CPUs = n
+		}
+	}
+	for _, name := range []string{"timeout", "grace", "estimate"} {
+		attr, ok := s.attrs[name]
+		if !ok {
+			continue
+		}
+		d, diags := evalDuration(attr, ctx, name != "grace")
+		l.add(diags)
+		switch name {
+		case "timeout":
+			t.Timeout = d
+		case "grace":
+			t.Grace = d
+		case "estimate":
+			t.Estimate = d
+		}
+	}
+}
+
+func (l *loader) checkCap(attr *hcl.Attribute, s *stageDecl, pool *poolDecl, n int64) {
+	fail := func(summary, detail string) { l.add(hcl.Diagnostics{attrError(attr, summary, detail)}) }
+	if pool != nil && pool.pool.Memory > 0 && n > pool.pool.Memory {
+		fail("Memory cap larger than its pool", fmt.Sprintf(
+			"Stage %q asks for %s; pool %q holds %s in all, so it could never start.\nLower memory here, or raise pool %q memory to at least %s.",
+			s.name, FormatSize(n), s.pool, FormatSize(pool.pool.Memory), s.pool, FormatSize(n)))
+		return
+	}
+	if budget := l.budget(); budget > 0 && n > budget {
+		fail("Memory cap larger than the workflow's budget", fmt.Sprintf(
+			"Stage %q asks for %s; memory_budget is %s, so it could never start.\nLower memory here, or raise memory_budget.",
+			s.name, FormatSize(n), FormatSize(budget)))
+		return
+	}
+	if host := l.opts.HostMemory; host > 0 && n > host && (pool == nil || pool.pool.Executor != "slurm") {
+		fail("Memory cap larger than this host", fmt.Sprintf(
+			"Stage %q asks for %s; this machine has %s of memory in all.\nLower memory here, or run the stage in a Slurm pool.",
+			s.name, FormatSize(n), FormatSize(host)))
+	}
+}
+
+// budget is the workflow's memory_budget as decoded, 0 when unset.
+func (l *loader) budget() int64 { return l.settings.MemoryBudget }
+
+func (l *loader) decodeRetry(b *hcl.Block, t *dag.Task, ctx *hcl.EvalContext) {
+	content, diags := b.Body.Content(retrySchema)
+	l.add(diags)
+	r := dag.Retry{Attempts: 1}
+	if attr, ok := content.Attributes["attempts"]; ok {
+		n, d := evalInt(attr, ctx, 1)
+		l.add(d)
+		r.Attempts = n
+	}
+	if attr, ok := content.Attributes["backoff"]; ok {
+		d, diags := evalDuration(attr, ctx, false)
+		l.add(diags)
+		r.Backoff = d
+	}
+	if attr, ok := content.Attributes["on"]; ok {
+		reasons, d := evalStrings(attr, ctx)
+		l.add(d)
+		for i, reason := range reasons {
+			if !validRetryReason(reason) {
+				d := attrError(attr, "Unknown retry reason",
+					fmt.Sprintf("%q is not a failure reason. Use %s, or \"exit:N\" for one exit code.%s",
+						reason, strings.Join(quoteAll(dag.RetryReasons), ", "), didYouMean(reason, dag.RetryReasons)))
+				d.Subject = elemRange(attr.Expr, i)
+				l.add(hcl.Diagnostics{d})
+			}
+		}
+		r.On = reasons
+	}
+	if attr, ok := content.Attributes["memory_growth"]; ok {
+		f, d := evalNumber(attr, ctx)
+		l.add(d)
+		if !d.HasErrors() && f < 1 {
+			l.add(hcl.Diagnostics{attrError(attr, "Invalid memory_growth",
+				"memory_growth multiplies the cap after an oom; it must be at least 1 (1.5 means 50% more).")})
+		}
+		r.MemoryGrowth = f
+	}
+	t.Retry = r
+}
+
+func validRetryReason(s string) bool {
+	for _, r := range dag.RetryReasons {
+		if s == r {
+			return true
+		}
+	}
+	code, ok := strings.CutPrefix(s, "exit:")
+	if !ok {
+		return false
+	}
+	n, err := strconv.Atoi(code)
+	return err == nil && n >= 1 && n <= 255 && strconv.Itoa(n) == code
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = `"` + s + `"`
+	}
+	return out
+}
+
+func (l *loader) decodeOutput(b *hcl.Block, t *dag.Task, ctx *hcl.EvalContext) {
+	content, diags := b.Body.Content(outputSchema)
+	l.add(diags)
+	o := dag.Output{Name: b.Labels[0]}
+	if attr, ok := content.Attributes["size"]; ok {
+		n, d := evalSize(attr, ctx)
+		l.add(d)
+		o.Size = n
+	}
+	if attr, ok := content.Attributes["keep"]; ok {
+		v, d := evalBool(attr, ctx)
+		l.add(d)
+		o.Keep = v
+	}
+	if attr, ok := content.Attributes["publish"]; ok {
+		v, d := evalString(attr, ctx)
+		l.add(d)
+		if !d.HasErrors() {
+			if v == "" {
+				l.add(hcl.Diagnostics{attrError(attr, "Empty publish path", "publish names the file the output is copied to when the run succeeds.")})
+			} else {
+				o.Publish = resolve(l.dir, v)
+				l.publishRanges = append(l.publishRanges, publishAt{path: o.Publish, task: t.ID, rng: attr.Expr.Range()})
+			}
+		}
+	}
+	t.Outputs = append(t.Outputs, o)
+}
+
+// decodeInput reads `from`: one segment, or a list of segments, each an
+// output of another stage.
+func (l *loader) decodeInput(b *hcl.Block, s *stageDecl, t *dag.Task, ctx *hcl.EvalContext) {
+	content, diags := b.Body.Content(inputSchema)
+	l.add(diags)
+	attr, ok := content.Attributes["from"]
+	if !ok {
+		return
+	}
+	v, d := attr.Expr.Value(ctx)
+	l.add(d)
+	if d.HasErrors() {
+		return
+	}
+	var paths []string
+	if v.Type() == cty.String {
+		single, d := evalString(attr, ctx)
+		l.add(d)
+		paths = []string{single}
+	} else {
+		list, d := evalStrings(attr, ctx)
+		l.add(d)
+		if d.HasErrors() {
+			return
+		}
+		paths = list
+	}
+	in := dag.Input{Name: b.Labels[0]}
+	for _, p := range paths {
+		refs := dag.Refs(p)
+		if len(refs) != 1 || dag.Placeholder(refs[0]) != p {
+			l.add(hcl.Diagnostics{attrError(attr, "Input not from a stage output",
+				"from must name an output of another stage, as in stage.extract.output.table (or a list of them). To read a plain file, pass its path in command or env instead.")})
+			return
+		}
+		if l.taskStage[refs[0].Task] == s.name {
+			l.add(hcl.Diagnostics{attrError(attr, "Input from the same stage",
+				fmt.Sprintf("Stage %q cannot read its own output as an input.", s.name))})
+			return
+		}
+		in.From = append(in.From, refs[0])
+	}
+	t.Inputs = append(t.Inputs, in)
+}
+
+// resolveDeps gives every task its Deps: the instances its values name, all
+// instances of a stage it refers to without naming one, and depends_on.
+func (l *loader) resolveDeps() {
+	for _, s := range l.stages {
+		for _, t := range s.tasks {
+			deps := map[string]bool{}
+			named := map[string]bool{} // stages with a specific instance named
+			for _, r := range taskRefs(t) {
+				st, ok := l.taskStage[r.Task]
+				if !ok || st == s.name {
+					continue
+				}
+				deps[r.Task] = true
+				named[st] = true
+			}
+			for st := range s.refs {
+				if !named[st] {
+					for _, dt := range l.stages[l.stageIdx[st]].tasks {
+						deps[dt.ID] = true
+					}
+				}
+			}
+			for _, d := range s.dependsOn {
+				target := l.stages[l.stageIdx[d.stage]]
+				if d.key == nil {
+					for _, dt := range target.tasks {
+						deps[dt.ID] = true
+					}
+					continue
+				}
+				id := dag.TaskID(target.name, *d.key, true)
+				if _, ok := l.taskStage[id]; !ok || !target.keyed {
+					l.add(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Reference to undeclared instance",
+						Detail:  fmt.Sprintf("Stage %q has no instance %q.%s", target.name, *d.key, didYouMean(*d.key, target.keys)),
+						Subject: d.rng.Ptr()}})
+					continue
+				}
+				deps[id] = true
+			}
+			t.Deps = nil
+			for id := range deps {
+				t.Deps = append(t.Deps, id)
+			}
+			sort.Strings(t.Deps)
+		}
+	}
+}
+
+// taskRefs lists every segment named in the task's evaluated strings.
+func taskRefs(t *dag.Task) []dag.SegmentRef {
+	var refs []dag.SegmentRef
+	for _, a := range t.Argv {
+		refs = append(refs, dag.Refs(a)...)
+	}
+	for _, v := range t.Env {
+		refs = append(refs, dag.Refs(v)...)
+	}
+	refs = append(refs, dag.Refs(t.Dir)...)
+	for _, in := range t.Inputs {
+		refs = append(refs, in.From...)
+	}
+	return refs
+}
+
+type publishAt struct {
+	path, task string
+	rng        hcl.Range
+}
+
+// checkPublish rejects two outputs published to one path: the second copy
+// would silently replace the first.
+func (l *loader) checkPublish([]*dag.Task) {
+	first := map[string]publishAt{}
+	for _, p := range l.publishRanges {
+		if prev, ok := first[p.path]; ok {
+			l.add(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Two outputs publish to one path",
+				Detail: fmt.Sprintf("Tasks %q and %q both publish to %s; the second would replace the first. In a for_each stage, put each.key in the path.",
+					prev.task, p.task, p.path),
+				Subject: p.rng.Ptr()}})
+			continue
+		}
+		first[p.path] = p
+	}
+}
