@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"github.com/weirflow/weir/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,11 +156,7 @@ func golden(t *testing.T, name string, got []byte) {
 // any warning fails.
 func checkDOT(t *testing.T, src []byte) []byte {
 	t.Helper()
-	dot, err := exec.LookPath("dot")
-	if err != nil {
-		t.Log("dot not installed: DOT not rendered")
-		return nil
-	}
+	dot := testenv.LookPath(t, "dot", "scripts/test-deps installs graphviz")
 	cmd := exec.Command(dot, "-Tsvg")
 	cmd.Stdin = bytes.NewReader(src)
 	var stdout, stderr bytes.Buffer

@@ -7,8 +7,9 @@ import (
 
 // ExportOptions choose what WriteDOT, WriteMermaid and WriteJSON draw.
 type ExportOptions struct {
-	// Full draws every edge; otherwise only those of the transitive
-	// reduction (see Reduce), which says the same with less clutter.
+	// Full draws every edge; otherwise those of the transitive reduction
+	// (see Reduce), which says the same with less clutter, plus every edge
+	// that carries a segment.
 	Full bool
 	// Stages draws one node per stage instead of one per task: a for_each
 	// stage becomes "stage ×N", and edges between stages are drawn once.
@@ -53,12 +54,15 @@ func newView(g *Graph, o ExportOptions) *view {
 		v.reduced = true
 	}
 	v.edges = make([]viewEdge, 0, g.edges)
-	for u, ss := range succ {
-		for _, s := range ss {
-			v.edges = append(v.edges, viewEdge{
-				from: int32(u), to: s,
-				segments: segmentsFrom(g.tasks[s], g.tasks[u].ID, nil),
-			})
+	for u, all := range g.succ {
+		for _, s := range all {
+			segs := segmentsFrom(g.tasks[s], g.tasks[u].ID, nil)
+			// A reduction drops an edge that a longer path implies, but an
+			// edge that carries data says more than ordering: keep it.
+			if v.reduced && segs == nil && !slices.Contains(succ[u], s) {
+				continue
+			}
+			v.edges = append(v.edges, viewEdge{from: int32(u), to: s, segments: segs})
 		}
 	}
 	return v
@@ -115,15 +119,21 @@ func stageView(g *Graph, o ExportOptions) *view {
 
 	// Instances can make stages wait for each other both ways (a[x] -> b ->
 	// a[y]); such a stage graph has no reduction, so it is drawn whole.
+	kept := succ
 	if !o.Full {
 		if topo, cyc := sortIndex(succ); cyc == nil && ns <= ReduceLimit {
-			succ = reduceIndex(succ, topo)
+			kept = reduceIndex(succ, topo)
 			v.reduced = true
 		}
 	}
 	for a, ss := range succ {
 		for _, b := range ss {
-			v.edges = append(v.edges, viewEdge{from: int32(a), to: b, segments: segs[[2]int32{int32(a), b}]})
+			k := [2]int32{int32(a), b}
+			// Edges that carry data stay, as in the task view.
+			if v.reduced && segs[k] == nil && !slices.Contains(kept[a], b) {
+				continue
+			}
+			v.edges = append(v.edges, viewEdge{from: int32(a), to: b, segments: segs[k]})
 		}
 	}
 	return v
