@@ -8,8 +8,9 @@ type Plan struct {
 	Name     string   `json:"name"`
 	File     string   `json:"file"` // absolute path of the workflow file
 	Settings Settings `json:"settings"`
-	Pools    []*Pool  `json:"pools"` // sorted by name; always has DefaultPool
-	Tasks    []*Task  `json:"tasks"` // in declaration order, instances by key
+	Pools    []*Pool  `json:"pools"`  // sorted by name; always has DefaultPool
+	Stages   []string `json:"stages"` // stage names in declaration order
+	Tasks    []*Task  `json:"tasks"`  // in declaration order, instances by key
 	Graph    *Graph   `json:"-"`
 }
 
@@ -38,7 +39,7 @@ type Pool struct {
 	QOS        string   `json:"qos,omitempty"`
 	SbatchArgs []string `json:"sbatch_args,omitempty"`
 
-	Origin Pos `json:"origin"` // zero for the implicit default pool
+	Origin Pos `json:"origin,omitzero"` // zero for the implicit default pool
 }
 
 // Pool returns the pool with the given name, or nil.

@@ -7,7 +7,8 @@ import (
 )
 
 // Pos is where something was declared, for messages that point back at the
-// workflow file.
+// workflow file. File is the path as the user gave it, so messages read
+// "etl.hcl:23" rather than an absolute path; Plan.File is absolute.
 type Pos struct {
 	File   string `json:"file"`
 	Line   int    `json:"line"`

@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"runtime"
+	"sort"
 	"strconv"
 	"sync"
 
@@ -68,7 +69,7 @@ func parseConfig(src []byte, filename string, threshold int) (*hcl.File, hcl.Dia
 	first, last := bodies[0], bodies[len(bodies)-1]
 	merged.SrcRange = hcl.RangeBetween(first.SrcRange, last.SrcRange)
 	merged.EndRange = last.EndRange
-	return &hcl.File{Body: merged, Bytes: src, Nav: blockNav{merged}}, nil
+	return &hcl.File{Body: merged, Bytes: src, Nav: newBlockNav(merged)}, nil
 }
 
 type piece struct {
@@ -103,18 +104,34 @@ func itemStart(c byte) bool {
 }
 
 // blockNav names the top-level block around an offset ("stage \"x\""), as
-// hclsyntax's own navigation does for a whole-file parse.
-type blockNav struct{ body *hclsyntax.Body }
+// hclsyntax's own navigation does for a whole-file parse, from an index of
+// block headers, so that keeping it for messages does not keep the syntax
+// tree alive.
+type blockNav []navEntry
+
+type navEntry struct {
+	start, end int
+	context    string
+}
+
+func newBlockNav(body *hclsyntax.Body) blockNav {
+	nav := make(blockNav, len(body.Blocks))
+	for i, b := range body.Blocks {
+		s := b.Type
+		for _, l := range b.Labels {
+			s += " " + strconv.Quote(l)
+		}
+		r := b.Range()
+		nav[i] = navEntry{start: r.Start.Byte, end: r.End.Byte, context: s}
+	}
+	return nav
+}
 
 func (n blockNav) ContextString(offset int) string {
-	for _, b := range n.body.Blocks {
-		if b.Range().ContainsOffset(offset) {
-			s := b.Type
-			for _, l := range b.Labels {
-				s += " " + strconv.Quote(l)
-			}
-			return s
-		}
+	// Blocks come in source order, so the candidate is found by bisection.
+	i := sort.Search(len(n), func(i int) bool { return n[i].end > offset })
+	if i < len(n) && n[i].start <= offset {
+		return n[i].context
 	}
 	return ""
 }

@@ -44,17 +44,19 @@ func (l *loader) expand(order []*stageDecl) []*dag.Task {
 			l.taskStage[dag.TaskID(s.name, k, s.keyed)] = s.name
 		}
 	}
-	stageObj := cty.ObjectVal(done)
+	stageCtx := l.baseContext()
+	stageCtx.Variables["stage"] = cty.ObjectVal(done)
 	var tasks []*dag.Task
 	for _, s := range l.stages {
 		if s.broken {
 			continue
 		}
 		for i := range s.keys {
-			if t := l.buildTask(s, i, stageObj); t != nil {
+			if t := l.buildTask(s, i, stageCtx); t != nil {
 				s.tasks = append(s.tasks, t)
 			}
 		}
+		s.release()
 		tasks = append(tasks, s.tasks...)
 	}
 	l.resolveDeps()

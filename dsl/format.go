@@ -10,9 +10,12 @@ import (
 
 // Format returns src in canonical HCL layout. A file with syntax errors is
 // returned unchanged with its diagnostics: formatting broken input would
-// guess at what the user meant.
-func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
-	if _, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
+// guess at what the user meant. The source is kept so that WriteDiagnostics
+// can quote it.
+func (p *Parser) Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
+	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	p.p.AddFile(filename, &hcl.File{Bytes: f.Bytes, Nav: f.Nav})
+	if diags.HasErrors() {
 		return src, diags
 	}
 	out := hclwrite.Format(src)

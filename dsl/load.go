@@ -31,6 +31,7 @@ type loader struct {
 
 	localExprs map[string]*hcl.Attribute
 	localVal   cty.Value
+	pathVal    cty.Value
 
 	pools   map[string]*poolDecl
 	poolSeq []*poolDecl
@@ -106,6 +107,7 @@ func (l *loader) load(file *hcl.File) *dag.Plan {
 		Name:     l.workflowName(),
 		File:     l.abs,
 		Settings: l.settings,
+		Stages:   l.declaredStages(),
 		Pools:    l.planPools(),
 		Tasks:    tasks,
 		Graph:    g,
@@ -113,17 +115,16 @@ func (l *loader) load(file *hcl.File) *dag.Plan {
 }
 
 // baseContext is what every expression may see: variables, locals, path.*
-// and the functions.
+// and the functions. Callers may add to its Variables.
 func (l *loader) baseContext() *hcl.EvalContext {
+	if l.pathVal == cty.NilVal {
+		l.pathVal = cty.ObjectVal(map[string]cty.Value{
+			"root": cty.StringVal(l.dir),
+			"cwd":  cty.StringVal(l.opts.Cwd),
+		})
+	}
 	return &hcl.EvalContext{
-		Variables: map[string]cty.Value{
-			"var":   l.varVal,
-			"local": l.localVal,
-			"path": cty.ObjectVal(map[string]cty.Value{
-				"root": cty.StringVal(l.dir),
-				"cwd":  cty.StringVal(l.opts.Cwd),
-			}),
-		},
+		Variables: map[string]cty.Value{"var": l.varVal, "local": l.localVal, "path": l.pathVal},
 		Functions: l.funcs,
 	}
 }
@@ -149,7 +150,16 @@ func (l *loader) varNames() []string { return sortedKeys(l.vars) }
 
 func (l *loader) localNames() []string { return sortedKeys(l.localExprs) }
 
+// stageNames lists the declared stages, sorted for suggestions.
 func (l *loader) stageNames() []string { return sortedKeys(l.stageIdx) }
+
+func (l *loader) declaredStages() []string {
+	names := make([]string, len(l.stages))
+	for i, s := range l.stages {
+		names[i] = s.name
+	}
+	return names
+}
 
 func (l *loader) poolNames() []string { return sortedKeys(l.pools) }
 

@@ -61,7 +61,8 @@ func (p *Parser) LoadSource(src []byte, filename string, opts Options) (*dag.Pla
 	// path as the user typed it.
 	file, diags := parseConfig(src, filename, chunkSize)
 	if file != nil {
-		p.p.AddFile(filename, file)
+		// Messages need the bytes and the block headers, not the tree.
+		p.p.AddFile(filename, &hcl.File{Bytes: file.Bytes, Nav: file.Nav})
 	}
 	if diags.HasErrors() {
 		return nil, diags

@@ -22,6 +22,10 @@ const (
 	scopeSelf
 )
 
+// rootScopes maps every root name an expression can start with to its scope.
+var rootScopes = map[string]scope{"var": scopeVar, "local": scopeLocal, "path": scopePath,
+	"stage": scopeStage, "each": scopeEach, "self": scopeSelf}
+
 // stageRef is one reference from a stage to another stage.
 type stageRef struct {
 	stage string
@@ -42,12 +46,10 @@ func (l *loader) checkRefs(expr hcl.Expression, sc scope, where string, self *st
 		bad := func(summary, detail string) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng.Ptr()})
 		}
-		allowed := map[string]scope{"var": scopeVar, "local": scopeLocal, "path": scopePath,
-			"stage": scopeStage, "each": scopeEach, "self": scopeSelf}
-		bit, known := allowed[root]
+		bit, known := rootScopes[root]
 		if !known {
 			var roots []string
-			for name, b := range allowed {
+			for name, b := range rootScopes {
 				if sc&b != 0 {
 					roots = append(roots, name)
 				}

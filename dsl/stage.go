@@ -21,8 +21,9 @@ type stageDecl struct {
 	outputs []*hcl.Block
 	forEach *hcl.Attribute
 
+	defRange  hcl.Range
 	pool      string
-	refs      map[string]hcl.Range // stages referenced in expressions, first range each
+	refs      []stageRef // stages referenced in expressions, first range each, sorted by name
 	dependsOn []dependency
 
 	broken bool // scanStage found an error: no tasks, value unknown
@@ -66,12 +67,12 @@ func (l *loader) declareStage(b *hcl.Block) {
 		return
 	}
 	if i, ok := l.stageIdx[name]; ok {
-		l.add(hcl.Diagnostics{duplicate("stage", name, l.stages[i].block.DefRange, b.DefRange)})
+		l.add(hcl.Diagnostics{duplicate("stage", name, l.stages[i].defRange, b.DefRange)})
 		return
 	}
 	content, diags := b.Body.Content(stageSchema)
 	l.add(diags)
-	s := &stageDecl{name: name, block: b, attrs: content.Attributes, refs: map[string]hcl.Range{}, pool: dag.DefaultPool}
+	s := &stageDecl{name: name, block: b, defRange: b.DefRange, attrs: content.Attributes, pool: dag.DefaultPool}
 	s.forEach = content.Attributes["for_each"]
 	seen := map[string]*hcl.Block{}
 	for _, blk := range content.Blocks {
@@ -123,7 +124,7 @@ func (l *loader) scanStage(s *stageDecl) {
 	case !hasCmd && !hasScript:
 		l.add(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Stage has nothing to run",
 			Detail:  fmt.Sprintf("Stage %q needs command = [\"program\", \"arg\", ...] or script = <<-EOT ... EOT.", s.name),
-			Subject: s.block.DefRange.Ptr()}})
+			Subject: s.defRange.Ptr()}})
 	}
 	if attr, ok := s.attrs["pool"]; ok {
 		l.scanPool(s, attr)
@@ -145,8 +146,8 @@ func (l *loader) scanStage(s *stageDecl) {
 					Detail: fmt.Sprintf("Stage %q cannot depend on itself. To name its own outputs, use self.output.NAME.", s.name), Subject: r.rng.Ptr()}})
 				continue
 			}
-			if _, ok := s.refs[r.stage]; !ok {
-				s.refs[r.stage] = r.rng
+			if _, ok := s.ref(r.stage); !ok {
+				s.refs = append(s.refs, r)
 			}
 		}
 	}
@@ -252,9 +253,13 @@ func (l *loader) stageOrder() ([]*stageDecl, bool) {
 
 // depStages lists the stages s depends on, each once, in a stable order.
 func (l *loader) depStages(s *stageDecl) []string {
-	deps := sortedKeys(s.refs)
+	deps := make([]string, 0, len(s.refs)+len(s.dependsOn))
+	for _, r := range s.refs {
+		deps = append(deps, r.stage)
+	}
+	slices.Sort(deps)
 	for _, d := range s.dependsOn {
-		if _, ok := s.refs[d.stage]; !ok && !slices.Contains(deps, d.stage) {
+		if !slices.Contains(deps, d.stage) {
 			deps = append(deps, d.stage)
 		}
 	}
@@ -263,7 +268,7 @@ func (l *loader) depStages(s *stageDecl) []string {
 
 // refRange is where stage s refers to stage dep.
 func (s *stageDecl) refRange(dep string) hcl.Range {
-	if r, ok := s.refs[dep]; ok {
+	if r, ok := s.ref(dep); ok {
 		return r
 	}
 	for _, d := range s.dependsOn {
@@ -271,7 +276,25 @@ func (s *stageDecl) refRange(dep string) hcl.Range {
 			return d.rng
 		}
 	}
-	return s.block.DefRange
+	return s.defRange
+}
+
+// ref returns where s first refers to stage name in an expression. A stage
+// refers to few others, so a slice beats a map here, and there is one per
+// stage.
+func (s *stageDecl) ref(name string) (hcl.Range, bool) {
+	for _, r := range s.refs {
+		if r.stage == name {
+			return r.rng, true
+		}
+	}
+	return hcl.Range{}, false
+}
+
+// release drops the syntax tree of a stage whose tasks are built: on large
+// workflows the tree is most of the memory a load holds.
+func (s *stageDecl) release() {
+	s.block, s.attrs, s.retry, s.inputs, s.outputs, s.forEach = nil, nil, nil, nil, nil, nil
 }
 
 // cycleDiagnostic turns a cycle path (each stage before the one that uses it,

@@ -17,7 +17,7 @@ import (
 const DefaultGrace = 10 * time.Second
 
 // buildTask evaluates every attribute of stage s for its i-th instance.
-func (l *loader) buildTask(s *stageDecl, i int, stageObj cty.Value) *dag.Task {
+func (l *loader) buildTask(s *stageDecl, i int, stageCtx *hcl.EvalContext) *dag.Task {
 	key := s.keys[i]
 	t := &dag.Task{
 		ID:     dag.TaskID(s.name, key, s.keyed),
@@ -28,16 +28,15 @@ func (l *loader) buildTask(s *stageDecl, i int, stageObj cty.Value) *dag.Task {
 		Dir:    l.dir,
 		Grace:  DefaultGrace,
 		Retry:  dag.Retry{Attempts: 1},
-		Origin: pos(s.block.DefRange),
+		Origin: pos(s.defRange),
 	}
-	ctx := l.baseContext()
-	ctx.Variables["stage"] = stageObj
-	self := s.value
+	// A child context holds what differs per task; the rest is shared.
+	ctx := stageCtx.NewChild()
+	ctx.Variables = map[string]cty.Value{"self": s.value}
 	if s.keyed {
 		ctx.Variables["each"] = cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(key), "value": s.each[i]})
-		self = s.value.Index(cty.StringVal(key))
+		ctx.Variables["self"] = s.value.Index(cty.StringVal(key))
 	}
-	ctx.Variables["self"] = self
 	before := len(l.diags)
 	l.decodeRun(s, t, ctx)
 	l.decodeLimits(s, t, ctx)
@@ -349,9 +348,9 @@ func (l *loader) resolveDeps() {
 				deps[r.Task] = true
 				named[st] = true
 			}
-			for st := range s.refs {
-				if !named[st] {
-					for _, dt := range l.stages[l.stageIdx[st]].tasks {
+			for _, r := range s.refs {
+				if !named[r.stage] {
+					for _, dt := range l.stages[l.stageIdx[r.stage]].tasks {
 						deps[dt.ID] = true
 					}
 				}
