@@ -146,8 +146,9 @@ func WriteMermaid(w io.Writer, g *Graph, o ExportOptions) error {
 
 // mermaidQuote makes s a quoted Mermaid label. Mermaid has no backslash
 // escapes, only entity codes (#quot;, #35;): '#' is encoded first so a
-// literal "#quot;" in s survives, and <, >, & and ` are encoded so that
-// labels can't turn into HTML or markdown.
+// literal "#quot;" in s survives, <, >, & and ` are encoded so that labels
+// can't turn into HTML or markdown, and % so that "%%{" can't start a
+// directive, which Mermaid finds even inside quotes.
 func mermaidQuote(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
@@ -157,6 +158,8 @@ func mermaidQuote(s string) string {
 		switch {
 		case r == '#':
 			b.WriteString("#35;")
+		case r == '%':
+			b.WriteString("#37;")
 		case r == '"':
 			b.WriteString("#quot;")
 		case r == '<':
