@@ -1,0 +1,51 @@
+package executor
+
+import (
+	"context"
+	"time"
+
+	"github.com/weirflow/weir/dag"
+)
+
+// Runner starts attempts of tasks. The scheduler never knows whether a
+// task is a local process or a cluster job.
+type Runner interface {
+	// Start launches one attempt. When it returns without error the attempt
+	// is running and Handle.Wait will report how it ended.
+	Start(ctx context.Context, s *Spec) (Handle, error)
+}
+
+// Handle is one running attempt.
+type Handle interface {
+	// Wait blocks until the attempt has ended and nothing of it is left
+	// running, and reports how it ended. It may be called once.
+	Wait() Result
+	// Stop ends the attempt: SIGTERM to all of it, SIGKILL to whatever is
+	// left after grace. cause is the reason Wait reports (cancelled or
+	// timeout). Stop may be called many times and from any goroutine; a
+	// shorter grace than an earlier call's takes effect.
+	Stop(cause Reason, grace time.Duration)
+	// State identifies the attempt for a later engine that must find it
+	// again (pid and start time, cgroup, or job id), for the journal.
+	State() []byte
+}
+
+// Spec is everything a runner needs to start one attempt; the scheduler has
+// resolved it all.
+type Spec struct {
+	RunID   string
+	Task    *dag.Task
+	Attempt int      // 1-based
+	Argv    []string // segment placeholders expanded
+	Env     []string // the complete environment, KEY=VALUE
+	Dir     string
+	Memory  int64 // the cap of this attempt in bytes (grown after an oom); 0 = none
+	CPUSet  []int // affinity; empty = any CPU
+	Timeout time.Duration
+	Grace   time.Duration
+	// TmpDir is the attempt's private temporary directory: the runner
+	// creates it (0700) before the start and removes it after the end.
+	TmpDir string
+	// Stdout and Stderr are the log files the runner creates (0600).
+	Stdout, Stderr string
+}

@@ -1,0 +1,119 @@
+package shm
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/weirflow/weir/dag"
+)
+
+// partialSuffix marks a segment its producer is still writing.
+const partialSuffix = ".partial"
+
+// Run is the segment directory of one run: <shm_dir>/<run id>/<task>/<output>.
+type Run struct {
+	dir string
+}
+
+// OpenRun creates (or opens, on resume) the segment directory of a run. The
+// run directory is private (0700): segments can hold anything a stage
+// computes.
+func OpenRun(shmDir, runID string) (*Run, error) {
+	if !validComponent(runID) {
+		return nil, fmt.Errorf("shm: invalid run id %q", runID)
+	}
+	if err := os.MkdirAll(shmDir, 0o755); err != nil {
+		return nil, fmt.Errorf("shm: create %s: %w", shmDir, err)
+	}
+	dir := filepath.Join(shmDir, runID)
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("shm: create %s: %w", dir, err)
+	}
+	return &Run{dir: dir}, nil
+}
+
+// Dir is the run's segment directory.
+func (r *Run) Dir() string { return r.dir }
+
+// Path is where the committed segment ref is read.
+func (r *Run) Path(ref dag.SegmentRef) string {
+	return filepath.Join(r.dir, dag.Slug(ref.Task), ref.Output)
+}
+
+// Partial is where the producer of ref writes it.
+func (r *Run) Partial(ref dag.SegmentRef) string { return r.Path(ref) + partialSuffix }
+
+// Prepare makes the directory of t's segments and removes what an earlier
+// attempt left half-written, so every attempt starts from nothing.
+func (r *Run) Prepare(t *dag.Task) error {
+	if len(t.Outputs) == 0 {
+		return nil
+	}
+	dir := filepath.Join(r.dir, dag.Slug(t.ID))
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("shm: create %s: %w", dir, err)
+	}
+	r.Discard(t)
+	return nil
+}
+
+// Commit renames t's written outputs into place and makes them read-only.
+// When any output is missing or larger than declared, nothing is committed
+// and missing names the offenders.
+func (r *Run) Commit(t *dag.Task) (missing []string, err error) {
+	for _, o := range t.Outputs {
+		ref := dag.SegmentRef{Task: t.ID, Output: o.Name}
+		fi, err := os.Stat(r.Partial(ref))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			missing = append(missing, o.Name)
+		case err != nil:
+			return nil, fmt.Errorf("shm: %w", err)
+		case !fi.Mode().IsRegular():
+			missing = append(missing, o.Name+" (not a regular file)")
+		case o.Size > 0 && fi.Size() > o.Size:
+			missing = append(missing, fmt.Sprintf("%s (%d bytes, more than its declared size %d)", o.Name, fi.Size(), o.Size))
+		}
+	}
+	if len(missing) > 0 {
+		return missing, nil
+	}
+	for _, o := range t.Outputs {
+		ref := dag.SegmentRef{Task: t.ID, Output: o.Name}
+		final := r.Path(ref)
+		if err := os.Chmod(r.Partial(ref), 0o444); err != nil {
+			return nil, fmt.Errorf("shm: protect %s: %w", final, err)
+		}
+		if err := os.Rename(r.Partial(ref), final); err != nil {
+			return nil, fmt.Errorf("shm: commit %s: %w", final, err)
+		}
+	}
+	return nil, nil
+}
+
+// Discard removes the partial outputs of t.
+func (r *Run) Discard(t *dag.Task) {
+	for _, o := range t.Outputs {
+		os.Remove(r.Partial(dag.SegmentRef{Task: t.ID, Output: o.Name}))
+	}
+}
+
+// Remove deletes the run's segments, except the paths in keep.
+func (r *Run) Remove(keep map[string]bool) error {
+	if len(keep) == 0 {
+		return os.RemoveAll(r.dir)
+	}
+	return filepath.WalkDir(r.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || keep[path] {
+			return err
+		}
+		return os.Remove(path)
+	})
+}
+
+func validComponent(s string) bool {
+	return s != "" && s != "." && s != ".." && filepath.Base(s) == s
+}

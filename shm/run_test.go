@@ -1,0 +1,104 @@
+package shm
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/weirflow/weir/dag"
+)
+
+func TestCommit(t *testing.T) {
+	r, err := OpenRun(t.TempDir(), "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := &dag.Task{ID: "gen[a/b]", Outputs: []dag.Output{{Name: "table", Size: 4}, {Name: "log"}}}
+	if err := r.Prepare(task); err != nil {
+		t.Fatal(err)
+	}
+	table := dag.SegmentRef{Task: task.ID, Output: "table"}
+	logRef := dag.SegmentRef{Task: task.ID, Output: "log"}
+	if filepath.Dir(r.Path(table)) == r.Dir() || filepath.Dir(filepath.Dir(r.Path(table))) != r.Dir() {
+		t.Errorf("segment %s escapes or flattens the run dir %s", r.Path(table), r.Dir())
+	}
+
+	os.WriteFile(r.Partial(table), []byte("12345"), 0o644)
+	missing, err := r.Commit(task)
+	if err != nil || len(missing) != 2 {
+		t.Fatalf("oversized and absent outputs: missing %v, %v", missing, err)
+	}
+	if _, err := os.Stat(r.Path(table)); err == nil {
+		t.Error("an output was committed although another was missing")
+	}
+
+	if err := r.Prepare(task); err != nil { // a new attempt starts clean
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(r.Partial(table)); err == nil {
+		t.Error("Prepare left an earlier attempt's partial file")
+	}
+	os.WriteFile(r.Partial(table), []byte("1234"), 0o644)
+	os.WriteFile(r.Partial(logRef), []byte("x"), 0o644)
+	missing, err = r.Commit(task)
+	if err != nil || missing != nil {
+		t.Fatalf("commit: %v %v", missing, err)
+	}
+	for _, ref := range []dag.SegmentRef{table, logRef} {
+		fi, err := os.Stat(r.Path(ref))
+		if err != nil || fi.Mode().Perm() != 0o444 {
+			t.Errorf("%s: %v %v", ref, fi, err)
+		}
+		if _, err := os.Stat(r.Partial(ref)); err == nil {
+			t.Errorf("%s: partial file left", ref)
+		}
+	}
+
+	if err := r.Remove(map[string]bool{r.Path(logRef): true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(r.Path(logRef)); err != nil {
+		t.Error("kept segment removed")
+	}
+	if _, err := os.Stat(r.Path(table)); err == nil {
+		t.Error("segment not removed")
+	}
+}
+
+func TestOpenRunRejectsBadIDs(t *testing.T) {
+	for _, id := range []string{"", ".", "..", "a/b"} {
+		if _, err := OpenRun(t.TempDir(), id); err == nil {
+			t.Errorf("OpenRun accepted run id %q", id)
+		}
+	}
+}
+
+func TestPublish(t *testing.T) {
+	dir := t.TempDir()
+	seg := filepath.Join(dir, "seg")
+	os.WriteFile(seg, []byte("data"), 0o444)
+	dest := filepath.Join(dir, "results", "out.bin")
+	os.MkdirAll(filepath.Dir(dest), 0o755)
+	os.WriteFile(dest, []byte("old"), 0o644)
+	if err := Publish(seg, dest); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(dest); string(b) != "data" {
+		t.Errorf("dest = %q", b)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dest))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"out.bin"}) {
+		t.Errorf("publish left %v", names)
+	}
+	if err := Publish(filepath.Join(dir, "nope"), dest); err == nil {
+		t.Error("publishing a missing segment succeeded")
+	}
+	if b, _ := os.ReadFile(dest); string(b) != "data" {
+		t.Errorf("failed publish changed dest to %q", b)
+	}
+}
