@@ -65,21 +65,3 @@ func ParseSize(s string) (int64, error) {
 	}
 	return int64(v), nil
 }
-
-// FormatSize renders bytes in the largest binary unit that keeps it readable:
-// "1 GiB", "1.5 GiB", "800 MiB", "512 B".
-func FormatSize(n int64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
-	v := float64(n)
-	u := 0
-	for v >= 1024 && u < len(units)-1 {
-		v /= 1024
-		u++
-	}
-	if u == 0 {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	s := strconv.FormatFloat(v, 'f', 2, 64)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return s + " " + units[u]
-}

@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"github.com/weirflow/weir/internal/units"
 	"sort"
 	"strconv"
 	"strings"
@@ -178,19 +179,19 @@ func (l *loader) checkCap(attr *hcl.Attribute, s *stageDecl, pool *poolDecl, n i
 	if pool != nil && pool.pool.Memory > 0 && n > pool.pool.Memory {
 		fail("Memory cap larger than its pool", fmt.Sprintf(
 			"Stage %q asks for %s; pool %q holds %s in all, so it could never start.\nLower memory here, or raise pool %q memory to at least %s.",
-			s.name, FormatSize(n), s.pool, FormatSize(pool.pool.Memory), s.pool, FormatSize(n)))
+			s.name, units.Size(n), s.pool, units.Size(pool.pool.Memory), s.pool, units.Size(n)))
 		return
 	}
 	if budget := l.budget(); budget > 0 && n > budget {
 		fail("Memory cap larger than the workflow's budget", fmt.Sprintf(
 			"Stage %q asks for %s; memory_budget is %s, so it could never start.\nLower memory here, or raise memory_budget.",
-			s.name, FormatSize(n), FormatSize(budget)))
+			s.name, units.Size(n), units.Size(budget)))
 		return
 	}
 	if host := l.opts.HostMemory; host > 0 && n > host && (pool == nil || pool.pool.Executor != "slurm") {
 		fail("Memory cap larger than this host", fmt.Sprintf(
 			"Stage %q asks for %s; this machine has %s of memory in all.\nLower memory here, or run the stage in a Slurm pool.",
-			s.name, FormatSize(n), FormatSize(host)))
+			s.name, units.Size(n), units.Size(host)))
 	}
 }
 

@@ -38,15 +38,6 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-func TestFormatSize(t *testing.T) {
-	tests := map[int64]string{0: "0 B", 512: "512 B", 1 << 30: "1 GiB", 3 << 29: "1.5 GiB", 800 << 20: "800 MiB", 1 << 50: "1 PiB"}
-	for in, want := range tests {
-		if got := FormatSize(in); got != want {
-			t.Errorf("FormatSize(%d) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestParseDuration(t *testing.T) {
 	tests := []struct {
 		in      string

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
-	"time"
 )
 
 // demoHCL is a small valid workflow: a pool, a for_each stage reading
@@ -169,39 +168,6 @@ func TestFmtRewrite(t *testing.T) {
 	}
 	if code := realMain([]string{"fmt", "--check", path}, &stdout, &stderr); code != 0 {
 		t.Errorf("fmt --check after fmt: exit %d, not idempotent", code)
-	}
-}
-
-func TestHumanSize(t *testing.T) {
-	for n, want := range map[int64]string{
-		0:                     "0 B",
-		1023:                  "1023 B",
-		1024:                  "1 KiB",
-		800 << 20:             "800 MiB",
-		1 << 30:               "1 GiB",
-		3 << 29:               "1.5 GiB",
-		(1 << 30) - (1 << 10): "1 GiB",
-		5 << 40:               "5 TiB",
-	} {
-		if got := humanSize(n); got != want {
-			t.Errorf("humanSize(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
-func TestHumanDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		90 * time.Second:        "1m30s",
-		5 * time.Minute:         "5m",
-		2 * time.Hour:           "2h",
-		90 * time.Minute:        "1h30m",
-		48 * time.Hour:          "48h",
-		1500 * time.Millisecond: "1.5s",
-		time.Hour + time.Second: "1h0m1s",
-	} {
-		if got := humanDuration(d); got != want {
-			t.Errorf("humanDuration(%v) = %q, want %q", d, got, want)
-		}
 	}
 }
 

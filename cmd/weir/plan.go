@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/weirflow/weir/internal/units"
 	"io"
 	"maps"
 	"slices"
@@ -104,7 +105,7 @@ func writePlanText(w io.Writer, p *dag.Plan) error {
 		tw.printf("state dir: %s\n", p.Settings.StateDir)
 	}
 	if p.Settings.MemoryBudget > 0 {
-		tw.printf("memory budget: %s\n", humanSize(p.Settings.MemoryBudget))
+		tw.printf("memory budget: %s\n", units.Size(p.Settings.MemoryBudget))
 	}
 	tw.printf("pools: %s\n", describePools(p.Pools))
 	path, est := criticalPath(p)
@@ -199,7 +200,7 @@ func describePools(pools []*dag.Pool) string {
 	for _, pl := range pools {
 		s := fmt.Sprintf("%s %s", pl.Name, plural(pl.Processes, "slot"))
 		if pl.Memory > 0 {
-			s += ", " + humanSize(pl.Memory)
+			s += ", " + units.Size(pl.Memory)
 		}
 		if pl.Executor != "" && pl.Executor != "local" {
 			s += " (" + pl.Executor + ")"
@@ -220,7 +221,7 @@ func describePath(path []*dag.Task, est time.Duration) string {
 	}
 	s := fmt.Sprintf("%s (%s", strings.Join(ids, " → "), plural(len(path), "task"))
 	if est > 0 {
-		s += ", estimated " + humanDuration(est)
+		s += ", estimated " + units.Duration(est)
 	}
 	return s + ")"
 }
@@ -267,14 +268,14 @@ func sizeOrDash(n int64) string {
 	if n <= 0 {
 		return "-"
 	}
-	return humanSize(n)
+	return units.Size(n)
 }
 
 func durationOrDash(d time.Duration) string {
 	if d <= 0 {
 		return "-"
 	}
-	return humanDuration(d)
+	return units.Duration(d)
 }
 
 // commandLines is what a task runs, as shown under its row: a command as one
