@@ -1,0 +1,141 @@
+package cgroup
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// Raw cgroupfs access: one open, one read or write, one close, with no
+// os.File (whose finalizer and poller registration we don't need). Every
+// descriptor is opened O_CLOEXEC so none leaks into a task.
+
+// writeFile writes data to an existing cgroupfs file in one write(2): the
+// kernel parses each write on its own.
+func writeFile(path string, data []byte) error {
+	fd, err := open(path, unix.O_WRONLY)
+	if err != nil {
+		return err
+	}
+	err = writeFD(fd, path, data)
+	unix.Close(fd)
+	return err
+}
+
+func writeFD(fd int, path string, data []byte) error {
+	for {
+		_, err := unix.Pwrite(fd, data, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return &os.PathError{Op: "write", Path: path, Err: err}
+		}
+		return nil
+	}
+}
+
+func open(path string, flags int) (int, error) {
+	for {
+		fd, err := unix.Open(path, flags|unix.O_CLOEXEC, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return -1, &os.PathError{Op: "open", Path: path, Err: err}
+		}
+		return fd, nil
+	}
+}
+
+// readFile reads a whole cgroupfs file. buf is a starting buffer (pass a
+// small stack array to avoid an allocation for one-line files); the result
+// may alias it.
+func readFile(path string, buf []byte) ([]byte, error) {
+	fd, err := open(path, unix.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	if cap(buf) == 0 {
+		buf = make([]byte, 0, 512)
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		if n == 0 {
+			return buf, nil
+		}
+		buf = buf[:len(buf)+n]
+	}
+}
+
+// readInt reads a file holding one integer ("max" reads as -1).
+func readInt(path string) (int64, error) {
+	var a [32]byte
+	b, err := readFile(path, a[:0])
+	if err != nil {
+		return 0, err
+	}
+	b = bytes.TrimSpace(b)
+	if string(b) == "max" {
+		return -1, nil
+	}
+	v, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return 0, &os.PathError{Op: "parse", Path: path, Err: err}
+	}
+	return v, nil
+}
+
+// keyValue finds "key N" in a flat-keyed file (memory.events,
+// memory.oom_control, cgroup.events).
+func keyValue(data []byte, key string) (int64, bool) {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		k, v, ok := bytes.Cut(line, []byte{' '})
+		if !ok || string(k) != key {
+			continue
+		}
+		n, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		return n, true
+	}
+	return 0, false
+}
+
+// parsePids parses cgroup.procs: one decimal id a line.
+func parsePids(data []byte) ([]int, error) {
+	var pids []int
+	for _, f := range bytes.Fields(data) {
+		pid, err := strconv.Atoi(string(f))
+		if err != nil {
+			return nil, errors.New("bad pid " + strconv.Quote(string(f)))
+		}
+		pids = append(pids, pid)
+	}
+	return pids, nil
+}
+
+func exists(path string) bool {
+	return unix.Access(path, unix.F_OK) == nil
+}

@@ -1,0 +1,75 @@
+package cgroup
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+var errNoMemory = errors.New("no memory controller")
+
+// OOMKills is how many processes of c the kernel's OOM killer killed: the
+// kernel's verdict that c reached its cap (v1: oom_kill in
+// memory.oom_control; v2: oom_kill in memory.events). Not memory.failcnt,
+// which stays 0 after an OOM kill on v1, and not exit status 137, which any
+// SIGKILL gives.
+func (c *Cgroup) OOMKills() (int, error) {
+	file := "/memory.oom_control"
+	if c.m.mode == V2 {
+		file = "/memory.events"
+	}
+	n, err := c.keyed(file, "oom_kill")
+	return int(n), err
+}
+
+func (c *Cgroup) keyed(file, key string) (int64, error) {
+	if !c.m.memory {
+		return 0, fmt.Errorf("cgroup: %s: %w", key, errNoMemory)
+	}
+	var a [256]byte
+	b, err := readFile(c.dir+file, a[:0])
+	if err != nil {
+		return 0, fmt.Errorf("cgroup: %s: %w", key, err)
+	}
+	n, ok := keyValue(b, key)
+	if !ok {
+		return 0, fmt.Errorf("cgroup: %s: %w", key, &os.PathError{Op: "parse", Path: c.dir + file, Err: errors.New("no " + key + " line")})
+	}
+	return n, nil
+}
+
+// Peak is the most memory c has used, in bytes: v1
+// memory.max_usage_in_bytes, v2 memory.peak (Linux 5.19). On older v2
+// kernels it is memory.current sampled now, a lower bound
+// (Features.Peak says which).
+func (c *Cgroup) Peak() (int64, error) {
+	file := "/memory.max_usage_in_bytes"
+	if c.m.mode == V2 {
+		file = "/memory.current"
+		if c.m.feat.Peak {
+			file = "/memory.peak"
+		}
+	}
+	return c.readBytes(file)
+}
+
+// Usage is what c uses now, in bytes, page cache and tmpfs pages it wrote
+// included (v1 memory.usage_in_bytes, v2 memory.current).
+func (c *Cgroup) Usage() (int64, error) {
+	file := "/memory.usage_in_bytes"
+	if c.m.mode == V2 {
+		file = "/memory.current"
+	}
+	return c.readBytes(file)
+}
+
+func (c *Cgroup) readBytes(file string) (int64, error) {
+	if !c.m.memory {
+		return 0, fmt.Errorf("cgroup: read %s: %w", file[1:], errNoMemory)
+	}
+	n, err := readInt(c.dir + file)
+	if err != nil {
+		return 0, fmt.Errorf("cgroup: %w", err)
+	}
+	return n, nil
+}

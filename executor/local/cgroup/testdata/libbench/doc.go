@@ -1,0 +1,2 @@
+// Package libbench only holds benchmarks; see go.mod.
+package libbench

@@ -1,0 +1,156 @@
+package proc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// waitDelay bounds how long Output keeps reading after the child exited:
+// a descendant that left the child's process group may hold the pipes open
+// for ever.
+var waitDelay = 2 * time.Second
+
+// ExitError is Output's error for a child that did not exit 0.
+type ExitError struct {
+	Program string
+	Exit    Exit
+	// Stderr is the tail of what the child wrote to stderr, trimmed.
+	Stderr string
+}
+
+func (e *ExitError) Error() string {
+	if e.Stderr == "" {
+		return fmt.Sprintf("proc: %s: %v", e.Program, e.Exit)
+	}
+	return fmt.Sprintf("proc: %s: %v: %s", e.Program, e.Exit, e.Stderr)
+}
+
+// Output runs a helper command (sbatch, squeue, ...) to completion and
+// returns what it wrote: the os/exec replacement for the engine, which must
+// not use os/exec once Init ran. The child starts as Start starts it, with
+// env as its whole environment (PATH included) and stdin as fd 0 (nil is
+// /dev/null). Cancelling ctx kills the child's process group; the error then
+// wraps ctx.Err(). A non-zero exit is an *ExitError carrying the tail of
+// stderr. stdout and stderr are returned in every case.
+//
+// As with os/exec, a stdin that is not an *os.File is copied by a goroutine,
+// which outlives Output if stdin's Read never returns.
+func Output(ctx context.Context, argv []string, env []string, stdin io.Reader) (stdout, stderr []byte, err error) {
+	if len(argv) == 0 {
+		return nil, nil, errors.New("proc: output: empty argv")
+	}
+	name := argv[0]
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("proc: %s: %w", name, err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return nil, nil, fmt.Errorf("proc: %s: %w", name, err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return nil, nil, fmt.Errorf("proc: %s: %w", name, err)
+	}
+	// Our ends are closed on every return; os.File.Close is idempotent.
+	defer outR.Close()
+	defer errR.Close()
+
+	var inR, inW *os.File
+	switch s := stdin.(type) {
+	case nil:
+	case *os.File:
+		inR = s
+	default:
+		if inR, inW, err = os.Pipe(); err != nil {
+			outW.Close()
+			errW.Close()
+			return nil, nil, fmt.Errorf("proc: %s: %w", name, err)
+		}
+		defer inW.Close()
+	}
+	p, err := Start(Attr{Argv: argv, Env: env, Stdin: inR, Stdout: outW, Stderr: errW})
+	// The child has its copies; ours would keep the pipes from EOF.
+	outW.Close()
+	errW.Close()
+	if inW != nil {
+		inR.Close()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if inW != nil {
+		go func() {
+			io.Copy(inW, stdin) // EPIPE once the child stops reading: fine
+			inW.Close()
+		}()
+	}
+	var outBuf, errBuf bytes.Buffer
+	var wg sync.WaitGroup
+	wg.Go(func() { io.Copy(&outBuf, outR) })
+	wg.Go(func() { io.Copy(&errBuf, errR) })
+	readersDone := make(chan struct{})
+	go func() { wg.Wait(); close(readersDone) }()
+
+	var ctxErr error
+	select {
+	case <-p.Done():
+	case <-ctx.Done():
+		ctxErr = ctx.Err()
+		p.SignalGroup(syscall.SIGKILL)
+		<-p.Done()
+	}
+	exit, werr := p.Wait()
+	if inW != nil {
+		inW.Close() // unblocks the copier if it is stuck writing
+	}
+	var pipeErr error
+	timer := time.NewTimer(waitDelay)
+	select {
+	case <-readersDone:
+	case <-timer.C:
+		pipeErr = fmt.Errorf("proc: %s: output still open %v after it exited (a descendant outside its process group?)", name, waitDelay)
+	case <-ctx.Done():
+		if ctxErr == nil {
+			ctxErr = ctx.Err()
+		}
+	}
+	timer.Stop()
+	// Closing our ends ends the readers if they are still blocked.
+	outR.Close()
+	errR.Close()
+	<-readersDone
+	stdout, stderr = outBuf.Bytes(), errBuf.Bytes()
+	switch {
+	case ctxErr != nil:
+		return stdout, stderr, fmt.Errorf("proc: %s: %w", name, ctxErr)
+	case werr != nil:
+		return stdout, stderr, fmt.Errorf("proc: %s: %w", name, werr)
+	case !exit.Success():
+		return stdout, stderr, &ExitError{Program: name, Exit: exit, Stderr: tail(stderr, 512)}
+	}
+	return stdout, stderr, pipeErr
+}
+
+// tail returns about the last n bytes of b, starting at a line boundary
+// when there is one, trimmed.
+func tail(b []byte, n int) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > n {
+		b = b[len(b)-n:]
+		if i := bytes.IndexByte(b, '\n'); i >= 0 && i < len(b)-1 {
+			b = b[i+1:]
+		}
+		return "..." + strings.TrimSpace(string(b))
+	}
+	return string(b)
+}
