@@ -11,7 +11,10 @@ import (
 // task is a local process or a cluster job.
 type Runner interface {
 	// Start launches one attempt. When it returns without error the attempt
-	// is running and Handle.Wait will report how it ended.
+	// is running and Handle.Wait will report how it ended. ctx bounds the
+	// start only: the scheduler cancels it to abandon a start in progress,
+	// while a started attempt ends by itself or through Handle.Stop, never
+	// because ctx is done (so a cancel gets its grace period).
 	Start(ctx context.Context, s *Spec) (Handle, error)
 }
 

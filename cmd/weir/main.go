@@ -6,11 +6,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
+
+// The main goroutine keeps the main thread, so that no task is ever started
+// from it: on cgroup v1 the starting thread visits the task's cgroup, and
+// with the thread-group leader inside a task's cgroup an OOM there could
+// pick the engine as its victim (see cgroup.ErrMainThread).
+func init() { runtime.LockOSThread() }
 
 func main() { os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr)) }
 
@@ -86,6 +93,9 @@ func report(stderr io.Writer, cmd *cobra.Command, err error) int {
 		if f.err != nil {
 			fmt.Fprintf(stderr, "weir: %v\n", f.err)
 		}
+		if f.code != 0 {
+			return f.code
+		}
 		return exitFailure
 	}
 	// Anything else came from parsing the command line: cobra's unknown
@@ -100,8 +110,12 @@ func report(stderr io.Writer, cmd *cobra.Command, err error) int {
 }
 
 // failure is an error of the workflow or the run, as opposed to a usage
-// error. A nil err means the message has been printed already.
-type failure struct{ err error }
+// error. A nil err means the message has been printed already; code is the
+// exit status, 0 meaning exitFailure.
+type failure struct {
+	err  error
+	code int
+}
 
 func (f *failure) Error() string {
 	if f.err == nil {
@@ -114,6 +128,17 @@ func (f *failure) Unwrap() error { return f.err }
 
 // errReported marks a failure whose details are already on stderr.
 var errReported = &failure{}
+
+// invalid marks an error that kept a run from starting, such as an invalid
+// workflow: run exits 2 for those, so that scripts tell "nothing ran" from
+// "a task failed".
+func invalid(err error) error {
+	var f *failure
+	if errors.As(err, &f) {
+		return &failure{err: f.err, code: exitUsage}
+	}
+	return &failure{err: err, code: exitUsage}
+}
 
 // newRootCmd builds the command tree for one invocation.
 func newRootCmd(o *options) *cobra.Command {
@@ -141,6 +166,7 @@ pools and retries, and the shared-memory segments they pass to each other.`,
 		newFmtCmd(o),
 		newGraphCmd(o),
 		newPlanCmd(o),
+		newRunCmd(o),
 		newVersionCmd(o),
 	)
 	// Added here rather than lazily by Execute, so markFailures sees it too.

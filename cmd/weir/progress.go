@@ -1,0 +1,174 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/internal/units"
+)
+
+// progress prints one timestamped line per transition that matters to a
+// person watching a run: starts, ends, retries, failures with the tail of
+// their log. It never redraws, so it reads the same in a terminal, a pipe
+// and a CI log.
+type progress struct {
+	w     io.Writer
+	plan  *dag.Plan
+	quiet bool // errors only
+	now   func() time.Time
+
+	mu sync.Mutex
+}
+
+func newProgress(w io.Writer, plan *dag.Plan, quiet bool) *progress {
+	return &progress{w: w, plan: plan, quiet: quiet, now: time.Now}
+}
+
+// Record implements executor.Journal.
+func (p *progress) Record(e executor.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	line := p.line(e)
+	if line == "" {
+		return nil
+	}
+	_, err := fmt.Fprintf(p.w, "%s %s\n", e.Time.Format("15:04:05"), line)
+	return err
+}
+
+func (p *progress) line(e executor.Event) string {
+	switch e.Kind {
+	case executor.AttemptStarted:
+		if p.quiet {
+			return ""
+		}
+		cap := ""
+		if e.Memory > 0 {
+			cap = ", cap " + units.Size(e.Memory)
+		}
+		return fmt.Sprintf("start   %s (attempt %d%s)", e.Task, e.Attempt, cap)
+	case executor.AttemptEnded:
+		r := e.Result
+		if r == nil {
+			return ""
+		}
+		t := p.plan.Task(e.Task)
+		took := units.Duration(r.End.Sub(r.Start).Round(time.Millisecond))
+		if r.Reason == executor.Cancelled {
+			return "" // the task's own line says it was cancelled
+		}
+		if r.OK() {
+			if p.quiet {
+				return ""
+			}
+			s := fmt.Sprintf("done    %s in %s, peak %s", e.Task, took, units.Size(r.PeakMemory))
+			if r.Leftovers > 0 {
+				s += fmt.Sprintf(" (warning: %d leftover processes killed)", r.Leftovers)
+			}
+			return s
+		}
+		attempts := 1
+		if t != nil {
+			attempts = t.Retry.Attempts
+		}
+		s := fmt.Sprintf("failed  %s attempt %d/%d: %s", e.Task, e.Attempt, attempts, describe(*r))
+		if tail := logTail(p.plan, e, 5); tail != "" {
+			s += "\n" + tail
+		}
+		return s
+	case executor.TaskChanged:
+		switch e.State {
+		case executor.TaskFailed, executor.Skipped, executor.TaskCancelled:
+			msg := e.Message
+			if msg != "" {
+				msg = ": " + msg
+			}
+			if e.State == executor.TaskFailed {
+				return fmt.Sprintf("FAILED  %s%s", e.Task, msg)
+			}
+			if p.quiet {
+				return ""
+			}
+			return fmt.Sprintf("%-7s %s%s", e.State, e.Task, msg)
+		case executor.Ready:
+			if e.Attempt > 0 && !p.quiet && e.Message != "" {
+				return fmt.Sprintf("retry   %s: %s", e.Task, e.Message)
+			}
+		}
+	}
+	return ""
+}
+
+// describe is the reason of a failed attempt as a person reads it.
+func describe(r executor.Result) string {
+	s := r.String()
+	if r.Detail != "" {
+		s += ": " + r.Detail
+	}
+	return s
+}
+
+// logTail is the last lines of an attempt's stderr (else stdout), indented,
+// for the message that reports its failure.
+func logTail(plan *dag.Plan, e executor.Event, n int) string {
+	dir := runDirOf(plan, e.RunID)
+	layout := executor.DirLayout{Root: dir}
+	stdout, stderr := layout.Logs(e.Task, e.Attempt)
+	for _, path := range []string{stderr, stdout} {
+		lines := tailLines(path, n)
+		if len(lines) == 0 {
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "          log %s:", relPath(path))
+		for _, l := range lines {
+			b.WriteString("\n          | " + l)
+		}
+		return b.String()
+	}
+	return ""
+}
+
+// tailLines reads the last n lines of a file, from at most its last 8 KiB:
+// a task that printed gigabytes costs the engine nothing here.
+func tailLines(path string, n int) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil
+	}
+	const window = 8 << 10
+	off := max(fi.Size()-window, 0)
+	buf := make([]byte, fi.Size()-off)
+	if _, err := f.ReadAt(buf, off); err != nil && err != io.EOF {
+		return nil
+	}
+	text := strings.TrimRight(string(buf), "\n")
+	if text == "" {
+		return nil
+	}
+	lines := strings.Split(text, "\n")
+	if off > 0 && len(lines) > 1 {
+		lines = lines[1:] // the first may be cut
+	}
+	return lines[max(len(lines)-n, 0):]
+}
+
+func relPath(path string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, ok := strings.CutPrefix(path, wd+string(os.PathSeparator)); ok {
+			return rel
+		}
+	}
+	return path
+}

@@ -1,0 +1,294 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/shirou/gopsutil/v3/mem"
+	"github.com/spf13/cobra"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/executor/local"
+	"github.com/weirflow/weir/executor/local/cgroup"
+	"github.com/weirflow/weir/executor/local/proc"
+	"github.com/weirflow/weir/internal/units"
+	"github.com/weirflow/weir/shm"
+)
+
+// budgetShare is the part of the host's available memory a run may cap its
+// tasks at in all when the workflow sets no memory_budget: the rest is left
+// for the engine, the page cache and everything else on the machine.
+const budgetShare = 0.8
+
+type runFlags struct {
+	load        loadFlags
+	keepGoing   bool
+	quiet       bool
+	enforcement string
+}
+
+func newRunCmd(o *options) *cobra.Command {
+	var rf runFlags
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Run a workflow on this machine",
+		Long: `run checks a workflow and runs its tasks: each a fresh process in its own
+cgroup with its memory cap, admitted by pool slots and memory budget,
+longest remaining path first. Ctrl-C stops admitting, terminates running
+tasks gracefully and reports what was cancelled; a second Ctrl-C kills them
+at once.
+
+Exit status: 0 all tasks succeeded, 1 a task failed, 2 usage error or
+invalid workflow, 130 cancelled.`,
+		RunE: func(c *cobra.Command, args []string) error {
+			return runWorkflow(o, &rf, args[0])
+		},
+	}
+	workflowArg(cmd)
+	rf.load.register(cmd)
+	f := cmd.Flags()
+	f.BoolVar(&rf.keepGoing, "keep-going", false, "after a task fails, run everything that does not depend on it")
+	f.BoolVarP(&rf.quiet, "quiet", "q", false, "print only failures")
+	f.StringVar(&rf.enforcement, "memory-enforcement", envOr(o.env, "WEIR_MEMORY_ENFORCEMENT", "auto"),
+		"how memory caps are enforced: `auto` (cgroup where possible), cgroup, or watchdog")
+	return cmd
+}
+
+func runWorkflow(o *options, rf *runFlags, path string) error {
+	switch rf.enforcement {
+	case "auto", "cgroup", "watchdog":
+	default:
+		return usagef("--memory-enforcement must be auto, cgroup or watchdog, not %q", rf.enforcement)
+	}
+	plan, err := rf.load.load(o, path)
+	if err != nil {
+		return invalid(err)
+	}
+	if err := proc.Init(); err != nil {
+		return err
+	}
+	runner, cgroups, err := newLocalRunner(rf.enforcement)
+	if err != nil {
+		return err
+	}
+	if cgroups != nil {
+		defer cgroups.Close()
+	}
+	defer runner.Close() // before the cgroups: it removes the tasks' groups
+	runID := newRunID()
+	runDir := runDirOf(plan, runID)
+	if err := os.MkdirAll(runDir, 0o700); err != nil {
+		return fmt.Errorf("cannot create the run directory: %w", err)
+	}
+	segments, err := shm.OpenRun(plan.Settings.ShmDir, runID)
+	if err != nil {
+		return err
+	}
+	budget := plan.Settings.MemoryBudget
+	if budget == 0 {
+		budget = defaultBudget()
+	}
+
+	prog := newProgress(o.stdout, plan, rf.quiet)
+	if !rf.quiet {
+		fmt.Fprintf(o.stdout, "%s run %s of %s: %s, memory caps by %s, budget %s\n",
+			time.Now().Format("15:04:05"), runID, plan.Name, plural(len(plan.Tasks), "task"),
+			runner.Enforcement(), units.Size(budget))
+	}
+
+	ctx, kill, stopSignals := interrupts(o)
+	defer stopSignals()
+	summary, err := executor.Run(ctx, plan, executor.Options{
+		RunID:     runID,
+		Runners:   map[string]executor.Runner{"local": runner},
+		Budget:    budget,
+		KeepGoing: rf.keepGoing,
+		Journal:   prog,
+		Layout:    executor.DirLayout{Root: runDir},
+		Segments:  segments,
+		Env:       o.env,
+		Kill:      kill,
+	})
+	if err != nil {
+		var capErr *executor.CapError
+		if errors.As(err, &capErr) {
+			return invalid(err)
+		}
+		return err
+	}
+	if summary.OK() {
+		if err := publish(plan, segments); err != nil {
+			return err
+		}
+	}
+	reportRun(o, plan, summary, runDir)
+	if code := summary.ExitCode(); code != 0 {
+		return &failure{code: code}
+	}
+	return nil
+}
+
+// newLocalRunner prefers a kernel-enforced cap: a cgroup per task. Where no
+// cgroup can be made (no root, no delegation) a watchdog samples memory; a
+// user who asked for cgroups gets an error instead of a silent fallback.
+func newLocalRunner(mode string) (*local.Runner, *cgroup.Manager, error) {
+	if mode == "watchdog" {
+		return local.New(local.Options{}), nil, nil
+	}
+	m, err := cgroup.Detect()
+	if err != nil {
+		if mode == "cgroup" {
+			return nil, nil, fmt.Errorf("--memory-enforcement=cgroup: %w", err)
+		}
+		return local.New(local.Options{}), nil, nil
+	}
+	return local.New(local.Options{Cgroups: m}), m, nil
+}
+
+// interrupts turns the first SIGINT or SIGTERM into a cancelled context and
+// the second into a closed kill channel.
+func interrupts(o *options) (context.Context, <-chan struct{}, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	kill := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-done:
+				return
+			case <-sigs:
+				n++
+				switch n {
+				case 1:
+					fmt.Fprintln(o.stderr, "weir: stopping: no new tasks; running tasks get SIGTERM (interrupt again to kill them now)")
+					cancel()
+				case 2:
+					fmt.Fprintln(o.stderr, "weir: killing running tasks")
+					close(kill)
+				}
+			}
+		}
+	}()
+	return ctx, kill, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
+}
+
+// publish copies every output with a publish path out of the run, after the
+// whole run succeeded, and then releases the run's segments except those
+// marked keep.
+func publish(plan *dag.Plan, segs *shm.Run) error {
+	keep := map[string]bool{}
+	for _, t := range plan.Tasks {
+		for _, out := range t.Outputs {
+			path := segs.Path(dag.SegmentRef{Task: t.ID, Output: out.Name})
+			if out.Publish != "" {
+				if err := shm.Publish(path, out.Publish); err != nil {
+					return fmt.Errorf("task %s: %w", t.ID, err)
+				}
+			}
+			if out.Keep {
+				keep[path] = true
+			}
+		}
+	}
+	return segs.Remove(keep)
+}
+
+// reportRun prints the end of a run: counts, then each failure with its reason,
+// declaration and log.
+func reportRun(o *options, plan *dag.Plan, s *executor.Summary, runDir string) {
+	var parts []string
+	for _, st := range []executor.TaskState{executor.TaskSucceeded, executor.Reused, executor.TaskFailed, executor.Skipped, executor.TaskCancelled} {
+		if n := s.Counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	outcome := "succeeded"
+	switch {
+	case s.Cancelled:
+		outcome = "cancelled"
+	case !s.OK():
+		outcome = "failed"
+	}
+	w := o.stdout
+	if !s.OK() {
+		w = o.stderr
+	}
+	fmt.Fprintf(w, "run %s %s: %s\n", s.RunID, outcome, strings.Join(parts, ", "))
+	layout := executor.DirLayout{Root: runDir}
+	for _, ts := range s.Tasks {
+		if ts.State != executor.TaskFailed || len(ts.Attempts) == 0 {
+			continue
+		}
+		t := plan.Task(ts.ID)
+		last := ts.Attempts[len(ts.Attempts)-1]
+		_, stderr := layout.Logs(ts.ID, len(ts.Attempts))
+		fmt.Fprintf(o.stderr, "weir: task %s attempt %d/%d: %s\n", ts.ID, len(ts.Attempts), t.Retry.Attempts, describe(last))
+		fmt.Fprintf(o.stderr, "  declared at %s; log %s\n", t.Origin, relPath(stderr))
+		if fix := fixFor(t, last); fix != "" {
+			fmt.Fprintf(o.stderr, "  fix: %s\n", fix)
+		}
+	}
+}
+
+// fixFor suggests what to change after a failure whose cause weir knows.
+func fixFor(t *dag.Task, r executor.Result) string {
+	switch r.Reason {
+	case executor.OOM:
+		return fmt.Sprintf("raise memory at %s (or add retry { on = [\"oom\"], memory_growth = 1.5 })", t.Origin)
+	case executor.Timeout:
+		return fmt.Sprintf("raise timeout at %s, or find out why it hangs from its log", t.Origin)
+	case executor.OutputMissing:
+		return "the stage must write each declared output at the path in $WEIR_OUTPUT_<NAME>"
+	case executor.StartFailed:
+		return "check the command's program and the stage's PATH (env_passthrough = [\"PATH\"])"
+	}
+	return ""
+}
+
+// newRunID is sortable by start time and unique across engines:
+// 20261126-071512-3fa9c1.
+func newRunID() string {
+	var b [3]byte
+	rand.Read(b[:])
+	return time.Now().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+func runDirOf(plan *dag.Plan, runID string) string {
+	return filepath.Join(plan.Settings.StateDir, "runs", runID)
+}
+
+// defaultBudget is a share of the memory available now; 0 (no budget) when
+// it cannot be read.
+func defaultBudget() int64 {
+	vm, err := mem.VirtualMemory()
+	if err != nil {
+		return 0
+	}
+	return int64(float64(vm.Available) * budgetShare)
+}
+
+func envOr(env []string, key, def string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, key+"="); ok && v != "" {
+			return v
+		}
+	}
+	return def
+}

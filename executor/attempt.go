@@ -1,0 +1,188 @@
+package executor
+
+import (
+	"fmt"
+	"strings"
+)
+
+// start runs the next attempt of t, which admit has taken off its pool's
+// queue. The order is the journal's promise: running is recorded before the
+// attempt starts, and the attempt with its handle before anything waits on
+// it. A start that fails ends the attempt at once with StartFailed.
+func (s *scheduler) start(t *taskRun) {
+	s.reserve(t)
+	attempt := len(t.attempts) + 1
+	if err := CheckTransition(t.state, Running); err != nil {
+		s.release(t)
+		s.fail(fmt.Errorf("executor: internal: task %q: %w", t.t.ID, err))
+		return
+	}
+	if !s.record(Event{Kind: TaskChanged, Task: t.t.ID, State: Running, Attempt: attempt, Memory: t.cap}) {
+		s.release(t) // not started; the sweep cancels it
+		return
+	}
+	t.state, t.message = Running, ""
+
+	spec := s.spec(t, attempt)
+	// Preparing outputs and starting a process touch the filesystem and
+	// fork: about a millisecond, during which other slots could start too.
+	// So the start runs on its own goroutine and reports back to the loop;
+	// the slot is held meanwhile (running counts it).
+	s.starting++
+	go func() {
+		if err := s.o.Segments.Prepare(t.t); err != nil {
+			s.started <- startDone{t: t, prepErr: err}
+			return
+		}
+		h, err := t.pool.runner.Start(s.ctx, spec)
+		s.started <- startDone{t: t, h: h, err: err}
+	}()
+}
+
+// startDone is what a start goroutine sends back.
+type startDone struct {
+	t       *taskRun
+	h       Handle
+	err     error
+	prepErr error
+}
+
+// onStarted records a started attempt before anything waits on it, or
+// ends an attempt that could not start.
+func (s *scheduler) onStarted(d startDone) {
+	s.starting--
+	t, h, err := d.t, d.h, d.err
+	attempt := len(t.attempts) + 1
+	switch {
+	case d.prepErr != nil:
+		s.finish(t, s.unstarted(StartFailed, "preparing outputs: %v", d.prepErr))
+		return
+	case err != nil && s.ctx.Err() != nil:
+		s.cancel(false) // before finish, so that the task ends cancelled, not failed
+		s.finish(t, s.unstarted(Cancelled, "start abandoned: run cancelled"))
+		return
+	case err != nil:
+		s.finish(t, s.unstarted(StartFailed, "%v", err))
+		return
+	case h == nil:
+		s.finish(t, s.unstarted(StartFailed, "runner returned no handle"))
+		return
+	}
+	s.record(Event{Kind: AttemptStarted, Task: t.t.ID, Attempt: attempt, Memory: t.cap, Handle: h.State()})
+	t.handle = h
+	go func() { s.results <- attemptEnd{t, h.Wait()} }()
+	if s.stopping {
+		// The run began stopping while this attempt started (the journal
+		// failed just now, or a cancel came during Start).
+		h.Stop(Cancelled, s.grace(t))
+	}
+}
+
+// unstarted is the result of an attempt that ended before it started.
+func (s *scheduler) unstarted(reason Reason, format string, a ...any) Result {
+	now := s.o.Now()
+	return Result{Reason: reason, Detail: fmt.Sprintf(format, a...), Start: now, End: now}
+}
+
+// finish handles the end of an attempt of t: it frees the slot, commits or
+// discards outputs, records the attempt, and moves t on: succeeded, back to
+// ready for a retry, or to its final failure.
+func (s *scheduler) finish(t *taskRun, r Result) {
+	t.handle = nil
+	held := t.held
+	s.release(t)
+	var commitErr error
+	if r.OK() {
+		missing, err := s.o.Segments.Commit(t.t)
+		switch {
+		case err != nil:
+			commitErr = fmt.Errorf("executor: task %q: committing outputs: %w", t.t.ID, err)
+		case len(missing) > 0:
+			r.Reason = OutputMissing
+			r.Detail = missingDetail(missing)
+		}
+	}
+	if !r.OK() || commitErr != nil {
+		s.o.Segments.Discard(t.t)
+	}
+	t.attempts = append(t.attempts, r)
+	s.record(Event{Kind: AttemptEnded, Task: t.t.ID, Attempt: len(t.attempts), Memory: held, Result: &r})
+
+	attempt := Event{Attempt: len(t.attempts)}
+	switch {
+	case commitErr != nil:
+		// The task did its work but the engine cannot keep it: the same
+		// class of failure as a journal that cannot write, so the run stops.
+		s.setState(t, TaskFailed, commitErr.Error(), attempt)
+		s.fail(commitErr)
+	case r.OK():
+		if s.setState(t, TaskSucceeded, "", attempt) {
+			for _, d := range t.succ {
+				if d.deps--; d.deps == 0 && d.state == Pending {
+					s.makeReady(d)
+				}
+			}
+		}
+	case s.retry(t, r):
+	default:
+		to := TaskFailed
+		if r.Reason == Cancelled {
+			to = TaskCancelled
+		}
+		s.setState(t, to, s.failureMessage(t, r), attempt)
+		if !s.cancelled {
+			s.failed(t)
+		}
+	}
+}
+
+// failureMessage is the sentence a final failure of t is shown with:
+// "attempt 2/3: oom: exceeded its memory cap of 1 GiB".
+func (s *scheduler) failureMessage(t *taskRun, r Result) string {
+	msg := fmt.Sprintf("attempt %d/%d: %s", len(t.attempts), maxAttempts(t.t.Retry), r)
+	if r.Detail != "" {
+		msg += ": " + r.Detail
+	}
+	return msg
+}
+
+func missingDetail(missing []string) string {
+	if len(missing) == 1 {
+		return "exited 0 without writing output " + missing[0]
+	}
+	return "exited 0 without writing outputs " + strings.Join(missing, ", ")
+}
+
+// failed applies the failure policy after t has failed for good. By default
+// nothing more is admitted (running tasks finish; the sweep cancels the
+// rest); with KeepGoing only the tasks that depend on t, directly or not,
+// are skipped.
+func (s *scheduler) failed(t *taskRun) {
+	if !s.o.KeepGoing {
+		s.stop(fmt.Sprintf("task %s failed", t.t.ID), false)
+		return
+	}
+	type skip struct {
+		t   *taskRun
+		via *taskRun // the skipped dependency it is reached through, nil = t itself
+	}
+	queue := make([]skip, 0, len(t.succ))
+	for _, d := range t.succ {
+		queue = append(queue, skip{d, nil})
+	}
+	for len(queue) > 0 {
+		k := queue[0]
+		queue = queue[1:]
+		if k.t.state != Pending {
+			continue // reached before through another path
+		}
+		msg := fmt.Sprintf("dependency %s failed", t.t.ID)
+		if k.via != nil {
+			msg = fmt.Sprintf("dependency %s was skipped (%s failed)", k.via.t.ID, t.t.ID)
+		}
+		s.setState(k.t, Skipped, msg, Event{})
+		for _, d := range k.t.succ {
+			queue = append(queue, skip{d, k.t})
+		}
+	}
+}

@@ -1,0 +1,101 @@
+package executor
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/weirflow/weir/dag"
+)
+
+// spec resolves attempt n of t for its runner: segment paths in place of
+// placeholders, the clean environment, the cap, logs and temp dir.
+func (s *scheduler) spec(t *taskRun, attempt int) *Spec {
+	task := t.t
+	path := segmentPath(task, s.o.Segments)
+	argv := make([]string, len(task.Argv))
+	for i, a := range task.Argv {
+		argv[i] = dag.Expand(a, path)
+	}
+	stdout, stderr := s.o.Layout.Logs(task.ID, attempt)
+	tmp := s.o.Layout.TmpDir(task.ID, attempt)
+	return &Spec{
+		RunID:   s.o.RunID,
+		Task:    task,
+		Attempt: attempt,
+		Argv:    argv,
+		Env:     taskEnv(task, s.o.RunID, attempt, tmp, s.o.Env, s.o.Segments),
+		Dir:     dag.Expand(task.Dir, path),
+		Memory:  t.cap,
+		CPUSet:  t.pool.p.CPUSet,
+		Timeout: task.Timeout,
+		Grace:   task.Grace,
+		TmpDir:  tmp,
+		Stdout:  stdout,
+		Stderr:  stderr,
+	}
+}
+
+// segmentPath resolves the placeholders in task's strings: a committed
+// segment it reads, or the partial file of one of its own outputs, which
+// is where it writes.
+func segmentPath(task *dag.Task, seg Segments) func(dag.SegmentRef) string {
+	return func(ref dag.SegmentRef) string {
+		if ref.Task == task.ID {
+			return seg.Partial(ref)
+		}
+		return seg.Path(ref)
+	}
+}
+
+// taskEnv is the whole environment of an attempt, sorted: the task's
+// declared env, then the env_passthrough names the engine has (declared
+// values win), then what weir sets, which wins over both: WEIR_* and TMPDIR.
+// Nothing else of the engine's environment gets through, so secrets stay
+// out unless a stage asks for them by name.
+func taskEnv(task *dag.Task, runID string, attempt int, tmp string, engine []string, seg Segments) []string {
+	path := segmentPath(task, seg)
+	env := make(map[string]string, len(task.Env)+len(task.EnvPassthrough)+8+len(task.Inputs)+len(task.Outputs))
+	for _, name := range task.EnvPassthrough {
+		if v, ok := lookupEnv(engine, name); ok {
+			env[name] = v
+		}
+	}
+	for k, v := range task.Env {
+		env[k] = dag.Expand(v, path)
+	}
+	env["WEIR_RUN_ID"] = runID
+	env["WEIR_STAGE"] = task.Stage
+	env["WEIR_TASK"] = task.ID
+	env["WEIR_ATTEMPT"] = strconv.Itoa(attempt)
+	env["WEIR_EACH_KEY"] = task.Key
+	env["WEIR_TMPDIR"] = tmp
+	env["TMPDIR"] = tmp
+	for _, in := range task.Inputs {
+		paths := make([]string, len(in.From))
+		for i, ref := range in.From {
+			paths[i] = seg.Path(ref)
+		}
+		env["WEIR_INPUT_"+strings.ToUpper(in.Name)] = strings.Join(paths, "\n")
+	}
+	for _, out := range task.Outputs {
+		env["WEIR_OUTPUT_"+strings.ToUpper(out.Name)] = seg.Partial(dag.SegmentRef{Task: task.ID, Output: out.Name})
+	}
+	out := make([]string, 0, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, k+"="+env[k])
+	}
+	return out
+}
+
+// lookupEnv finds name in a KEY=VALUE list; the last entry wins, as in
+// os/exec.
+func lookupEnv(env []string, name string) (string, bool) {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], name+"="); ok {
+			return v, true
+		}
+	}
+	return "", false
+}

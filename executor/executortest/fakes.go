@@ -1,0 +1,149 @@
+package executortest
+
+import (
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/executor"
+)
+
+// Journal keeps events in memory.
+type Journal struct {
+	// Fail, when set, sees each event first; an error it returns fails
+	// the Record, and the event is not kept.
+	Fail func(e executor.Event) error
+
+	mu      sync.Mutex
+	events  []executor.Event
+	changed chan struct{} // closed and replaced at every kept event
+}
+
+// Record keeps e unless Fail refuses it.
+func (j *Journal) Record(e executor.Event) error {
+	if j.Fail != nil {
+		if err := j.Fail(e); err != nil {
+			return err
+		}
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.events = append(j.events, e)
+	if j.changed != nil {
+		close(j.changed)
+		j.changed = nil
+	}
+	return nil
+}
+
+// Events returns the events kept so far.
+func (j *Journal) Events() []executor.Event {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]executor.Event(nil), j.events...)
+}
+
+// Wait waits up to timeout for an event matching pred to be kept, and
+// returns it.
+func (j *Journal) Wait(pred func(executor.Event) bool, timeout time.Duration) (executor.Event, bool) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		j.mu.Lock()
+		for _, e := range j.events {
+			if pred(e) {
+				j.mu.Unlock()
+				return e, true
+			}
+		}
+		if j.changed == nil {
+			j.changed = make(chan struct{})
+		}
+		ch := j.changed
+		j.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return executor.Event{}, false
+		}
+	}
+}
+
+// Await is Wait for 10 seconds from the test's goroutine: it fails tb,
+// saying what it waited for, when nothing came.
+func (j *Journal) Await(tb testing.TB, what string, pred func(executor.Event) bool) executor.Event {
+	tb.Helper()
+	e, ok := j.Wait(pred, 10*time.Second)
+	if !ok {
+		tb.Fatalf("no %s recorded after 10s", what)
+	}
+	return e
+}
+
+// Layout places logs and temp dirs under Dir without touching the disk.
+type Layout struct{ Dir string }
+
+// Logs returns Dir/logs/TASK/N.stdout and .stderr.
+func (l Layout) Logs(task string, attempt int) (stdout, stderr string) {
+	base := filepath.Join(l.Dir, "logs", task, strconv.Itoa(attempt))
+	return base + ".stdout", base + ".stderr"
+}
+
+// TmpDir returns Dir/tmp/TASK/N.
+func (l Layout) TmpDir(task string, attempt int) string {
+	return filepath.Join(l.Dir, "tmp", task, strconv.Itoa(attempt))
+}
+
+// Segments is an in-memory executor.Segments: paths under /seg, every call
+// recorded. PrepareFn and CommitFn, when set, decide what Prepare and Commit
+// return; otherwise they succeed with every output present.
+type Segments struct {
+	PrepareFn func(t *dag.Task) error
+	CommitFn  func(t *dag.Task) (missing []string, err error)
+
+	mu    sync.Mutex
+	calls []string
+}
+
+// Path is /seg/TASK/OUTPUT.
+func (s *Segments) Path(ref dag.SegmentRef) string { return "/seg/" + ref.Task + "/" + ref.Output }
+
+// Partial is Path with ".partial" appended.
+func (s *Segments) Partial(ref dag.SegmentRef) string { return s.Path(ref) + ".partial" }
+
+// Prepare records "prepare TASK".
+func (s *Segments) Prepare(t *dag.Task) error {
+	s.note("prepare " + t.ID)
+	if s.PrepareFn != nil {
+		return s.PrepareFn(t)
+	}
+	return nil
+}
+
+// Commit records "commit TASK".
+func (s *Segments) Commit(t *dag.Task) ([]string, error) {
+	s.note("commit " + t.ID)
+	if s.CommitFn != nil {
+		return s.CommitFn(t)
+	}
+	return nil, nil
+}
+
+// Discard records "discard TASK".
+func (s *Segments) Discard(t *dag.Task) { s.note("discard " + t.ID) }
+
+func (s *Segments) note(call string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, call)
+}
+
+// Calls returns the calls so far: "prepare x", "commit x", "discard x".
+func (s *Segments) Calls() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.calls...)
+}

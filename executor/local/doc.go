@@ -1,0 +1,9 @@
+// Package local runs attempts as processes on this machine. Each attempt is
+// a fresh process, started inside its own memory cgroup before it runs an
+// instruction (package cgroup), in its own process group, with only the
+// descriptors it should have and a parent-death signal (package proc). The
+// cgroup is the attempt's identity: when the main process ends, times out
+// or is cancelled, everything still in it is killed. Where no cgroup can be
+// made, a watchdog samples the resident memory of the process tree instead,
+// and the result says which enforcement was in force.
+package local

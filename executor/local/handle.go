@@ -1,0 +1,228 @@
+package local
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/executor/local/cgroup"
+	"github.com/weirflow/weir/executor/local/proc"
+	"github.com/weirflow/weir/internal/units"
+)
+
+// handle is one running attempt. supervise owns the attempt's life: it
+// waits for the main process, enforces the timeout and (without a cgroup)
+// the memory cap, kills what is left, and collects the result.
+type handle struct {
+	runner      *Runner
+	spec        *executor.Spec
+	cg          *cgroup.Cgroup // nil under the watchdog
+	proc        *proc.Process
+	enforcement executor.Enforcement
+	start       time.Time
+
+	mu        sync.Mutex
+	cause     executor.Reason // the first Stop's cause
+	killTimer *time.Timer
+	killBy    time.Time
+	stopped   chan struct{} // closed by the first Stop
+
+	tree *tree // the watchdog's view of the process tree
+
+	result executor.Result
+	done   chan struct{}
+}
+
+// handleState is what the journal keeps to find the attempt again.
+type handleState struct {
+	Pid       int    `json:"pid"`
+	StartTime uint64 `json:"start_time"` // clock ticks since boot, from /proc/PID/stat
+	Cgroup    string `json:"cgroup,omitempty"`
+}
+
+// State implements executor.Handle.
+func (h *handle) State() []byte {
+	st := handleState{Pid: h.proc.Pid, StartTime: h.proc.StartTime}
+	if h.cg != nil {
+		st.Cgroup = h.cg.Path()
+	}
+	b, _ := json.Marshal(st)
+	return b
+}
+
+// Wait implements executor.Handle.
+func (h *handle) Wait() executor.Result {
+	<-h.done
+	return h.result
+}
+
+// Stop implements executor.Handle.
+func (h *handle) Stop(cause executor.Reason, grace time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	select {
+	case <-h.done:
+		return
+	default:
+	}
+	first := h.cause == ""
+	if first {
+		h.cause = cause
+		close(h.stopped)
+		h.signalAll(syscall.SIGTERM)
+	}
+	by := time.Now().Add(grace)
+	if !first && !by.Before(h.killBy) {
+		return
+	}
+	h.killBy = by
+	if h.killTimer != nil {
+		h.killTimer.Stop()
+	}
+	if grace <= 0 {
+		h.killAll()
+		return
+	}
+	h.killTimer = time.AfterFunc(grace, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.killAll()
+	})
+}
+
+// signalAll signals the main process group and, with a cgroup, everything
+// in the cgroup: a child that started its own session has left the
+// process group but not the cgroup.
+func (h *handle) signalAll(sig syscall.Signal) {
+	h.proc.SignalGroup(sig)
+	if h.cg != nil {
+		h.cg.Signal(sig)
+	} else if h.tree != nil {
+		h.tree.signal(sig)
+	}
+}
+
+// killAll sends SIGKILL to all of the attempt.
+func (h *handle) killAll() {
+	h.proc.SignalGroup(syscall.SIGKILL)
+	if h.cg != nil {
+		h.cg.Kill()
+	} else if h.tree != nil {
+		h.tree.signal(syscall.SIGKILL)
+	}
+}
+
+func (h *handle) supervise(interval time.Duration) {
+	var timeout <-chan time.Time
+	if h.spec.Timeout > 0 {
+		t := time.NewTimer(h.spec.Timeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var tick <-chan time.Time
+	if h.tree != nil {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		tick = t.C
+	}
+	overCap := false
+wait:
+	for {
+		select {
+		case <-h.proc.Done():
+			break wait
+		case <-timeout:
+			timeout = nil
+			h.Stop(executor.Timeout, h.spec.Grace)
+		case <-tick:
+			rss := h.tree.sample()
+			if h.spec.Memory > 0 && rss > h.spec.Memory && !overCap {
+				overCap = true
+				h.mu.Lock()
+				h.killAll()
+				h.mu.Unlock()
+			}
+		}
+	}
+	exit, _ := h.proc.Wait()
+	end := time.Now()
+
+	// The main process is gone; whatever it left behind dies with it.
+	leftovers := 0
+	h.mu.Lock()
+	if h.killTimer != nil {
+		h.killTimer.Stop()
+	}
+	if h.cg != nil {
+		if procs, err := h.cg.Procs(); err == nil {
+			leftovers = len(procs)
+		}
+		h.cg.Kill()
+	} else {
+		leftovers = h.tree.alive()
+		h.tree.signal(syscall.SIGKILL)
+	}
+	cause := h.cause
+	h.mu.Unlock()
+
+	r := executor.Result{
+		Start:       h.start,
+		End:         end,
+		Enforcement: h.enforcement,
+		Leftovers:   leftovers,
+		CPUTime:     exit.Rusage.CPU(),
+		PeakMemory:  exit.Rusage.MaxRSS,
+	}
+	oomKills := 0
+	if h.cg != nil {
+		if peak, err := h.cg.Peak(); err == nil && peak > 0 {
+			r.PeakMemory = peak
+		}
+		oomKills, _ = h.cg.OOMKills()
+	} else if p := h.tree.peakMemory(); p > r.PeakMemory {
+		r.PeakMemory = p
+	}
+	if h.spec.Memory == 0 && h.cg != nil {
+		r.Enforcement = executor.NoCap
+	}
+	ws := exit.Status
+	switch {
+	case cause != "":
+		r.Reason = cause
+		if cause == executor.Timeout {
+			r.Detail = "ran past its timeout of " + h.spec.Timeout.String()
+		}
+	case oomKills > 0 || overCap:
+		r.Reason = executor.OOM
+		r.Detail = fmt.Sprintf("exceeded its memory cap of %s (peak %s)", units.Size(h.spec.Memory), units.Size(r.PeakMemory))
+	case ws.Signaled():
+		r.Reason = executor.Signal
+		r.Signal = int(ws.Signal())
+		r.Detail = "killed by signal " + ws.Signal().String()
+	case ws.ExitStatus() != 0:
+		r.Reason = executor.Exit
+		r.ExitCode = ws.ExitStatus()
+	default:
+		r.Reason = executor.Succeeded
+	}
+	h.result = r
+	// Nothing of the attempt runs any more (its cgroup was emptied above);
+	// what is left is files and directories. Registered before Wait
+	// returns, so a Close after the last Wait waits for it.
+	h.runner.cleaning.Add(1)
+	close(h.done)
+	h.cleanup()
+	h.runner.cleaning.Done()
+}
+
+// cleanup removes the attempt's cgroup and temporary directory.
+func (h *handle) cleanup() {
+	if h.cg != nil {
+		h.cg.Delete()
+	}
+	os.RemoveAll(h.spec.TmpDir)
+}

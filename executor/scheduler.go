@@ -1,0 +1,435 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/weirflow/weir/dag"
+)
+
+// Options configure one Run.
+type Options struct {
+	// RunID names the run in every event and in WEIR_RUN_ID.
+	RunID string
+	// Runners start attempts, by pool executor ("local", "slurm"). A pool
+	// with an empty Executor is local.
+	Runners map[string]Runner
+	// Budget is the global memory budget in bytes: the caps of the running
+	// tasks of all local pools add up to at most this. 0 = unlimited. Slurm
+	// pools don't count: their tasks run on other machines.
+	Budget int64
+	// KeepGoing runs everything that does not depend on a failed task;
+	// without it the first task that fails for good stops admissions.
+	KeepGoing bool
+	// Journal records every transition before the scheduler acts on it;
+	// nil records nothing. A Record error stops the run.
+	Journal Journal
+	// Layout places logs and temporary directories; required.
+	Layout Layout
+	// Segments prepares, commits and discards outputs; required.
+	Segments Segments
+	// Env is the engine's own environment (KEY=VALUE), read only for the
+	// names a task lists in env_passthrough.
+	Env []string
+	// Kill, once closed, stops every running attempt at once (grace 0) and
+	// cancels the run: the second Ctrl-C. nil never fires.
+	Kill <-chan struct{}
+	// Now stamps events; nil = time.Now.
+	Now func() time.Time
+	// After delays retries; nil = time.After. Tests pass a fake clock.
+	After func(time.Duration) <-chan time.Time
+}
+
+// Run executes plan and returns when every task has reached a final state
+// and no attempt is running. Ready tasks are admitted by pool slots and
+// memory (see admission.go), longest remaining path first; failed attempts
+// are retried as the task's retry block says (retry.go).
+//
+// Cancelling ctx stops admissions and stops every running attempt with
+// cause Cancelled and the task's grace; closing Options.Kill does the same
+// with grace 0. ctx is also passed to Runner.Start, only to abandon a start
+// in progress: a started attempt ends by itself or by Handle.Stop.
+//
+// A task failing is not an error of Run: it shows in the Summary. Run
+// returns an error when the run cannot go on safely or cannot start: bad
+// options, a memory cap that could never fit (a *CapError, before anything
+// starts), a Journal that fails, outputs that cannot be committed. The
+// Summary is nil only when nothing was started.
+func Run(ctx context.Context, plan *dag.Plan, o Options) (*Summary, error) {
+	s, err := newScheduler(ctx, plan, o)
+	if err != nil {
+		return nil, err
+	}
+	s.run()
+	return s.summary(), s.err
+}
+
+// scheduler holds the state of one run. Everything in it is owned by the
+// goroutine in run; the goroutines of running attempts and retry timers
+// only send on results and wakes.
+type scheduler struct {
+	ctx   context.Context
+	o     Options
+	tasks []*taskRun // declaration order
+	pools []*poolRun
+	seq   uint64
+
+	budgetUsed int64 // sum of the caps of running tasks of budgeted pools
+	running    int   // attempts holding a slot, started or starting
+	starting   int   // attempts whose start goroutine has not reported
+	backoffs   int   // tasks waiting out a retry delay
+
+	results chan attemptEnd
+	started chan startDone
+	wakes   chan *taskRun   // a retry delay is over
+	quit    chan struct{}   // closed when retry timers should give up
+	timers  sync.WaitGroup  // retry timer goroutines
+	ctxDone <-chan struct{} // ctx.Done() until seen, then nil
+	kill    <-chan struct{} // Options.Kill until seen, then nil
+
+	// halt says why admissions stopped ("task x failed", "run cancelled");
+	// empty while the run admits.
+	halt      string
+	swept     bool  // not-started tasks were cancelled after halt
+	stopping  bool  // running attempts have been told to stop
+	killed    bool  // ...with grace 0
+	cancelled bool  // ctx or Kill ended the run
+	err       error // the first error of the engine itself; Run returns it
+	// journalBroken is set at the first Record error: nothing more is
+	// written, since the journal no longer tells the whole story.
+	journalBroken bool
+}
+
+// taskRun is a task's state in this run.
+type taskRun struct {
+	t        *dag.Task
+	idx      int           // declaration order, the tie-break of priority
+	prio     time.Duration // longest remaining path from here, higher first
+	pool     *poolRun
+	succ     []*taskRun
+	deps     int // dependencies not yet succeeded
+	state    TaskState
+	message  string
+	cap      int64 // memory cap of the next or current attempt
+	held     int64 // cap reserved while it holds a slot
+	attempts []Result
+	handle   Handle // the running attempt, nil when none
+	backoff  bool   // ready, but waiting out its retry delay
+}
+
+// attemptEnd is what an attempt's waiter goroutine sends back.
+type attemptEnd struct {
+	t *taskRun
+	r Result
+}
+
+func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, error) {
+	if plan == nil {
+		return nil, errors.New("executor: no plan")
+	}
+	if o.Layout == nil || o.Segments == nil {
+		return nil, errors.New("executor: Options.Layout and Options.Segments are required")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.After == nil {
+		o.After = time.After
+	}
+	g := plan.Graph
+	if g == nil {
+		var err error
+		if g, err = dag.New(plan.Tasks); err != nil {
+			return nil, fmt.Errorf("executor: %w", err)
+		}
+	}
+	s := &scheduler{
+		ctx:     ctx,
+		o:       o,
+		results: make(chan attemptEnd),
+		started: make(chan startDone),
+		wakes:   make(chan *taskRun),
+		quit:    make(chan struct{}),
+		ctxDone: ctx.Done(),
+		kill:    o.Kill,
+	}
+	pools, err := s.preparePools(plan, g)
+	if err != nil {
+		return nil, err
+	}
+	tasks := g.Tasks()
+	rem := g.Remaining(nil)
+	s.tasks = make([]*taskRun, len(tasks))
+	byID := make(map[string]*taskRun, len(tasks))
+	for i, t := range tasks {
+		tr := &taskRun{t: t, idx: i, prio: rem[i], pool: pools[t.Pool], state: Pending}
+		s.tasks[i] = tr
+		byID[t.ID] = tr
+	}
+	for _, tr := range s.tasks {
+		tr.deps = len(g.Predecessors(tr.t.ID))
+		for _, id := range g.Successors(tr.t.ID) {
+			tr.succ = append(tr.succ, byID[id])
+		}
+	}
+	if err := s.checkCaps(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// preparePools checks that every pool a task uses exists, has slots and a
+// runner, and returns the pools by name.
+func (s *scheduler) preparePools(plan *dag.Plan, g *dag.Graph) (map[string]*poolRun, error) {
+	byName := make(map[string]*poolRun)
+	for _, t := range g.Tasks() {
+		if _, ok := byName[t.Pool]; ok {
+			continue
+		}
+		p := plan.Pool(t.Pool)
+		if p == nil {
+			return nil, fmt.Errorf("executor: task %q: no pool %q in the plan", t.ID, t.Pool)
+		}
+		if p.Processes < 1 {
+			return nil, fmt.Errorf("executor: pool %q has %d processes; it needs at least 1", p.Name, p.Processes)
+		}
+		exec := p.Executor
+		if exec == "" {
+			exec = "local"
+		}
+		r := s.o.Runners[exec]
+		if r == nil {
+			return nil, fmt.Errorf("executor: pool %q: no runner for executor %q", p.Name, exec)
+		}
+		pr := &poolRun{p: p, runner: r, budgeted: Budgeted(p), index: len(s.pools)}
+		s.pools = append(s.pools, pr)
+		byName[p.Name] = pr
+	}
+	return byName, nil
+}
+
+// run is the scheduler's loop. It returns when no attempt is running and no
+// retry is waiting, so every Handle.Wait has returned.
+func (s *scheduler) run() {
+	defer func() {
+		s.closeQuit()
+		s.timers.Wait()
+	}()
+	s.record(Event{Kind: RunStarted})
+	for _, t := range s.tasks {
+		if t.deps == 0 {
+			s.makeReady(t)
+		}
+	}
+	for {
+		s.pollSignals()
+		if s.halt == "" {
+			s.admit()
+		}
+		if s.halt != "" {
+			s.sweep()
+		}
+		if s.running == 0 && s.backoffs == 0 {
+			break
+		}
+		select {
+		case d := <-s.started:
+			s.onStarted(d)
+		case e := <-s.results:
+			s.finish(e.t, e.r)
+		case t := <-s.wakes:
+			s.wake(t)
+		case <-s.ctxDone:
+			s.cancel(false)
+		case <-s.kill:
+			s.cancel(true)
+		}
+	}
+	for _, t := range s.tasks {
+		if !t.state.Final() && s.err == nil {
+			// Admission guarantees progress (checkCaps); a task left over
+			// here is a scheduler bug, and saying so beats a silent success.
+			s.fail(fmt.Errorf("executor: internal: task %q left %s with nothing running", t.t.ID, t.state))
+		}
+	}
+	s.sweep()
+	s.record(Event{Kind: RunEnded, Message: s.outcome()})
+}
+
+// pollSignals notices a cancel or kill that came while the scheduler was
+// busy, before it admits anything more.
+func (s *scheduler) pollSignals() {
+	select {
+	case <-s.kill:
+		s.cancel(true)
+	default:
+	}
+	select {
+	case <-s.ctxDone:
+		s.cancel(false)
+	default:
+	}
+}
+
+// cancel stops the run: no more admissions, every running attempt stopped
+// with its grace, or at once when kill is set.
+func (s *scheduler) cancel(kill bool) {
+	s.cancelled = true
+	s.ctxDone = nil
+	if kill {
+		s.kill = nil
+		s.killed = true
+	}
+	s.stop("run cancelled", true)
+}
+
+// fail stops the run for an error of the engine itself: nothing more
+// starts and running attempts are stopped. The first error is kept.
+func (s *scheduler) fail(err error) {
+	if s.err == nil {
+		s.err = err
+	}
+	s.stop("run stopped: "+err.Error(), true)
+}
+
+// stop ends admissions, giving why for the tasks that will not start, and
+// with running set also stops the running attempts.
+func (s *scheduler) stop(why string, running bool) {
+	if s.halt == "" {
+		s.halt = why
+	}
+	if !running {
+		return
+	}
+	s.stopping = true
+	for _, t := range s.tasks {
+		if t.handle != nil {
+			t.handle.Stop(Cancelled, s.grace(t))
+		}
+	}
+}
+
+// grace is how long a stopped attempt of t gets between SIGTERM and SIGKILL.
+func (s *scheduler) grace(t *taskRun) time.Duration {
+	if s.killed {
+		return 0
+	}
+	return t.t.Grace
+}
+
+// sweep cancels every task that has not started and will not: after a halt,
+// once; retry timers are released.
+func (s *scheduler) sweep() {
+	if s.swept || s.halt == "" {
+		return
+	}
+	s.swept = true
+	s.closeQuit()
+	s.backoffs = 0
+	msg := "not started: " + s.halt
+	for _, t := range s.tasks {
+		if t.state == Pending || t.state == Ready {
+			t.backoff = false
+			s.setState(t, TaskCancelled, msg, Event{})
+		}
+	}
+}
+
+func (s *scheduler) closeQuit() {
+	select {
+	case <-s.quit:
+	default:
+		close(s.quit)
+	}
+}
+
+// makeReady moves a task whose dependencies have all succeeded to Ready and
+// queues it for admission.
+func (s *scheduler) makeReady(t *taskRun) {
+	if s.halt != "" {
+		return // sweep cancels it
+	}
+	if s.setState(t, Ready, "", Event{}) {
+		t.pool.push(t)
+	}
+}
+
+// wake ends a retry delay.
+func (s *scheduler) wake(t *taskRun) {
+	if !t.backoff {
+		return // swept while its timer ran
+	}
+	t.backoff = false
+	s.backoffs--
+	if t.state == Ready && s.halt == "" {
+		t.pool.push(t)
+	}
+}
+
+// record writes e to the journal, numbered and stamped, and reports
+// whether it did. A failure stops the run; nothing is written after it.
+func (s *scheduler) record(e Event) bool {
+	if s.journalBroken {
+		return false
+	}
+	s.seq++
+	e.Seq = s.seq
+	e.Time = s.o.Now()
+	e.RunID = s.o.RunID
+	if s.o.Journal == nil {
+		return true
+	}
+	if err := s.o.Journal.Record(e); err != nil {
+		s.journalBroken = true
+		what := string(e.Kind)
+		if e.Task != "" {
+			what += " " + e.Task
+		}
+		s.fail(fmt.Errorf("%w: recording %s: %w", errJournal, what, err))
+		return false
+	}
+	return true
+}
+
+// errJournal marks a journal failure in the error Run returns.
+var errJournal = errors.New("executor: journal")
+
+// setState moves t to state to, recording the change with the fields of
+// ev. The move is applied when recorded, and also when the journal has
+// already failed: the run is winding down then, and the Summary must still
+// say where each task ended. It reports whether the change was recorded.
+func (s *scheduler) setState(t *taskRun, to TaskState, msg string, ev Event) bool {
+	if err := CheckTransition(t.state, to); err != nil {
+		s.fail(fmt.Errorf("executor: internal: task %q: %w", t.t.ID, err))
+		return false
+	}
+	ev.Kind, ev.Task, ev.State, ev.Message = TaskChanged, t.t.ID, to, msg
+	ok := s.record(ev)
+	if ok || s.journalBroken {
+		t.state, t.message = to, msg
+	}
+	return ok
+}
+
+// outcome is the RunEnded message.
+func (s *scheduler) outcome() string {
+	switch {
+	case s.err != nil:
+		return "stopped: " + s.err.Error()
+	case s.cancelled:
+		return "cancelled"
+	}
+	failed := 0
+	for _, t := range s.tasks {
+		if t.state != TaskSucceeded && t.state != Reused {
+			failed++
+		}
+	}
+	if failed == 0 {
+		return "succeeded"
+	}
+	return fmt.Sprintf("failed: %d of %d tasks did not succeed", failed, len(s.tasks))
+}
