@@ -77,7 +77,7 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 	if err := proc.Init(); err != nil {
 		return err
 	}
-	runner, cgroups, err := newLocalRunner(rf.enforcement)
+	runner, cgroups, err := newLocalRunner(o, rf.enforcement)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 			return err
 		}
 	}
-	reportRun(o, plan, summary, runDir)
+	reportRun(o, plan, summary, runDir, rf.quiet)
 	if code := summary.ExitCode(); code != 0 {
 		return &failure{code: code}
 	}
@@ -141,7 +141,11 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 // newLocalRunner prefers a kernel-enforced cap: a cgroup per task. Where no
 // cgroup can be made (no root, no delegation) a watchdog samples memory; a
 // user who asked for cgroups gets an error instead of a silent fallback.
-func newLocalRunner(mode string) (*local.Runner, *cgroup.Manager, error) {
+//
+// An engine that was killed leaves its tasks' cgroups behind, with whatever
+// its tasks' children still run in them: they are ended and removed here,
+// so no orphan of a crashed run outlives the next one.
+func newLocalRunner(o *options, mode string) (*local.Runner, *cgroup.Manager, error) {
 	if mode == "watchdog" {
 		return local.New(local.Options{}), nil, nil
 	}
@@ -151,6 +155,11 @@ func newLocalRunner(mode string) (*local.Runner, *cgroup.Manager, error) {
 			return nil, nil, fmt.Errorf("--memory-enforcement=cgroup: %w", err)
 		}
 		return local.New(local.Options{}), nil, nil
+	}
+	if swept, err := m.Sweep(); err != nil {
+		fmt.Fprintf(o.stderr, "weir: warning: cleaning up after an earlier engine: %v\n", err)
+	} else if len(swept) > 0 {
+		fmt.Fprintf(o.stderr, "weir: ended what %s killed earlier left running\n", plural(len(swept), "engine"))
 	}
 	return local.New(local.Options{Cgroups: m}), m, nil
 }
@@ -212,7 +221,10 @@ func publish(plan *dag.Plan, segs *shm.Run) error {
 
 // reportRun prints the end of a run: counts, then each failure with its reason,
 // declaration and log.
-func reportRun(o *options, plan *dag.Plan, s *executor.Summary, runDir string) {
+func reportRun(o *options, plan *dag.Plan, s *executor.Summary, runDir string, quiet bool) {
+	if quiet && s.OK() {
+		return
+	}
 	var parts []string
 	for _, st := range []executor.TaskState{executor.TaskSucceeded, executor.Reused, executor.TaskFailed, executor.Skipped, executor.TaskCancelled} {
 		if n := s.Counts[st]; n > 0 {
