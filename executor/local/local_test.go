@@ -49,6 +49,23 @@ func helper(mode string) {
 		}
 		time.Sleep(500 * time.Millisecond)
 		runtime.KeepAlive(b)
+	case strings.HasPrefix(mode, "hog "):
+		// Allocate 4 MiB at a time as fast as possible, logging how far it
+		// got and when, until killed.
+		f, err := os.OpenFile(strings.TrimPrefix(mode, "hog "), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			os.Exit(3)
+		}
+		var keep [][]byte
+		for mib := 4; mib <= 4096; mib += 4 {
+			b := make([]byte, 4<<20)
+			for i := 0; i < len(b); i += 4096 {
+				b[i] = 1
+			}
+			keep = append(keep, b)
+			fmt.Fprintf(f, "%d %d\n", mib, time.Now().UnixNano())
+		}
+		runtime.KeepAlive(keep)
 	case mode == "env":
 		for _, kv := range os.Environ() {
 			fmt.Println(kv)
@@ -472,4 +489,81 @@ func BenchmarkIndependent(b *testing.B) {
 	if err != nil || !s.OK() {
 		b.Fatal(err, s.Counts)
 	}
+}
+
+// BenchmarkCapEnforcement measures how far past its cap a task that
+// allocates as fast as it can gets before it dies, and how long after it
+// crossed the cap the engine has recorded the oom, with the kernel's
+// cgroup limit and with the watchdog (sampling every 100 ms).
+func BenchmarkCapEnforcement(b *testing.B) {
+	const capMiB = 256
+	runners := map[string]func() *local.Runner{
+		"watchdog": func() *local.Runner { return local.New(local.Options{}) },
+	}
+	if m, err := cgroup.Detect(); err == nil {
+		defer m.Close()
+		runners["cgroup"] = func() *local.Runner { return local.New(local.Options{Cgroups: m}) }
+	}
+	for name, mk := range runners {
+		b.Run(name, func(b *testing.B) {
+			var overshoot, latency float64
+			for i := 0; i < b.N; i++ {
+				log := filepath.Join(b.TempDir(), "progress")
+				r := mk()
+				task := &dag.Task{ID: "hog", Stage: "hog", Pool: dag.DefaultPool, Memory: capMiB << 20, Retry: dag.Retry{Attempts: 1},
+					Argv: []string{os.Args[0]}, Env: map[string]string{helperEnv: "hog " + log}}
+				g, _ := dag.New([]*dag.Task{task})
+				plan := &dag.Plan{Name: "b", Pools: []*dag.Pool{{Name: dag.DefaultPool, Executor: "local", Processes: 1}}, Tasks: []*dag.Task{task}, Graph: g}
+				segs, _ := shm.OpenRun(b.TempDir(), "run")
+				var recorded time.Time
+				s, err := executor.Run(context.Background(), plan, executor.Options{
+					RunID: "run", Runners: map[string]executor.Runner{"local": r}, Budget: 8 << 30,
+					Layout: executor.DirLayout{Root: b.TempDir()}, Segments: segs,
+					Journal: executor.JournalFunc(func(e executor.Event) error {
+						if e.Kind == executor.AttemptEnded {
+							recorded = time.Now()
+						}
+						return nil
+					}),
+				})
+				r.Close()
+				if err != nil || s.Tasks[0].Attempts[0].Reason != executor.OOM {
+					b.Fatalf("%v %+v", err, s.Tasks[0])
+				}
+				crossed, reached := hogProgress(b, log, capMiB)
+				overshoot += float64(max(reached-capMiB, 0))
+				latency += float64(recorded.Sub(crossed).Microseconds()) / 1000
+			}
+			b.ReportMetric(overshoot/float64(b.N), "MiB-past-cap")
+			b.ReportMetric(latency/float64(b.N), "ms-to-oom")
+		})
+	}
+}
+
+// hogProgress reads the hog's log: when it first held more than the cap,
+// and the most it held.
+func hogProgress(b *testing.B, path string, capMiB int) (crossed time.Time, reached int) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var last time.Time
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var mib int
+		var ns int64
+		if _, err := fmt.Sscan(line, &mib, &ns); err != nil {
+			continue
+		}
+		if mib > capMiB && crossed.IsZero() {
+			crossed = time.Unix(0, ns)
+		}
+		last = time.Unix(0, ns)
+		reached = max(reached, mib)
+	}
+	if crossed.IsZero() {
+		// Killed before it logged a step past the cap (the kernel stops it
+		// at the cap): count from its last step, just before the kill.
+		crossed = last
+	}
+	return crossed, reached
 }
