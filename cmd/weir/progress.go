@@ -67,7 +67,8 @@ func (p *progress) line(e executor.Event) string {
 			if p.quiet {
 				return ""
 			}
-			s := fmt.Sprintf("done    %s in %s, peak %s", e.Task, took, units.Size(r.PeakMemory))
+			s := fmt.Sprintf("done    %s in %s, peak %s, cpu %s", e.Task, took, units.Size(r.PeakMemory),
+				units.Duration(r.CPUTime.Round(time.Millisecond)))
 			if r.Leftovers > 0 {
 				s += fmt.Sprintf(" (warning: %d leftover processes killed)", r.Leftovers)
 			}
