@@ -163,4 +163,3 @@ func fail(err error) {
 	fmt.Fprintln(os.Stderr, "overhead:", err)
 	os.Exit(1)
 }
-
