@@ -2,6 +2,7 @@ package executor
 
 import (
 	"fmt"
+	"github.com/weirflow/weir/shm"
 	"strings"
 )
 
@@ -92,8 +93,11 @@ func (s *scheduler) finish(t *taskRun, r Result) {
 	held := t.held
 	s.release(t)
 	var commitErr error
+	var committed []shm.Committed
 	if r.OK() {
-		missing, err := s.o.Segments.Commit(t.t)
+		var missing []string
+		var err error
+		committed, missing, err = s.o.Segments.Commit(t.t)
 		switch {
 		case err != nil:
 			commitErr = fmt.Errorf("executor: task %q: committing outputs: %w", t.t.ID, err)
@@ -106,7 +110,10 @@ func (s *scheduler) finish(t *taskRun, r Result) {
 		s.o.Segments.Discard(t.t)
 	}
 	t.attempts = append(t.attempts, r)
-	s.record(Event{Kind: AttemptEnded, Task: t.t.ID, Attempt: len(t.attempts), Memory: held, Result: &r})
+	if !r.OK() || commitErr != nil {
+		committed = nil
+	}
+	s.record(Event{Kind: AttemptEnded, Task: t.t.ID, Attempt: len(t.attempts), Memory: held, Result: &r, Outputs: committed})
 
 	attempt := Event{Attempt: len(t.attempts)}
 	switch {

@@ -1,6 +1,10 @@
 package executor
 
-import "time"
+import (
+	"time"
+
+	"github.com/weirflow/weir/shm"
+)
 
 // EventKind says what an Event reports.
 type EventKind string
@@ -30,6 +34,8 @@ type Event struct {
 	// engine can find it again.
 	Handle []byte  `json:"handle,omitempty"`
 	Result *Result `json:"result,omitempty"`
+	// Outputs are what a successful attempt committed.
+	Outputs []shm.Committed `json:"outputs,omitempty"`
 	// Message explains a state: why a task was skipped, why a run ended.
 	Message string `json:"message,omitempty"`
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/shm"
 )
 
 // Layout places what the attempts of a run leave on disk.
@@ -25,9 +26,9 @@ type Segments interface {
 	// partial files of an earlier attempt removed.
 	Prepare(t *dag.Task) error
 	// Commit makes t's outputs visible to consumers after a successful
-	// attempt. missing names outputs the task did not write; then nothing
-	// is committed.
-	Commit(t *dag.Task) (missing []string, err error)
+	// attempt and says what it committed. missing names outputs the task
+	// did not write; then nothing is committed.
+	Commit(t *dag.Task) (committed []shm.Committed, missing []string, err error)
 	// Discard removes what a failed attempt of t wrote.
 	Discard(t *dag.Task)
 }

@@ -358,3 +358,33 @@ func TestCancelDuringStart(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 }
+
+// TestCommittedOutputsAreRecorded: the journal learns what a successful
+// attempt committed with the attempt's end, so a store can keep it for
+// resume; a failed attempt commits nothing.
+func TestCommittedOutputsAreRecorded(t *testing.T) {
+	ok, bad := task("ok"), task("bad")
+	ok.Outputs = []dag.Output{{Name: "table"}, {Name: "log"}}
+	bad.Outputs = []dag.Output{{Name: "table"}}
+	plan := mkPlan(t, []*dag.Pool{pool("p", 2, 0)}, ok, bad)
+	h := newHarness(plan, func(s *executor.Spec) executortest.Behavior {
+		if s.Task.ID == "bad" {
+			return executortest.Behavior{Result: executor.Result{Reason: executor.Exit, ExitCode: 1}}
+		}
+		return executortest.Behavior{}
+	})
+	h.mustRun(t)
+	for _, e := range h.journal.Events() {
+		if e.Kind != executor.AttemptEnded {
+			continue
+		}
+		var names []string
+		for _, c := range e.Outputs {
+			names = append(names, c.Name)
+		}
+		want := map[string][]string{"ok": {"table", "log"}, "bad": nil}[e.Task]
+		if !slices.Equal(names, want) {
+			t.Errorf("%s ended with outputs %v, want %v", e.Task, names, want)
+		}
+	}
+}

@@ -3,9 +3,12 @@ package shm
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/weirflow/weir/dag"
 )
@@ -60,10 +63,20 @@ func (r *Run) Prepare(t *dag.Task) error {
 	return nil
 }
 
-// Commit renames t's written outputs into place and makes them read-only.
-// When any output is missing or larger than declared, nothing is committed
-// and missing names the offenders.
-func (r *Run) Commit(t *dag.Task) (missing []string, err error) {
+// Committed is one output as committed: where it is, its size and a hash
+// of its bytes, which resume compares to tell whether it is intact and
+// whether a consumer's input changed.
+type Committed struct {
+	Name string `json:"name"`
+	Path string `json:"path"`
+	Size int64  `json:"size"`
+	Hash string `json:"hash"`
+}
+
+// Commit renames t's written outputs into place, makes them read-only and
+// hashes them. When any output is missing or larger than declared, nothing
+// is committed and missing names the offenders.
+func (r *Run) Commit(t *dag.Task) (committed []Committed, missing []string, err error) {
 	for _, o := range t.Outputs {
 		ref := dag.SegmentRef{Task: t.ID, Output: o.Name}
 		fi, err := os.Stat(r.Partial(ref))
@@ -71,7 +84,7 @@ func (r *Run) Commit(t *dag.Task) (missing []string, err error) {
 		case errors.Is(err, fs.ErrNotExist):
 			missing = append(missing, o.Name)
 		case err != nil:
-			return nil, fmt.Errorf("shm: %w", err)
+			return nil, nil, fmt.Errorf("shm: %w", err)
 		case !fi.Mode().IsRegular():
 			missing = append(missing, o.Name+" (not a regular file)")
 		case o.Size > 0 && fi.Size() > o.Size:
@@ -79,19 +92,41 @@ func (r *Run) Commit(t *dag.Task) (missing []string, err error) {
 		}
 	}
 	if len(missing) > 0 {
-		return missing, nil
+		return nil, missing, nil
 	}
 	for _, o := range t.Outputs {
 		ref := dag.SegmentRef{Task: t.ID, Output: o.Name}
 		final := r.Path(ref)
 		if err := os.Chmod(r.Partial(ref), 0o444); err != nil {
-			return nil, fmt.Errorf("shm: protect %s: %w", final, err)
+			return nil, nil, fmt.Errorf("shm: protect %s: %w", final, err)
+		}
+		size, hash, err := Hash(r.Partial(ref))
+		if err != nil {
+			return nil, nil, err
 		}
 		if err := os.Rename(r.Partial(ref), final); err != nil {
-			return nil, fmt.Errorf("shm: commit %s: %w", final, err)
+			return nil, nil, fmt.Errorf("shm: commit %s: %w", final, err)
 		}
+		committed = append(committed, Committed{Name: o.Name, Path: final, Size: size, Hash: hash})
 	}
-	return nil, nil
+	return committed, nil, nil
+}
+
+// Hash reads a segment and returns its size and the hex xxhash64 of its
+// bytes: fast enough (several GB/s) to hash every output as it is
+// committed, and to check a segment is intact before it is reused.
+func Hash(path string) (int64, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, "", fmt.Errorf("shm: hash: %w", err)
+	}
+	defer f.Close()
+	h := xxhash.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return 0, "", fmt.Errorf("shm: hash %s: %w", path, err)
+	}
+	return n, fmt.Sprintf("%016x", h.Sum64()), nil
 }
 
 // Discard removes the partial outputs of t.

@@ -25,7 +25,7 @@ func TestCommit(t *testing.T) {
 	}
 
 	os.WriteFile(r.Partial(table), []byte("12345"), 0o644)
-	missing, err := r.Commit(task)
+	_, missing, err := r.Commit(task)
 	if err != nil || len(missing) != 2 {
 		t.Fatalf("oversized and absent outputs: missing %v, %v", missing, err)
 	}
@@ -41,9 +41,17 @@ func TestCommit(t *testing.T) {
 	}
 	os.WriteFile(r.Partial(table), []byte("1234"), 0o644)
 	os.WriteFile(r.Partial(logRef), []byte("x"), 0o644)
-	missing, err = r.Commit(task)
+	committed, missing, err := r.Commit(task)
 	if err != nil || missing != nil {
 		t.Fatalf("commit: %v %v", missing, err)
+	}
+	// xxhash64 of "1234" and of "x".
+	want := []Committed{
+		{Name: "table", Path: r.Path(table), Size: 4, Hash: "d8316e61d84f6ba4"},
+		{Name: "log", Path: r.Path(logRef), Size: 1, Hash: "5c80c09683041123"},
+	}
+	if !slices.Equal(committed, want) {
+		t.Errorf("committed %+v\nwant %+v", committed, want)
 	}
 	for _, ref := range []dag.SegmentRef{table, logRef} {
 		fi, err := os.Stat(r.Path(ref))
