@@ -37,7 +37,9 @@ func TestDefHash(t *testing.T) {
 		func(t *Task) { t.Inputs[0].From[0].Task = "gen2" },
 		func(t *Task) { t.Outputs[0].Size = 11 },
 		func(t *Task) { t.Outputs = append(t.Outputs, Output{Name: "log"}) },
-		func(t *Task) { t.Argv = []string{"python3", "x.py" + Placeholder(SegmentRef{Task: "gen", Output: "rows"})} },
+		func(t *Task) {
+			t.Argv = []string{"python3", "x.py" + Placeholder(SegmentRef{Task: "gen", Output: "rows"})}
+		},
 	}
 	for i, f := range differ {
 		tk := base()
