@@ -30,7 +30,17 @@ func (s *scheduler) start(t *taskRun) {
 	// So the start runs on its own goroutine and reports back to the loop;
 	// the slot is held meanwhile (running counts it).
 	s.starting++
+	durable := s.durable
 	go func() {
+		// Write-ahead: the attempt is durably recorded running (with every
+		// transition before it, such as its dependencies' success) before
+		// it starts.
+		if durable != nil {
+			if err := durable(); err != nil {
+				s.started <- startDone{t: t, journalErr: err}
+				return
+			}
+		}
 		if err := s.o.Segments.Prepare(t.t); err != nil {
 			s.started <- startDone{t: t, prepErr: err}
 			return
@@ -42,10 +52,11 @@ func (s *scheduler) start(t *taskRun) {
 
 // startDone is what a start goroutine sends back.
 type startDone struct {
-	t       *taskRun
-	h       Handle
-	err     error
-	prepErr error
+	t          *taskRun
+	h          Handle
+	err        error
+	prepErr    error
+	journalErr error // the journal could not make the start durable
 }
 
 // onStarted records a started attempt before anything waits on it, or
@@ -55,6 +66,13 @@ func (s *scheduler) onStarted(d startDone) {
 	t, h, err := d.t, d.h, d.err
 	attempt := len(t.attempts) + 1
 	switch {
+	case d.journalErr != nil:
+		if !s.journalBroken {
+			s.journalBroken = true
+			s.fail(fmt.Errorf("%w: recording %s running: %w", errJournal, t.t.ID, d.journalErr))
+		}
+		s.finish(t, s.unstarted(Cancelled, "not started: the journal failed"))
+		return
 	case d.prepErr != nil:
 		s.finish(t, s.unstarted(StartFailed, "preparing outputs: %v", d.prepErr))
 		return

@@ -48,6 +48,19 @@ type Journal interface {
 	Record(e Event) error
 }
 
+// Appender is a Journal that can queue an event without waiting for it to
+// be durable. The scheduler then waits only where it must: before it starts
+// an attempt (which makes every earlier event durable too, since order is
+// kept) and at the end of the run. A transition nothing acts on, such as a
+// task becoming ready, costs no commit wait, and starts in different slots
+// share commits.
+type Appender interface {
+	Journal
+	// Append queues e; wait returns once e and everything before it are
+	// durable, or the error that kept them from it.
+	Append(e Event) (wait func() error, err error)
+}
+
 // JournalFunc adapts a function to Journal.
 type JournalFunc func(Event) error
 

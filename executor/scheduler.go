@@ -101,6 +101,9 @@ type scheduler struct {
 	// journalBroken is set at the first Record error: nothing more is
 	// written, since the journal no longer tells the whole story.
 	journalBroken bool
+	// durable waits until the last event appended is durable (Appender
+	// journals); nil when every event was recorded synchronously.
+	durable func() error
 }
 
 // taskRun is a task's state in this run.
@@ -257,6 +260,14 @@ func (s *scheduler) run() {
 	}
 	s.sweep()
 	s.record(Event{Kind: RunEnded, Message: s.outcome()})
+	if s.durable != nil && !s.journalBroken {
+		if err := s.durable(); err != nil {
+			s.journalBroken = true
+			if s.err == nil {
+				s.err = fmt.Errorf("%w: committing the run's last events: %w", errJournal, err)
+			}
+		}
+	}
 }
 
 // pollSignals notices a cancel or kill that came while the scheduler was
@@ -382,7 +393,16 @@ func (s *scheduler) record(e Event) bool {
 	if s.o.Journal == nil {
 		return true
 	}
-	if err := s.o.Journal.Record(e); err != nil {
+	var err error
+	if a, ok := s.o.Journal.(Appender); ok {
+		var wait func() error
+		if wait, err = a.Append(e); err == nil {
+			s.durable = wait
+		}
+	} else {
+		err = s.o.Journal.Record(e)
+	}
+	if err != nil {
 		s.journalBroken = true
 		what := string(e.Kind)
 		if e.Task != "" {

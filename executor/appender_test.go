@@ -1,0 +1,124 @@
+package executor_test
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/executor/executortest"
+)
+
+// asyncJournal is an Appender whose events become durable only when
+// commit is called, as a store's group commit would make them.
+type asyncJournal struct {
+	executortest.Journal
+	mu      sync.Mutex
+	durable uint64 // highest Seq made durable
+	cond    *sync.Cond
+	fail    error
+}
+
+func newAsyncJournal() *asyncJournal {
+	j := &asyncJournal{}
+	j.cond = sync.NewCond(&j.mu)
+	return j
+}
+
+func (j *asyncJournal) Append(e executor.Event) (func() error, error) {
+	if err := j.Journal.Record(e); err != nil {
+		return nil, err
+	}
+	return func() error {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		for j.durable < e.Seq && j.fail == nil {
+			j.cond.Wait()
+		}
+		return j.fail
+	}, nil
+}
+
+// commitAll makes everything appended so far durable.
+func (j *asyncJournal) commitAll() {
+	events := j.Events()
+	j.mu.Lock()
+	if len(events) > 0 {
+		j.durable = events[len(events)-1].Seq
+	}
+	j.cond.Broadcast()
+	j.mu.Unlock()
+}
+
+func (j *asyncJournal) failAll(err error) {
+	j.mu.Lock()
+	j.fail = err
+	j.cond.Broadcast()
+	j.mu.Unlock()
+}
+
+// TestAppenderStartsOnlyWhenDurable: with a journal that commits later, no
+// attempt starts before its running transition (and all before it) is
+// durable, and the run still completes.
+func TestAppenderStartsOnlyWhenDurable(t *testing.T) {
+	plan := mkPlan(t, []*dag.Pool{pool("p", 2, 0)}, task("a"), task("b", "a"), task("c", "a"))
+	h := newHarness(plan, nil)
+	j := newAsyncJournal()
+	h.opts.Journal = j
+	var mu sync.Mutex
+	var violations []string
+	h.fake.Behave = func(s *executor.Spec) executortest.Behavior {
+		j.mu.Lock()
+		durable := j.durable
+		j.mu.Unlock()
+		for _, e := range j.Events() {
+			if e.Kind == executor.TaskChanged && e.State == executor.Running && e.Task == s.Task.ID && e.Attempt == s.Attempt && e.Seq > durable {
+				mu.Lock()
+				violations = append(violations, s.Task.ID)
+				mu.Unlock()
+			}
+		}
+		return executortest.Behavior{}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				j.commitAll()
+			}
+		}
+	}()
+	sum, err := executor.Run(t.Context(), plan, h.opts)
+	if err != nil || !sum.OK() {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	if len(violations) > 0 {
+		t.Errorf("started before their running transition was durable: %v", violations)
+	}
+}
+
+// TestAppenderFailureStopsTheRun: when the journal cannot make a start
+// durable, that attempt never starts and Run returns the journal's error.
+func TestAppenderFailureStopsTheRun(t *testing.T) {
+	plan := mkPlan(t, []*dag.Pool{pool("p", 1, 0)}, task("a"), task("b", "a"))
+	h := newHarness(plan, nil)
+	j := newAsyncJournal()
+	h.opts.Journal = j
+	j.failAll(errors.New("disk full"))
+	sum, err := executor.Run(t.Context(), plan, h.opts)
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(h.fake.Specs()); n != 0 {
+		t.Errorf("%d attempts started without a durable record", n)
+	}
+	if sum != nil && sum.OK() {
+		t.Errorf("summary says OK: %+v", sum)
+	}
+}
