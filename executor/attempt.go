@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/weirflow/weir/shm"
 	"strings"
+	"sync"
 )
 
 // start runs the next attempt of t, which admit has taken off its pool's
@@ -30,22 +31,35 @@ func (s *scheduler) start(t *taskRun) {
 	// So the start runs on its own goroutine and reports back to the loop;
 	// the slot is held meanwhile (running counts it).
 	s.starting++
-	durable := s.durable
-	go func() {
-		// Write-ahead: the attempt is durably recorded running (with every
-		// transition before it, such as its dependencies' success) before
-		// it starts.
-		if durable != nil {
-			if err := durable(); err != nil {
-				s.started <- startDone{t: t, journalErr: err}
-				return
-			}
+	// Write-ahead: the attempt is durably recorded running (with every
+	// transition before it, such as its dependencies' success) before its
+	// process starts. The runner waits for it at the last moment, so the
+	// commit overlaps the runner's preparations; a runner that ignores it
+	// is covered by the wait after Start returns.
+	var journalErr error
+	if durable := s.durable; durable != nil {
+		var once sync.Once
+		spec.Durable = func() error {
+			once.Do(func() { journalErr = durable() })
+			return journalErr
 		}
+	}
+	go func() {
 		if err := s.o.Segments.Prepare(t.t); err != nil {
 			s.started <- startDone{t: t, prepErr: err}
 			return
 		}
 		h, err := t.pool.runner.Start(s.ctx, spec)
+		if spec.Durable != nil {
+			if jerr := spec.Durable(); jerr != nil {
+				if h != nil {
+					h.Stop(Cancelled, 0)
+					h.Wait()
+				}
+				s.started <- startDone{t: t, journalErr: jerr}
+				return
+			}
+		}
 		s.started <- startDone{t: t, h: h, err: err}
 	}()
 }

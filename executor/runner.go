@@ -51,4 +51,10 @@ type Spec struct {
 	TmpDir string
 	// Stdout and Stderr are the log files the runner creates (0600).
 	Stdout, Stderr string
+	// Durable, when set, returns once the attempt is durably recorded
+	// running. The runner calls it right before the process (or job) is
+	// started, after its own preparations, so that the journal's commit
+	// overlaps them; an error means the attempt must not start, and Start
+	// returns it.
+	Durable func() error
 }

@@ -167,6 +167,9 @@ pools and retries, and the shared-memory segments they pass to each other.`,
 		newGraphCmd(o),
 		newPlanCmd(o),
 		newRunCmd(o),
+		newRunsCmd(o),
+		newStatusCmd(o),
+		newLogsCmd(o),
 		newVersionCmd(o),
 	)
 	// Added here rather than lazily by Execute, so markFailures sees it too.

@@ -38,8 +38,10 @@ func (p *progress) Record(e executor.Event) error {
 	if line == "" {
 		return nil
 	}
-	_, err := fmt.Fprintf(p.w, "%s %s\n", e.Time.Format("15:04:05"), line)
-	return err
+	// A closed terminal or pipe must not stop the run: the lines are for
+	// watching, the store keeps the record.
+	fmt.Fprintf(p.w, "%s %s\n", e.Time.Format("15:04:05"), line)
+	return nil
 }
 
 func (p *progress) line(e executor.Event) string {

@@ -23,6 +23,7 @@ import (
 	"github.com/weirflow/weir/executor/local/proc"
 	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/shm"
+	"github.com/weirflow/weir/store"
 )
 
 // budgetShare is the part of the host's available memory a run may cap its
@@ -85,6 +86,13 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 		defer cgroups.Close()
 	}
 	defer runner.Close() // before the cgroups: it removes the tasks' groups
+	// The store first: a second engine on this state dir stops here, before
+	// it has touched anything.
+	st, err := store.Open(plan.Settings.StateDir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	runID := newRunID()
 	runDir := runDirOf(plan, runID)
 	if err := os.MkdirAll(runDir, 0o700); err != nil {
@@ -99,6 +107,25 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 		budget = defaultBudget()
 	}
 
+	journal, err := st.Journal(store.RunRecord{
+		ID:       runID,
+		Workflow: plan.File,
+		Name:     plan.Name,
+		StateDir: plan.Settings.StateDir,
+		ShmDir:   segments.Dir(),
+		Tasks:    len(plan.Tasks),
+		Started:  time.Now(),
+		Engine:   store.Self(),
+	})
+	if err != nil {
+		return err
+	}
+	defer journal.Close()
+	for _, t := range plan.Tasks {
+		if err := st.SetTaskHashes(runID, t.ID, t.DefHash(), nil); err != nil {
+			return err
+		}
+	}
 	prog := newProgress(o.stdout, plan, rf.quiet)
 	if !rf.quiet {
 		fmt.Fprintf(o.stdout, "%s run %s of %s: %s, memory caps by %s, budget %s\n",
@@ -113,7 +140,7 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 		Runners:   map[string]executor.Runner{"local": runner},
 		Budget:    budget,
 		KeepGoing: rf.keepGoing,
-		Journal:   prog,
+		Journal:   checkpointed{store: journal, view: prog},
 		Layout:    executor.DirLayout{Root: runDir},
 		Segments:  segments,
 		Env:       o.env,
@@ -136,6 +163,34 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 		return &failure{code: code}
 	}
 	return nil
+}
+
+// checkpointed queues every event in the store and shows it. The
+// scheduler waits for the store where it must (before it starts an
+// attempt, and at the end), so the progress lines may run a commit ahead
+// of the checkpoint, never the engine's actions.
+type checkpointed struct {
+	store *store.Journal
+	view  executor.Journal
+}
+
+// Record implements executor.Journal.
+func (c checkpointed) Record(e executor.Event) error {
+	wait, err := c.Append(e)
+	if err != nil {
+		return err
+	}
+	return wait()
+}
+
+// Append implements executor.Appender.
+func (c checkpointed) Append(e executor.Event) (func() error, error) {
+	wait, err := c.store.Append(e)
+	if err != nil {
+		return nil, err
+	}
+	c.view.Record(e)
+	return wait, nil
 }
 
 // newLocalRunner prefers a kernel-enforced cap: a cgroup per task. Where no

@@ -203,6 +203,13 @@ type Fake struct {
 
 // Start starts a FakeHandle, or fails with the behavior's StartErr.
 func (f *Fake) Start(_ context.Context, s *executor.Spec) (executor.Handle, error) {
+	// Like a real runner, start nothing before the journal has the
+	// attempt durably running.
+	if s.Durable != nil {
+		if err := s.Durable(); err != nil {
+			return nil, err
+		}
+	}
 	var b Behavior
 	if f.Behave != nil {
 		b = f.Behave(s)

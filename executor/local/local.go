@@ -97,6 +97,12 @@ func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, 
 		h.cg = cg
 		attr.Before = cg.Prepare
 	}
+	if s.Durable != nil {
+		if err := s.Durable(); err != nil {
+			h.cleanup()
+			return nil, fmt.Errorf("local: not started: %w", err)
+		}
+	}
 	h.start = time.Now()
 	p, err := proc.Start(attr)
 	if err != nil {

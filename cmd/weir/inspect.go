@@ -1,0 +1,331 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/internal/units"
+	"github.com/weirflow/weir/store"
+)
+
+// The commands that look at runs (runs, status, logs) read the state dir
+// without locking it, so they work while an engine runs there.
+
+// stateDir is --state-dir, else .weir in the working directory: where a run
+// of a workflow in this directory keeps its state by default.
+func (o *options) stateDirOrDefault() (string, error) {
+	dir := o.stateDir
+	if dir == "" {
+		dir = ".weir"
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return "", fmt.Errorf("no state dir at %s: run weir from the workflow's directory or pass --state-dir", dir)
+	}
+	return abs, nil
+}
+
+func newRunsCmd(o *options) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "runs",
+		Short: "List the runs in the state dir, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			dir, err := o.stateDirOrDefault()
+			if err != nil {
+				return err
+			}
+			runs, err := store.ListRuns(dir)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(o, runs)
+			}
+			if len(runs) == 0 {
+				fmt.Fprintln(o.stdout, "no runs yet")
+				return nil
+			}
+			tw := tabwriter.NewWriter(o.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "RUN\tWORKFLOW\tSTATE\tTASKS\tSTARTED\tTOOK")
+			for _, r := range runs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.State, countsText(r.Counts, r.Tasks),
+					r.Started.Local().Format("2006-01-02 15:04:05"), took(r.Started, r.Ended))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the runs as JSON")
+	return cmd
+}
+
+func newStatusCmd(o *options) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status [RUN]",
+		Short: "Show a run's state and each task's (default: the latest run)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			dir, run, err := pickRun(o, args)
+			if err != nil {
+				return err
+			}
+			events, err := store.ReadEvents(dir, run.ID)
+			if err != nil {
+				return err
+			}
+			tasks := store.Replay(events)
+			if asJSON {
+				return writeJSON(o, struct {
+					Run   store.RunSummary            `json:"run"`
+					Tasks map[string]store.TaskRecord `json:"tasks"`
+				}{run, tasks})
+			}
+			return printStatus(o, run, events, tasks)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run and its tasks as JSON")
+	return cmd
+}
+
+// pickRun finds the run named in args, or the latest.
+func pickRun(o *options, args []string) (string, store.RunSummary, error) {
+	dir, err := o.stateDirOrDefault()
+	if err != nil {
+		return "", store.RunSummary{}, err
+	}
+	runs, err := store.ListRuns(dir)
+	if err != nil {
+		return "", store.RunSummary{}, err
+	}
+	if len(runs) == 0 {
+		return "", store.RunSummary{}, fmt.Errorf("no runs in %s", dir)
+	}
+	if len(args) == 0 {
+		return dir, runs[0], nil
+	}
+	// A unique prefix is enough, as with git commits: ids start with the
+	// date and time, so "20261126-0712" picks the run started then.
+	var matches []store.RunSummary
+	for _, r := range runs {
+		if r.ID == args[0] {
+			return dir, r, nil
+		}
+		if args[0] != "" && strings.HasPrefix(r.ID, args[0]) {
+			matches = append(matches, r)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return dir, matches[0], nil
+	case 0:
+		return "", store.RunSummary{}, fmt.Errorf("no run %q in %s (weir runs lists them)", args[0], dir)
+	}
+	return "", store.RunSummary{}, fmt.Errorf("%q matches %d runs; give more of the id", args[0], len(matches))
+}
+
+func printStatus(o *options, run store.RunSummary, events []executor.Event, tasks map[string]store.TaskRecord) error {
+	state := string(run.State)
+	if run.FromLog && state == "" {
+		state = "running"
+	}
+	fmt.Fprintf(o.stdout, "run %s of %s: %s, %s (started %s, %s)\n", run.ID, run.Name, state,
+		countsText(run.Counts, run.Tasks), run.Started.Local().Format("15:04:05"), took(run.Started, run.Ended))
+	if run.Message != "" && run.State != store.RunSucceeded {
+		fmt.Fprintf(o.stdout, "  %s\n", run.Message)
+	}
+	// Tasks in the order they first appear in the run's events, which is
+	// the order the engine made them ready.
+	var order []string
+	seen := map[string]bool{}
+	for _, e := range events {
+		if e.Task != "" && !seen[e.Task] {
+			seen[e.Task] = true
+			order = append(order, e.Task)
+		}
+	}
+	var rest []string
+	for id := range tasks {
+		if !seen[id] {
+			rest = append(rest, id)
+		}
+	}
+	sort.Strings(rest)
+	order = append(order, rest...)
+	tw := tabwriter.NewWriter(o.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TASK\tSTATE\tATTEMPTS\tLAST\tPEAK\tTOOK")
+	for _, id := range order {
+		t := tasks[id]
+		last, peak, dur := "-", "-", "-"
+		if t.Last != nil {
+			last = t.Last.String()
+			if t.Last.PeakMemory > 0 {
+				peak = units.Size(t.Last.PeakMemory)
+			}
+			dur = took(t.Last.Start, t.Last.End)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", id, t.State, t.Attempts, last, peak, dur)
+	}
+	return tw.Flush()
+}
+
+func newLogsCmd(o *options) *cobra.Command {
+	var attempt int
+	var follow bool
+	var stream string
+	cmd := &cobra.Command{
+		Use:   "logs RUN TASK",
+		Short: "Print a task's output (its last attempt unless --attempt)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(c *cobra.Command, args []string) error {
+			switch stream {
+			case "both", "stdout", "stderr":
+			default:
+				return usagef("--stream must be stdout, stderr or both, not %q", stream)
+			}
+			dir, run, err := pickRun(o, args[:1])
+			if err != nil {
+				return err
+			}
+			events, err := store.ReadEvents(dir, run.ID)
+			if err != nil {
+				return err
+			}
+			task := args[1]
+			tasks := store.Replay(events)
+			rec, ok := tasks[task]
+			if !ok {
+				return fmt.Errorf("run %s has no task %q%s", run.ID, task, suggestTask(task, tasks))
+			}
+			n := attempt
+			if n == 0 {
+				n = rec.Attempts
+			}
+			if n < 1 || n > rec.Attempts {
+				return fmt.Errorf("task %s has %s", task, plural(rec.Attempts, "attempt"))
+			}
+			layout := executor.DirLayout{Root: filepath.Join(dir, "runs", run.ID)}
+			stdout, stderr := layout.Logs(task, n)
+			var paths []string
+			if stream != "stderr" {
+				paths = append(paths, stdout)
+			}
+			if stream != "stdout" {
+				paths = append(paths, stderr)
+			}
+			if follow {
+				return followLogs(o, dir, run.ID, task, n, paths)
+			}
+			for _, p := range paths {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return fmt.Errorf("cannot read the log: %w", err)
+				}
+				o.stdout.Write(b)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&attempt, "attempt", 0, "the attempt `N` (1-based; default the last)")
+	f.BoolVarP(&follow, "follow", "f", false, "keep printing as the task writes, until the attempt ends")
+	f.StringVar(&stream, "stream", "both", "which output: stdout, stderr or `both` (stdout first)")
+	return cmd
+}
+
+// followLogs prints what the attempt writes as it writes it, and returns
+// once the attempt has ended and its output is printed.
+func followLogs(o *options, dir, runID, task string, attempt int, paths []string) error {
+	offsets := make([]int64, len(paths))
+	for {
+		ended := attemptEnded(dir, runID, task, attempt)
+		for i, p := range paths {
+			f, err := os.Open(p)
+			if err != nil {
+				continue
+			}
+			st, err := f.Stat()
+			if err == nil && st.Size() > offsets[i] {
+				buf := make([]byte, st.Size()-offsets[i])
+				if n, _ := f.ReadAt(buf, offsets[i]); n > 0 {
+					o.stdout.Write(buf[:n])
+					offsets[i] += int64(n)
+				}
+			}
+			f.Close()
+		}
+		if ended {
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func attemptEnded(dir, runID, task string, attempt int) bool {
+	events, err := store.ReadEvents(dir, runID)
+	if err != nil {
+		return true
+	}
+	for _, e := range events {
+		if e.Kind == executor.RunEnded || e.Kind == executor.AttemptEnded && e.Task == task && e.Attempt == attempt {
+			return true
+		}
+	}
+	return false
+}
+
+func suggestTask(task string, tasks map[string]store.TaskRecord) string {
+	for id := range tasks {
+		if strings.EqualFold(id, task) || strings.HasPrefix(id, task+"[") {
+			return fmt.Sprintf("; did you mean %q?", id)
+		}
+	}
+	return " (weir status lists its tasks)"
+}
+
+// countsText is "5 succeeded, 1 failed of 7".
+func countsText(counts map[executor.TaskState]int, total int) string {
+	var parts []string
+	for _, st := range []executor.TaskState{executor.TaskSucceeded, executor.Reused, executor.Running, executor.TaskFailed, executor.Skipped, executor.TaskCancelled} {
+		if n := counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	if len(parts) == 0 {
+		parts = []string{"nothing done"}
+	}
+	s := strings.Join(parts, ", ")
+	if total > 0 {
+		s += fmt.Sprintf(" of %d", total)
+	}
+	return s
+}
+
+func took(start, end time.Time) string {
+	if start.IsZero() {
+		return "-"
+	}
+	if end.IsZero() {
+		return units.Duration(time.Since(start).Round(time.Second)) + " so far"
+	}
+	return units.Duration(end.Sub(start).Round(time.Millisecond))
+}
+
+func writeJSON(o *options, v any) error {
+	enc := json.NewEncoder(o.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,181 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/weirflow/weir/executor"
+)
+
+func writeLog(t *testing.T, dir, id, content string) {
+	t.Helper()
+	if err := os.MkdirAll(runDir(dir, id), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(runDir(dir, id), eventsJSONL), []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func jsonLines(t *testing.T, events ...executor.Event) string {
+	t.Helper()
+	var b strings.Builder
+	for _, e := range events {
+		raw, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(raw)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// TestReadEventsTorn: a torn last line is left out; a bad line before it is
+// an error that names the line.
+func TestReadEventsTorn(t *testing.T) {
+	dir := t.TempDir()
+	events := taskEvents(&seqs{}, "a")
+	whole := jsonLines(t, events...)
+	torn := whole[:len(whole)-10] // the last event cut short, no newline
+
+	writeLog(t, dir, "r1", torn)
+	got, err := ReadEvents(dir, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(events[:4], got); diff != "" {
+		t.Errorf("torn log (-want +got):\n%s", diff)
+	}
+
+	// Out of Seq order (two writers in separate commits) and repeated.
+	writeLog(t, dir, "r2", jsonLines(t, events[1], events[0], events[2], events[2]))
+	got, err = ReadEvents(dir, "r2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(events[:3], got); diff != "" {
+		t.Errorf("reordered log (-want +got):\n%s", diff)
+	}
+
+	writeLog(t, dir, "r3", jsonLines(t, events[0])+"{garbage\n"+jsonLines(t, events[1]))
+	if _, err := ReadEvents(dir, "r3"); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("bad middle line: %v", err)
+	}
+	if _, err := ReadEvents(dir, "none"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("no log: %v, want ErrNotFound", err)
+	}
+}
+
+// TestEventLogCutsTornLine: appending after a torn line (an engine killed
+// mid-write) does not glue the next event onto it.
+func TestEventLogCutsTornLine(t *testing.T) {
+	dir := t.TempDir()
+	events := taskEvents(&seqs{}, "a")
+	whole := jsonLines(t, events[:3]...)
+	for _, content := range []string{whole[:len(whole)-5], "{no newline at all", ""} {
+		writeLog(t, dir, "r1", content)
+		f, err := openEventLog(dir, "r1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(jsonLines(t, events[3]))
+		f.Close()
+		got, err := ReadEvents(dir, "r1")
+		if err != nil {
+			t.Fatalf("after %q: %v", content, err)
+		}
+		if len(got) == 0 || got[len(got)-1].Seq != events[3].Seq {
+			t.Errorf("after %q: %+v", content, got)
+		}
+	}
+}
+
+func TestReplay(t *testing.T) {
+	sq := &seqs{}
+	events := append(taskEvents(sq, "a"), taskEvents(sq, "b")[:3]...)
+	events = append(events, sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "c", State: executor.Skipped, Message: "a failed"}))
+	got := Replay(events)
+	if got["a"].State != executor.TaskSucceeded || got["a"].Last == nil || got["a"].Attempts != 1 ||
+		got["b"].State != executor.Running || got["b"].Last != nil ||
+		got["c"].State != executor.Skipped || got["c"].Message != "a failed" || len(got) != 3 {
+		t.Errorf("Replay = %+v", got)
+	}
+	// A late event of a task does not move it back.
+	late := sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "b", State: executor.TaskSucceeded})
+	early := events[len(events)-2] // b's attempt started
+	early.Kind, early.State = executor.TaskChanged, executor.Ready
+	if got := Replay([]executor.Event{late, early}); got["b"].State != executor.TaskSucceeded {
+		t.Errorf("late event moved b back to %s", got["b"].State)
+	}
+}
+
+// TestListRuns: from the database, and rebuilt from the logs (as while an
+// engine holds the store), the lists agree on what the logs can know.
+func TestListRuns(t *testing.T) {
+	dir := t.TempDir()
+	if runs, err := ListRuns(dir); err != nil || len(runs) != 0 {
+		t.Fatalf("ListRuns of an empty dir = %v, %v", runs, err)
+	}
+	s, err := Open(dir, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sq := &seqs{}
+	outcomes := map[string]string{"ok": "succeeded", "bad": "failed: 1 of 3 tasks did not succeed", "stop": "cancelled", "open": ""}
+	gone := deadEngine(t)
+	for id, outcome := range outcomes {
+		j, err := s.Journal(RunRecord{ID: id, Name: "wf", Workflow: "/w/wf.hcl", Tasks: 3, Engine: gone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, j, sq.ev(executor.Event{Kind: executor.RunStarted}))
+		record(t, j, taskEvents(sq, "a")...)
+		record(t, j, taskEvents(sq, "b")[:2]...)
+		if outcome != "" {
+			record(t, j, sq.ev(executor.Event{Kind: executor.RunEnded, Message: outcome}))
+		}
+	}
+	s.Close()
+
+	fromDB, err := ListRuns(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromLogs, err := listFromLogs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]RunState{}
+	for _, r := range fromDB {
+		if r.FromLog {
+			t.Errorf("run %s from the log with the store free", r.ID)
+		}
+		states[r.ID] = r.State
+	}
+	want := map[string]RunState{"ok": RunSucceeded, "bad": RunFailed, "stop": RunCancelled, "open": RunLost}
+	if diff := cmp.Diff(want, states); diff != "" {
+		t.Errorf("states (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(fromDB, fromLogs, cmpopts.IgnoreFields(RunSummary{}, "FromLog")); diff != "" {
+		t.Errorf("from the logs (-db +logs):\n%s", diff)
+	}
+}
+
+// deadEngine is a process that has ended.
+func deadEngine(t *testing.T) Engine {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("no true:", err)
+	}
+	return Engine{Pid: cmd.Process.Pid, StartTime: 1}
+}

@@ -1,0 +1,367 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/weirflow/weir/executor"
+)
+
+// RunState is where a run is.
+type RunState string
+
+// Run states.
+const (
+	RunRunning   RunState = "running"
+	RunSucceeded RunState = "succeeded"
+	RunFailed    RunState = "failed" // a task failed for good, or the engine stopped on an error
+	RunCancelled RunState = "cancelled"
+	// RunLost: the engine died without ending the run (kill -9, a crash, a
+	// power cut). The next engine to open the store marks it.
+	RunLost RunState = "lost"
+)
+
+// RunRecord is one run. The caller fills the description; the journal
+// keeps State, Ended, Message, Counts and Seq up to date from the events.
+type RunRecord struct {
+	ID       string `json:"id"`
+	Workflow string `json:"workflow"` // absolute path of the workflow file
+	Name     string `json:"name"`
+	PlanHash string `json:"plan_hash,omitempty"`
+	StateDir string `json:"state_dir"`
+	ShmDir   string `json:"shm_dir,omitempty"`
+	// Resumes is the run this one resumes, if any.
+	Resumes string `json:"resumes,omitempty"`
+	// Tasks is the number of tasks in the plan; those not in Counts have
+	// not left pending.
+	Tasks   int       `json:"tasks,omitempty"`
+	Started time.Time `json:"started"`
+	Ended   time.Time `json:"ended,omitzero"`
+	State   RunState  `json:"state"`
+	// Message is the RunEnded message: why the run ended as it did.
+	Message string `json:"message,omitempty"`
+	Engine  Engine `json:"engine"`
+	// Counts is the number of tasks in each state but pending.
+	Counts map[executor.TaskState]int `json:"counts,omitempty"`
+	// Seq is the last event applied.
+	Seq uint64 `json:"seq,omitempty"`
+}
+
+// runStateOf maps the executor's RunEnded message (its outcome) to a state.
+func runStateOf(message string) RunState {
+	switch {
+	case message == "succeeded":
+		return RunSucceeded
+	case message == "cancelled":
+		return RunCancelled
+	case strings.HasPrefix(message, "failed"), strings.HasPrefix(message, "stopped"):
+		return RunFailed
+	}
+	return RunFailed
+}
+
+// applyRun updates r for event e of its run.
+func applyRun(r *RunRecord, e *executor.Event) {
+	if e.Seq > r.Seq {
+		r.Seq = e.Seq
+	}
+	switch e.Kind {
+	case executor.RunStarted:
+		if r.Started.IsZero() {
+			r.Started = e.Time
+		}
+	case executor.RunEnded:
+		r.State, r.Ended, r.Message = runStateOf(e.Message), e.Time, e.Message
+	}
+}
+
+// count moves a task from state from to state to in r.Counts.
+func (r *RunRecord) count(from, to executor.TaskState) {
+	if from == to {
+		return
+	}
+	if r.Counts == nil {
+		r.Counts = make(map[executor.TaskState]int)
+	}
+	if from != "" && from != executor.Pending {
+		if r.Counts[from]--; r.Counts[from] <= 0 {
+			delete(r.Counts, from)
+		}
+	}
+	if to != "" && to != executor.Pending {
+		r.Counts[to]++
+	}
+}
+
+// markLost marks as lost the runs still running: with the store's
+// exclusive lock held, their engines are gone.
+func markLost(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketRuns)
+	if b == nil {
+		return nil
+	}
+	type lost struct {
+		k []byte
+		r RunRecord
+	}
+	var found []lost
+	err := b.ForEach(func(k, v []byte) error {
+		var r RunRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("store: run %q: %w: %v", k, ErrCorrupt, err)
+		}
+		if r.State == RunRunning {
+			found = append(found, lost{append([]byte(nil), k...), r})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, l := range found {
+		l.r.State = RunLost
+		l.r.Message = lostMessage(l.r.Engine)
+		v, err := json.Marshal(l.r)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(l.k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Runs returns every run, newest first.
+func (s *Store) Runs() ([]RunRecord, error) {
+	var runs []RunRecord
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRuns).ForEach(func(k, v []byte) error {
+			var r RunRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("store: run %q: %w: %v", k, ErrCorrupt, err)
+			}
+			runs = append(runs, s.settle(r))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortRuns(runs, func(r RunRecord) RunRecord { return r })
+	return runs, nil
+}
+
+func sortRuns[T any](runs []T, rec func(T) RunRecord) {
+	sort.SliceStable(runs, func(i, j int) bool {
+		a, b := rec(runs[i]), rec(runs[j])
+		if !a.Started.Equal(b.Started) {
+			return a.Started.After(b.Started)
+		}
+		return a.ID > b.ID
+	})
+}
+
+// Latest returns the newest run; ErrNotFound when there is none.
+func (s *Store) Latest() (RunRecord, error) {
+	runs, err := s.Runs()
+	if err != nil {
+		return RunRecord{}, err
+	}
+	if len(runs) == 0 {
+		return RunRecord{}, fmt.Errorf("store: no runs in %s: %w", s.dir, ErrNotFound)
+	}
+	return runs[0], nil
+}
+
+// Run returns the run with the given ID; ErrNotFound when there is none.
+func (s *Store) Run(id string) (RunRecord, error) {
+	var r RunRecord
+	err := s.view(func(tx *bolt.Tx) error {
+		return getJSON(tx.Bucket(bucketRuns), []byte(id), &r, "run "+id)
+	})
+	return s.settle(r), err
+}
+
+// settle reports a run still marked running as lost when this is a
+// read-only store: the reader got the file, so no engine holds it, and the
+// run's engine is gone or done with it. (A writable Open marks such runs
+// in the database.)
+func (s *Store) settle(r RunRecord) RunRecord {
+	if s.o.ReadOnly && r.State == RunRunning {
+		r.State = RunLost
+		r.Message = lostMessage(r.Engine)
+	}
+	return r
+}
+
+func lostMessage(e Engine) string {
+	return fmt.Sprintf("engine pid %d ended without ending the run", e.Pid)
+}
+
+// getJSON decodes the value at key into v: ErrNotFound when missing,
+// ErrCorrupt when it does not decode.
+func getJSON(b *bolt.Bucket, key []byte, v any, what string) error {
+	raw := b.Get(key)
+	if raw == nil {
+		return fmt.Errorf("store: %s: %w", what, ErrNotFound)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("store: %s: %w: %v", what, ErrCorrupt, err)
+	}
+	return nil
+}
+
+// putJSON encodes v at key.
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, raw)
+}
+
+// runBucket returns the bucket of run id; ErrNotFound when missing.
+func runBucket(tx *bolt.Tx, id string) (*bolt.Bucket, error) {
+	b := tx.Bucket(bucketRun).Bucket([]byte(id))
+	if b == nil {
+		return nil, fmt.Errorf("store: run %s: %w", id, ErrNotFound)
+	}
+	return b, nil
+}
+
+// runDir is where a run's files sit in state dir dir. The executor's
+// DirLayout puts the run's logs there too.
+func runDir(dir, id string) string { return filepath.Join(dir, "runs", id) }
+
+const (
+	runJSON     = "run.json"
+	eventsJSONL = "events.jsonl"
+)
+
+// writeRunJSON leaves the run record where readers find it while the
+// database is locked.
+func writeRunJSON(dir string, r RunRecord) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(runDir(dir, r.ID), runJSON), append(b, '\n'))
+}
+
+// RunSummary is a run as `weir runs` lists it.
+type RunSummary struct {
+	RunRecord
+	// FromLog is set when an engine held the store and the summary was
+	// rebuilt from runs/<id>/run.json and events.jsonl. Such a summary
+	// may lag the database by the last commit, and a run whose run.json
+	// is missing (not written by a Journal) has no Workflow, Name, Tasks or
+	// Engine, and an empty State unless its events include RunEnded.
+	FromLog bool
+}
+
+// listTimeout is how long ListRuns waits for a read-only open before it
+// reads the event logs instead.
+const listTimeout = 100 * time.Millisecond
+
+// ListRuns lists the runs of state dir dir, newest first. It reads the
+// database when it can open it read-only within about 100 ms; while an
+// engine holds it, it rebuilds the list from the files under dir/runs
+// (see RunSummary.FromLog), and also when the store needs an upgrade that
+// only an engine makes. A dir without a store or runs gives an empty list.
+func ListRuns(dir string) ([]RunSummary, error) {
+	s, err := Open(dir, Options{ReadOnly: true, Timeout: listTimeout})
+	var locked *ErrLocked
+	switch {
+	case err == nil:
+		defer s.Close()
+		runs, err := s.Runs()
+		if err != nil {
+			return nil, err
+		}
+		out := make([]RunSummary, len(runs))
+		for i, r := range runs {
+			out[i] = RunSummary{RunRecord: r}
+		}
+		return out, nil
+	case errors.As(err, &locked), errors.Is(err, ErrNotFound), errors.Is(err, ErrOlderLayout):
+		return listFromLogs(dir)
+	}
+	return nil, err
+}
+
+// listFromLogs rebuilds the run list from runs/*/run.json and events.jsonl.
+func listFromLogs(dir string) ([]RunSummary, error) {
+	ents, err := os.ReadDir(filepath.Join(dir, "runs"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: list runs: %w", err)
+	}
+	var out []RunSummary
+	for _, ent := range ents {
+		if !ent.IsDir() {
+			continue
+		}
+		sum, ok, err := summaryFromLog(dir, ent.Name())
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, sum)
+		}
+	}
+	sortRuns(out, func(r RunSummary) RunRecord { return r.RunRecord })
+	return out, nil
+}
+
+// summaryFromLog rebuilds one run's summary; ok is false for a directory
+// that holds neither file.
+func summaryFromLog(dir, id string) (sum RunSummary, ok bool, err error) {
+	sum.ID, sum.FromLog = id, true
+	b, err := os.ReadFile(filepath.Join(runDir(dir, id), runJSON))
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(b, &sum.RunRecord); err != nil {
+			return sum, false, fmt.Errorf("store: %s: %w", filepath.Join(runDir(dir, id), runJSON), err)
+		}
+		ok = true
+	case !errors.Is(err, os.ErrNotExist):
+		return sum, false, fmt.Errorf("store: %w", err)
+	}
+	events, err := ReadEvents(dir, id)
+	switch {
+	case err == nil:
+		ok = true
+	case errors.Is(err, ErrNotFound):
+	default:
+		return sum, false, err
+	}
+	if !ok {
+		return sum, false, nil
+	}
+	// The counts and the end come from the events, which are newer than
+	// run.json's.
+	sum.Counts = nil
+	for _, t := range Replay(events) {
+		sum.count("", t.State)
+	}
+	for i := range events {
+		if events[i].RunID == id || events[i].RunID == "" {
+			applyRun(&sum.RunRecord, &events[i])
+		}
+	}
+	if sum.State == RunRunning && !sum.Engine.Alive() {
+		sum.State, sum.Message = RunLost, lostMessage(sum.Engine)
+	}
+	return sum, true, nil
+}
