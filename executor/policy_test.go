@@ -388,3 +388,31 @@ func TestCommittedOutputsAreRecorded(t *testing.T) {
 		}
 	}
 }
+
+// TestReuse: reused tasks end at once without running and count as done for
+// the tasks after them; a reuse that would keep a task whose input is
+// recomputed is refused before anything starts.
+func TestReuse(t *testing.T) {
+	plan := mkPlan(t, []*dag.Pool{pool("p", 2, 0)}, task("a"), task("b", "a"), task("c", "b"), task("d", "a"))
+	h := newHarness(plan, nil)
+	h.opts.Reuse = map[string]string{"a": "from run r0", "d": "from run r0"}
+	sum := h.mustRun(t)
+	if got := startOrder(h.journal.Events()); !slices.Equal(got, []string{"b", "c"}) {
+		t.Errorf("started %v, want [b c]", got)
+	}
+	if sum.Counts[executor.Reused] != 2 || !sum.OK() {
+		t.Errorf("summary %+v", sum)
+	}
+	if a := sum.Task("a"); a.State != executor.Reused || a.Message != "from run r0" || len(a.Attempts) != 0 {
+		t.Errorf("a: %+v", a)
+	}
+
+	h = newHarness(plan, nil)
+	h.opts.Reuse = map[string]string{"b": "from run r0"}
+	if _, err := executor.Run(t.Context(), plan, h.opts); err == nil || !strings.Contains(err.Error(), `"b" cannot be reused while "a"`) {
+		t.Errorf("err = %v", err)
+	}
+	if n := len(h.fake.Specs()); n != 0 {
+		t.Errorf("%d attempts started", n)
+	}
+}

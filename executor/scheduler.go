@@ -34,6 +34,11 @@ type Options struct {
 	// Env is the engine's own environment (KEY=VALUE), read only for the
 	// names a task lists in env_passthrough.
 	Env []string
+	// Reuse names the tasks an earlier run of the same workflow finished
+	// and whose definition, inputs and outputs are unchanged, with why (the
+	// run they come from): they end Reused without running. Resume decides
+	// which; every task depending on a task not reused must not be in it.
+	Reuse map[string]string
 	// Kill, once closed, stops every running attempt at once (grace 0) and
 	// cancels the run: the second Ctrl-C. nil never fires.
 	Kill <-chan struct{}
@@ -178,6 +183,16 @@ func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, e
 			tr.succ = append(tr.succ, byID[id])
 		}
 	}
+	for id := range o.Reuse {
+		if _, ok := byID[id]; !ok {
+			return nil, fmt.Errorf("executor: reuse of unknown task %q", id)
+		}
+		for _, dep := range g.Predecessors(id) {
+			if _, ok := o.Reuse[dep]; !ok {
+				return nil, fmt.Errorf("executor: task %q cannot be reused while %q, which it reads, runs again", id, dep)
+			}
+		}
+	}
 	if err := s.checkCaps(); err != nil {
 		return nil, err
 	}
@@ -222,8 +237,20 @@ func (s *scheduler) run() {
 		s.timers.Wait()
 	}()
 	s.record(Event{Kind: RunStarted})
+	// Tasks an earlier run finished, and that resume may keep, end at once
+	// and count as done for those after them. Declaration order is a
+	// topological order only for the reused set's own checks, so every
+	// reused task is settled before anything is made ready.
 	for _, t := range s.tasks {
-		if t.deps == 0 {
+		if why, ok := s.o.Reuse[t.t.ID]; ok {
+			s.setState(t, Reused, why, Event{})
+			for _, d := range t.succ {
+				d.deps--
+			}
+		}
+	}
+	for _, t := range s.tasks {
+		if t.deps == 0 && t.state == Pending {
 			s.makeReady(t)
 		}
 	}
