@@ -152,3 +152,22 @@ func (r *Run) Remove(keep map[string]bool) error {
 func validComponent(s string) bool {
 	return s != "" && s != "." && s != ".." && filepath.Base(s) == s
 }
+
+// Adopt makes the committed segment at path, left by an earlier run, the
+// segment ref of this run, as resume does for a task it reuses: a hard link
+// when both are on one filesystem (no copy, whatever the size), else a
+// copy. The earlier run's directory can then be removed independently.
+func (r *Run) Adopt(ref dag.SegmentRef, path string) error {
+	dest := r.Path(ref)
+	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
+		return fmt.Errorf("shm: adopt %s: %w", path, err)
+	}
+	os.Remove(dest)
+	if err := os.Link(path, dest); err == nil {
+		return nil
+	}
+	if err := Publish(path, dest); err != nil {
+		return fmt.Errorf("shm: adopt %s: %w", path, err)
+	}
+	return os.Chmod(dest, 0o444)
+}

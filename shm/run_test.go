@@ -110,3 +110,25 @@ func TestPublish(t *testing.T) {
 		t.Errorf("failed publish changed dest to %q", b)
 	}
 }
+
+func TestAdopt(t *testing.T) {
+	shmDir := t.TempDir()
+	old, _ := OpenRun(shmDir, "old")
+	task := &dag.Task{ID: "gen", Outputs: []dag.Output{{Name: "rows"}}}
+	ref := dag.SegmentRef{Task: "gen", Output: "rows"}
+	old.Prepare(task)
+	os.WriteFile(old.Partial(ref), []byte("rows"), 0o644)
+	if _, _, err := old.Commit(task); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := OpenRun(shmDir, "new")
+	if err := r.Adopt(ref, old.Path(ref)); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Remove(nil); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(r.Path(ref)); err != nil || string(b) != "rows" {
+		t.Errorf("adopted segment: %q %v", b, err)
+	}
+}

@@ -40,6 +40,10 @@ type RunRecord struct {
 	ShmDir   string `json:"shm_dir,omitempty"`
 	// Resumes is the run this one resumes, if any.
 	Resumes string `json:"resumes,omitempty"`
+	// Vars and VarFiles are the --var and --var-file values the run was
+	// started with, so that a resume computes the same plan.
+	Vars     []string `json:"vars,omitempty"`
+	VarFiles []string `json:"var_files,omitempty"`
 	// Tasks is the number of tasks in the plan; those not in Counts have
 	// not left pending.
 	Tasks   int       `json:"tasks,omitempty"`

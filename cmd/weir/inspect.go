@@ -62,8 +62,12 @@ func newRunsCmd(o *options) *cobra.Command {
 			tw := tabwriter.NewWriter(o.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "RUN\tWORKFLOW\tSTATE\tTASKS\tSTARTED\tTOOK")
 			for _, r := range runs {
+				d := took(r.Started, r.Ended)
+				if r.State == store.RunLost {
+					d = "-" // its engine died; when, nobody recorded
+				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.State, countsText(r.Counts, r.Tasks),
-					r.Started.Local().Format("2006-01-02 15:04:05"), took(r.Started, r.Ended))
+					r.Started.Local().Format("2006-01-02 15:04:05"), d)
 			}
 			return tw.Flush()
 		},

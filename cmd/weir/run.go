@@ -56,25 +56,49 @@ invalid workflow, 130 cancelled.`,
 		},
 	}
 	workflowArg(cmd)
+	rf.register(o, cmd)
+	return cmd
+}
+
+// register adds the flags run and resume share.
+func (rf *runFlags) register(o *options, cmd *cobra.Command) {
 	rf.load.register(cmd)
 	f := cmd.Flags()
 	f.BoolVar(&rf.keepGoing, "keep-going", false, "after a task fails, run everything that does not depend on it")
 	f.BoolVarP(&rf.quiet, "quiet", "q", false, "print only failures")
 	f.StringVar(&rf.enforcement, "memory-enforcement", envOr(o.env, "WEIR_MEMORY_ENFORCEMENT", "auto"),
 		"how memory caps are enforced: `auto` (cgroup where possible), cgroup, or watchdog")
-	return cmd
 }
 
 func runWorkflow(o *options, rf *runFlags, path string) error {
-	switch rf.enforcement {
-	case "auto", "cgroup", "watchdog":
-	default:
-		return usagef("--memory-enforcement must be auto, cgroup or watchdog, not %q", rf.enforcement)
+	if err := rf.checkEnforcement(); err != nil {
+		return err
 	}
 	plan, err := rf.load.load(o, path)
 	if err != nil {
 		return invalid(err)
 	}
+	// The store first: a second engine on this state dir stops here, before
+	// it has touched anything.
+	st, err := store.Open(plan.Settings.StateDir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return execute(o, rf, plan, st, nil)
+}
+
+func (rf *runFlags) checkEnforcement() error {
+	switch rf.enforcement {
+	case "auto", "cgroup", "watchdog":
+		return nil
+	}
+	return usagef("--memory-enforcement must be auto, cgroup or watchdog, not %q", rf.enforcement)
+}
+
+// execute runs plan as a new run recorded in st. A resume passes what it
+// keeps from the run it resumes.
+func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *resumption) error {
 	if err := proc.Init(); err != nil {
 		return err
 	}
@@ -86,13 +110,6 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 		defer cgroups.Close()
 	}
 	defer runner.Close() // before the cgroups: it removes the tasks' groups
-	// The store first: a second engine on this state dir stops here, before
-	// it has touched anything.
-	st, err := store.Open(plan.Settings.StateDir, store.Options{})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	runID := newRunID()
 	runDir := runDirOf(plan, runID)
 	if err := os.MkdirAll(runDir, 0o700); err != nil {
@@ -107,7 +124,7 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 		budget = defaultBudget()
 	}
 
-	journal, err := st.Journal(store.RunRecord{
+	record := store.RunRecord{
 		ID:       runID,
 		Workflow: plan.File,
 		Name:     plan.Name,
@@ -116,21 +133,50 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 		Tasks:    len(plan.Tasks),
 		Started:  time.Now(),
 		Engine:   store.Self(),
-	})
+		Vars:     rf.load.vars,
+		VarFiles: absAll(rf.load.varFiles),
+	}
+	if resume != nil {
+		record.Resumes = resume.from.ID
+	}
+	journal, err := st.Journal(record)
 	if err != nil {
 		return err
 	}
 	defer journal.Close()
+	reuse := map[string]string{}
 	for _, t := range plan.Tasks {
 		if err := st.SetTaskHashes(runID, t.ID, t.DefHash(), nil); err != nil {
 			return err
 		}
+		if resume == nil || !resume.keep[t.ID] {
+			continue
+		}
+		// The reused task's outputs become this run's, so that the next
+		// resume needs only this run's records.
+		old := resume.tasks[t.ID]
+		for _, out := range old.Outputs {
+			if err := segments.Adopt(dag.SegmentRef{Task: t.ID, Output: out.Name}, out.Path); err != nil {
+				return err
+			}
+		}
+		if err := st.SetOutputs(runID, t.ID, relocated(old.Outputs, segments, t.ID)); err != nil {
+			return err
+		}
+		reuse[t.ID] = "unchanged since run " + resume.from.ID
 	}
 	prog := newProgress(o.stdout, plan, rf.quiet)
 	if !rf.quiet {
-		fmt.Fprintf(o.stdout, "%s run %s of %s: %s, memory caps by %s, budget %s\n",
-			time.Now().Format("15:04:05"), runID, plan.Name, plural(len(plan.Tasks), "task"),
+		verb := "run"
+		if resume != nil {
+			verb = fmt.Sprintf("resume of %s as", resume.from.ID)
+		}
+		fmt.Fprintf(o.stdout, "%s %s %s of %s: %s, memory caps by %s, budget %s\n",
+			time.Now().Format("15:04:05"), verb, runID, plan.Name, plural(len(plan.Tasks), "task"),
 			runner.Enforcement(), units.Size(budget))
+		if resume != nil {
+			resume.print(o.stdout)
+		}
 	}
 
 	ctx, kill, stopSignals := interrupts(o)
@@ -145,6 +191,7 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 		Segments:  segments,
 		Env:       o.env,
 		Kill:      kill,
+		Reuse:     reuse,
 	})
 	if err != nil {
 		var capErr *executor.CapError
@@ -163,6 +210,27 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 		return &failure{code: code}
 	}
 	return nil
+}
+
+// relocated is outputs with their paths in this run's segment directory.
+func relocated(outputs []store.OutputRecord, segs *shm.Run, task string) []store.OutputRecord {
+	out := make([]store.OutputRecord, len(outputs))
+	for i, o := range outputs {
+		o.Path = segs.Path(dag.SegmentRef{Task: task, Output: o.Name})
+		out[i] = o
+	}
+	return out
+}
+
+func absAll(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // checkpointed queues every event in the store and shows it. The

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/shm"
+	"github.com/weirflow/weir/store"
+)
+
+func newResumeCmd(o *options) *cobra.Command {
+	var rf runFlags
+	cmd := &cobra.Command{
+		Use:   "resume [RUN]",
+		Short: "Continue a run: reuse what it finished, run the rest (default: the latest run)",
+		Long: `resume starts a new run of the workflow an earlier run ran (the latest in the
+state dir unless RUN names one), with the same variables unless --var
+overrides them. A task that succeeded in that run is reused, without
+running, when its definition is unchanged, everything it reads is reused
+too, and its outputs are intact (same size and hash); everything else,
+and everything downstream of it, runs again. Editing one stage and
+resuming reruns that stage and its descendants only.
+
+Exit status as for run.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return resumeRun(o, &rf, args)
+		},
+	}
+	rf.register(o, cmd)
+	return cmd
+}
+
+// resumption is what a resume keeps from the run it resumes.
+type resumption struct {
+	from  store.RunRecord
+	tasks map[string]store.TaskRecord
+	keep  map[string]bool   // reused tasks
+	why   map[string]string // why a task runs again
+	order []string          // tasks that run again, in plan order
+}
+
+func resumeRun(o *options, rf *runFlags, args []string) error {
+	if err := rf.checkEnforcement(); err != nil {
+		return err
+	}
+	dir, err := o.stateDirOrDefault()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(dir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	from, err := findRun(st, args)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(from.Workflow); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("run %s ran %s, which no longer exists; resume needs the workflow file", from.ID, from.Workflow)
+	}
+	// The variables of the run, then any given now: later values win.
+	rf.load.vars = append(append([]string(nil), from.Vars...), rf.load.vars...)
+	rf.load.varFiles = append(append([]string(nil), from.VarFiles...), rf.load.varFiles...)
+	plan, err := rf.load.load(o, from.Workflow)
+	if err != nil {
+		return invalid(err)
+	}
+	plan.Settings.StateDir = dir
+	tasks, err := st.Tasks(from.ID)
+	if err != nil {
+		return err
+	}
+	return execute(o, rf, plan, st, decideReuse(plan, from, tasks))
+}
+
+// findRun is the run named by args (an id or a unique prefix), or the
+// latest.
+func findRun(st *store.Store, args []string) (store.RunRecord, error) {
+	if len(args) == 0 {
+		r, err := st.Latest()
+		if errors.Is(err, store.ErrNotFound) {
+			return r, fmt.Errorf("no run to resume in %s", st.Dir())
+		}
+		return r, err
+	}
+	runs, err := st.Runs()
+	if err != nil {
+		return store.RunRecord{}, err
+	}
+	var matches []store.RunRecord
+	for _, r := range runs {
+		if r.ID == args[0] {
+			return r, nil
+		}
+		if strings.HasPrefix(r.ID, args[0]) {
+			matches = append(matches, r)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		return store.RunRecord{}, fmt.Errorf("no run %q in %s (weir runs lists them)", args[0], st.Dir())
+	}
+	return store.RunRecord{}, fmt.Errorf("%q matches %d runs; give more of the id", args[0], len(matches))
+}
+
+// decideReuse keeps a task when it succeeded (or was reused) in the earlier
+// run, its definition hash is unchanged, every task it depends on is kept,
+// and its outputs are where that run left them with the same size and
+// hash. Tasks are decided in dependency order, so a change reaches
+// everything downstream of it.
+func decideReuse(plan *dag.Plan, from store.RunRecord, tasks map[string]store.TaskRecord) *resumption {
+	r := &resumption{from: from, tasks: tasks, keep: map[string]bool{}, why: map[string]string{}}
+	for _, t := range plan.Graph.Order() {
+		why := reuseProblem(t, tasks, r.keep)
+		if why == "" {
+			r.keep[t.ID] = true
+			continue
+		}
+		r.why[t.ID] = why
+		r.order = append(r.order, t.ID)
+	}
+	return r
+}
+
+func reuseProblem(t *dag.Task, tasks map[string]store.TaskRecord, keep map[string]bool) string {
+	rec, ok := tasks[t.ID]
+	switch {
+	case !ok || rec.State == executor.Pending || rec.State == "":
+		return "never ran"
+	case rec.State == executor.Running || rec.State == executor.Ready:
+		return "did not finish: the engine stopped"
+	case rec.State == executor.TaskFailed:
+		if rec.Last != nil {
+			return "failed last time (" + rec.Last.String() + ")"
+		}
+		return "failed last time"
+	case rec.State == executor.Skipped || rec.State == executor.TaskCancelled:
+		return string(rec.State) + " last time"
+	case rec.State != executor.TaskSucceeded && rec.State != executor.Reused:
+		return "ended " + string(rec.State) + " last time"
+	case rec.DefHash != t.DefHash():
+		return "its definition changed"
+	}
+	for _, dep := range t.Deps {
+		if !keep[dep] {
+			return "an input changed: " + dep + " runs again"
+		}
+	}
+	for _, out := range t.Outputs {
+		if problem := outputProblem(out.Name, rec.Outputs); problem != "" {
+			return problem
+		}
+	}
+	return ""
+}
+
+// outputProblem checks that the output named is where the earlier run
+// committed it, with the same size and hash.
+func outputProblem(name string, outputs []store.OutputRecord) string {
+	for _, o := range outputs {
+		if o.Name != name {
+			continue
+		}
+		size, hash, err := shm.Hash(o.Path)
+		switch {
+		case err != nil:
+			return "output " + name + " is gone"
+		case size != o.Size || hash != o.Hash:
+			return "output " + name + " changed since it was committed"
+		}
+		return ""
+	}
+	return "output " + name + " was never committed"
+}
+
+// print says what is reused and why the rest runs again.
+func (r *resumption) print(w io.Writer) {
+	fmt.Fprintf(w, "  reusing %s from run %s; running %d again\n", plural(len(r.keep), "task"), r.from.ID, len(r.order))
+	const show = 10
+	for i, id := range r.order {
+		if i == show {
+			fmt.Fprintf(w, "    ... and %d more\n", len(r.order)-show)
+			break
+		}
+		fmt.Fprintf(w, "    %s: %s\n", id, r.why[id])
+	}
+}
