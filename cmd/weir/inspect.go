@@ -121,24 +121,31 @@ func pickRun(o *options, args []string) (string, store.RunSummary, error) {
 	if len(args) == 0 {
 		return dir, runs[0], nil
 	}
-	// A unique prefix is enough, as with git commits: ids start with the
-	// date and time, so "20261126-0712" picks the run started then.
-	var matches []store.RunSummary
+	r, err := matchRun(runs, func(r store.RunSummary) string { return r.ID }, args[0], dir)
+	return dir, r, err
+}
+
+// matchRun finds the run named by arg: its id, or a unique prefix of it, as
+// with git commits (ids start with the date and time, so "20261126-0712"
+// picks the run started then).
+func matchRun[R any](runs []R, id func(R) string, arg, dir string) (R, error) {
+	var matches []R
 	for _, r := range runs {
-		if r.ID == args[0] {
-			return dir, r, nil
+		if id(r) == arg {
+			return r, nil
 		}
-		if args[0] != "" && strings.HasPrefix(r.ID, args[0]) {
+		if arg != "" && strings.HasPrefix(id(r), arg) {
 			matches = append(matches, r)
 		}
 	}
+	var zero R
 	switch len(matches) {
 	case 1:
-		return dir, matches[0], nil
+		return matches[0], nil
 	case 0:
-		return "", store.RunSummary{}, fmt.Errorf("no run %q in %s (weir runs lists them)", args[0], dir)
+		return zero, fmt.Errorf("no run %q in %s (weir runs lists them)", arg, dir)
 	}
-	return "", store.RunSummary{}, fmt.Errorf("%q matches %d runs; give more of the id", args[0], len(matches))
+	return zero, fmt.Errorf("%q matches %d runs; give more of the id", arg, len(matches))
 }
 
 func printStatus(o *options, run store.RunSummary, events []executor.Event, tasks map[string]store.TaskRecord) error {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -97,22 +96,7 @@ func findRun(st *store.Store, args []string) (store.RunRecord, error) {
 	if err != nil {
 		return store.RunRecord{}, err
 	}
-	var matches []store.RunRecord
-	for _, r := range runs {
-		if r.ID == args[0] {
-			return r, nil
-		}
-		if strings.HasPrefix(r.ID, args[0]) {
-			matches = append(matches, r)
-		}
-	}
-	switch len(matches) {
-	case 1:
-		return matches[0], nil
-	case 0:
-		return store.RunRecord{}, fmt.Errorf("no run %q in %s (weir runs lists them)", args[0], st.Dir())
-	}
-	return store.RunRecord{}, fmt.Errorf("%q matches %d runs; give more of the id", args[0], len(matches))
+	return matchRun(runs, func(r store.RunRecord) string { return r.ID }, args[0], st.Dir())
 }
 
 // decideReuse keeps a task when it succeeded (or was reused) in the earlier
