@@ -171,6 +171,7 @@ pools and retries, and the shared-memory segments they pass to each other.`,
 		newRunsCmd(o),
 		newStatusCmd(o),
 		newLogsCmd(o),
+		newCancelCmd(o),
 		newVersionCmd(o),
 	)
 	// Added here rather than lazily by Execute, so markFailures sees it too.
