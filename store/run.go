@@ -133,11 +133,86 @@ func markLost(tx *bolt.Tx) error {
 	for _, l := range found {
 		l.r.State = RunLost
 		l.r.Message = lostMessage(l.r.Engine)
+		if err := markAttemptsLost(tx, &l.r); err != nil {
+			return err
+		}
 		v, err := json.Marshal(l.r)
 		if err != nil {
 			return err
 		}
 		if err := b.Put(l.k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// markAttemptsLost ends the attempts a lost run left running with reason
+// lost, and their tasks failed: the engine that waited on them is gone, so
+// nobody will learn how they ended (the next engine ends what is left of
+// their processes). A resume then runs them again, and says why.
+func markAttemptsLost(tx *bolt.Tx, r *RunRecord) error {
+	rb := tx.Bucket(bucketRun).Bucket([]byte(r.ID))
+	if rb == nil {
+		return nil
+	}
+	attempts, tasks := rb.Bucket(bucketAttempts), rb.Bucket(bucketTasks)
+	if attempts == nil || tasks == nil {
+		return nil
+	}
+	lost := map[string]*executor.Result{}
+	var keys [][]byte
+	var recs []AttemptRecord
+	err := attempts.ForEach(func(k, v []byte) error {
+		var a AttemptRecord
+		if err := json.Unmarshal(v, &a); err != nil {
+			return fmt.Errorf("store: run %s attempt %q: %w: %v", r.ID, k, ErrCorrupt, err)
+		}
+		if a.Result == nil {
+			keys, recs = append(keys, append([]byte(nil), k...)), append(recs, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, a := range recs {
+		a.Result = &executor.Result{Reason: executor.Lost, Start: a.Started, Detail: lostMessage(r.Engine)}
+		lost[a.Task] = a.Result
+		if err := putJSON(attempts, keys[i], a); err != nil {
+			return err
+		}
+	}
+	// bbolt forbids changing a bucket while iterating it: collect, then put.
+	var running []TaskRecord
+	err = tasks.ForEach(func(k, v []byte) error {
+		var t TaskRecord
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("store: run %s task %q: %w: %v", r.ID, k, ErrCorrupt, err)
+		}
+		if t.State == executor.Running {
+			running = append(running, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, t := range running {
+		t.State, t.Message = executor.TaskFailed, "lost: "+lostMessage(r.Engine)
+		t.Last = lost[t.ID]
+		if t.Last == nil {
+			// Recorded running, killed before its attempt's record was.
+			t.Last = &executor.Result{Reason: executor.Lost, Detail: lostMessage(r.Engine)}
+		}
+		if r.Counts != nil {
+			r.Counts[executor.Running]--
+			r.Counts[executor.TaskFailed]++
+			if r.Counts[executor.Running] <= 0 {
+				delete(r.Counts, executor.Running)
+			}
+		}
+		if err := putJSON(tasks, []byte(t.ID), t); err != nil {
 			return err
 		}
 	}

@@ -275,3 +275,36 @@ func TestPermissions(t *testing.T) {
 		t.Errorf("engine.lock after Close: %v", err)
 	}
 }
+
+// TestLostAttempts: the attempts a lost run left running end lost, and
+// their tasks failed, so a resume knows to run them again and says why.
+func TestLostAttempts(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := newJournal(t, s, "r1")
+	q := &seqs{}
+	record(t, j, q.ev(executor.Event{Kind: executor.RunStarted}))
+	record(t, j, q.ev(executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Running, Attempt: 1}))
+	record(t, j, q.ev(executor.Event{Kind: executor.AttemptStarted, Task: "a", Attempt: 1, Handle: []byte(`{"pid":1}`)}))
+	record(t, j, q.ev(executor.Event{Kind: executor.TaskChanged, Task: "b", State: executor.Running, Attempt: 1}))
+	s.Close()
+
+	s = openStore(t, dir, Options{})
+	tasks, err := s.Tasks("r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"a", "b"} {
+		tk := tasks[id]
+		if tk.State != executor.TaskFailed || tk.Last == nil || tk.Last.Reason != executor.Lost {
+			t.Errorf("task %s: %+v", id, tk)
+		}
+	}
+	attempts, err := s.Attempts("r1", "a")
+	if err != nil || len(attempts) != 1 || attempts[0].Result == nil || attempts[0].Result.Reason != executor.Lost {
+		t.Errorf("attempts of a: %+v %v", attempts, err)
+	}
+}

@@ -125,6 +125,8 @@ func reuseProblem(t *dag.Task, tasks map[string]store.TaskRecord, keep map[strin
 		return "never ran"
 	case rec.State == executor.Running || rec.State == executor.Ready:
 		return "did not finish: the engine stopped"
+	case rec.State == executor.TaskFailed && rec.Last != nil && rec.Last.Reason == executor.Lost:
+		return "lost last time: its engine stopped while it ran"
 	case rec.State == executor.TaskFailed:
 		if rec.Last != nil {
 			return "failed last time (" + rec.Last.String() + ")"
