@@ -194,6 +194,18 @@ func (s *Store) SetTaskHashes(run, task, defHash string, inputs map[string]strin
 	return err
 }
 
+// SetDefinition records the parts of a task's definition that its DefHash
+// digests, so that a later run can say which one changed. Queued like
+// SetTaskHashes.
+func (s *Store) SetDefinition(run, task string, parts []DefPart) error {
+	j, err := s.journal(run)
+	if err != nil {
+		return err
+	}
+	_, err = s.enqueue(op{kind: opDefinition, j: j, task: task, definition: slices.Clone(parts)})
+	return err
+}
+
 // SetOutputs records the committed outputs of a task of run. Like
 // SetTaskHashes it queues the write: the Record of the task's succeeded
 // commits it too, so succeeded is never durable without its outputs.
@@ -261,24 +273,26 @@ func (s *Store) Flush() error {
 type opKind uint8
 
 const (
-	opEvent     opKind = iota // ev: an event of j's run
-	opCreateRun               // run: a new run
-	opHashes                  // task, defHash, inputs
-	opOutputs                 // task, outputs
-	opCloseRun                // close j's event log after this batch
+	opEvent      opKind = iota // ev: an event of j's run
+	opCreateRun                // run: a new run
+	opHashes                   // task, defHash, inputs
+	opOutputs                  // task, outputs
+	opDefinition               // task, definition
+	opCloseRun                 // close j's event log after this batch
 )
 
 type op struct {
-	kind    opKind
-	sync    bool // the writer blocks until the commit
-	j       *Journal
-	ev      executor.Event
-	raw     []byte // ev as JSON: the value in bbolt and the line in events.jsonl
-	run     RunRecord
-	task    string
-	defHash string
-	inputs  map[string]string
-	outputs []OutputRecord
+	kind       opKind
+	sync       bool // the writer blocks until the commit
+	j          *Journal
+	ev         executor.Event
+	raw        []byte // ev as JSON: the value in bbolt and the line in events.jsonl
+	run        RunRecord
+	task       string
+	definition []DefPart
+	defHash    string
+	inputs     map[string]string
+	outputs    []OutputRecord
 }
 
 // batch is what the writers of one commit wait on.
@@ -639,6 +653,12 @@ func (w *txWriter) apply(o *op) error {
 			return err
 		}
 		t.Outputs = o.outputs
+	case opDefinition:
+		t, err := r.task(o.task)
+		if err != nil {
+			return err
+		}
+		t.Definition = o.definition
 	case opEvent:
 		return w.event(r, o)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -306,5 +307,20 @@ func TestLostAttempts(t *testing.T) {
 	attempts, err := s.Attempts("r1", "a")
 	if err != nil || len(attempts) != 1 || attempts[0].Result == nil || attempts[0].Result.Reason != executor.Lost {
 		t.Errorf("attempts of a: %+v %v", attempts, err)
+	}
+}
+
+func TestDefinitionRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{NoSync: true})
+	j := newJournal(t, s, "r1")
+	parts := []DefPart{{"command[0]", "python3"}, {"env.A", "1"}}
+	if err := s.SetDefinition("r1", "a", parts); err != nil {
+		t.Fatal(err)
+	}
+	record(t, j, (&seqs{}).ev(executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Ready}))
+	tk, err := s.Task("r1", "a")
+	if err != nil || !slices.Equal(tk.Definition, parts) {
+		t.Errorf("definition %+v, %v", tk.Definition, err)
 	}
 }

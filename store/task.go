@@ -23,6 +23,8 @@ type TaskRecord struct {
 	// caller (SetTaskHashes) before the task runs.
 	DefHash string            `json:"def_hash,omitempty"`
 	Inputs  map[string]string `json:"inputs,omitempty"`
+	// Definition is what DefHash digests, part by part (SetDefinition).
+	Definition []DefPart `json:"definition,omitempty"`
 	// Outputs are the committed outputs: from the successful attempt's
 	// AttemptEnded event, or set by the caller (SetOutputs).
 	Outputs []OutputRecord   `json:"outputs,omitempty"`
@@ -31,6 +33,13 @@ type TaskRecord struct {
 	// Seq is the last event applied: an event with a lower Seq does not
 	// move State back.
 	Seq uint64 `json:"seq,omitempty"`
+}
+
+// DefPart is one named part of a task's definition: "command[2]",
+// "env.LC_ALL", "script line 4".
+type DefPart struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // OutputRecord is one committed output of a task. It has the fields of

@@ -149,6 +149,9 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		if err := st.SetTaskHashes(runID, t.ID, t.DefHash(), nil); err != nil {
 			return err
 		}
+		if err := st.SetDefinition(runID, t.ID, defParts(t)); err != nil {
+			return err
+		}
 		if resume == nil || !resume.keep[t.ID] {
 			continue
 		}
@@ -210,6 +213,16 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		return &failure{code: code}
 	}
 	return nil
+}
+
+// defParts is a task's definition as the store keeps it.
+func defParts(t *dag.Task) []store.DefPart {
+	def := t.Definition()
+	parts := make([]store.DefPart, len(def))
+	for i, c := range def {
+		parts[i] = store.DefPart{Name: c.Name, Value: c.Value}
+	}
+	return parts
 }
 
 // relocated is outputs with their paths in this run's segment directory.

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/store"
+)
+
+func newWhyCmd(o *options) *cobra.Command {
+	var lf loadFlags
+	var runArg string
+	cmd := &cobra.Command{
+		Use:   "why TASK",
+		Short: "Say why resume would run a task again, down to what changed",
+		Long: `why compares a task of the workflow as it is now with the same task in the
+latest run (or --run): whether resume would reuse it, and if not, why, naming
+the part of its definition that changed with its old and new value, the
+input that runs again and why, or the output that is gone or changed.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			dir, err := o.stateDirOrDefault()
+			if err != nil {
+				return err
+			}
+			st, err := store.Open(dir, store.Options{ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var sel []string
+			if runArg != "" {
+				sel = []string{runArg}
+			}
+			from, err := findRun(st, sel)
+			if err != nil {
+				return err
+			}
+			lf.vars = append(append([]string(nil), from.Vars...), lf.vars...)
+			lf.varFiles = append(append([]string(nil), from.VarFiles...), lf.varFiles...)
+			plan, err := lf.load(o, from.Workflow)
+			if err != nil {
+				return err
+			}
+			tasks, err := st.Tasks(from.ID)
+			if err != nil {
+				return err
+			}
+			t := plan.Task(args[0])
+			if t == nil {
+				return fmt.Errorf("the workflow has no task %q%s", args[0], suggestTask(args[0], tasks))
+			}
+			explain(o.stdout, plan, decideReuse(plan, from, tasks), t, "")
+			return nil
+		},
+	}
+	lf.register(cmd)
+	cmd.Flags().StringVar(&runArg, "run", "", "compare with this `RUN` instead of the latest")
+	return cmd
+}
+
+// explain prints why t would be reused or run again, following a changed
+// input to the task upstream where the change is.
+func explain(w io.Writer, plan *dag.Plan, r *resumption, t *dag.Task, indent string) {
+	if r.keep[t.ID] {
+		fmt.Fprintf(w, "%s%s would be reused: unchanged since run %s, outputs intact\n", indent, t.ID, r.from.ID)
+		return
+	}
+	why := r.why[t.ID]
+	fmt.Fprintf(w, "%s%s runs again: %s\n", indent, t.ID, why)
+	old := r.tasks[t.ID]
+	switch {
+	case why == "its definition changed":
+		printDefinitionDiff(w, old.Definition, defParts(t), indent+"  ")
+	default:
+		for _, dep := range t.Deps {
+			if !r.keep[dep] {
+				explain(w, plan, r, plan.Task(dep), indent+"  ")
+				return
+			}
+		}
+	}
+}
+
+// printDefinitionDiff names every part that differs, with its old and new
+// value.
+func printDefinitionDiff(w io.Writer, old, now []store.DefPart, indent string) {
+	if len(old) == 0 {
+		fmt.Fprintf(w, "%s(the earlier run recorded no definition to compare with)\n", indent)
+		return
+	}
+	before := map[string]string{}
+	for _, p := range old {
+		before[p.Name] = p.Value
+	}
+	seen := map[string]bool{}
+	for _, p := range now {
+		seen[p.Name] = true
+		v, ok := before[p.Name]
+		switch {
+		case !ok:
+			fmt.Fprintf(w, "%s%s added: %q\n", indent, p.Name, p.Value)
+		case v != p.Value:
+			fmt.Fprintf(w, "%s%s: %q -> %q\n", indent, p.Name, v, p.Value)
+		}
+	}
+	for _, p := range old {
+		if !seen[p.Name] {
+			fmt.Fprintf(w, "%s%s removed: was %q\n", indent, p.Name, p.Value)
+		}
+	}
+}
