@@ -207,6 +207,9 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		if err := publish(plan, segments); err != nil {
 			return err
 		}
+		if resume != nil {
+			releaseResumed(o, st, resume.from)
+		}
 	}
 	reportRun(o, plan, summary, runDir, rf.quiet)
 	if code := summary.ExitCode(); code != 0 {
@@ -223,6 +226,29 @@ func defParts(t *dag.Task) []store.DefPart {
 		parts[i] = store.DefPart{Name: c.Name, Value: c.Value}
 	}
 	return parts
+}
+
+// releaseResumed removes the segment directories of the runs a successful
+// resume superseded: the run it resumed and the runs that one resumed in
+// turn. What this run reused it holds by hard link; the rest (outputs of
+// tasks that ran again, partial files of killed attempts) is garbage.
+func releaseResumed(o *options, st *store.Store, from store.RunRecord) {
+	for r, seen := from, map[string]bool{}; r.ID != "" && !seen[r.ID]; {
+		seen[r.ID] = true
+		if r.ShmDir != "" {
+			if err := os.RemoveAll(r.ShmDir); err != nil {
+				fmt.Fprintf(o.stderr, "weir: warning: releasing the segments of run %s: %v\n", r.ID, err)
+			}
+		}
+		if r.Resumes == "" {
+			break
+		}
+		next, err := st.Run(r.Resumes)
+		if err != nil {
+			break
+		}
+		r = next
+	}
 }
 
 // relocated is outputs with their paths in this run's segment directory.
