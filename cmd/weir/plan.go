@@ -1,9 +1,12 @@
 package main
 
 import (
+	"os"
+
 	"encoding/json"
 	"fmt"
 	"github.com/weirflow/weir/internal/units"
+	"github.com/weirflow/weir/store"
 	"io"
 	"maps"
 	"slices"
@@ -39,7 +42,7 @@ command it runs, with segment paths written as the references that set them.`,
 			if pf.json {
 				return writePlanJSON(o.stdout, plan)
 			}
-			return writePlanText(o.stdout, plan)
+			return writePlanText(o.stdout, plan, latestComparison(plan))
 		},
 	}
 	workflowArg(cmd)
@@ -98,7 +101,7 @@ func displayTask(t *dag.Task) *dag.Task {
 	return &c
 }
 
-func writePlanText(w io.Writer, p *dag.Plan) error {
+func writePlanText(w io.Writer, p *dag.Plan, resume *resumption) error {
 	tw := &errWriter{w: w}
 	tw.printf("workflow %s (%s)\n", p.Name, p.File)
 	if p.Settings.StateDir != "" {
@@ -110,6 +113,10 @@ func writePlanText(w io.Writer, p *dag.Plan) error {
 	tw.printf("pools: %s\n", describePools(p.Pools))
 	path, est := criticalPath(p)
 	tw.printf("critical path: %s\n", describePath(path, est))
+	if resume != nil {
+		tw.printf("last run: %s (%s); weir resume would reuse %d of %d tasks\n",
+			resume.from.ID, resume.from.State, len(resume.keep), len(p.Tasks))
+	}
 	tw.printf("\n")
 
 	order := startOrder(p)
@@ -117,12 +124,21 @@ func writePlanText(w io.Writer, p *dag.Plan) error {
 	for _, t := range p.Tasks {
 		perStage[t.Stage]++
 	}
-	rows := [][]string{{"#", "TASK", "POOL", "MEMORY", "TIMEOUT", "AFTER"}}
+	header := []string{"#", "TASK", "POOL", "MEMORY", "TIMEOUT", "AFTER"}
+	if resume != nil {
+		header = append(header[:len(header)-1], "RESUME", "AFTER")
+	}
+	rows := [][]string{header}
 	for i, t := range order {
-		rows = append(rows, []string{
-			fmt.Sprint(i + 1), t.ID, t.Pool, sizeOrDash(t.Memory), durationOrDash(t.Timeout),
-			abbreviateDeps(t.Deps, perStage, 3),
-		})
+		row := []string{fmt.Sprint(i + 1), t.ID, t.Pool, sizeOrDash(t.Memory), durationOrDash(t.Timeout)}
+		if resume != nil {
+			next := "run"
+			if resume.keep[t.ID] {
+				next = "reuse"
+			}
+			row = append(row, next)
+		}
+		rows = append(rows, append(row, abbreviateDeps(t.Deps, perStage, 3)))
 	}
 	widths := columnWidths(rows)
 	indent := strings.Repeat(" ", widths[0]+2+4)
@@ -139,6 +155,9 @@ func writePlanText(w io.Writer, p *dag.Plan) error {
 			continue
 		}
 		t := order[i-1]
+		if resume != nil && !resume.keep[t.ID] {
+			tw.printf("%swhy: %s\n", indent, resume.why[t.ID])
+		}
 		if env := envLine(t.Env); env != "" {
 			tw.printf("%s%s\n", indent, env)
 		}
@@ -293,4 +312,33 @@ func commandLines(t *dag.Task) []string {
 		args[i] = shellQuote(dag.Display(a))
 	}
 	return []string{"$ " + strings.Join(args, " ")}
+}
+
+// latestComparison compares plan with the latest run of the same workflow
+// file in its state dir, as resume would; nil when there is none, or when
+// the store cannot be read now (an engine holds it).
+func latestComparison(plan *dag.Plan) *resumption {
+	if _, err := os.Stat(plan.Settings.StateDir); err != nil {
+		return nil
+	}
+	st, err := store.Open(plan.Settings.StateDir, store.Options{ReadOnly: true, Timeout: 100 * time.Millisecond})
+	if err != nil {
+		return nil
+	}
+	defer st.Close()
+	runs, err := st.Runs()
+	if err != nil {
+		return nil
+	}
+	for _, r := range runs {
+		if r.Workflow != plan.File {
+			continue
+		}
+		tasks, err := st.Tasks(r.ID)
+		if err != nil {
+			return nil
+		}
+		return decideReuse(plan, r, tasks)
+	}
+	return nil
 }
