@@ -37,6 +37,8 @@ func TestFailureStopsAdmissions(t *testing.T) {
 	h := newHarness(plan, behave)
 	wait := h.runAsync(t, t.Context())
 	h.journal.Await(t, "indep cancelled", isTask(executor.TaskChanged, "indep", executor.TaskCancelled))
+	// Attempts start on their own goroutines: wait for slow's.
+	h.journal.Await(t, "slow running", isTask(executor.AttemptStarted, "slow", ""))
 	slow := h.fake.Handle("slow", 1)
 	slow.End(executor.Result{Reason: executor.Succeeded})
 	sum, err := wait()
@@ -69,6 +71,7 @@ func TestKeepGoing(t *testing.T) {
 	h.opts.KeepGoing = true
 	wait := h.runAsync(t, t.Context())
 	h.journal.Await(t, "indep", isTask(executor.TaskChanged, "indep", executor.TaskSucceeded))
+	h.journal.Await(t, "slow running", isTask(executor.AttemptStarted, "slow", ""))
 	h.fake.Handle("slow", 1).End(executor.Result{Reason: executor.Succeeded})
 	sum, err := wait()
 	if err != nil {
