@@ -334,7 +334,7 @@ func latestComparison(plan *dag.Plan) *resumption {
 		if r.Workflow != plan.File {
 			continue
 		}
-		tasks, err := st.Tasks(r.ID)
+		tasks, err := chainTasks(st, r)
 		if err != nil {
 			return nil
 		}

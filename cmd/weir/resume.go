@@ -75,7 +75,7 @@ func resumeRun(o *options, rf *runFlags, args []string) error {
 		return invalid(err)
 	}
 	plan.Settings.StateDir = dir
-	tasks, err := st.Tasks(from.ID)
+	tasks, err := chainTasks(st, from)
 	if err != nil {
 		return err
 	}
@@ -97,6 +97,38 @@ func findRun(st *store.Store, args []string) (store.RunRecord, error) {
 		return store.RunRecord{}, err
 	}
 	return matchRun(runs, func(r store.RunRecord) string { return r.ID }, args[0], st.Dir())
+}
+
+// chainTasks is what the run from and the runs it resumed, in turn, know of
+// each task: for each task the newest record that succeeded (or reused),
+// else the newest record. A resume killed before it recorded what it
+// reused knows nothing of those tasks, but the run it resumed does.
+func chainTasks(st *store.Store, from store.RunRecord) (map[string]store.TaskRecord, error) {
+	merged := map[string]store.TaskRecord{}
+	done := func(r store.TaskRecord) bool {
+		return r.State == executor.TaskSucceeded || r.State == executor.Reused
+	}
+	for r, seen := from, map[string]bool{}; !seen[r.ID]; {
+		seen[r.ID] = true
+		tasks, err := st.Tasks(r.ID)
+		if err != nil {
+			return nil, err
+		}
+		for id, rec := range tasks {
+			if cur, ok := merged[id]; !ok || !done(cur) && done(rec) {
+				merged[id] = rec
+			}
+		}
+		if r.Resumes == "" {
+			break
+		}
+		next, err := st.Run(r.Resumes)
+		if err != nil {
+			break // an older run may have been removed; what is known suffices
+		}
+		r = next
+	}
+	return merged, nil
 }
 
 // decideReuse keeps a task when it succeeded (or was reused) in the earlier

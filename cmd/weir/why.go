@@ -45,7 +45,7 @@ input that runs again and why, or the output that is gone or changed.`,
 			if err != nil {
 				return err
 			}
-			tasks, err := st.Tasks(from.ID)
+			tasks, err := chainTasks(st, from)
 			if err != nil {
 				return err
 			}
