@@ -282,7 +282,7 @@ func (l *loader) decodeOutput(b *hcl.Block, t *dag.Task, ctx *hcl.EvalContext) {
 				l.add(hcl.Diagnostics{attrError(attr, "Empty publish path", "publish names the file the output is copied to when the run succeeds.")})
 			} else {
 				o.Publish = resolve(l.dir, v)
-				l.publishRanges = append(l.publishRanges, publishAt{path: o.Publish, task: t.ID, rng: attr.Expr.Range()})
+				l.publishRanges = append(l.publishRanges, publishAt{path: o.Publish, written: v, task: t.ID, rng: attr.Expr.Range()})
 			}
 		}
 	}
@@ -399,8 +399,10 @@ func taskRefs(t *dag.Task) []dag.SegmentRef {
 }
 
 type publishAt struct {
-	path, task string
-	rng        hcl.Range
+	path    string // absolute, to compare
+	written string // as in the file, to show
+	task    string
+	rng     hcl.Range
 }
 
 // checkPublish rejects two outputs published to one path: the second copy
@@ -411,7 +413,7 @@ func (l *loader) checkPublish([]*dag.Task) {
 		if prev, ok := first[p.path]; ok {
 			l.add(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Two outputs publish to one path",
 				Detail: fmt.Sprintf("Tasks %q and %q both publish to %s; the second would replace the first. In a for_each stage, put each.key in the path.",
-					prev.task, p.task, p.path),
+					prev.task, p.task, p.written),
 				Subject: p.rng.Ptr()}})
 			continue
 		}
