@@ -1,6 +1,8 @@
 package executor
 
 import (
+	"fmt"
+	"hash/fnv"
 	"path/filepath"
 	"strconv"
 
@@ -34,20 +36,31 @@ type Segments interface {
 }
 
 // DirLayout keeps an attempt's logs and temporary directory under one run
-// directory: logs/<task>.<attempt>.stdout|.stderr and tmp/<task>.<attempt>.
-// Logs sit in one flat directory: a directory per task would cost a mkdir
-// per task, a fifth of a millisecond on an ext4 disk.
+// directory: logs/<b>/<task>.<attempt>.stdout|.stderr and
+// tmp/<b>/<task>.<attempt>, where <b> is one of 16 buckets (see bucket). A
+// directory per task would cost a mkdir per task, a fifth of a millisecond
+// on an ext4 disk; one flat directory serialises creates.
 type DirLayout struct {
 	Root string // the run's directory in the state dir
 }
 
 // Logs implements Layout.
 func (d DirLayout) Logs(task string, attempt int) (stdout, stderr string) {
-	base := filepath.Join(d.Root, "logs", dag.Slug(task)+"."+strconv.Itoa(attempt))
+	base := filepath.Join(d.Root, "logs", bucket(task), dag.Slug(task)+"."+strconv.Itoa(attempt))
 	return base + ".stdout", base + ".stderr"
 }
 
 // TmpDir implements Layout.
 func (d DirLayout) TmpDir(task string, attempt int) string {
-	return filepath.Join(d.Root, "tmp", dag.Slug(task)+"."+strconv.Itoa(attempt))
+	return filepath.Join(d.Root, "tmp", bucket(task), dag.Slug(task)+"."+strconv.Itoa(attempt))
+}
+
+// bucket spreads tasks over 16 subdirectories: creating files in one
+// directory takes that directory's lock, so attempts starting together in
+// different slots would wait for each other (on ext4 here, a create takes
+// 0.24 ms alone in one directory with two writers, 0.14 ms in two).
+func bucket(task string) string {
+	h := fnv.New32a()
+	h.Write([]byte(task))
+	return fmt.Sprintf("%x", h.Sum32()%16)
 }
