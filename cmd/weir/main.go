@@ -173,6 +173,7 @@ pools and retries, and the shared-memory segments they pass to each other.`,
 		newStatusCmd(o),
 		newLogsCmd(o),
 		newCancelCmd(o),
+		newGCCmd(o),
 		newVersionCmd(o),
 	)
 	// Added here rather than lazily by Execute, so markFailures sees it too.
