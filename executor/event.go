@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/weirflow/weir/shm"
@@ -32,8 +33,8 @@ type Event struct {
 	Memory int64 `json:"memory,omitempty"`
 	// Handle identifies a started attempt (Handle.State), so that a later
 	// engine can find it again.
-	Handle []byte  `json:"handle,omitempty"`
-	Result *Result `json:"result,omitempty"`
+	Handle json.RawMessage `json:"handle,omitempty"`
+	Result *Result         `json:"result,omitempty"`
 	// Outputs are what a successful attempt committed.
 	Outputs []shm.Committed `json:"outputs,omitempty"`
 	// Message explains a state: why a task was skipped, why a run ended.

@@ -29,7 +29,8 @@ type Handle interface {
 	// shorter grace than an earlier call's takes effect.
 	Stop(cause Reason, grace time.Duration)
 	// State identifies the attempt for a later engine that must find it
-	// again (pid and start time, cgroup, or job id), for the journal.
+	// again (pid and start time, cgroup, or job id), for the journal: a
+	// JSON value.
 	State() []byte
 }
 

@@ -40,7 +40,7 @@ func ExampleStore_Journal() {
 	record(executor.Event{Seq: 2, Kind: executor.TaskChanged, Task: "extract", State: executor.Ready})
 	s.SetTaskHashes("r1", "extract", "def-1", map[string]string{}) // committed with the next Record
 	record(executor.Event{Seq: 3, Kind: executor.TaskChanged, Task: "extract", State: executor.Running, Attempt: 1})
-	record(executor.Event{Seq: 4, Kind: executor.AttemptStarted, Task: "extract", Attempt: 1, Handle: []byte("pid 42")})
+	record(executor.Event{Seq: 4, Kind: executor.AttemptStarted, Task: "extract", Attempt: 1, Handle: []byte(`{"pid":42}`)})
 	record(executor.Event{Seq: 5, Kind: executor.AttemptEnded, Task: "extract", Attempt: 1,
 		Result: &executor.Result{Reason: executor.Succeeded, Start: now, End: now}})
 	s.SetOutputs("r1", "extract", []store.OutputRecord{{Name: "rows", Path: "/dev/shm/rows", Size: 10, Hash: "h"}})

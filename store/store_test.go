@@ -35,11 +35,11 @@ func TestRecordsRoundTrip(t *testing.T) {
 	events = append(events,
 		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "shard", State: executor.Ready}),
 		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "shard", State: executor.Running, Attempt: 1, Memory: 64 << 20}),
-		sq.ev(executor.Event{Kind: executor.AttemptStarted, Task: "shard", Attempt: 1, Memory: 64 << 20, Handle: []byte("h1")}),
+		sq.ev(executor.Event{Kind: executor.AttemptStarted, Task: "shard", Attempt: 1, Memory: 64 << 20, Handle: []byte(`"h1"`)}),
 		sq.ev(executor.Event{Kind: executor.AttemptEnded, Task: "shard", Attempt: 1, Memory: 64 << 20, Result: &fail}),
 		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "shard", State: executor.Ready, Attempt: 1, Message: "retry"}),
 		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "shard", State: executor.Running, Attempt: 2, Memory: 96 << 20}),
-		sq.ev(executor.Event{Kind: executor.AttemptStarted, Task: "shard", Attempt: 2, Memory: 96 << 20, Handle: []byte("h2")}),
+		sq.ev(executor.Event{Kind: executor.AttemptStarted, Task: "shard", Attempt: 2, Memory: 96 << 20, Handle: []byte(`"h2"`)}),
 		sq.ev(executor.Event{Kind: executor.AttemptEnded, Task: "shard", Attempt: 2, Memory: 96 << 20, Result: &ok}),
 	)
 	record(t, j, events...)
@@ -105,8 +105,8 @@ func TestRecordsRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantAttempts := []AttemptRecord{
-		{Task: "shard", N: 1, Handle: []byte("h1"), Memory: 64 << 20, Started: events[3].Time, Result: &fail},
-		{Task: "shard", N: 2, Handle: []byte("h2"), Memory: 96 << 20, Started: events[7].Time, Result: &ok},
+		{Task: "shard", N: 1, Handle: []byte(`"h1"`), Memory: 64 << 20, Started: events[3].Time, Result: &fail},
+		{Task: "shard", N: 2, Handle: []byte(`"h2"`), Memory: 96 << 20, Started: events[7].Time, Result: &ok},
 	}
 	if diff := cmp.Diff(wantAttempts, attempts); diff != "" {
 		t.Errorf("attempts (-want +got):\n%s", diff)

@@ -57,7 +57,7 @@ type OutputRecord struct {
 type AttemptRecord struct {
 	Task    string           `json:"task"`
 	N       int              `json:"n"` // 1-based
-	Handle  []byte           `json:"handle,omitempty"`
+	Handle  json.RawMessage  `json:"handle,omitempty"`
 	Memory  int64            `json:"memory,omitempty"` // cap in bytes
 	Started time.Time        `json:"started,omitzero"`
 	Result  *executor.Result `json:"result,omitempty"`

@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -35,6 +38,7 @@ type runFlags struct {
 	load        loadFlags
 	keepGoing   bool
 	quiet       bool
+	json        bool
 	enforcement string
 }
 
@@ -66,6 +70,7 @@ func (rf *runFlags) register(o *options, cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.BoolVar(&rf.keepGoing, "keep-going", false, "after a task fails, run everything that does not depend on it")
 	f.BoolVarP(&rf.quiet, "quiet", "q", false, "print only failures")
+	f.BoolVar(&rf.json, "json", false, "print every event as one JSON object a line (docs/cli.md#events) instead of progress lines")
 	f.StringVar(&rf.enforcement, "memory-enforcement", envOr(o.env, "WEIR_MEMORY_ENFORCEMENT", "auto"),
 		"how memory caps are enforced: `auto` (cgroup where possible), cgroup, or watchdog")
 }
@@ -168,8 +173,11 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		}
 		reuse[t.ID] = "unchanged since run " + resume.from.ID
 	}
-	prog := newProgress(o.stdout, plan, rf.quiet)
-	if !rf.quiet {
+	var view executor.Journal = newProgress(o.stdout, plan, rf.quiet)
+	if rf.json {
+		view = jsonEvents(o.stdout)
+	}
+	if !rf.quiet && !rf.json {
 		verb := "run"
 		if resume != nil {
 			verb = fmt.Sprintf("resume of %s as", resume.from.ID)
@@ -189,7 +197,7 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		Runners:   map[string]executor.Runner{"local": runner},
 		Budget:    budget,
 		KeepGoing: rf.keepGoing,
-		Journal:   checkpointed{store: journal, view: prog},
+		Journal:   checkpointed{store: journal, view: view},
 		Layout:    executor.DirLayout{Root: runDir},
 		Segments:  segments,
 		Env:       o.env,
@@ -211,7 +219,7 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 			releaseResumed(o, st, resume.from)
 		}
 	}
-	reportRun(o, plan, summary, runDir, rf.quiet)
+	reportRun(o, plan, summary, runDir, rf.quiet || rf.json)
 	if code := summary.ExitCode(); code != 0 {
 		return &failure{code: code}
 	}
@@ -249,6 +257,19 @@ func releaseResumed(o *options, st *store.Store, from store.RunRecord) {
 		}
 		r = next
 	}
+}
+
+// jsonEvents writes each event as one line of JSON: the same events the
+// store keeps and the UI reads, for programs that watch a run.
+func jsonEvents(w io.Writer) executor.Journal {
+	var mu sync.Mutex
+	enc := json.NewEncoder(w)
+	return executor.JournalFunc(func(e executor.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		enc.Encode(e) // a closed pipe must not stop the run
+		return nil
+	})
 }
 
 // relocated is outputs with their paths in this run's segment directory.
@@ -333,6 +354,12 @@ func interrupts(o *options) (context.Context, <-chan struct{}, func()) {
 	kill := make(chan struct{})
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	// A reader that goes away (weir run --json | head) must not kill the
+	// engine in the middle of its tasks: with SIGPIPE caught, a write to
+	// the closed pipe fails instead, and progress output ignores that.
+	// (Caught, not ignored: an ignored signal stays ignored in the tasks.)
+	pipe := make(chan os.Signal, 1)
+	signal.Notify(pipe, syscall.SIGPIPE)
 	done := make(chan struct{})
 	go func() {
 		n := 0
@@ -355,6 +382,7 @@ func interrupts(o *options) (context.Context, <-chan struct{}, func()) {
 	}()
 	return ctx, kill, func() {
 		signal.Stop(sigs)
+		signal.Stop(pipe)
 		close(done)
 		cancel()
 	}

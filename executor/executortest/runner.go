@@ -169,9 +169,9 @@ func (h *FakeHandle) Stop(cause executor.Reason, grace time.Duration) {
 // State names the attempt.
 func (h *FakeHandle) State() []byte {
 	if h.Spec == nil {
-		return []byte("fake")
+		return []byte(`{"fake":true}`)
 	}
-	return fmt.Appendf(nil, "fake %s %d", h.Spec.Task.ID, h.Spec.Attempt)
+	return fmt.Appendf(nil, `{"fake":%q,"attempt":%d}`, h.Spec.Task.ID, h.Spec.Attempt)
 }
 
 // Stops returns the calls of Stop so far.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -481,8 +482,11 @@ func TestSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	if len(removed) != 1 || removed[0] != stale {
-		t.Fatalf("Sweep removed %v, want [%s]", removed, stale)
+	// Engines killed by other tests running now (the engine crash tests
+	// of cmd/weir) may leave groups that Sweep rightly removes too; ours
+	// must be among them, and nothing alive may be.
+	if !slices.Contains(removed, stale) || slices.Contains(removed, mine.Path()) || slices.Contains(removed, unrelated) {
+		t.Fatalf("Sweep removed %v, want %s among them and not ours or unrelated", removed, stale)
 	}
 	if exists(stale) || !exists(mine.Path()) || !exists(unrelated) {
 		t.Fatalf("after Sweep: stale %v, ours %v, unrelated %v", exists(stale), exists(mine.Path()), exists(unrelated))
