@@ -140,11 +140,9 @@ func (s *scheduler) finish(t *taskRun, r Result) {
 	}
 	if !r.OK() || commitErr != nil {
 		s.o.Segments.Discard(t.t)
-	}
-	t.attempts = append(t.attempts, r)
-	if !r.OK() || commitErr != nil {
 		committed = nil
 	}
+	t.attempts = append(t.attempts, r)
 	s.record(Event{Kind: AttemptEnded, Task: t.t.ID, Attempt: len(t.attempts), Memory: held, Result: &r, Outputs: committed})
 
 	attempt := Event{Attempt: len(t.attempts)}

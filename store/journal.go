@@ -194,15 +194,15 @@ func (s *Store) SetTaskHashes(run, task, defHash string, inputs map[string]strin
 	return err
 }
 
-// SetDefinition records the parts of a task's definition that its DefHash
-// digests, so that a later run can say which one changed. Queued like
-// SetTaskHashes.
-func (s *Store) SetDefinition(run, task string, parts []DefPart) error {
+// SetDefinition records a task's definition hash and the parts it
+// digests, so that a later run can say which part changed. Queued like
+// SetTaskHashes, in one write.
+func (s *Store) SetDefinition(run, task, defHash string, parts []DefPart) error {
 	j, err := s.journal(run)
 	if err != nil {
 		return err
 	}
-	_, err = s.enqueue(op{kind: opDefinition, j: j, task: task, definition: slices.Clone(parts)})
+	_, err = s.enqueue(op{kind: opDefinition, j: j, task: task, defHash: defHash, definition: slices.Clone(parts)})
 	return err
 }
 
@@ -658,7 +658,7 @@ func (w *txWriter) apply(o *op) error {
 		if err != nil {
 			return err
 		}
-		t.Definition = o.definition
+		t.DefHash, t.Definition = o.defHash, o.definition
 	case opEvent:
 		return w.event(r, o)
 	}

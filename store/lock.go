@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/weirflow/weir/internal/procstat"
 	"os"
 	"path/filepath"
 	"time"
@@ -23,12 +24,12 @@ type Engine struct {
 // Self is the Engine of the calling process.
 func Self() Engine {
 	pid := os.Getpid()
-	st, _, _ := startTime(pid) // 0 off Linux: liveness checks then use the pid alone
+	_, st, _ := procstat.Read(pid) // 0 off Linux: liveness checks then use the pid alone
 	return Engine{Pid: pid, StartTime: st}
 }
 
 // Alive reports whether the engine still runs.
-func (e Engine) Alive() bool { return alive(e.Pid, e.StartTime) }
+func (e Engine) Alive() bool { return procstat.Alive(e.Pid, e.StartTime) }
 
 // ErrLocked is returned by Open when another process holds the store: an
 // engine (an exclusive lock), or for an engine's Open also a reader that

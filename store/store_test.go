@@ -315,12 +315,12 @@ func TestDefinitionRoundTrip(t *testing.T) {
 	s := openStore(t, dir, Options{NoSync: true})
 	j := newJournal(t, s, "r1")
 	parts := []DefPart{{"command[0]", "python3"}, {"env.A", "1"}}
-	if err := s.SetDefinition("r1", "a", parts); err != nil {
+	if err := s.SetDefinition("r1", "a", "h-a", parts); err != nil {
 		t.Fatal(err)
 	}
 	record(t, j, (&seqs{}).ev(executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Ready}))
 	tk, err := s.Task("r1", "a")
-	if err != nil || !slices.Equal(tk.Definition, parts) {
-		t.Errorf("definition %+v, %v", tk.Definition, err)
+	if err != nil || !slices.Equal(tk.Definition, parts) || tk.DefHash != "h-a" {
+		t.Errorf("definition %q %+v, %v", tk.DefHash, tk.Definition, err)
 	}
 }

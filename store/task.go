@@ -20,7 +20,7 @@ type TaskRecord struct {
 	Attempts int                `json:"attempts,omitempty"` // attempts begun (recorded running)
 	// DefHash is the hash of the task's definition, and Inputs the hash of
 	// each input segment by reference ("task.output.name"); both set by the
-	// caller (SetTaskHashes) before the task runs.
+	// caller (SetTaskHashes or SetDefinition) before the task runs.
 	DefHash string            `json:"def_hash,omitempty"`
 	Inputs  map[string]string `json:"inputs,omitempty"`
 	// Definition is what DefHash digests, part by part (SetDefinition).

@@ -38,11 +38,7 @@ only touches runs that ended (or, if lost, started) more than D ago.`,
 				}
 				age = d
 			}
-			dir, err := o.stateDirOrDefault()
-			if err != nil {
-				return err
-			}
-			st, err := store.Open(dir, store.Options{})
+			st, err := o.openStateStore(store.Options{})
 			if err != nil {
 				return err
 			}
@@ -65,7 +61,7 @@ only touches runs that ended (or, if lost, started) more than D ago.`,
 				case age > 0 && time.Since(endOf(r)) < age:
 					continue
 				}
-				paths := []string{r.ShmDir, filepath.Join(dir, "runs", r.ID, "tmp")}
+				paths := []string{r.ShmDir, filepath.Join(st.Dir(), "runs", r.ID, "tmp")}
 				for _, p := range paths {
 					n, ok := sizeOf(p)
 					if !ok {

@@ -37,6 +37,15 @@ func (o *options) stateDirOrDefault() (string, error) {
 	return abs, nil
 }
 
+// openStateStore opens the store of the state dir (see stateDirOrDefault).
+func (o *options) openStateStore(opts store.Options) (*store.Store, error) {
+	dir, err := o.stateDirOrDefault()
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(dir, opts)
+}
+
 func newRunsCmd(o *options) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{

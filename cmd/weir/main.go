@@ -53,12 +53,7 @@ func (o *options) color() bool {
 		return false
 	}
 	// https://no-color.org: any non-empty value turns color off.
-	for _, kv := range o.env {
-		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok && v != "" {
-			return false
-		}
-	}
-	return true
+	return envOr(o.env, "NO_COLOR", "") == ""
 }
 
 // realMain runs weir with args and returns the exit code.
@@ -225,4 +220,14 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// envOr is the value of key in env, or def when it is unset or empty.
+func envOr(env []string, key, def string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, key+"="); ok && v != "" {
+			return v
+		}
+	}
+	return def
 }

@@ -51,11 +51,7 @@ func resumeRun(o *options, rf *runFlags, args []string) error {
 	if err := rf.checkEnforcement(); err != nil {
 		return err
 	}
-	dir, err := o.stateDirOrDefault()
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(dir, store.Options{})
+	st, err := o.openStateStore(store.Options{})
 	if err != nil {
 		return err
 	}
@@ -74,7 +70,7 @@ func resumeRun(o *options, rf *runFlags, args []string) error {
 	if err != nil {
 		return invalid(err)
 	}
-	plan.Settings.StateDir = dir
+	plan.Settings.StateDir = st.Dir()
 	tasks, err := chainTasks(st, from)
 	if err != nil {
 		return err

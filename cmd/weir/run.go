@@ -151,10 +151,7 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 	defer journal.Close()
 	reuse := map[string]string{}
 	for _, t := range plan.Tasks {
-		if err := st.SetTaskHashes(runID, t.ID, t.DefHash(), nil); err != nil {
-			return err
-		}
-		if err := st.SetDefinition(runID, t.ID, defParts(t)); err != nil {
+		if err := st.SetDefinition(runID, t.ID, t.DefHash(), defParts(t)); err != nil {
 			return err
 		}
 		if resume == nil || !resume.keep[t.ID] {
@@ -484,13 +481,4 @@ func defaultBudget() int64 {
 		return 0
 	}
 	return int64(float64(vm.Available) * budgetShare)
-}
-
-func envOr(env []string, key, def string) string {
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, key+"="); ok && v != "" {
-			return v
-		}
-	}
-	return def
 }

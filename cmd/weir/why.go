@@ -22,11 +22,7 @@ the part of its definition that changed with its old and new value, the
 input that runs again and why, or the output that is gone or changed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			dir, err := o.stateDirOrDefault()
-			if err != nil {
-				return err
-			}
-			st, err := store.Open(dir, store.Options{ReadOnly: true})
+			st, err := o.openStateStore(store.Options{ReadOnly: true})
 			if err != nil {
 				return err
 			}

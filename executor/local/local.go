@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -118,11 +119,10 @@ func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, 
 }
 
 func openLogs(stdoutPath, stderrPath string) (*os.File, *os.File, error) {
-	if err := os.MkdirAll(filepath.Dir(stdoutPath), 0o700); err != nil {
-		return nil, nil, fmt.Errorf("local: log directory: %w", err)
-	}
-	if err := os.MkdirAll(filepath.Dir(stderrPath), 0o700); err != nil {
-		return nil, nil, fmt.Errorf("local: log directory: %w", err)
+	for _, dir := range slices.Compact([]string{filepath.Dir(stdoutPath), filepath.Dir(stderrPath)}) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, nil, fmt.Errorf("local: log directory: %w", err)
+		}
 	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	out, err := os.OpenFile(stdoutPath, flags, 0o600)

@@ -3,6 +3,7 @@ package proc
 import (
 	"errors"
 	"fmt"
+	"github.com/weirflow/weir/internal/procstat"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -204,7 +205,7 @@ func (s *spawn) forkRegister() (*Process, error) {
 	r.register(p)
 	// Cannot race with the reaper: even a child that has already exited
 	// is a zombie with a stat file until spawnMu is released.
-	_, p.StartTime, err = readStat(pid)
+	_, p.StartTime, err = procstat.Read(pid)
 	if err != nil {
 		// Without a start time the child cannot be told from a reused pid
 		// later; do not leave it running untracked.

@@ -1,0 +1,83 @@
+package procstat
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"syscall"
+)
+
+// Alive reports whether pid is a live process (not a zombie) that started
+// at start (clock ticks since boot), i.e. still the process recorded and
+// not a later one under the same number. start 0 means unknown: any live
+// process with the pid counts.
+func Alive(pid int, start uint64) bool {
+	if pid <= 0 {
+		return false
+	}
+	state, st, err := Read(pid)
+	return err == nil && state != 'Z' && state != 'X' && (start == 0 || st == start)
+}
+
+// Read returns the state (field 3) and start time (field 22) of
+// /proc/<pid>/stat. It reads into a stack buffer: the engine calls it for
+// every child it starts.
+func Read(pid int) (state byte, start uint64, err error) {
+	var pathBuf [32]byte
+	path := strconv.AppendInt(append(pathBuf[:0], "/proc/"...), int64(pid), 10)
+	path = append(path, "/stat"...)
+	fd, err := syscall.Open(string(path), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read /proc/%d/stat: %w", pid, err)
+	}
+	var buf [1024]byte
+	n, err := readFull(fd, buf[:])
+	syscall.Close(fd)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read /proc/%d/stat: %w", pid, err)
+	}
+	state, start, err = Parse(buf[:n])
+	if err != nil {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return state, start, nil
+}
+
+func readFull(fd int, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := syscall.Read(fd, buf[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if m == 0 {
+			return n, nil
+		}
+		n += m
+	}
+	return n, errors.New("longer than expected")
+}
+
+// Parse extracts fields 3 and 22 of a /proc/<pid>/stat line. Field 2 is
+// the command name in parentheses and may itself hold spaces and ')', so
+// fields are counted from the last ')'.
+func Parse(b []byte) (state byte, start uint64, err error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, 0, errors.New("malformed: no ')'")
+	}
+	f := bytes.Fields(b[i+1:]) // f[0] is field 3
+	const startField = 22 - 3
+	if len(f) <= startField || len(f[0]) != 1 {
+		return 0, 0, errors.New("malformed: too few fields")
+	}
+	start, err = strconv.ParseUint(string(f[startField]), 10, 64)
+	if err != nil {
+		return 0, 0, fmt.Errorf("malformed start time: %w", err)
+	}
+	return f[0][0], start, nil
+}

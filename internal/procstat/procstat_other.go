@@ -1,0 +1,23 @@
+//go:build !linux
+
+package procstat
+
+import (
+	"errors"
+	"syscall"
+)
+
+// Alive reports whether a process with this pid exists; without a start
+// time a recycled pid is not told apart.
+func Alive(pid int, start uint64) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || err == syscall.EPERM
+}
+
+// Read is not supported off Linux.
+func Read(pid int) (state byte, start uint64, err error) {
+	return 0, 0, errors.ErrUnsupported
+}

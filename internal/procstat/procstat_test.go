@@ -1,0 +1,37 @@
+//go:build linux
+
+package procstat
+
+import (
+	"os"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	line := "4242 (we ird) (x) S 1 4242 4242 0 -1 4194560 102 0 0 0 0 0 0 0 20 0 1 0 987654 1234 56 18446744073709551615\n"
+	state, st, err := Parse([]byte(line))
+	if err != nil || state != 'S' || st != 987654 {
+		t.Errorf("got %c %d %v", state, st, err)
+	}
+	for _, bad := range []string{"", "1 (x", "1 (x) S 1 2", "1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 x"} {
+		if _, _, err := Parse([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestAlive(t *testing.T) {
+	_, start, err := Read(os.Getpid())
+	if err != nil || start == 0 {
+		t.Fatalf("Read(self) = %d, %v", start, err)
+	}
+	if !Alive(os.Getpid(), start) || !Alive(os.Getpid(), 0) {
+		t.Error("this process is not alive")
+	}
+	if Alive(os.Getpid(), start+1) {
+		t.Error("a different start time still counts as alive")
+	}
+	if Alive(0, 0) || Alive(-1, 0) {
+		t.Error("pid 0 or below is alive")
+	}
+}
