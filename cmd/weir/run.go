@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -119,6 +120,9 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 	runDir := runDirOf(plan, runID)
 	if err := os.MkdirAll(runDir, 0o700); err != nil {
 		return fmt.Errorf("cannot create the run directory: %w", err)
+	}
+	if err := writeRunGraph(runDir, plan); err != nil {
+		return err
 	}
 	segments, err := shm.OpenRun(plan.Settings.ShmDir, runID)
 	if err != nil {
@@ -467,6 +471,20 @@ func newRunID() string {
 	var b [3]byte
 	rand.Read(b[:])
 	return time.Now().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// writeRunGraph keeps the run's plan as graph.json (dag.WriteJSON, task
+// view) in its run directory: the UI and reports draw a run's DAG from it,
+// even after the workflow file changed.
+func writeRunGraph(runDir string, plan *dag.Plan) error {
+	var b bytes.Buffer
+	if err := dag.WriteJSON(&b, plan, dag.ExportOptions{}); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(runDir, "graph.json"), b.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("cannot write the run's graph: %w", err)
+	}
+	return nil
 }
 
 func runDirOf(plan *dag.Plan, runID string) string {
