@@ -34,6 +34,7 @@ func (s *scheduler) spec(t *taskRun, attempt int) *Spec {
 		TmpDir:  tmp,
 		Stdout:  stdout,
 		Stderr:  stderr,
+		Samples: s.o.Layout.Samples(task.ID, attempt),
 	}
 }
 

@@ -16,6 +16,9 @@ type Layout interface {
 	Logs(task string, attempt int) (stdout, stderr string)
 	// TmpDir is the private temporary directory of an attempt.
 	TmpDir(task string, attempt int) string
+	// Samples is the file where the runner appends the attempt's memory
+	// use while it runs (see Spec.Samples).
+	Samples(task string, attempt int) string
 }
 
 // Segments manages the named outputs tasks hand to each other.
@@ -48,6 +51,11 @@ type DirLayout struct {
 func (d DirLayout) Logs(task string, attempt int) (stdout, stderr string) {
 	base := filepath.Join(d.Root, "logs", bucket(task), dag.Slug(task)+"."+strconv.Itoa(attempt))
 	return base + ".stdout", base + ".stderr"
+}
+
+// Samples implements Layout: logs/<b>/<task>.<attempt>.mem beside the logs.
+func (d DirLayout) Samples(task string, attempt int) string {
+	return filepath.Join(d.Root, "logs", bucket(task), dag.Slug(task)+"."+strconv.Itoa(attempt)+".mem")
 }
 
 // TmpDir implements Layout.

@@ -52,6 +52,11 @@ type Spec struct {
 	TmpDir string
 	// Stdout and Stderr are the log files the runner creates (0600).
 	Stdout, Stderr string
+	// Samples is where the runner appends the attempt's memory use while
+	// it runs, a few times a second: one line "<unix ms> <bytes>" each, the
+	// memory its cap counts. Readers (the terminal view, the UI, reports)
+	// tail it; empty means no samples are kept.
+	Samples string
 	// Durable, when set, returns once the attempt is durably recorded
 	// running. The runner calls it right before the process (or job) is
 	// started, after its own preparations, so that the journal's commit

@@ -93,6 +93,11 @@ func (l Layout) Logs(task string, attempt int) (stdout, stderr string) {
 	return base + ".stdout", base + ".stderr"
 }
 
+// Samples returns Dir/logs/TASK/N.mem.
+func (l Layout) Samples(task string, attempt int) string {
+	return filepath.Join(l.Dir, "logs", task, strconv.Itoa(attempt)+".mem")
+}
+
 // TmpDir returns Dir/tmp/TASK/N.
 func (l Layout) TmpDir(task string, attempt int) string {
 	return filepath.Join(l.Dir, "tmp", task, strconv.Itoa(attempt))
