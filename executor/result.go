@@ -50,6 +50,10 @@ type Result struct {
 	// Leftovers counts processes still in the task after its main process
 	// exited; they were killed.
 	Leftovers int `json:"leftovers,omitempty"`
+	// Samples is the attempt's memory over time, at most MaxSamples points
+	// spread over its whole run; none for an attempt shorter than the
+	// sampling interval.
+	Samples []MemorySample `json:"memory_samples,omitempty"`
 }
 
 // OK reports whether the attempt succeeded.

@@ -123,12 +123,14 @@ func (h *handle) supervise(interval time.Duration) {
 		defer t.Stop()
 		timeout = t.C
 	}
-	var tick <-chan time.Time
-	if h.tree != nil {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		tick = t.C
+	// The watchdog samples at its own interval; under a cgroup the kernel
+	// enforces the cap and a tick is needed only for the samples.
+	if h.tree == nil {
+		interval = SampleInterval
 	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	samples := newSampleFile(h.spec.Samples, h.start)
 	overCap := false
 wait:
 	for {
@@ -138,14 +140,20 @@ wait:
 		case <-timeout:
 			timeout = nil
 			h.Stop(executor.Timeout, h.spec.Grace)
-		case <-tick:
-			rss := h.tree.sample()
-			if h.spec.Memory > 0 && rss > h.spec.Memory && !overCap {
-				overCap = true
-				h.mu.Lock()
-				h.killAll()
-				h.mu.Unlock()
+		case now := <-tick.C:
+			var used int64
+			if h.tree != nil {
+				used = h.tree.sample()
+				if h.spec.Memory > 0 && used > h.spec.Memory && !overCap {
+					overCap = true
+					h.mu.Lock()
+					h.killAll()
+					h.mu.Unlock()
+				}
+			} else if u, err := h.cg.Usage(); err == nil {
+				used = u
 			}
+			samples.add(now, used)
 		}
 	}
 	exit, _ := h.proc.Wait()
@@ -174,6 +182,7 @@ wait:
 		End:         end,
 		Enforcement: h.enforcement,
 		Leftovers:   leftovers,
+		Samples:     samples.close(),
 		CPUTime:     exit.Rusage.CPU(),
 		PeakMemory:  exit.Rusage.MaxRSS,
 	}
