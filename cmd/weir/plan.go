@@ -60,6 +60,9 @@ type planJSON struct {
 	CriticalPath []string      `json:"critical_path"`
 	Estimate     time.Duration `json:"critical_path_estimate,omitempty"` // nanoseconds, like the tasks' durations
 	Tasks        []*dag.Task   `json:"tasks"`
+	// History compares each stage's cap and timeout with what its recent
+	// successful attempts used (see `weir plan` text output).
+	History []stageHistory `json:"history,omitempty"`
 }
 
 func writePlanJSON(w io.Writer, p *dag.Plan) error {
@@ -75,6 +78,7 @@ func writePlanJSON(w io.Writer, p *dag.Plan) error {
 	for _, t := range startOrder(p) {
 		out.Tasks = append(out.Tasks, displayTask(t))
 	}
+	out.History, _ = learnedHistory(p)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	// Commands are full of < > &; keep them readable.
@@ -175,6 +179,8 @@ func writePlanText(w io.Writer, p *dag.Plan, resume *resumption) error {
 			tw.printf("%s%s\n", indent, line)
 		}
 	}
+	stages, runs := learnedHistory(p)
+	writeHistory(tw, stages, runs, p.Name)
 	return tw.err
 }
 

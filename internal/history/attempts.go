@@ -1,0 +1,143 @@
+package history
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/store"
+)
+
+// Attempt is one attempt of a task in a run, as its events tell it.
+type Attempt struct {
+	Run   string
+	Task  string
+	Stage string
+	Key   string
+	Pool  string
+	N     int   // 1-based
+	Cap   int64 // memory cap in force, bytes; 0 = none
+	// Timeout is the task's declared timeout; 0 = none.
+	Timeout time.Duration
+	Started time.Time
+	// Result is nil for an attempt that has not ended (or whose engine
+	// died before it could say how).
+	Result *executor.Result
+}
+
+// graphTask is the part of graph.json's tasks this package needs.
+type graphTask struct {
+	ID      string        `json:"id"`
+	Stage   string        `json:"stage"`
+	Key     string        `json:"key"`
+	Pool    string        `json:"pool"`
+	Timeout time.Duration `json:"timeout"`
+}
+
+// Attempts returns every attempt of run id in state dir dir, ordered by
+// start, then task, then attempt number.
+func Attempts(dir, id string) ([]Attempt, error) {
+	tasks, err := readGraph(dir, id)
+	if err != nil {
+		return nil, err
+	}
+	events, err := store.ReadEvents(dir, id)
+	if err != nil {
+		return nil, err
+	}
+	return fromEvents(id, tasks, events), nil
+}
+
+func readGraph(dir, id string) (map[string]graphTask, error) {
+	path := filepath.Join(dir, "runs", id, "graph.json")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		// Runs recorded before graph.json was kept: stage and pool are
+		// unknown, the task IDs still tell the stage.
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	var doc struct {
+		Tasks []graphTask `json:"tasks"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("history: %s: %w", path, err)
+	}
+	out := make(map[string]graphTask, len(doc.Tasks))
+	for _, t := range doc.Tasks {
+		out[t.ID] = t
+	}
+	return out, nil
+}
+
+func fromEvents(run string, tasks map[string]graphTask, events []executor.Event) []Attempt {
+	type key struct {
+		task string
+		n    int
+	}
+	index := map[key]int{}
+	var out []Attempt
+	get := func(e executor.Event) *Attempt {
+		k := key{e.Task, e.Attempt}
+		if i, ok := index[k]; ok {
+			return &out[i]
+		}
+		t, ok := tasks[e.Task]
+		if !ok {
+			t = graphTask{ID: e.Task, Stage: stageOf(e.Task)}
+		}
+		index[k] = len(out)
+		out = append(out, Attempt{Run: run, Task: e.Task, Stage: t.Stage, Key: t.Key, Pool: t.Pool, N: e.Attempt, Timeout: t.Timeout})
+		return &out[len(out)-1]
+	}
+	for _, e := range events {
+		if e.Task == "" || e.Attempt == 0 {
+			continue
+		}
+		switch e.Kind {
+		case executor.AttemptStarted:
+			a := get(e)
+			a.Cap, a.Started = e.Memory, e.Time
+		case executor.AttemptEnded:
+			if e.Result != nil {
+				a := get(e)
+				r := *e.Result
+				a.Result = &r
+				if a.Started.IsZero() {
+					a.Started = r.Start
+				}
+				if a.Cap == 0 {
+					a.Cap = e.Memory
+				}
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if !a.Started.Equal(b.Started) {
+			return a.Started.Before(b.Started)
+		}
+		if a.Task != b.Task {
+			return a.Task < b.Task
+		}
+		return a.N < b.N
+	})
+	return out
+}
+
+// stageOf is the stage of a task ID: "stage" or "stage[key]".
+func stageOf(task string) string {
+	for i := range len(task) {
+		if task[i] == '[' {
+			return task[:i]
+		}
+	}
+	return task
+}
