@@ -75,6 +75,20 @@ func (s *scheduler) shareCap(p *poolRun) int64 {
 	return 0
 }
 
+// shareBesideSegments shrinks the share cap of a task that declares no
+// memory to a share of what live segments leave of the budget: a share of
+// the whole budget could never fit beside them, and the task did not ask
+// for more.
+func (s *scheduler) shareBesideSegments(p *poolRun, t *taskRun) {
+	budget := s.budget(p)
+	if t.t.Memory != 0 || budget == 0 || s.segs.bytes == 0 {
+		return
+	}
+	if share := (budget - s.segs.bytes) / int64(p.p.Processes); share > 0 && share < t.cap {
+		t.cap = share
+	}
+}
+
 // budget is the global budget as it applies to p: 0 = none.
 func (s *scheduler) budget(p *poolRun) int64 {
 	if !p.budgeted {
@@ -110,6 +124,7 @@ func (s *scheduler) checkCaps() error {
 			errs = append(errs, &CapError{Task: t.t.ID, Cap: t.cap, Limit: budget, What: "the memory budget"})
 		}
 	}
+	errs = append(errs, s.checkOutputRoom()...)
 	return errors.Join(errs...)
 }
 
@@ -139,10 +154,26 @@ func (s *scheduler) admit() {
 			blocked[best.index] = true
 			continue
 		}
-		if budget := s.budget(best); budget > 0 && s.budgetUsed+t.cap > budget {
-			blocked[best.index] = true
-			budgetBlocked = true
-			continue
+		s.shareBesideSegments(best, t)
+		if budget := s.budget(best); budget > 0 && s.budgetUsed+s.segs.bytes+t.cap > budget {
+			if s.running == 0 {
+				// Only live segments stand in the way, and nothing runs
+				// that could release them: waiting would never end.
+				t.stuck = fmt.Sprintf("its cap of %s does not fit the memory budget of %s beside %s of live segments in shm_dir, which is RAM; raise memory_budget or put shm_dir on a disk",
+					units.Size(t.cap), units.Size(budget), units.Size(s.segs.bytes))
+			} else {
+				blocked[best.index] = true
+				budgetBlocked = true
+				continue
+			}
+		}
+		if why := s.roomFor(t); why != "" && t.stuck == "" {
+			if s.running == 0 {
+				t.stuck = why
+			} else {
+				blocked[best.index] = true
+				continue
+			}
 		}
 		heap.Pop(&best.ready)
 		s.start(t)
@@ -153,6 +184,7 @@ func (s *scheduler) admit() {
 func (s *scheduler) reserve(t *taskRun) {
 	p := t.pool
 	t.held = t.cap
+	s.segs.writing += declared(t.t)
 	p.running++
 	p.memory += t.held
 	if p.budgeted {
@@ -163,6 +195,7 @@ func (s *scheduler) reserve(t *taskRun) {
 
 func (s *scheduler) release(t *taskRun) {
 	p := t.pool
+	s.segs.writing -= declared(t.t)
 	p.running--
 	p.memory -= t.held
 	if p.budgeted {

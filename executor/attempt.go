@@ -2,9 +2,11 @@ package executor
 
 import (
 	"fmt"
-	"github.com/weirflow/weir/shm"
 	"strings"
 	"sync"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/shm"
 )
 
 // start runs the next attempt of t, which admit has taken off its pool's
@@ -44,6 +46,11 @@ func (s *scheduler) start(t *taskRun) {
 			return journalErr
 		}
 	}
+	if why := t.stuck; why != "" {
+		t.stuck = ""
+		go func() { s.started <- startDone{t: t, stuck: why} }()
+		return
+	}
 	go func() {
 		if err := s.o.Segments.Prepare(t.t); err != nil {
 			s.started <- startDone{t: t, prepErr: err}
@@ -70,7 +77,8 @@ type startDone struct {
 	h          Handle
 	err        error
 	prepErr    error
-	journalErr error // the journal could not make the start durable
+	journalErr error  // the journal could not make the start durable
+	stuck      string // not started: it never could (taskRun.stuck)
 }
 
 // onStarted records a started attempt before anything waits on it, or
@@ -86,6 +94,9 @@ func (s *scheduler) onStarted(d startDone) {
 			s.fail(fmt.Errorf("%w: recording %s running: %w", errJournal, t.t.ID, d.journalErr))
 		}
 		s.finish(t, s.unstarted(Cancelled, "not started: the journal failed"))
+		return
+	case d.stuck != "":
+		s.finish(t, s.unstarted(StartFailed, "%s", d.stuck))
 		return
 	case d.prepErr != nil:
 		s.finish(t, s.unstarted(StartFailed, "preparing outputs: %v", d.prepErr))
@@ -142,6 +153,9 @@ func (s *scheduler) finish(t *taskRun, r Result) {
 		s.o.Segments.Discard(t.t)
 		committed = nil
 	}
+	for _, c := range committed {
+		s.countLive(dag.SegmentRef{Task: t.t.ID, Output: c.Name}, c.Size)
+	}
 	t.attempts = append(t.attempts, r)
 	s.record(Event{Kind: AttemptEnded, Task: t.t.ID, Attempt: len(t.attempts), Memory: held, Result: &r, Outputs: committed})
 
@@ -154,6 +168,7 @@ func (s *scheduler) finish(t *taskRun, r Result) {
 		s.fail(commitErr)
 	case r.OK():
 		if s.setState(t, TaskSucceeded, "", attempt) {
+			s.readersDone(t)
 			for _, d := range t.succ {
 				if d.deps--; d.deps == 0 && d.state == Pending {
 					s.makeReady(d)

@@ -36,6 +36,15 @@ type Segments interface {
 	Commit(t *dag.Task) (committed []shm.Committed, missing []string, err error)
 	// Discard removes what a failed attempt of t wrote.
 	Discard(t *dag.Task)
+	// Release removes the committed segment ref: every task that reads it
+	// has succeeded.
+	Release(ref dag.SegmentRef) error
+	// Size is the size of the committed segment ref, or -1 when there is
+	// none (a resumed run's segment released before).
+	Size(ref dag.SegmentRef) int64
+	// Space tells how much room is left where segments are written, and
+	// whether that room is RAM.
+	Space() (shm.Space, error)
 }
 
 // DirLayout keeps an attempt's logs and temporary directory under one run

@@ -83,9 +83,10 @@ type scheduler struct {
 	seq   uint64
 
 	budgetUsed int64 // sum of the caps of running tasks of budgeted pools
-	running    int   // attempts holding a slot, started or starting
-	starting   int   // attempts whose start goroutine has not reported
-	backoffs   int   // tasks waiting out a retry delay
+	segs       segmentState
+	running    int // attempts holding a slot, started or starting
+	starting   int // attempts whose start goroutine has not reported
+	backoffs   int // tasks waiting out a retry delay
 
 	results chan attemptEnd
 	started chan startDone
@@ -126,6 +127,9 @@ type taskRun struct {
 	attempts []Result
 	handle   Handle // the running attempt, nil when none
 	backoff  bool   // ready, but waiting out its retry delay
+	// stuck says why t can never start as things are (see admit); its
+	// next attempt ends start_failed with it.
+	stuck string
 }
 
 // attemptEnd is what an attempt's waiter goroutine sends back.
@@ -193,6 +197,9 @@ func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, e
 			}
 		}
 	}
+	if err := s.initSegments(); err != nil {
+		return nil, err
+	}
 	if err := s.checkCaps(); err != nil {
 		return nil, err
 	}
@@ -249,6 +256,7 @@ func (s *scheduler) run() {
 			}
 		}
 	}
+	s.reusedSegments()
 	for _, t := range s.tasks {
 		if t.deps == 0 && t.state == Pending {
 			s.makeReady(t)

@@ -107,6 +107,7 @@ func (r *Run) Commit(t *dag.Task) (committed []Committed, missing []string, err 
 		if err := os.Rename(r.Partial(ref), final); err != nil {
 			return nil, nil, fmt.Errorf("shm: commit %s: %w", final, err)
 		}
+		protect(final)
 		committed = append(committed, Committed{Name: o.Name, Path: final, Size: size, Hash: hash})
 	}
 	return committed, nil, nil
@@ -139,13 +140,13 @@ func (r *Run) Discard(t *dag.Task) {
 // Remove deletes the run's segments, except the paths in keep.
 func (r *Run) Remove(keep map[string]bool) error {
 	if len(keep) == 0 {
-		return os.RemoveAll(r.dir)
+		return RemoveAll(r.dir)
 	}
 	return filepath.WalkDir(r.dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || keep[path] {
 			return err
 		}
-		return os.Remove(path)
+		return remove(path)
 	})
 }
 
@@ -162,12 +163,26 @@ func (r *Run) Adopt(ref dag.SegmentRef, path string) error {
 	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
 		return fmt.Errorf("shm: adopt %s: %w", path, err)
 	}
-	os.Remove(dest)
-	if err := os.Link(path, dest); err == nil {
+	remove(dest)
+	// An immutable file cannot get another name; both names share one
+	// inode, so protecting it again covers both.
+	wasProtected := Protected(path)
+	if wasProtected {
+		setImmutable(path, false)
+	}
+	err := os.Link(path, dest)
+	if wasProtected {
+		protect(path)
+	}
+	if err == nil {
 		return nil
 	}
 	if err := Publish(path, dest); err != nil {
 		return fmt.Errorf("shm: adopt %s: %w", path, err)
 	}
-	return os.Chmod(dest, 0o444)
+	if err := os.Chmod(dest, 0o444); err != nil {
+		return fmt.Errorf("shm: adopt %s: %w", path, err)
+	}
+	protect(dest)
+	return nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestCommit(t *testing.T) {
-	r, err := OpenRun(t.TempDir(), "r1")
+	r, err := OpenRun(segDir(t), "r1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestPublish(t *testing.T) {
 }
 
 func TestAdopt(t *testing.T) {
-	shmDir := t.TempDir()
+	shmDir := segDir(t)
 	old, _ := OpenRun(shmDir, "old")
 	task := &dag.Task{ID: "gen", Outputs: []dag.Output{{Name: "rows"}}}
 	ref := dag.SegmentRef{Task: "gen", Output: "rows"}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/internal/shmtest"
 	"github.com/weirflow/weir/store"
 )
 
@@ -82,7 +83,7 @@ func TestCrashResume(t *testing.T) {
 // runCrashWorkflow runs the workflow in a fresh directory, killing the
 // engine `kills` times, and returns the published result.
 func runCrashWorkflow(t *testing.T, weir string, kills int) string {
-	dir := t.TempDir()
+	dir := shmtest.TempDir(t)
 	if err := os.WriteFile(filepath.Join(dir, "wf.hcl"), []byte(crashWorkflow), 0o644); err != nil {
 		t.Fatal(err)
 	}

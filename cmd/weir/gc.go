@@ -11,6 +11,7 @@ import (
 
 	"github.com/weirflow/weir/dsl"
 	"github.com/weirflow/weir/internal/units"
+	"github.com/weirflow/weir/shm"
 	"github.com/weirflow/weir/store"
 )
 
@@ -68,7 +69,7 @@ only touches runs that ended (or, if lost, started) more than D ago.`,
 						continue
 					}
 					if !dryRun {
-						if err := os.RemoveAll(p); err != nil {
+						if err := shm.RemoveAll(p); err != nil {
 							return fmt.Errorf("run %s: %w", r.ID, err)
 						}
 					}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/weirflow/weir/internal/shmtest"
 )
 
 // demoHCL is a small valid workflow: a pool, a for_each stage reading
@@ -54,7 +56,7 @@ command = ["echo"]
 `
 
 func TestRealMain(t *testing.T) {
-	dir := t.TempDir()
+	dir := shmtest.TempDir(t)
 	write := func(name, src string) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
 			t.Fatal(err)

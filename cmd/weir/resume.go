@@ -129,23 +129,93 @@ func chainTasks(st *store.Store, from store.RunRecord) (map[string]store.TaskRec
 
 // decideReuse keeps a task when it succeeded (or was reused) in the earlier
 // run, its definition hash is unchanged, every task it depends on is kept,
-// and its outputs are where that run left them with the same size and
-// hash. Tasks are decided in dependency order, so a change reaches
-// everything downstream of it.
+// and each of its outputs that is still needed is where that run left it
+// with the same size and hash. An output is needed when it is kept or
+// published, or when a task that reads it runs again; one released after
+// all its readers succeeded is not. Tasks are decided in dependency order,
+// so a change reaches everything downstream of it; since a reader decided
+// later can make its producer's output needed again, the decision is
+// repeated until nothing changes.
 func decideReuse(plan *dag.Plan, from store.RunRecord, tasks map[string]store.TaskRecord) *resumption {
 	r := &resumption{from: from, tasks: tasks, keep: map[string]bool{}, why: map[string]string{}}
-	for _, t := range plan.Graph.Order() {
-		why := reuseProblem(t, tasks, r.keep)
-		if why == "" {
-			r.keep[t.ID] = true
-			continue
+	order := plan.Graph.Order()
+	readers := map[dag.SegmentRef][]string{}
+	for _, t := range order {
+		for _, in := range t.Inputs {
+			for _, ref := range in.From {
+				readers[ref] = append(readers[ref], t.ID)
+			}
 		}
-		r.why[t.ID] = why
-		r.order = append(r.order, t.ID)
+	}
+	for _, t := range order {
+		if why := reuseProblem(t, tasks, r.keep); why != "" {
+			r.why[t.ID] = why
+		} else {
+			r.keep[t.ID] = true
+		}
+	}
+	checked := map[dag.SegmentRef]string{} // outputProblem, hashed once
+	for changed := true; changed; {
+		changed = false
+		for _, t := range order {
+			if !r.keep[t.ID] {
+				continue
+			}
+			why := ""
+			for _, dep := range t.Deps {
+				if !r.keep[dep] {
+					why = "an input changed: " + dep + " runs again"
+					break
+				}
+			}
+			for _, out := range t.Outputs {
+				if why != "" {
+					break
+				}
+				ref := dag.SegmentRef{Task: t.ID, Output: out.Name}
+				if !outputNeeded(out, readers[ref], r.keep) {
+					continue
+				}
+				problem, ok := checked[ref]
+				if !ok {
+					problem = outputProblem(out.Name, tasks[t.ID].Outputs)
+					checked[ref] = problem
+				}
+				why = problem
+			}
+			if why != "" {
+				delete(r.keep, t.ID)
+				r.why[t.ID] = why
+				changed = true
+			}
+		}
+	}
+	for _, t := range order {
+		if !r.keep[t.ID] {
+			r.order = append(r.order, t.ID)
+		}
 	}
 	return r
 }
 
+// outputNeeded reports whether a reused task's output must be there: it is
+// kept or published at the end of the run, or a task reading it runs again.
+func outputNeeded(out dag.Output, readers []string, keep map[string]bool) bool {
+	if out.Keep || out.Publish != "" {
+		return true
+	}
+	for _, id := range readers {
+		if !keep[id] {
+			return true
+		}
+	}
+	// Nobody reads it: it lives to the end of a run, and is reused only
+	// when it is still there.
+	return len(readers) == 0
+}
+
+// reuseProblem says why t cannot be reused as far as its own record and
+// its dependencies tell; decideReuse checks its outputs.
 func reuseProblem(t *dag.Task, tasks map[string]store.TaskRecord, keep map[string]bool) string {
 	rec, ok := tasks[t.ID]
 	switch {
@@ -170,11 +240,6 @@ func reuseProblem(t *dag.Task, tasks map[string]store.TaskRecord, keep map[strin
 	for _, dep := range t.Deps {
 		if !keep[dep] {
 			return "an input changed: " + dep + " runs again"
-		}
-	}
-	for _, out := range t.Outputs {
-		if problem := outputProblem(out.Name, rec.Outputs); problem != "" {
-			return problem
 		}
 	}
 	return ""

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -165,6 +166,9 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		// resume needs only this run's records.
 		old := resume.tasks[t.ID]
 		for _, out := range old.Outputs {
+			if _, err := os.Stat(out.Path); errors.Is(err, fs.ErrNotExist) {
+				continue // released after its readers succeeded; none needs it
+			}
 			if err := segments.Adopt(dag.SegmentRef{Task: t.ID, Output: out.Name}, out.Path); err != nil {
 				return err
 			}
@@ -245,7 +249,7 @@ func releaseResumed(o *options, st *store.Store, from store.RunRecord) {
 	for r, seen := from, map[string]bool{}; r.ID != "" && !seen[r.ID]; {
 		seen[r.ID] = true
 		if r.ShmDir != "" {
-			if err := os.RemoveAll(r.ShmDir); err != nil {
+			if err := shm.RemoveAll(r.ShmDir); err != nil {
 				fmt.Fprintf(o.stderr, "weir: warning: releasing the segments of run %s: %v\n", r.ID, err)
 			}
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/weirflow/weir/shm"
 )
 
 // TestMain lets the test binary run as `weir` inside scripts: testscript
@@ -36,6 +39,9 @@ func TestScripts(t *testing.T) {
 			// Scripts match plain text; stderr is never a terminal there
 			// anyway, but a developer's NO_COLOR must not matter either way.
 			env.Setenv("NO_COLOR", "1")
+			// Segments a failed run left are immutable when the tests run
+			// as root; the work dir could not be removed otherwise.
+			env.Defer(func() { shm.Unprotect(env.WorkDir) })
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -44,11 +50,14 @@ func TestScripts(t *testing.T) {
 			"sleep":    sleep,
 		},
 		Condition: func(cond string) (bool, error) {
-			if cond == "workflows" {
+			switch cond {
+			case "workflows":
 				st, err := os.Stat(workflows)
 				return err == nil && st.IsDir(), nil
+			case "root":
+				return os.Geteuid() == 0, nil
 			}
-			return false, nil
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})
 }

@@ -109,9 +109,12 @@ func (l Layout) TmpDir(task string, attempt int) string {
 type Segments struct {
 	PrepareFn func(t *dag.Task) error
 	CommitFn  func(t *dag.Task) (missing []string, err error) // committed outputs are derived from t
+	// Room is what Space reports; the zero value is 1 TiB free on disk.
+	Room shm.Space
 
-	mu    sync.Mutex
-	calls []string
+	mu        sync.Mutex
+	calls     []string
+	committed map[dag.SegmentRef]int64
 }
 
 // Path is /seg/TASK/OUTPUT.
@@ -138,15 +141,59 @@ func (s *Segments) Commit(t *dag.Task) ([]shm.Committed, []string, error) {
 		}
 	}
 	var out []shm.Committed
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, o := range t.Outputs {
 		ref := dag.SegmentRef{Task: t.ID, Output: o.Name}
-		out = append(out, shm.Committed{Name: o.Name, Path: s.Path(ref), Hash: "fake"})
+		// A committed segment is as large as declared.
+		out = append(out, shm.Committed{Name: o.Name, Path: s.Path(ref), Size: o.Size, Hash: "fake"})
+		if s.committed == nil {
+			s.committed = map[dag.SegmentRef]int64{}
+		}
+		s.committed[ref] = o.Size
 	}
 	return out, nil, nil
 }
 
 // Discard records "discard TASK".
 func (s *Segments) Discard(t *dag.Task) { s.note("discard " + t.ID) }
+
+// Release records "release TASK.OUTPUT".
+func (s *Segments) Release(ref dag.SegmentRef) error {
+	s.note("release " + ref.Task + "." + ref.Output)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.committed, ref)
+	return nil
+}
+
+// Size is the declared size of a segment committed and not released, else -1.
+func (s *Segments) Size(ref dag.SegmentRef) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n, ok := s.committed[ref]; ok {
+		return n
+	}
+	return -1
+}
+
+// Adopt marks ref committed with size bytes, as a resume's adopted segment.
+func (s *Segments) Adopt(ref dag.SegmentRef, size int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.committed == nil {
+		s.committed = map[dag.SegmentRef]int64{}
+	}
+	s.committed[ref] = size
+}
+
+// Space returns Room, or 1 TiB free on disk when Room is zero.
+func (s *Segments) Space() (shm.Space, error) {
+	if s.Room == (shm.Space{}) {
+		return shm.Space{Free: 1 << 40, Total: 1 << 40}, nil
+	}
+	return s.Room, nil
+}
 
 func (s *Segments) note(call string) {
 	s.mu.Lock()

@@ -19,6 +19,7 @@ import (
 	"github.com/weirflow/weir/executor/local"
 	"github.com/weirflow/weir/executor/local/cgroup"
 	"github.com/weirflow/weir/executor/local/proc"
+	"github.com/weirflow/weir/internal/shmtest"
 	"github.com/weirflow/weir/internal/testenv"
 	"github.com/weirflow/weir/shm"
 )
@@ -136,7 +137,7 @@ func (f *fixture) run(t *testing.T, ctx context.Context, r executor.Runner, pool
 	pool.Executor = "local"
 	plan := &dag.Plan{Name: "test", Pools: []*dag.Pool{&pool}, Tasks: tasks, Graph: g}
 	if f.runDir == "" {
-		f.runDir, f.shmDir = t.TempDir(), t.TempDir()
+		f.runDir, f.shmDir = t.TempDir(), shmtest.TempDir(t)
 	}
 	segs, err := shm.OpenRun(f.shmDir, "run")
 	if err != nil {
@@ -482,7 +483,7 @@ func BenchmarkIndependent(b *testing.B) {
 	}
 	g, _ := dag.New(tasks)
 	plan := &dag.Plan{Name: "bench", Pools: []*dag.Pool{{Name: dag.DefaultPool, Executor: "local", Processes: 2}}, Tasks: tasks, Graph: g}
-	segs, _ := shm.OpenRun(b.TempDir(), "run")
+	segs, _ := shm.OpenRun(shmtest.TempDir(b), "run")
 	b.ResetTimer()
 	s, err := executor.Run(context.Background(), plan, executor.Options{
 		RunID: "run", Runners: map[string]executor.Runner{"local": r}, Budget: 8 << 30,
@@ -516,7 +517,7 @@ func BenchmarkCapEnforcement(b *testing.B) {
 					Argv: []string{os.Args[0]}, Env: map[string]string{helperEnv: "hog " + log}}
 				g, _ := dag.New([]*dag.Task{task})
 				plan := &dag.Plan{Name: "b", Pools: []*dag.Pool{{Name: dag.DefaultPool, Executor: "local", Processes: 1}}, Tasks: []*dag.Task{task}, Graph: g}
-				segs, _ := shm.OpenRun(b.TempDir(), "run")
+				segs, _ := shm.OpenRun(shmtest.TempDir(b), "run")
 				var recorded time.Time
 				s, err := executor.Run(context.Background(), plan, executor.Options{
 					RunID: "run", Runners: map[string]executor.Runner{"local": r}, Budget: 8 << 30,
