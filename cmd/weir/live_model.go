@@ -29,12 +29,14 @@ type liveModel struct {
 	width, height int
 	mem           map[memKey]int64 // the newest sample of each running attempt
 	memRead       time.Time
+	printing      int // failure prints not yet done
 	quitting      bool
 }
 
 type (
-	tickMsg struct{}
-	wakeMsg struct{} // Close wants the view to finish
+	tickMsg    struct{}
+	wakeMsg    struct{} // Close wants the view to finish
+	printedMsg struct{} // failures were printed above the view
 )
 
 func tick() tea.Cmd {
@@ -62,19 +64,26 @@ func (m *liveModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tickMsg:
-		cmd := m.takeEvents()
-		if m.quitting {
-			return m, tea.Sequence(cmd, tea.Quit)
-		}
-		return m, tea.Batch(cmd, tick())
+		return m, tea.Batch(m.step(), tick())
 	case wakeMsg:
-		cmd := m.takeEvents()
-		if m.quitting {
-			return m, tea.Sequence(cmd, tea.Quit)
+		return m, m.step()
+	case printedMsg:
+		m.printing--
+		if m.quitting && m.printing == 0 {
+			return m, tea.Quit
 		}
-		return m, cmd
 	}
 	return m, nil
+}
+
+// step takes the queued events in, and quits once the view is closing and
+// what it prints has been printed.
+func (m *liveModel) step() tea.Cmd {
+	cmd := m.takeEvents()
+	if m.quitting && m.printing == 0 {
+		return tea.Quit
+	}
+	return cmd
 }
 
 // takeEvents applies the queued events and returns the command that
@@ -99,7 +108,10 @@ func (m *liveModel) takeEvents() tea.Cmd {
 	if len(failed) == 0 {
 		return nil
 	}
-	return tea.Println(strings.Join(failed, "\n"))
+	// The program quits only after printedMsg: a line still on its way
+	// when it quits would be lost.
+	m.printing++
+	return tea.Sequence(tea.Println(strings.Join(failed, "\n")), func() tea.Msg { return printedMsg{} })
 }
 
 // readSamples reads the newest memory sample of every running attempt;
