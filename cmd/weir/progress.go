@@ -21,13 +21,13 @@ type progress struct {
 	w     io.Writer
 	plan  *dag.Plan
 	quiet bool // errors only
-	now   func() time.Time
 
-	mu sync.Mutex
+	mu       sync.Mutex
+	finished int // tasks in a final state, for the [n/N] of each line
 }
 
 func newProgress(w io.Writer, plan *dag.Plan, quiet bool) *progress {
-	return &progress{w: w, plan: plan, quiet: quiet, now: time.Now}
+	return &progress{w: w, plan: plan, quiet: quiet}
 }
 
 // Record implements executor.Journal.
@@ -35,6 +35,9 @@ func (p *progress) Record(e executor.Event) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	line := p.line(e)
+	if e.Kind == executor.TaskChanged && e.State.Final() {
+		p.finished++
+	}
 	if line == "" {
 		return nil
 	}
@@ -74,7 +77,9 @@ func (p *progress) line(e executor.Event) string {
 			if r.Leftovers > 0 {
 				s += fmt.Sprintf(" (warning: %d leftover processes killed)", r.Leftovers)
 			}
-			return s
+			// The task succeeds with this attempt: count it now, so a
+			// log read from the end says how far the run got.
+			return s + p.count(1)
 		}
 		attempts := 1
 		if t != nil {
@@ -93,12 +98,12 @@ func (p *progress) line(e executor.Event) string {
 				msg = ": " + msg
 			}
 			if e.State == executor.TaskFailed {
-				return fmt.Sprintf("FAILED  %s%s", e.Task, msg)
+				return fmt.Sprintf("FAILED  %s%s", e.Task, msg) + p.count(1)
 			}
 			if p.quiet {
 				return ""
 			}
-			return fmt.Sprintf("%-7s %s%s", e.State, e.Task, msg)
+			return fmt.Sprintf("%-7s %s%s", e.State, e.Task, msg) + p.count(1)
 		case executor.Ready:
 			if e.Attempt > 0 && !p.quiet && e.Message != "" {
 				return fmt.Sprintf("retry   %s: %s", e.Task, e.Message)
@@ -106,6 +111,12 @@ func (p *progress) line(e executor.Event) string {
 		}
 	}
 	return ""
+}
+
+// count is " [n/N]": the tasks finished once this line's task is (plus
+// its own, extra), of all the run's tasks.
+func (p *progress) count(extra int) string {
+	return fmt.Sprintf(" [%d/%d]", p.finished+extra, len(p.plan.Tasks))
 }
 
 // describe is the reason of a failed attempt as a person reads it.
@@ -120,22 +131,28 @@ func describe(r executor.Result) string {
 // logTail is the last lines of an attempt's stderr (else stdout), indented,
 // for the message that reports its failure.
 func logTail(plan *dag.Plan, e executor.Event, n int) string {
-	dir := runDirOf(plan, e.RunID)
-	layout := executor.DirLayout{Root: dir}
-	stdout, stderr := layout.Logs(e.Task, e.Attempt)
-	for _, path := range []string{stderr, stdout} {
-		lines := tailLines(path, n)
-		if len(lines) == 0 {
-			continue
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "          log %s:", relPath(path))
-		for _, l := range lines {
-			b.WriteString("\n          | " + l)
-		}
-		return b.String()
+	path, lines := attemptTail(runDirOf(plan, e.RunID), e.Task, e.Attempt, n)
+	if len(lines) == 0 {
+		return ""
 	}
-	return ""
+	var b strings.Builder
+	fmt.Fprintf(&b, "          log %s:", relPath(path))
+	for _, l := range lines {
+		b.WriteString("\n          | " + l)
+	}
+	return b.String()
+}
+
+// attemptTail is the last n lines of an attempt's stderr, or of its stdout
+// when stderr is empty, and the file they come from.
+func attemptTail(runDir, task string, attempt, n int) (string, []string) {
+	stdout, stderr := executor.DirLayout{Root: runDir}.Logs(task, attempt)
+	for _, path := range []string{stderr, stdout} {
+		if lines := tailLines(path, n); len(lines) > 0 {
+			return path, lines
+		}
+	}
+	return "", nil
 }
 
 // tailLines reads the last n lines of a file, from at most its last 8 KiB:

@@ -41,6 +41,7 @@ type runFlags struct {
 	keepGoing   bool
 	quiet       bool
 	json        bool
+	progress    progressMode
 	enforcement string
 }
 
@@ -71,8 +72,9 @@ func (rf *runFlags) register(o *options, cmd *cobra.Command) {
 	rf.load.register(cmd)
 	f := cmd.Flags()
 	f.BoolVar(&rf.keepGoing, "keep-going", false, "after a task fails, run everything that does not depend on it")
-	f.BoolVarP(&rf.quiet, "quiet", "q", false, "print only failures")
+	f.BoolVarP(&rf.quiet, "quiet", "q", false, "print only failures, as plain lines")
 	f.BoolVar(&rf.json, "json", false, "print every event as one JSON object a line (docs/cli.md#events) instead of progress lines")
+	f.Var(&rf.progress, "progress", "how the run shows itself: `auto` (live on a terminal, plain lines elsewhere), live, or plain")
 	f.StringVar(&rf.enforcement, "memory-enforcement", envOr(o.env, "WEIR_MEMORY_ENFORCEMENT", "auto"),
 		"how memory caps are enforced: `auto` (cgroup where possible), cgroup, or watchdog")
 }
@@ -178,10 +180,8 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		}
 		reuse[t.ID] = "unchanged since run " + resume.from.ID
 	}
-	var view executor.Journal = newProgress(o.stdout, plan, rf.quiet)
-	if rf.json {
-		view = jsonEvents(o.stdout)
-	}
+	view := newView(o, rf.progress, rf.json, rf.quiet, plan, runDir, budget)
+	defer view.Close()
 	if !rf.quiet && !rf.json {
 		verb := "run"
 		if resume != nil {
@@ -209,6 +209,7 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		Kill:      kill,
 		Reuse:     reuse,
 	})
+	view.Close() // the live view leaves the screen before the run's report
 	if err != nil {
 		var capErr *executor.CapError
 		if errors.As(err, &capErr) {

@@ -1,0 +1,331 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/internal/units"
+)
+
+// liveState is what the live view knows of a run, built from the plan and
+// the run's events alone, the same events the store keeps. It is owned by
+// the view's goroutine, never touched by the engine's.
+type liveState struct {
+	plan    *dag.Plan
+	runDir  string
+	budget  int64 // the run's memory budget, 0 = none
+	runID   string
+	started time.Time
+	ended   time.Time // zero while the run goes on
+	outcome string    // the run_ended message
+
+	tasks      map[string]*liveTask
+	order      []*liveTask // declaration order
+	counts     map[executor.TaskState]int
+	pools      map[string]*livePool
+	running    map[*liveTask]bool
+	budgetUsed int64 // caps of running tasks in budgeted pools
+	peakBudget int64
+	peakTasks  int // most tasks running at once
+
+	failures       []liveFailure // the newest few, oldest first
+	failedAttempts int
+}
+
+// maxFailures bounds the failures the view keeps for its panel; each is
+// also printed into the scrollback when it happens.
+const maxFailures = 20
+
+type liveTask struct {
+	t       *dag.Task
+	idx     int           // declaration order, the scheduler's tie-break
+	prio    time.Duration // longest remaining path, the scheduler's order
+	state   executor.TaskState
+	attempt int       // the running attempt, or the next one while ready
+	cap     int64     // the cap of that attempt
+	since   time.Time // when it entered its state (running: its attempt started)
+	wake    time.Time // ready after a failure: when the retry backoff ends
+}
+
+type livePool struct {
+	p       *dag.Pool
+	running int
+	memory  int64 // caps of its running tasks
+}
+
+// liveFailure is a failed attempt as the view shows it.
+type liveFailure struct {
+	at       time.Time
+	task     string
+	attempt  int
+	attempts int
+	what     string   // describe(result)
+	log      string   // the log file the tail comes from
+	tail     []string // its last lines
+}
+
+func newLiveState(plan *dag.Plan, runDir string, budget int64) *liveState {
+	s := &liveState{
+		plan:    plan,
+		runDir:  runDir,
+		budget:  budget,
+		tasks:   make(map[string]*liveTask, len(plan.Tasks)),
+		counts:  map[executor.TaskState]int{executor.Pending: len(plan.Tasks)},
+		pools:   map[string]*livePool{},
+		running: map[*liveTask]bool{},
+	}
+	var rem []time.Duration
+	if plan.Graph != nil && plan.Graph.Len() == len(plan.Tasks) {
+		rem = plan.Graph.Remaining(nil)
+	}
+	for i, t := range plan.Tasks {
+		lt := &liveTask{t: t, idx: i, state: executor.Pending}
+		if rem != nil {
+			lt.prio = rem[i]
+		}
+		s.tasks[t.ID] = lt
+		s.order = append(s.order, lt)
+		if s.pools[t.Pool] == nil {
+			p := plan.Pool(t.Pool)
+			if p == nil {
+				p = &dag.Pool{Name: t.Pool, Processes: 1}
+			}
+			s.pools[t.Pool] = &livePool{p: p}
+		}
+	}
+	return s
+}
+
+// apply takes one event in. It returns the failure the event reports, if
+// any, for the view to print where it stays.
+func (s *liveState) apply(e executor.Event) *liveFailure {
+	switch e.Kind {
+	case executor.RunStarted:
+		s.runID, s.started = e.RunID, e.Time
+	case executor.RunEnded:
+		s.ended, s.outcome = e.Time, e.Message
+	case executor.TaskChanged:
+		s.move(e)
+	case executor.AttemptStarted:
+		if t := s.tasks[e.Task]; t != nil && t.state == executor.Running {
+			t.since = e.Time // the process runs from here
+		}
+	case executor.AttemptEnded:
+		r := e.Result
+		if r == nil || r.OK() || r.Reason == executor.Cancelled {
+			return nil
+		}
+		s.failedAttempts++
+		f := liveFailure{at: e.Time, task: e.Task, attempt: e.Attempt, attempts: 1, what: describe(*r)}
+		if t := s.tasks[e.Task]; t != nil {
+			f.attempts = max(t.t.Retry.Attempts, 1)
+		}
+		f.log, f.tail = attemptTail(s.runDir, e.Task, e.Attempt, 5)
+		s.failures = append(s.failures, f)
+		if len(s.failures) > maxFailures {
+			s.failures = slices.Delete(s.failures, 0, len(s.failures)-maxFailures)
+		}
+		return &f
+	}
+	return nil
+}
+
+// move applies a task's change of state, keeping slots and memory in use
+// as the scheduler does: held from running until the task leaves it.
+func (s *liveState) move(e executor.Event) {
+	t := s.tasks[e.Task]
+	if t == nil || t.state == e.State {
+		return
+	}
+	s.counts[t.state]--
+	s.counts[e.State]++
+	if t.state == executor.Running {
+		s.release(t)
+	}
+	t.state, t.since, t.wake = e.State, e.Time, time.Time{}
+	switch e.State {
+	case executor.Running:
+		t.attempt, t.cap = e.Attempt, e.Memory
+		s.reserve(t)
+	case executor.Ready:
+		t.attempt, t.cap = max(e.Attempt, 1), e.Memory
+		if t.cap == 0 {
+			t.cap = s.firstCap(t)
+		}
+		if e.Attempt > 1 {
+			t.wake = e.Time.Add(backoff(t.t.Retry.Backoff, e.Attempt-1))
+		}
+	}
+}
+
+func (s *liveState) reserve(t *liveTask) {
+	p := s.pools[t.t.Pool]
+	p.running++
+	p.memory += t.cap
+	if executor.Budgeted(p.p) {
+		s.budgetUsed += t.cap
+	}
+	s.running[t] = true
+	s.peakBudget = max(s.peakBudget, s.budgetUsed)
+	s.peakTasks = max(s.peakTasks, len(s.running))
+}
+
+func (s *liveState) release(t *liveTask) {
+	p := s.pools[t.t.Pool]
+	p.running--
+	p.memory -= t.cap
+	if executor.Budgeted(p.p) {
+		s.budgetUsed -= t.cap
+	}
+	delete(s.running, t)
+}
+
+// firstCap is the cap a task's first attempt takes: its own, or the share
+// the scheduler gives a task that declares none (executor's shareCap).
+func (s *liveState) firstCap(t *liveTask) int64 {
+	if t.t.Memory > 0 {
+		return t.t.Memory
+	}
+	p := s.pools[t.t.Pool].p
+	budget := s.budgetOf(p)
+	procs := int64(max(p.Processes, 1))
+	switch {
+	case p.Memory > 0 && budget > 0:
+		return min(p.Memory/procs, budget)
+	case p.Memory > 0:
+		return p.Memory / procs
+	case budget > 0:
+		return budget / procs
+	}
+	return 0
+}
+
+func (s *liveState) budgetOf(p *dag.Pool) int64 {
+	if !executor.Budgeted(p) {
+		return 0
+	}
+	return s.budget
+}
+
+// backoff is the wait before attempt failed+1, as the scheduler computes
+// it: the declared backoff, doubled for each failure after the first.
+func backoff(b time.Duration, failed int) time.Duration {
+	d := max(b, 0)
+	for i := 1; i < failed && d > 0 && d < time.Duration(1<<61); i++ {
+		d *= 2
+	}
+	return d
+}
+
+// Why a ready task waits.
+type waitReason int
+
+const (
+	waitNext    waitReason = iota // it fits: the scheduler is starting it
+	waitSlot                      // its pool runs as many tasks as it may
+	waitMemory                    // its cap does not fit its pool's memory or the budget
+	waitBackoff                   // a retry waits out its backoff
+)
+
+// liveWait is a ready task and why it has not started.
+type liveWait struct {
+	t      *liveTask
+	reason waitReason
+	detail string
+}
+
+// waiting lists the ready tasks in the order the scheduler will start
+// them, each with why it waits, by replaying the scheduler's admission
+// rule (executor/admission.go) over the slots and memory held now: a
+// pool's first task that does not fit its memory holds back the rest of
+// that pool, and one that does not fit the budget holds back every later
+// task that takes budget.
+func (s *liveState) waiting(now time.Time) []liveWait {
+	var ready []*liveTask
+	for _, t := range s.order {
+		if t.state == executor.Ready {
+			ready = append(ready, t)
+		}
+	}
+	slices.SortStableFunc(ready, func(a, b *liveTask) int {
+		if a.prio != b.prio {
+			return -compareDur(a.prio, b.prio)
+		}
+		return a.idx - b.idx
+	})
+	type poolSim struct {
+		running int
+		memory  int64
+		blocker string // the task holding the pool back
+	}
+	pools := map[string]*poolSim{}
+	for name, p := range s.pools {
+		pools[name] = &poolSim{running: p.running, memory: p.memory}
+	}
+	used := s.budgetUsed
+	budgetBlocker := ""
+	out := make([]liveWait, 0, len(ready))
+	for _, t := range ready {
+		w := liveWait{t: t}
+		lp, ps := s.pools[t.t.Pool], pools[t.t.Pool]
+		p := lp.p
+		budget := s.budgetOf(p)
+		switch {
+		case now.Before(t.wake):
+			w.reason = waitBackoff
+			w.detail = "retry in " + clock(t.wake.Sub(now))
+		case ps.running >= p.Processes:
+			w.reason = waitSlot
+			w.detail = fmt.Sprintf("pool %s runs %d of %d", p.Name, ps.running, p.Processes)
+		case ps.blocker != "":
+			w.reason = waitMemory
+			w.detail = "behind " + ps.blocker + " in pool " + p.Name
+		case budgetBlocker != "" && budget > 0 && t.cap > 0:
+			w.reason = waitMemory
+			w.detail = "behind " + budgetBlocker + " for the budget"
+		case p.Memory > 0 && ps.memory+t.cap > p.Memory:
+			w.reason = waitMemory
+			w.detail = fmt.Sprintf("needs %s; pool %s has %s of %s free", units.Size(t.cap), p.Name, units.Size(p.Memory-ps.memory), units.Size(p.Memory))
+			ps.blocker = t.t.ID
+		case budget > 0 && used+t.cap > budget:
+			w.reason = waitMemory
+			w.detail = fmt.Sprintf("needs %s; the budget has %s of %s free", units.Size(t.cap), units.Size(max(budget-used, 0)), units.Size(budget))
+			ps.blocker = t.t.ID
+			budgetBlocker = t.t.ID
+		default:
+			w.reason = waitNext
+			w.detail = "starting"
+			ps.running++
+			ps.memory += t.cap
+			if budget > 0 {
+				used += t.cap
+			}
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func compareDur(a, b time.Duration) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// done is how many tasks have reached a final state.
+func (s *liveState) done() int {
+	n := 0
+	for st, c := range s.counts {
+		if st.Final() {
+			n += c
+		}
+	}
+	return n
+}

@@ -1,0 +1,15 @@
+# One task fails at once with a message on stderr while another runs on:
+# the live view shows the failure and its log while the run goes on.
+workflow "fail" {}
+
+stage "slow" {
+  command         = ["sleep", "4"]
+  memory          = "64MiB"
+  env_passthrough = ["PATH"]
+}
+
+stage "bad" {
+  command         = ["sh", "-c", "echo 'reading input.csv'; echo 'disk full, giving up' >&2; exit 3"]
+  memory          = "64MiB"
+  env_passthrough = ["PATH"]
+}
