@@ -29,7 +29,8 @@ type liveModel struct {
 	width, height int
 	mem           map[memKey]int64 // the newest sample of each running attempt
 	memRead       time.Time
-	printing      int // failure prints not yet done
+	printing      int  // failure prints not yet done
+	ticked        bool // a tick has come: the first frame is drawn
 	quitting      bool
 }
 
@@ -43,10 +44,11 @@ func tick() tea.Cmd {
 	return tea.Tick(liveTick, func(time.Time) tea.Msg { return tickMsg{} })
 }
 
-// Init implements tea.Model.
-// The events queued so far are taken in at once, so that the first frame
-// shows the run: a program that ends before it has drawn anything leaves
-// the lines printed above it in a muddle.
+// Init implements tea.Model. The events queued so far are taken in at
+// once, and the view quits no sooner than its first tick, even when the
+// run is over already: by then its first frame is on the screen, and a
+// program that ends before it has drawn anything leaves blank lines in
+// the scrollback.
 func (m *liveModel) Init() tea.Cmd { return tea.Batch(m.takeEvents(), tick()) }
 
 // Update implements tea.Model.
@@ -64,8 +66,12 @@ func (m *liveModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tickMsg:
+		m.ticked = true
 		return m, tea.Batch(m.step(), tick())
 	case wakeMsg:
+		if !m.ticked {
+			return m, nil // the next tick closes the view
+		}
 		return m, m.step()
 	case printedMsg:
 		m.printing--
@@ -79,7 +85,11 @@ func (m *liveModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // step takes the queued events in, and quits once the view is closing and
 // what it prints has been printed.
 func (m *liveModel) step() tea.Cmd {
+	// Close is called once the engine is done: when it has asked before
+	// this take, the queue held the last events.
+	closing := m.v.closing.Load()
 	cmd := m.takeEvents()
+	m.quitting = m.quitting || closing
 	if m.quitting && m.printing == 0 {
 		return tea.Quit
 	}
@@ -99,11 +109,6 @@ func (m *liveModel) takeEvents() tea.Cmd {
 	if now.Sub(m.memRead) >= liveSampleTick {
 		m.readSamples()
 		m.memRead = now
-	}
-	// Close is called once the engine is done, so once it asks, the queue
-	// just taken held the last events.
-	if m.v.closing.Load() {
-		m.quitting = true
 	}
 	if len(failed) == 0 {
 		return nil

@@ -1,0 +1,32 @@
+// Package slurm runs attempts as Slurm batch jobs through the Slurm
+// command-line tools: sbatch --parsable submits, one squeue call per poll
+// interval watches every job of the runner, scancel stops, and scontrol,
+// the jobcomp/filetxt log or sacct tell how a job ended that squeue no
+// longer lists (a job that ended while no engine watched it).
+//
+// Every command runs through proc.Output under a timeout: while slurmctld
+// is down, squeue and sbatch block about 10 s and fail.
+//
+// # What a job runs
+//
+// The batch script (see Script) is handed to sbatch on stdin and execs the
+// task's argv under `env -i` with exactly the attempt's environment, plus
+// the SLURM_* variables Slurm sets for the job, so values with spaces,
+// quotes or newlines arrive intact and nothing of the engine's environment
+// leaks in. sbatch itself runs with a small environment (PATH, HOME, user,
+// SLURM_CONF and SBATCH_* defaults), so slurmctld stores nothing secret.
+//
+// # Outcomes
+//
+//	COMPLETED                        succeeded
+//	FAILED with exit code N:0        exit N
+//	FAILED with exit code 0:N        signal N
+//	OUT_OF_MEMORY                    oom (past --mem, enforced by Slurm's cgroup)
+//	TIMEOUT, DEADLINE                timeout (past --time; minute granularity)
+//	CANCELLED                        cancelled, or the cause given to Stop
+//	NODE_FAIL, PREEMPTED, BOOT_FAIL  lost (retried where retry allows it)
+//
+// Jobs are submitted with --no-requeue so that a node failure reaches
+// weir's retry policy instead of silently running the attempt again; a
+// pool's sbatch_args can say --requeue.
+package slurm

@@ -1,0 +1,271 @@
+package slurm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/executor"
+)
+
+// Options configure a Runner.
+type Options struct {
+	// Pools give the Slurm settings (partition, account, qos, sbatch_args)
+	// of each task's pool, found by dag.Task.Pool. A pool not listed has
+	// none.
+	Pools []*dag.Pool
+	// Env is the environment the Slurm commands are found and run with;
+	// only a few variables of it are used (see NewClient). nil is the
+	// engine's environment.
+	Env []string
+	// CommandTimeout bounds each Slurm command; 0 is 30 s.
+	CommandTimeout time.Duration
+	// PollInterval is the longest time between two squeue calls while jobs
+	// are watched; 0 is 1 s. Polling is adaptive: right after a submission
+	// or a change of some job's state the next poll comes after
+	// MinPollInterval (0 is 200 ms), and the interval doubles up to
+	// PollInterval while nothing changes.
+	PollInterval, MinPollInterval time.Duration
+	// LostAfter is how long squeue may fail without a break before every
+	// watched job is reported lost; 0 is 10 minutes.
+	LostAfter time.Duration
+}
+
+// Runner starts attempts as Slurm batch jobs and watches all of them with
+// one poller: one squeue call per interval, however many jobs there are.
+type Runner struct {
+	opts   Options
+	client *Client
+	pools  map[string]*dag.Pool
+
+	mu     sync.Mutex
+	jobs   map[string]*handle // watched, by job id
+	closed bool
+	kick   chan struct{} // a job was added or stopped: poll soon
+	quit   chan struct{}
+	bg     sync.WaitGroup // the poller and scancel goroutines
+	pollWG sync.WaitGroup
+}
+
+var _ executor.Runner = (*Runner)(nil)
+
+// New returns a Runner and starts its poller; Close stops it. proc.Init
+// must have run: the Slurm commands are children of the engine.
+func New(o Options) *Runner {
+	if o.Env == nil {
+		o.Env = os.Environ()
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	if o.MinPollInterval <= 0 {
+		o.MinPollInterval = 200 * time.Millisecond
+	}
+	o.MinPollInterval = min(o.MinPollInterval, o.PollInterval)
+	if o.LostAfter <= 0 {
+		o.LostAfter = 10 * time.Minute
+	}
+	r := &Runner{
+		opts:   o,
+		client: NewClient(o.Env, o.CommandTimeout),
+		pools:  make(map[string]*dag.Pool),
+		jobs:   make(map[string]*handle),
+		kick:   make(chan struct{}, 1),
+		quit:   make(chan struct{}),
+	}
+	for _, p := range o.Pools {
+		r.pools[p.Name] = p
+	}
+	r.pollWG.Add(1)
+	go r.poll()
+	return r
+}
+
+// Stats counts the Slurm commands the runner ran so far.
+func (r *Runner) Stats() Stats { return r.client.Stats() }
+
+// Client is the runner's Slurm client.
+func (r *Runner) Client() *Client { return r.client }
+
+// Close stops the poller and waits for every scancel the runner started.
+// Attempts still watched end lost ("the runner was closed") without being
+// cancelled: a later engine can reattach to their jobs. Call it after the
+// last Wait.
+func (r *Runner) Close() {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.closed = true
+	close(r.quit)
+	r.mu.Unlock()
+	r.pollWG.Wait()
+	r.mu.Lock()
+	left := slices.Collect(maps.Values(r.jobs))
+	r.mu.Unlock()
+	for _, h := range left {
+		h.finish(lostJob(h.id, "the runner was closed while the job was in Slurm"), time.Now())
+	}
+	r.bg.Wait()
+}
+
+// state is what Handle.State keeps for a later engine.
+type state struct {
+	JobID     string    `json:"job_id"`
+	JobName   string    `json:"job_name"`
+	Submitted time.Time `json:"submitted"`
+}
+
+// Start implements executor.Runner: it submits the attempt as a batch job.
+func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, error) {
+	script, err := Script(s)
+	if err != nil {
+		return nil, err
+	}
+	args := sbatchArgs(s, r.pools[s.Task.Pool])
+	if err := os.MkdirAll(s.TmpDir, 0o700); err != nil {
+		return nil, fmt.Errorf("slurm: temporary directory: %w", err)
+	}
+	if err := createLogs(s.Stdout, s.Stderr); err != nil {
+		os.RemoveAll(s.TmpDir)
+		return nil, err
+	}
+	if s.Durable != nil {
+		if err := s.Durable(); err != nil {
+			os.RemoveAll(s.TmpDir)
+			return nil, fmt.Errorf("slurm: not submitted: %w", err)
+		}
+	}
+	name := JobName(s)
+	submitted := time.Now()
+	id, err := r.client.Submit(ctx, args, script)
+	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+			// sbatch may have created the job before it was killed.
+			cctx, cancel := context.WithTimeout(context.Background(), r.client.timeout)
+			r.client.CancelByName(cctx, name)
+			cancel()
+		}
+		os.RemoveAll(s.TmpDir)
+		return nil, err
+	}
+	h := r.newHandle(s, state{JobID: id, JobName: name, Submitted: submitted})
+	if err := r.watch(h); err != nil {
+		cctx, cancel := context.WithTimeout(context.Background(), r.client.timeout)
+		r.client.Cancel(cctx, id)
+		cancel()
+		os.RemoveAll(s.TmpDir)
+		return nil, err
+	}
+	return h, nil
+}
+
+// Reattach returns a handle for the job of an attempt that an earlier
+// engine submitted, from the State of its handle. A job still pending or
+// running is watched; one that ended reports its outcome from slurmctld,
+// accounting or the jobcomp log. A state without a job id (the engine died
+// between sbatch and its journal entry) is looked up by the attempt's job
+// name. A job Slurm has no record of is an error wrapping ErrUnknownJob:
+// the attempt is lost.
+func (r *Runner) Reattach(ctx context.Context, s *executor.Spec, st []byte) (executor.Handle, error) {
+	var saved state
+	if len(st) > 0 {
+		if err := json.Unmarshal(st, &saved); err != nil {
+			return nil, fmt.Errorf("slurm: reattach %s attempt %d: handle state %q: %w", s.Task.ID, s.Attempt, st, err)
+		}
+	}
+	if saved.JobName == "" {
+		saved.JobName = JobName(s)
+	}
+	var job *Job
+	if saved.JobID == "" {
+		found, err := r.client.FindByName(ctx, saved.JobName)
+		if err != nil {
+			return nil, fmt.Errorf("slurm: reattach %s attempt %d: %w", s.Task.ID, s.Attempt, err)
+		}
+		if len(found) != 1 {
+			return nil, fmt.Errorf("slurm: reattach %s attempt %d: %w named %s (%d jobs have that name)", s.Task.ID, s.Attempt, ErrUnknownJob, saved.JobName, len(found))
+		}
+		for _, j := range found {
+			job = j
+		}
+		saved.JobID = job.ID
+	} else {
+		j, err := r.client.Lookup(ctx, saved.JobID)
+		if err != nil {
+			return nil, fmt.Errorf("slurm: reattach %s attempt %d: %w", s.Task.ID, s.Attempt, err)
+		}
+		job = j
+	}
+	h := r.newHandle(s, saved)
+	if job.Final() {
+		h.finish(job, time.Now())
+		return h, nil
+	}
+	h.started = job.Started()
+	if err := r.watch(h); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// watch hands h to the poller.
+func (r *Runner) watch(h *handle) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return errors.New("slurm: runner closed")
+	}
+	r.jobs[h.id] = h
+	r.poke()
+	return nil
+}
+
+// poke makes the poller poll soon; r.mu is not needed.
+func (r *Runner) poke() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// background runs f on a goroutine that Close waits for, with a context
+// that bounds one command; false if the runner is closed.
+func (r *Runner) background(f func(ctx context.Context)) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return false
+	}
+	r.bg.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), r.client.timeout)
+		defer cancel()
+		f(ctx)
+	})
+	return true
+}
+
+// createLogs creates (or empties) the attempt's log files, 0600, before the
+// job exists, so they are there even for a job cancelled while pending.
+func createLogs(paths ...string) error {
+	for _, p := range paths {
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return fmt.Errorf("slurm: log directory: %w", err)
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return fmt.Errorf("slurm: %w", err)
+		}
+		f.Close()
+	}
+	return nil
+}

@@ -1,0 +1,469 @@
+package slurm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/executor/local/proc"
+	"github.com/weirflow/weir/internal/testenv"
+)
+
+// These tests run real jobs on the cluster that scripts/slurm-cluster
+// starts. They skip without one, and fail under WEIR_REQUIRE_ALL=1.
+
+const install = "run scripts/slurm-cluster start (as root) to install and start a single-node cluster"
+
+var clusterOnce struct {
+	sync.Once
+	err error
+}
+
+// cluster skips or fails t unless a Slurm node is up and accepts jobs.
+func cluster(t *testing.T) {
+	t.Helper()
+	testenv.LookPath(t, "sinfo", install)
+	clusterOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		out, _, err := proc.Output(ctx, []string{"sinfo", "-h", "-N", "-o", "%t"}, os.Environ(), nil)
+		state := strings.TrimSpace(string(out))
+		switch {
+		case err != nil:
+			clusterOnce.err = err
+		case state != "idle" && state != "mix" && state != "alloc":
+			clusterOnce.err = fmt.Errorf("the node is %q", state)
+		}
+	})
+	if clusterOnce.err != nil {
+		testenv.Missing(t, "a running Slurm cluster ("+clusterOnce.err.Error()+")", install)
+	}
+}
+
+// runID is unique per test process, so job names never meet stale jobs.
+var runID = "test" + strconv.FormatInt(time.Now().UnixNano(), 36)
+
+// helperSpec is an attempt that runs the test binary in a helper mode.
+func helperSpec(t *testing.T, id, mode string, args ...string) *executor.Spec {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	return &executor.Spec{
+		RunID:   runID,
+		Task:    &dag.Task{ID: id, Stage: id, Pool: "slurm"},
+		Attempt: 1,
+		Argv:    append([]string{exe}, args...),
+		Env:     []string{helperEnv + "=" + mode, "PATH=/usr/bin:/bin", "WEIR_TASK=" + id},
+		Dir:     dir,
+		Grace:   time.Second,
+		TmpDir:  filepath.Join(dir, "tmp", "attempt"),
+		Stdout:  filepath.Join(dir, "logs", "1.stdout"),
+		Stderr:  filepath.Join(dir, "logs", "1.stderr"),
+		Samples: filepath.Join(dir, "logs", "1.mem"),
+	}
+}
+
+func newRunner(t *testing.T, o Options) *Runner {
+	t.Helper()
+	if o.PollInterval == 0 {
+		o.PollInterval = 500 * time.Millisecond
+	}
+	r := New(o)
+	t.Cleanup(r.Close)
+	return r
+}
+
+func start(t *testing.T, r *Runner, s *executor.Spec) executor.Handle {
+	t.Helper()
+	h, err := r.Start(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func jobID(t *testing.T, h executor.Handle) string {
+	t.Helper()
+	var st state
+	if err := json.Unmarshal(h.State(), &st); err != nil || st.JobID == "" {
+		t.Fatalf("handle state %s: %v", h.State(), err)
+	}
+	return st.JobID
+}
+
+// waitRunning waits until squeue says the job runs.
+func waitRunning(t *testing.T, c *Client, id string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		jobs, err := c.Queue(context.Background(), []string{id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j := jobs[id]; j != nil && j.State == "RUNNING" {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("job %s did not start in 60 s", id)
+}
+
+// notQueued fails t if Slurm still has job id pending or running.
+func notQueued(t *testing.T, c *Client, id string) {
+	t.Helper()
+	jobs, err := c.Queue(context.Background(), []string{id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j := jobs[id]; j != nil && !j.Final() {
+		t.Errorf("job %s is still %s", id, j.State)
+	}
+}
+
+func TestSuccessCarriesEnvDirArgs(t *testing.T) {
+	cluster(t)
+	t.Parallel()
+	r := newRunner(t, Options{})
+	s := helperSpec(t, "dump[1]", "dump", awkward...)
+	s.Env = append(s.Env, "SPACES=a b  c", "QUOTES='\"", "NEWLINE=x\ny")
+	s.Memory = 256 << 20
+	s.Task.CPUs = 1
+	h := start(t, r, s)
+	if _, err := os.Stat(s.TmpDir); err != nil {
+		t.Errorf("temporary directory not made before the job: %v", err)
+	}
+	res := h.Wait()
+	if res.Reason != executor.Succeeded || res.Enforcement != executor.Cluster || res.Start.IsZero() || res.End.Before(res.Start) {
+		t.Fatalf("result %+v", res)
+	}
+	out, err := os.ReadFile(s.Stdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d dump
+	if err := json.Unmarshal(out, &d); err != nil {
+		t.Fatalf("%v: %q", err, out)
+	}
+	var env []string
+	for _, kv := range d.Env {
+		if !strings.HasPrefix(kv, "SLURM_") {
+			env = append(env, kv)
+		}
+	}
+	want := slices.Clone(s.Env)
+	slices.Sort(want)
+	slices.Sort(env)
+	if diff := cmp.Diff(want, env); diff != "" {
+		t.Errorf("environment besides SLURM_* (-want +got):\n%s", diff)
+	}
+	if !slices.Contains(d.Env, "SLURM_JOB_ID="+jobID(t, h)) {
+		t.Errorf("no SLURM_JOB_ID=%s in %q", jobID(t, h), d.Env)
+	}
+	if diff := cmp.Diff(awkward, d.Args); diff != "" {
+		t.Errorf("args (-want +got):\n%s", diff)
+	}
+	if d.Dir != s.Dir {
+		t.Errorf("dir %q, want %q", d.Dir, s.Dir)
+	}
+	if _, err := os.Stat(s.TmpDir); !os.IsNotExist(err) {
+		t.Errorf("temporary directory left after the end: %v", err)
+	}
+	if fi, err := os.Stat(s.Stderr); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("stderr log: %v %v", fi, err)
+	}
+}
+
+func TestOutcomes(t *testing.T) {
+	cluster(t)
+	t.Parallel()
+	r := newRunner(t, Options{})
+	tests := []struct {
+		name   string
+		mode   string
+		memory int64
+		want   executor.Result
+	}{
+		{"exit3", "exit 3", 0, executor.Result{Reason: executor.Exit, ExitCode: 3}},
+		{"oom", "alloc 300", 64 << 20, executor.Result{Reason: executor.OOM}},
+		{"stderr", "stderr oops", 0, executor.Result{Reason: executor.Succeeded}},
+	}
+	handles := make([]executor.Handle, len(tests))
+	specs := make([]*executor.Spec, len(tests))
+	for i, tt := range tests {
+		specs[i] = helperSpec(t, tt.name, tt.mode)
+		specs[i].Memory = tt.memory
+		handles[i] = start(t, r, specs[i])
+	}
+	for i, tt := range tests {
+		res := handles[i].Wait()
+		if res.Reason != tt.want.Reason || res.ExitCode != tt.want.ExitCode {
+			t.Errorf("%s: %+v, want %s", tt.name, res, tt.want)
+		}
+		if tt.want.Reason == executor.OOM && !strings.Contains(res.Detail, "64 MiB") {
+			t.Errorf("%s: detail %q does not name the cap", tt.name, res.Detail)
+		}
+	}
+	if b, _ := os.ReadFile(specs[2].Stderr); string(b) != "oops" {
+		t.Errorf("stderr log %q, want %q", b, "oops")
+	}
+}
+
+// One squeue per poll, however many jobs are watched, and no scontrol for
+// jobs that end while watched: their outcome comes with the poll.
+func TestOnePollForAllJobs(t *testing.T) {
+	cluster(t)
+	t.Parallel()
+	const interval = 300 * time.Millisecond
+	r := newRunner(t, Options{PollInterval: interval, MinPollInterval: interval})
+	const jobs = 8
+	var hs []executor.Handle
+	for i := range jobs {
+		hs = append(hs, start(t, r, helperSpec(t, fmt.Sprintf("sleep[%d]", i), "sleep 3s")))
+	}
+	begin, before := time.Now(), r.Stats()
+	for _, h := range hs {
+		if res := h.Wait(); !res.OK() {
+			t.Errorf("%+v", res)
+		}
+	}
+	elapsed, after := time.Since(begin), r.Stats()
+	polls := after.Squeue - before.Squeue
+	// At most one poll per interval (plus the one in flight at each end);
+	// a poll per job would be about jobs times as many.
+	if most := uint64(elapsed/interval) + 2; polls > most || polls == 0 {
+		t.Errorf("%d squeue calls in %v with %d jobs at a %v interval, want 1..%d", polls, elapsed, jobs, interval, most)
+	}
+	if after.Sbatch != jobs || after.Scontrol != 0 {
+		t.Errorf("stats %+v: want %d sbatch and no scontrol", after, jobs)
+	}
+}
+
+func TestStopCancelsAndLeavesNothingQueued(t *testing.T) {
+	cluster(t)
+	t.Parallel()
+	r := newRunner(t, Options{})
+	running := helperSpec(t, "running", "sleep 300s")
+	pending := helperSpec(t, "pending", "sleep 1s")
+	r.pools["slurm-later"] = &dag.Pool{Name: "slurm-later", SbatchArgs: []string{"--begin=now+3600"}}
+	pending.Task.Pool = "slurm-later"
+	hr, hp := start(t, r, running), start(t, r, pending)
+	waitRunning(t, r.client, jobID(t, hr))
+	time.Sleep(time.Second) // the poller has seen it running
+	hr.Stop(executor.Cancelled, 2*time.Second)
+	hp.Stop(executor.Timeout, 2*time.Second)
+	if res := hr.Wait(); res.Reason != executor.Cancelled {
+		t.Errorf("running job: %+v", res)
+	}
+	if res := hp.Wait(); res.Reason != executor.Timeout || res.Detail == "" {
+		t.Errorf("pending job: %+v", res)
+	}
+	notQueued(t, r.client, jobID(t, hr))
+	notQueued(t, r.client, jobID(t, hp))
+}
+
+// A job that ignores SIGTERM is killed after the grace period.
+func TestStopKillsAfterGrace(t *testing.T) {
+	cluster(t)
+	t.Parallel()
+	r := newRunner(t, Options{})
+	s := helperSpec(t, "stubborn", "")
+	s.Argv = []string{"/bin/sh", "-c", "trap '' TERM; sleep 300 & wait; sleep 300"}
+	h := start(t, r, s)
+	waitRunning(t, r.client, jobID(t, h))
+	begin := time.Now()
+	h.Stop(executor.Cancelled, time.Second)
+	res := h.Wait()
+	if res.Reason != executor.Cancelled {
+		t.Errorf("%+v", res)
+	}
+	notQueued(t, r.client, jobID(t, h))
+	t.Logf("ended %v after Stop", time.Since(begin))
+}
+
+func TestReattach(t *testing.T) {
+	cluster(t)
+	t.Parallel()
+	first := New(Options{PollInterval: 500 * time.Millisecond})
+	running := helperSpec(t, "reattach-running", "sleep 3s")
+	finished := helperSpec(t, "reattach-finished", "exit 5")
+	byName := helperSpec(t, "reattach-by-name", "sleep 2s")
+	hr, hf, hn := start(t, first, running), start(t, first, finished), start(t, first, byName)
+	if res := hf.Wait(); res.Reason != executor.Exit || res.ExitCode != 5 {
+		t.Fatalf("finished job: %+v", res)
+	}
+	stRunning, stFinished := hr.State(), hf.State()
+	// The engine goes away; its jobs keep running.
+	first.Close()
+	if res := hr.Wait(); res.Reason != executor.Lost {
+		t.Errorf("after Close: %+v", res)
+	}
+
+	second := newRunner(t, Options{})
+	ctx := context.Background()
+	h, err := second.Reattach(ctx, running, stRunning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := h.Wait(); !res.OK() {
+		t.Errorf("reattached running job: %+v", res)
+	}
+	h, err = second.Reattach(ctx, finished, stFinished)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := h.Wait(); res.Reason != executor.Exit || res.ExitCode != 5 {
+		t.Errorf("reattached finished job: %+v", res)
+	}
+	// No state at all: the engine died between sbatch and its journal.
+	h, err = second.Reattach(ctx, byName, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := h.Wait(); !res.OK() {
+		t.Errorf("reattached by name: %+v", res)
+	}
+	if jobID(t, h) != jobID(t, hn) {
+		t.Errorf("found job %s by name, want %s", jobID(t, h), jobID(t, hn))
+	}
+	if _, err := second.Reattach(ctx, running, []byte(`{"job_id":"4000000000"}`)); !errors.Is(err, ErrUnknownJob) {
+		t.Errorf("reattach to an unknown job: %v, want ErrUnknownJob", err)
+	}
+	if _, err := second.Reattach(ctx, helperSpec(t, "never-submitted", ""), nil); !errors.Is(err, ErrUnknownJob) {
+		t.Errorf("reattach by name to no job: %v, want ErrUnknownJob", err)
+	}
+	if _, err := os.Stat(running.TmpDir); !os.IsNotExist(err) {
+		t.Errorf("temporary directory left: %v", err)
+	}
+}
+
+// A job that slurmctld forgot is found in the jobcomp log.
+func TestLookupFromJobComp(t *testing.T) {
+	cluster(t)
+	t.Parallel()
+	r := newRunner(t, Options{})
+	cfg, err := r.client.config(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.JobCompType != "jobcomp/filetxt" {
+		t.Skipf("the cluster keeps no jobcomp/filetxt log (%s)", cfg.JobCompType)
+	}
+	h := start(t, r, helperSpec(t, "jobcomp", "exit 4"))
+	h.Wait()
+	j, err := r.client.History(context.Background(), jobID(t, h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != "FAILED" || j.ExitCode != 4 || j.Source != "jobcomp" {
+		t.Errorf("%+v", j)
+	}
+}
+
+// Slurm ends a job past --time; a minute is the least it allows, and the
+// limit is checked about every 30 s.
+func TestTimeout(t *testing.T) {
+	cluster(t)
+	t.Parallel()
+	r := newRunner(t, Options{PollInterval: 2 * time.Second})
+	s := helperSpec(t, "timeout", "sleep 300s")
+	s.Timeout = time.Minute
+	res := start(t, r, s).Wait()
+	if res.Reason != executor.Timeout || !strings.Contains(res.Detail, "time limit") {
+		t.Errorf("%+v", res)
+	}
+}
+
+func TestSubmitErrorsSayWhy(t *testing.T) {
+	cluster(t)
+	t.Parallel()
+	r := newRunner(t, Options{Pools: []*dag.Pool{{Name: "slurm", Partition: "no-such-partition"}}})
+	s := helperSpec(t, "bad-partition", "")
+	_, err := r.Start(context.Background(), s)
+	if err == nil || !strings.Contains(err.Error(), "Invalid partition name specified") {
+		t.Errorf("Start: %v", err)
+	}
+	if _, serr := os.Stat(s.TmpDir); !os.IsNotExist(serr) {
+		t.Errorf("temporary directory left: %v", serr)
+	}
+}
+
+// Not parallel: nothing else runs, so counts of goroutines, descriptors and
+// children are this test's.
+func TestNothingLeaks(t *testing.T) {
+	cluster(t)
+	goroutines, fds := runtime.NumGoroutine(), openFDs(t)
+	r := New(Options{PollInterval: 200 * time.Millisecond})
+	a := start(t, r, helperSpec(t, "leak-a", "exit 0"))
+	b := start(t, r, helperSpec(t, "leak-b", "sleep 60s"))
+	waitRunning(t, r.client, jobID(t, b))
+	b.Stop(executor.Cancelled, 0)
+	a.Wait()
+	b.Wait()
+	r.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > goroutines && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > goroutines {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines after Close, %d before:\n%s", n, goroutines, buf[:runtime.Stack(buf, true)])
+	}
+	if n := openFDs(t); n > fds {
+		t.Errorf("%d open descriptors after Close, %d before", n, fds)
+	}
+	if kids := children(t); len(kids) > 0 {
+		t.Errorf("child processes left: %v", kids)
+	}
+}
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// children lists the pids whose parent is this process.
+func children(t *testing.T) []int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kids []int
+	self := os.Getpid()
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// The parent is the second field after the parenthesised command.
+		rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
+		if f := strings.Fields(rest); len(f) > 1 && f[1] == strconv.Itoa(self) {
+			kids = append(kids, pid)
+		}
+	}
+	return kids
+}

@@ -1,0 +1,58 @@
+package slurm
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// squeueFormat asks squeue for everything an outcome needs, so a poll needs
+// no second command: the raw wait status (exit_code) and the times come
+// with the state. Each field is followed by "|" (the -O suffix), with no
+// padding and no truncation.
+const squeueFormat = "JobID:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|"
+
+// squeueFields is how many fields squeueFormat prints.
+const squeueFields = 6
+
+// parseSqueue parses the output of `squeue -h -t all -O squeueFormat`: a
+// line per job, keyed by job id.
+func parseSqueue(out []byte) (map[string]*Job, error) {
+	jobs := make(map[string]*Job)
+	for n, line := range bytes.Split(out, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		j, err := parseSqueueLine(string(line))
+		if err != nil {
+			return nil, fmt.Errorf("slurm: squeue output line %d: %w: %q", n+1, err, line)
+		}
+		jobs[j.ID] = j
+	}
+	return jobs, nil
+}
+
+func parseSqueueLine(line string) (*Job, error) {
+	f := strings.Split(line, "|")
+	if len(f) != squeueFields+1 || f[squeueFields] != "" {
+		return nil, fmt.Errorf("want %d fields each ended by |, got %d", squeueFields, len(f)-1)
+	}
+	j := &Job{Reason: f[2], Source: "squeue"}
+	var err error
+	if j.ID, err = parseJobID(f[0]); err != nil {
+		return nil, err
+	}
+	if j.State, err = parseState(f[1]); err != nil {
+		return nil, err
+	}
+	if j.ExitCode, j.Signal, err = parseWaitStatus(f[3]); err != nil {
+		return nil, err
+	}
+	if j.Start, err = parseTime(f[4]); err != nil {
+		return nil, err
+	}
+	if j.End, err = parseTime(f[5]); err != nil {
+		return nil, err
+	}
+	return j, nil
+}

@@ -1,0 +1,299 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/store"
+)
+
+// maxIdleHubs bounds how many runs stay in memory with nobody watching.
+const maxIdleHubs = 16
+
+// hub is the one reader of a run's event log. It keeps the run's events in
+// Seq order and a model of the run; every SSE client of the run reads from
+// it, each at its own position, so a slow client holds up nobody.
+//
+// events.jsonl is appended commit by commit; two commits may land out of
+// Seq order, and the last line may be torn while it is written. The hub
+// releases events only in Seq order, so that an event's Seq can be the SSE
+// id a client resumes from. An event that arrives ahead of a missing Seq
+// waits HoldBack for it and is then released anyway (an engine killed
+// between its commit and the log's write leaves such a gap forever).
+type hub struct {
+	s   *Server
+	id  string
+	dir string // the run's directory
+
+	mu       sync.Mutex
+	off      int64  // bytes of events.jsonl consumed
+	partial  []byte // an incomplete last line
+	events   []executor.Event
+	raw      [][]byte // events[i] as JSON, for the streams
+	held     map[uint64]heldEvent
+	heldAt   time.Time // when the oldest held event arrived
+	next     uint64    // the next Seq to release
+	rec      store.RunRecord
+	haveRec  bool
+	model    *model
+	graph    *graphDoc // parsed graph.json, nil until needed
+	waiters  map[chan struct{}]struct{}
+	tailing  bool
+	lastRead error
+}
+
+type heldEvent struct {
+	e   executor.Event
+	raw []byte
+}
+
+// hub returns the hub of run id, creating it. It does not check id.
+func (s *Server) hub(id string) *hub {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h := s.hubs[id]; h != nil {
+		return h
+	}
+	if len(s.hubs) >= maxIdleHubs {
+		for k, h := range s.hubs {
+			h.mu.Lock()
+			idle := len(h.waiters) == 0
+			h.mu.Unlock()
+			if idle {
+				delete(s.hubs, k)
+				break
+			}
+		}
+	}
+	h := &hub{s: s, id: id, dir: filepath.Join(s.o.StateDir, "runs", id), held: map[uint64]heldEvent{}, next: 1}
+	h.model = newModel(store.RunRecord{ID: id})
+	s.hubs[id] = h
+	return h
+}
+
+// refresh reads what the engine appended since the last read.
+func (h *hub) refresh() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := h.readLocked()
+	return err
+}
+
+// readLocked consumes new lines of events.jsonl and releases what it can;
+// added says whether events were released.
+func (h *hub) readLocked() (added bool, err error) {
+	if !h.haveRec || h.rec.Ended.IsZero() {
+		h.loadRecordLocked()
+	}
+	f, err := os.Open(filepath.Join(h.dir, "events.jsonl"))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil // not started yet
+	}
+	if err != nil {
+		return false, fmt.Errorf("ui: run %s: %w", h.id, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("ui: run %s: %w", h.id, err)
+	}
+	if st.Size() > h.off {
+		buf := make([]byte, st.Size()-h.off)
+		n, err := f.ReadAt(buf, h.off)
+		if err != nil && err != io.EOF {
+			return false, fmt.Errorf("ui: run %s: %w", h.id, err)
+		}
+		h.off += int64(n)
+		data := append(h.partial, buf[:n]...)
+		h.partial = nil
+		for len(data) > 0 {
+			line, rest, complete := bytes.Cut(data, []byte{'\n'})
+			if !complete {
+				h.partial = append([]byte(nil), line...) // torn: wait for the rest
+				break
+			}
+			data = rest
+			h.takeLine(line)
+		}
+	}
+	return h.releaseLocked(time.Now()), nil
+}
+
+// takeLine decodes one line and holds its event for release.
+func (h *hub) takeLine(line []byte) {
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 {
+		return
+	}
+	var e executor.Event
+	if err := json.Unmarshal(line, &e); err != nil || e.Seq == 0 {
+		return // not an event; the store's readers reject the file, we show what we can
+	}
+	if e.Seq < h.next {
+		return // recorded again: already released
+	}
+	if len(h.held) == 0 {
+		h.heldAt = time.Now()
+	}
+	h.held[e.Seq] = heldEvent{e: e, raw: append([]byte(nil), line...)}
+}
+
+// releaseLocked moves held events to the log in Seq order. Past HoldBack,
+// or once the run has ended, a gap is skipped.
+func (h *hub) releaseLocked(now time.Time) bool {
+	added := false
+	for len(h.held) > 0 {
+		he, ok := h.held[h.next]
+		if !ok {
+			ended := h.model.run.State != string(store.RunRunning)
+			if !ended && now.Sub(h.heldAt) < h.s.o.HoldBack {
+				break
+			}
+			h.next = h.minHeld()
+			continue
+		}
+		delete(h.held, h.next)
+		h.next++
+		h.events = append(h.events, he.e)
+		h.raw = append(h.raw, he.raw)
+		h.model.apply(&h.events[len(h.events)-1])
+		added = true
+		h.heldAt = now
+	}
+	return added
+}
+
+func (h *hub) minHeld() uint64 {
+	first := true
+	var m uint64
+	for s := range h.held {
+		if first || s < m {
+			m, first = s, false
+		}
+	}
+	return m
+}
+
+// loadRecordLocked reads run.json; the model is rebuilt from the events
+// when the record changes what it knows (the run's name, its end).
+func (h *hub) loadRecordLocked() {
+	b, err := os.ReadFile(filepath.Join(h.dir, "run.json"))
+	if err != nil {
+		return
+	}
+	var rec store.RunRecord
+	if json.Unmarshal(b, &rec) != nil {
+		return
+	}
+	if h.haveRec && rec.Ended.Equal(h.rec.Ended) {
+		return
+	}
+	h.rec, h.haveRec = rec, true
+	h.model = newModel(rec)
+	for i := range h.events {
+		h.model.apply(&h.events[i])
+	}
+}
+
+// snapshot is the run now, and the number of events it covers.
+func (h *hub) snapshot() (Snapshot, int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.model.snapshot(store.Engine.Alive), len(h.events)
+}
+
+// after returns the index of the first event with a Seq above seq.
+func (h *hub) after(seq uint64) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return sort.Search(len(h.events), func(i int) bool { return h.events[i].Seq > seq })
+}
+
+// from returns the events from index i on, as JSON, with their Seqs.
+func (h *hub) from(i int) (raw [][]byte, seqs []uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if i >= len(h.events) {
+		return nil, nil
+	}
+	raw = append(raw, h.raw[i:]...)
+	seqs = make([]uint64, 0, len(raw))
+	for _, e := range h.events[i:] {
+		seqs = append(seqs, e.Seq)
+	}
+	return raw, seqs
+}
+
+// ended reports whether the run's end has been released.
+func (h *hub) ended() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.events) > 0 && h.events[len(h.events)-1].Kind == executor.RunEnded
+}
+
+// watch registers a waiter that gets a signal when events are released,
+// and starts the tailer if it is the first. Call the returned function to
+// unregister.
+func (h *hub) watch() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	h.mu.Lock()
+	if h.waiters == nil {
+		h.waiters = map[chan struct{}]struct{}{}
+	}
+	h.waiters[ch] = struct{}{}
+	start := !h.tailing
+	h.tailing = true
+	h.mu.Unlock()
+	if start {
+		h.s.wg.Add(1)
+		go h.tail()
+	}
+	return ch, func() {
+		h.mu.Lock()
+		delete(h.waiters, ch)
+		h.mu.Unlock()
+	}
+}
+
+// tail polls the event log while anyone watches.
+func (h *hub) tail() {
+	defer h.s.wg.Done()
+	t := time.NewTicker(h.s.o.Poll)
+	defer t.Stop()
+	for {
+		h.mu.Lock()
+		if len(h.waiters) == 0 {
+			h.tailing = false
+			h.mu.Unlock()
+			return
+		}
+		added, err := h.readLocked()
+		h.lastRead = err
+		if added {
+			for ch := range h.waiters {
+				select {
+				case ch <- struct{}{}:
+				default: // it has a signal pending already
+				}
+			}
+		}
+		h.mu.Unlock()
+		select {
+		case <-h.s.ctx.Done():
+			h.mu.Lock()
+			h.tailing = false
+			h.mu.Unlock()
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// keepAlive is how often an idle stream sends a comment, so that proxies
+// and the browser keep the connection.
+const keepAlive = 15 * time.Second
+
+// apiEvents streams a run's events as Server-Sent Events. A new client
+// gets event "snapshot" (the run and its tasks, as apiRun) and then every
+// later event as "event" with id = its Seq. A client that reconnects with
+// Last-Event-ID (or ?after=SEQ) gets exactly the events after that Seq and
+// no snapshot. The stream ends after run_ended.
+func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
+	h, err := s.checkRun(r.PathValue("run"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming is not supported here", http.StatusInternalServerError)
+		return
+	}
+	last := r.Header.Get("Last-Event-ID")
+	if last == "" {
+		last = r.URL.Query().Get("after")
+	}
+	wake, stop := h.watch()
+	defer stop()
+	if err := h.refresh(); err != nil {
+		writeError(w, err)
+		return
+	}
+	var next int
+	if last != "" {
+		seq, err := strconv.ParseUint(last, 10, 64)
+		if err != nil {
+			http.Error(w, "Last-Event-ID must be an event's seq", http.StatusBadRequest)
+			return
+		}
+		next = h.after(seq)
+		if raw, _ := h.from(next); len(raw) == 0 && h.ended() {
+			// Nothing will follow: 204 tells EventSource not to reconnect.
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	// A reconnecting browser waits this long before trying again.
+	fmt.Fprint(w, "retry: 1000\n\n")
+	if last == "" {
+		snap, n := h.snapshot()
+		b, err := json.Marshal(snap)
+		if err != nil {
+			return
+		}
+		fmt.Fprintf(w, "id: %d\nevent: snapshot\ndata: %s\n\n", snap.Seq, b)
+		next = n
+	}
+	fl.Flush()
+
+	ping := time.NewTicker(keepAlive)
+	defer ping.Stop()
+	for {
+		raw, seqs := h.from(next)
+		for i, b := range raw {
+			fmt.Fprintf(w, "id: %d\nevent: event\ndata: %s\n\n", seqs[i], b)
+		}
+		if len(raw) > 0 {
+			next += len(raw)
+			fl.Flush()
+			continue // more may have come meanwhile
+		}
+		if h.ended() {
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.ctx.Done():
+			return
+		case <-wake:
+		case <-ping.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+			fl.Flush()
+		}
+	}
+}

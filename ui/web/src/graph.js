@@ -1,0 +1,355 @@
+// The DAG: Cytoscape.js draws it on a canvas (smooth with thousands of
+// nodes, and its labels are drawn text, never HTML), positions come from
+// ELK. A for_each stage is one node with a count and a progress bar until
+// it is clicked, which expands it into its tasks.
+import cytoscape from 'cytoscape';
+import { layout, BIG } from './layout.js';
+import { size } from './format.js';
+
+export const COLORS = {
+  pending: { bg: '#e9ecef', border: '#adb5bd', text: '#343a40' },
+  ready: { bg: '#d0ebff', border: '#4dabf7', text: '#1c3d5a' },
+  running: { bg: '#339af0', border: '#1864ab', text: '#ffffff' },
+  succeeded: { bg: '#8ce99a', border: '#2b8a3e', text: '#123d1c' },
+  failed: { bg: '#ff6b6b', border: '#c92a2a', text: '#ffffff' },
+  skipped: { bg: '#f8f9fa', border: '#adb5bd', text: '#868e96' },
+  cancelled: { bg: '#ffc078', border: '#d9480f', text: '#4a1f00' },
+  reused: { bg: '#d0bfff', border: '#6741d9', text: '#2b1a66' },
+};
+
+const FINAL = new Set(['succeeded', 'failed', 'skipped', 'cancelled', 'reused']);
+
+function style() {
+  const s = [
+    {
+      selector: 'node',
+      style: {
+        shape: 'round-rectangle',
+        width: 'data(w)',
+        height: 'data(h)',
+        label: 'data(label)',
+        'text-valign': 'center',
+        'text-halign': 'center',
+        'font-size': 12,
+        'font-family': 'system-ui, sans-serif',
+        'text-wrap': 'ellipsis',
+        'text-max-width': 'data(w)',
+        'min-zoomed-font-size': 7,
+        'border-width': 1.5,
+      },
+    },
+    {
+      selector: 'node.group',
+      style: { 'border-width': 3, 'border-style': 'double', 'text-valign': 'top', 'text-margin-y': 22 },
+    },
+    {
+      selector: 'edge',
+      style: {
+        width: 1.2,
+        'line-color': '#adb5bd',
+        'target-arrow-color': '#adb5bd',
+        'target-arrow-shape': 'triangle',
+        'arrow-scale': 0.8,
+        'curve-style': 'bezier',
+        label: 'data(label)',
+        'font-size': 9,
+        color: '#495057',
+        'text-background-color': '#ffffff',
+        'text-background-opacity': 0.85,
+        'text-background-padding': 1,
+        'min-zoomed-font-size': 8,
+      },
+    },
+    { selector: 'edge.plain', style: { 'curve-style': 'haystack', 'target-arrow-shape': 'none', width: 0.6 } },
+    { selector: 'node:selected', style: { 'border-width': 4, 'border-color': '#000000' } },
+    { selector: 'node.match', style: { 'overlay-color': '#fab005', 'overlay-opacity': 0.45, 'overlay-padding': 6 } },
+  ];
+  for (const [state, c] of Object.entries(COLORS)) {
+    s.splice(2, 0, {
+      selector: 'node[state = "' + state + '"]',
+      style: { 'background-color': c.bg, 'border-color': c.border, color: c.text },
+    });
+  }
+  s.splice(2, 0, { selector: 'node[state = "skipped"]', style: { 'border-style': 'dashed' } });
+  s.splice(2, 0, { selector: 'node[state = "running"]', style: { 'border-width': 3 } });
+  return s;
+}
+
+function textWidth(label) {
+  return Math.max(56, Math.min(260, label.length * 7.2 + 26));
+}
+
+// groupState is the colour of a collapsed for_each stage: a failure shows
+// first, then work in progress, then how it ended.
+function groupState(counts, n) {
+  if (counts.failed) return 'failed';
+  if (counts.running) return 'running';
+  if (counts.ready) return 'ready';
+  const done = (counts.succeeded || 0) + (counts.reused || 0);
+  if (done === n) return counts.succeeded ? 'succeeded' : 'reused';
+  if (counts.cancelled) return 'cancelled';
+  if (counts.skipped && counts.skipped + done === n) return 'skipped';
+  return 'pending';
+}
+
+// progressBar is an SVG (as a data URL) of the tasks' states, in order
+// succeeded, reused, failed, running, ready, the rest.
+function progressBar(counts, n) {
+  const order = ['succeeded', 'reused', 'failed', 'cancelled', 'running', 'ready', 'skipped'];
+  let x = 0;
+  let rects = '';
+  for (const st of order) {
+    const k = counts[st] || 0;
+    if (!k) continue;
+    const w = (k / n) * 100;
+    rects += `<rect x="${x}" y="0" width="${w}" height="10" fill="${COLORS[st].border}"/>`;
+    x += w;
+  }
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="10" viewBox="0 0 100 10" preserveAspectRatio="none"><rect width="100" height="10" fill="#ffffff"/>${rects}<rect width="100" height="10" fill="none" stroke="#495057" stroke-width="0.8"/></svg>`;
+  return 'data:image/svg+xml;base64,' + btoa(svg);
+}
+
+export class GraphView {
+  constructor(container, { onSelect }) {
+    this.container = container;
+    this.onSelect = onSelect;
+    this.expanded = new Set();
+    this.cy = null;
+    this.model = null;
+  }
+
+  // setGraph draws doc (dag.WriteJSON's task view). It resolves once the
+  // layout is done and the nodes are drawn.
+  async setGraph(doc, { fit = true } = {}) {
+    this.doc = doc;
+    const t0 = performance.now();
+    this.tasks = new Map(doc.tasks.map((t) => [t.id, t]));
+    this.members = new Map(); // for_each stage -> its task ids
+    for (const t of doc.tasks) {
+      if (!t.keyed) continue;
+      if (!this.members.has(t.stage)) this.members.set(t.stage, []);
+      this.members.get(t.stage).push(t.id);
+    }
+    const nodes = [];
+    const seen = new Set();
+    for (const t of doc.tasks) {
+      const id = this.rep(t.id);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      if (id !== t.id) {
+        const n = this.members.get(t.stage).length;
+        const label = t.stage + ' \u00d7' + n;
+        nodes.push({ id, label, w: Math.max(120, textWidth(label)), h: 46, group: t.stage });
+      } else {
+        nodes.push({ id, label: t.id, w: textWidth(t.id), h: 34 });
+      }
+    }
+    const edges = new Map();
+    for (const e of doc.edges) {
+      const from = this.rep(e.from);
+      const to = this.rep(e.to);
+      if (from === to) continue;
+      const k = from + '\u0000' + to;
+      let x = edges.get(k);
+      if (!x) {
+        x = { from, to, segments: new Set(), producers: new Set() };
+        edges.set(k, x);
+      }
+      for (const s of e.segments || []) x.segments.add(s);
+      if ((e.segments || []).length) x.producers.add(e.from);
+    }
+    const pos = await layout(nodes, [...edges.values()]);
+    const t1 = performance.now();
+    const big = nodes.length > BIG;
+    const els = [];
+    for (const n of nodes) {
+      els.push({
+        group: 'nodes',
+        data: { id: n.id, label: n.label, w: n.w, h: n.h, state: 'pending', stage: n.group },
+        position: pos.get(n.id),
+        classes: n.group ? 'group' : '',
+      });
+    }
+    let i = 0;
+    this.edgeData = [];
+    for (const x of edges.values()) {
+      const id = 'e' + i++;
+      this.edgeData.push({ id, ...x });
+      els.push({
+        group: 'edges',
+        data: { id, source: x.from, target: x.to, label: [...x.segments].join(', ') },
+        classes: big ? 'plain' : '',
+      });
+    }
+    const old = this.cy;
+    const view = old && !fit ? { zoom: old.zoom(), pan: old.pan() } : null;
+    if (old) old.destroy();
+    this.cy = cytoscape({
+      container: this.container,
+      elements: els,
+      style: style(),
+      layout: { name: 'preset' },
+      minZoom: 0.02,
+      maxZoom: 4,
+      boxSelectionEnabled: false,
+      autoungrabify: true,
+      selectionType: 'single',
+      textureOnViewport: big,
+      hideEdgesOnViewport: big,
+      pixelRatio: big ? 1 : 'auto',
+    });
+    if (view) this.cy.viewport(view);
+    else this.cy.fit(undefined, 24);
+    this.cy.on('tap', 'node', (ev) => {
+      const n = ev.target;
+      if (n.hasClass('group')) {
+        this.expand(n.data('stage'));
+        return;
+      }
+      this.onSelect(n.id());
+    });
+    this.cy.on('tap', (ev) => {
+      if (ev.target === this.cy) this.onSelect(null);
+    });
+    if (this.model) this.paint(this.model);
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    this.timings = { layout: t1 - t0, total: performance.now() - t0, nodes: nodes.length, edges: edges.size };
+    return this.timings;
+  }
+
+  // rep is the node that shows task id: itself, or its collapsed stage.
+  rep(id) {
+    const t = this.tasks.get(id);
+    if (t && t.keyed && !this.expanded.has(t.stage)) return 'stage:' + t.stage;
+    return id;
+  }
+
+  async expand(stage) {
+    this.expanded.add(stage);
+    await this.setGraph(this.doc, { fit: false });
+    const first = this.members.get(stage)[0];
+    this.center(first);
+  }
+
+  async collapse(stage) {
+    this.expanded.delete(stage);
+    await this.setGraph(this.doc, { fit: false });
+    this.center('stage:' + stage);
+  }
+
+  // paint colours every node from model.
+  paint(model) {
+    this.model = model;
+    if (this.cy) this.paintIds(this.tasks.keys(), model);
+  }
+
+  // paintIds colours the nodes of the given tasks, in one batch.
+  paintIds(ids, model) {
+    this.model = model;
+    if (!this.cy) return;
+    const dirty = ids;
+    const groups = new Set();
+    const producers = new Set();
+    this.cy.batch(() => {
+      for (const id of dirty) {
+        const r = this.rep(id);
+        if (r !== id) {
+          groups.add(this.tasks.get(id).stage);
+        } else {
+          const n = this.cy.getElementById(id);
+          if (n.nonempty()) n.data('state', model.task(id).state);
+        }
+        if (model.task(id).outputs) producers.add(id);
+      }
+      for (const stage of groups) this.paintGroup(stage, model);
+      if (producers.size) this.labelEdges(producers, model);
+    });
+  }
+
+  paintGroup(stage, model) {
+    const ids = this.members.get(stage);
+    const counts = {};
+    for (const id of ids) {
+      const st = model.task(id).state;
+      counts[st] = (counts[st] || 0) + 1;
+    }
+    const done = ids.filter((id) => FINAL.has(model.task(id).state)).length;
+    const n = this.cy.getElementById('stage:' + stage);
+    n.data({ state: groupState(counts, ids.length), label: stage + ' \u00d7' + ids.length + '  ' + done + '/' + ids.length });
+    n.style({
+      'background-image': progressBar(counts, ids.length),
+      'background-width': '80%',
+      'background-height': 8,
+      'background-position-y': '78%',
+      'background-clip': 'none',
+    });
+  }
+
+  // labelEdges puts the committed size of each segment on the edges that
+  // carry it.
+  labelEdges(producers, model) {
+    for (const x of this.edgeData) {
+      if (![...x.producers].some((p) => producers.has(p))) continue;
+      const parts = [];
+      for (const seg of x.segments) {
+        let total = 0;
+        let known = false;
+        for (const p of x.producers) {
+          for (const o of model.task(p).outputs || []) {
+            if (o.name === seg) {
+              total += o.size;
+              known = true;
+            }
+          }
+        }
+        parts.push(known ? seg + ' ' + size(total) : seg);
+      }
+      this.cy.getElementById(x.id).data('label', parts.join(', '));
+    }
+  }
+
+  fit() {
+    if (this.cy) this.cy.animate({ fit: { padding: 24 }, duration: 200 });
+  }
+
+  // center moves the view to a task (or its collapsed stage), and marks it.
+  center(id) {
+    if (!this.cy) return false;
+    const n = this.cy.getElementById(this.rep(id));
+    if (n.empty()) return false;
+    this.cy.elements('.match').removeClass('match');
+    n.addClass('match');
+    this.cy.animate({ center: { eles: n }, zoom: Math.max(this.cy.zoom(), 1) }, { duration: 200 });
+    return true;
+  }
+
+  // search finds the first task or stage whose name contains text and
+  // centres it; it returns the id found.
+  search(text) {
+    const q = text.trim().toLowerCase();
+    if (!q || !this.doc) return null;
+    let found = null;
+    for (const t of this.doc.tasks) {
+      if (t.id.toLowerCase() === q || t.stage.toLowerCase() === q) {
+        found = t.id;
+        break;
+      }
+      if (!found && t.id.toLowerCase().includes(q)) found = t.id;
+    }
+    if (found) this.center(found);
+    return found;
+  }
+
+  select(id) {
+    if (!this.cy) return;
+    this.cy.$(':selected').unselect();
+    if (id) this.cy.getElementById(this.rep(id)).select();
+  }
+
+  // stateOf is what a node shows, for tests and the legend.
+  stateOf(id) {
+    const n = this.cy && this.cy.getElementById(this.rep(id));
+    if (!n || n.empty()) return null;
+    return { state: n.data('state'), color: n.style('background-color'), label: n.data('label') };
+  }
+}

@@ -1,0 +1,299 @@
+// The page: header, DAG, stage panel, timeline, run history, and for
+// `weir ui FILE` the authoring view. Text from runs (stage names, logs,
+// messages) only ever reaches the page as textContent or canvas text.
+import './style.css';
+import { LiveSource, StaticSource } from './source.js';
+import { RunModel } from './model.js';
+import { GraphView, COLORS } from './graph.js';
+import { Panel } from './panel.js';
+import { Timeline } from './timeline.js';
+import { historyList } from './history.js';
+import { diagnosticsList } from './authoring.js';
+import { el, duration, ms, STATES } from './format.js';
+
+const $ = (id) => document.getElementById(id);
+
+function shell() {
+  const legend = el(
+    'div',
+    { class: 'legend', id: 'legend' },
+    STATES.map((s) => el('span', { class: 'key' }, el('i', { class: 'swatch state-' + s }), s)),
+  );
+  const app = el(
+    'div',
+    { id: 'app' },
+    el(
+      'header',
+      { class: 'top' },
+      el('span', { class: 'brand', text: 'weir' }),
+      el('span', { id: 'title' }),
+      el('span', { id: 'run-id', class: 'mono muted' }),
+      el('span', { id: 'run-state', class: 'badge' }),
+      el('span', { id: 'counts', class: 'muted' }),
+      el('span', { id: 'conn', class: 'muted' }),
+      el('span', { class: 'spacer' }),
+      el('input', { id: 'search', type: 'search', placeholder: 'Find a stage\u2026', autocomplete: 'off' }),
+      el('button', { id: 'fit', text: 'Fit' }),
+      el('button', { id: 'show-workflow', text: 'Workflow', hidden: true }),
+      el('button', { id: 'runs-btn', text: 'Runs' }),
+      el('button', { id: 'cancel', class: 'danger', text: 'Cancel run', hidden: true }),
+    ),
+    el('main', null, el('section', { id: 'graph-wrap' }, el('div', { id: 'graph' }), legend), el('aside', { id: 'panel', hidden: true })),
+    el('section', { id: 'diagnostics', hidden: true }),
+    el('section', { id: 'timeline' }),
+    el('div', { id: 'history', hidden: true }),
+  );
+  document.body.replaceChildren(app);
+}
+
+class App {
+  constructor(source) {
+    this.source = source;
+    this.model = null;
+    this.run = null;
+    this.doc = null;
+    this.selected = null;
+    this.stop = () => {};
+    this.renderQueued = false;
+    this.rendered = 0;
+    this.graph = new GraphView($('graph'), { onSelect: (id) => this.select(id) });
+    this.timeline = new Timeline($('timeline'), { onSelect: (id) => this.select(id) });
+  }
+
+  async start() {
+    this.config = await this.source.config();
+    this.panel = new Panel($('panel'), {
+      source: this.source,
+      actions: this.config.actions,
+      onCollapse: (stage) => this.graph.collapse(stage),
+      onClose: () => this.select(null),
+    });
+    $('fit').onclick = () => this.graph.fit();
+    $('search').addEventListener('keydown', (ev) => {
+      if (ev.key !== 'Enter') return;
+      const found = this.graph.search(ev.target.value);
+      ev.target.classList.toggle('notfound', !found);
+      if (found && this.run) this.select(found);
+    });
+    $('runs-btn').onclick = () => this.toggleHistory();
+    $('cancel').onclick = () => this.cancel();
+    $('show-workflow').onclick = () => this.openWorkflow();
+    window.addEventListener('hashchange', () => this.route());
+    await this.route();
+  }
+
+  async route() {
+    const m = /run=([^&]+)/.exec(location.hash);
+    if (m) return this.openRun(decodeURIComponent(m[1]));
+    if (this.config.mode === 'workflow') return this.openWorkflow();
+    let id = this.config.run;
+    if (!id) {
+      const runs = await this.source.runs();
+      if (!runs.length) {
+        $('graph').replaceChildren(el('p', { class: 'empty', text: 'No runs in this state dir yet. Start one with weir run.' }));
+        return;
+      }
+      id = runs[0].id;
+    }
+    return this.openRun(id);
+  }
+
+  async openRun(id) {
+    if (this.run === id && this.model) return;
+    this.stop();
+    this.stopWorkflow && this.stopWorkflow();
+    this.run = id;
+    this.model = null;
+    this.select(null);
+    $('history').hidden = true;
+    $('diagnostics').hidden = true;
+    $('timeline').hidden = false;
+    $('show-workflow').hidden = this.config.mode !== 'workflow';
+    $('run-id').textContent = id;
+    document.body.dataset.ready = '';
+    const graphDone = this.source.graph(id).then(async (doc) => {
+      if (this.run !== id) return;
+      this.doc = doc;
+      $('title').textContent = doc.name;
+      document.title = doc.name + ' \u00b7 weir';
+      const timings = await this.graph.setGraph(doc);
+      window.weir.timings = timings;
+    });
+    let snapshotSeen;
+    const snapshot = new Promise((r) => (snapshotSeen = r));
+    this.stop = this.source.events(
+      id,
+      (snap) => {
+        this.model = new RunModel(snap);
+        snapshotSeen();
+        this.queueRender(true);
+      },
+      (e) => {
+        if (this.model && this.model.apply(e)) this.queueRender(false);
+      },
+      (state) => ($('conn').textContent = state === 'reconnecting' ? 'reconnecting\u2026' : ''),
+    );
+    try {
+      await Promise.all([graphDone, snapshot]);
+    } catch (err) {
+      $('graph').replaceChildren(el('p', { class: 'error', text: String(err.message || err) }));
+      return;
+    }
+    if (this.run !== id) return;
+    this.queueRender(true);
+    await new Promise((r) => requestAnimationFrame(r));
+    document.body.dataset.ready = '1';
+    window.weir.ready = true;
+  }
+
+  queueRender(all) {
+    this.renderAll = this.renderAll || all;
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      const all = this.renderAll;
+      this.renderAll = false;
+      this.render(all);
+    });
+  }
+
+  // render brings the page up to the model in one frame, however many
+  // events arrived since the last one.
+  render(all) {
+    const m = this.model;
+    if (!m || !this.doc) return;
+    const dirty = all ? new Set(m.tasks.keys()) : m.takeDirty();
+    if (all) m.takeDirty();
+    this.graph.model = m;
+    if (all) this.graph.paint(m, true);
+    else this.graph.paintIds(dirty, m);
+    this.header(m);
+    const now = performance.now();
+    if (all || now - this.rendered > 400 || m.run.state !== 'running') {
+      this.rendered = now;
+      this.timeline.draw(m, this.doc);
+    } else if (!this.timelineTimer) {
+      this.timelineTimer = setTimeout(() => {
+        this.timelineTimer = null;
+        this.rendered = performance.now();
+        this.timeline.draw(this.model, this.doc);
+      }, 400);
+    }
+    if (this.selected && dirty.has(this.selected)) this.panel.show(this.run, this.selected, m, { refresh: true });
+    window.weir.seq = m.seq;
+    document.body.dataset.seq = String(m.seq);
+    document.body.dataset.runState = m.run.state;
+  }
+
+  header(m) {
+    const r = m.run;
+    const badge = $('run-state');
+    badge.textContent = r.state;
+    badge.className = 'badge state-' + r.state;
+    const counts = {};
+    for (const t of m.tasks.values()) counts[t.state] = (counts[t.state] || 0) + 1;
+    const parts = ['succeeded', 'reused', 'running', 'failed', 'skipped', 'cancelled']
+      .filter((s) => counts[s])
+      .map((s) => counts[s] + ' ' + s);
+    const total = r.tasks || (this.doc ? this.doc.tasks.length : 0);
+    const took = r.started ? duration((r.ended ? ms(r.ended) : Date.now()) - ms(r.started)) : '';
+    $('counts').textContent = (parts.join(', ') || 'nothing done') + ' of ' + total + (took ? ' \u00b7 ' + took : '');
+    $('cancel').hidden = !(this.config.actions && this.source.live && r.state === 'running');
+  }
+
+  select(id) {
+    this.selected = id;
+    this.graph.select(id);
+    if (!id) {
+      this.panel && this.panel.close();
+      return;
+    }
+    if (this.run) this.panel.show(this.run, id, this.model);
+  }
+
+  async toggleHistory() {
+    const h = $('history');
+    if (!h.hidden) {
+      h.hidden = true;
+      return;
+    }
+    const runs = await this.source.runs();
+    h.replaceChildren(
+      el('div', { class: 'history-box' },
+        el('header', null, el('h2', { text: 'Runs' }), el('button', { class: 'close', text: '\u00d7', onclick: () => (h.hidden = true) })),
+        historyList(runs, this.run, (id) => {
+          h.hidden = true;
+          location.hash = 'run=' + encodeURIComponent(id);
+        }),
+      ),
+    );
+    h.hidden = false;
+  }
+
+  async cancel() {
+    if (!confirm('Cancel run ' + this.run + '? Running tasks get SIGTERM.')) return;
+    try {
+      await this.source.cancel(this.run);
+    } catch (err) {
+      alert('Cancel failed: ' + (err.message || err));
+    }
+  }
+
+  openWorkflow() {
+    this.stop();
+    this.stop = () => {};
+    this.run = null;
+    this.model = null;
+    this.select(null);
+    if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+    $('show-workflow').hidden = true;
+    $('timeline').hidden = true;
+    $('run-id').textContent = '';
+    $('run-state').textContent = 'not run';
+    $('run-state').className = 'badge state-pending';
+    $('counts').textContent = '';
+    $('diagnostics').hidden = false;
+    document.body.dataset.ready = '';
+    this.stopWorkflow = this.source.workflowEvents(async (v) => {
+      $('title').textContent = v.file;
+      $('diagnostics').replaceChildren(diagnosticsList(v));
+      document.body.dataset.version = String(v.version);
+      if (v.graph) {
+        this.doc = v.graph;
+        const first = !this.graph.doc;
+        this.graph.model = null;
+        await this.graph.setGraph(v.graph, { fit: first });
+      }
+      const errs = (v.diagnostics || []).filter((d) => d.severity === 'error').length;
+      $('counts').textContent = v.graph ? v.graph.tasks.length + ' tasks' : errs + ' error' + (errs === 1 ? '' : 's') + ': the graph shows the last valid version';
+      document.body.dataset.ready = '1';
+      document.body.dataset.drawn = String(v.version);
+    });
+  }
+}
+
+function boot() {
+  // A ?token= has become a cookie (the server set it); keep it out of the
+  // address bar, the history and screenshots.
+  if (/[?&]token=/.test(location.search)) history.replaceState(null, '', location.pathname + location.hash);
+  const inline = document.getElementById('weir-data');
+  const source = inline ? new StaticSource(JSON.parse(inline.textContent)) : new LiveSource();
+  shell();
+  const app = new App(source);
+  window.weir = {
+    ready: false,
+    seq: 0,
+    timings: null,
+    state: (id) => app.graph.stateOf(id),
+    search: (q) => app.graph.search(q),
+    select: (id) => app.select(id),
+    colors: COLORS,
+    app,
+  };
+  app.start().catch((err) => {
+    document.body.append(el('p', { class: 'error', text: 'weir ui: ' + (err.message || err) }));
+  });
+}
+
+boot();

@@ -1,0 +1,238 @@
+// The stage panel: a task's command, pool, caps, attempts with their
+// reasons, memory against the cap, inputs and outputs, and its log tail,
+// which follows the log while the attempt runs.
+import { el, size, duration, nanos, time, ms, reason } from './format.js';
+import { memoryChart } from './memchart.js';
+
+const FOLLOW_MS = 1000;
+
+export class Panel {
+  constructor(root, { source, actions, onCollapse, onClose }) {
+    this.root = root;
+    this.source = source;
+    this.actions = actions;
+    this.onCollapse = onCollapse;
+    this.onClose = onClose;
+    this.task = null;
+    this.timer = null;
+    this.gen = 0;
+  }
+
+  close() {
+    this.task = null;
+    this.gen++;
+    clearTimeout(this.timer);
+    this.root.hidden = true;
+    this.root.replaceChildren();
+  }
+
+  // show opens task id of run; refresh reloads it in place (after an
+  // event about it), keeping the chosen attempt and stream.
+  async show(run, id, model, { refresh = false } = {}) {
+    const gen = ++this.gen;
+    clearTimeout(this.timer);
+    if (!refresh) {
+      this.attempt = 0;
+      this.stream = 'stderr';
+    }
+    this.run = run;
+    this.task = id;
+    let d;
+    try {
+      d = await this.source.task(run, id);
+    } catch (err) {
+      this.root.hidden = false;
+      this.root.replaceChildren(el('p', { class: 'error', text: String(err.message || err) }));
+      return;
+    }
+    if (gen !== this.gen) return;
+    // The event stream may be ahead of the server's answer: the model wins.
+    const live = model && model.tasks.get(id);
+    if (live) Object.assign(d, { state: live.state, message: live.message, attempts: live.attempts, outputs: live.outputs || d.outputs });
+    this.detail = d;
+    this.render(d, model);
+  }
+
+  render(d, model) {
+    const t = d.task || { id: this.task, argv: [] };
+    const attempts = d.attempts || [];
+    if (!this.attempt || !attempts.some((a) => a.n === this.attempt)) {
+      this.attempt = attempts.length ? attempts[attempts.length - 1].n : 0;
+    }
+    const head = el(
+      'header',
+      { class: 'panel-head' },
+      el('h2', { class: 'task-name', text: t.id }),
+      el('span', { class: 'badge state-' + d.state, text: d.state }),
+      el('button', { class: 'close', title: 'Close', text: '\u00d7', onclick: () => this.onClose() }),
+    );
+    const body = [head];
+    if (d.message) body.push(el('p', { class: 'message', text: d.message }));
+    const buttons = [];
+    if (t.keyed) buttons.push(el('button', { text: 'Collapse ' + t.stage, onclick: () => this.onCollapse(t.stage) }));
+    if (this.actions && this.source.live && d.state === 'failed') {
+      buttons.push(el('button', { class: 'danger', text: 'Retry', onclick: () => this.retry() }));
+    }
+    if (buttons.length) body.push(el('div', { class: 'buttons' }, buttons));
+
+    body.push(el('h3', { text: 'Command' }), el('pre', { class: 'argv', text: (t.argv || []).map(quote).join(' ') }));
+    const pool = d.pool;
+    body.push(
+      el(
+        'dl',
+        { class: 'facts' },
+        fact('Pool', t.pool + (pool ? ` (${pool.processes} at once${pool.memory ? ', ' + size(pool.memory) : ''})` : '')),
+        fact('Memory cap', t.memory ? size(t.memory) : 'none'),
+        fact('CPUs', t.cpus || '-'),
+        fact('Timeout', t.timeout ? nanos(t.timeout) : 'none'),
+        fact('Retries', t.retry ? t.retry.attempts + ' attempts' + (t.retry.on ? ' on ' + t.retry.on.join(', ') : '') : '-'),
+        fact('Declared at', t.origin ? t.origin.file + ':' + t.origin.line : '-'),
+      ),
+    );
+
+    body.push(el('h3', { text: 'Attempts' }));
+    if (!attempts.length) body.push(el('p', { class: 'muted', text: 'not started' }));
+    else {
+      const rows = attempts.map((a) => {
+        const r = a.result || {};
+        const end = r.end ? ms(r.end) : a.start ? Date.now() : NaN;
+        return el(
+          'tr',
+          { class: a.n === this.attempt ? 'current' : '', onclick: () => this.pick(a.n) },
+          el('td', { text: String(a.n) }),
+          el('td', { class: 'reason reason-' + (r.reason || 'running'), text: reason(a) }),
+          el('td', { text: time(a.start) }),
+          el('td', { text: duration(end - ms(a.start)) }),
+          el('td', { text: nanos(r.cpu_time) }),
+          el('td', { text: r.peak_memory ? size(r.peak_memory) : '-' }),
+          el('td', { text: a.memory ? size(a.memory) : '-' }),
+        );
+      });
+      body.push(
+        el(
+          'table',
+          { class: 'attempts' },
+          el('thead', null, el('tr', null, ['#', 'reason', 'started', 'took', 'CPU', 'peak', 'cap'].map((h) => el('th', { text: h })))),
+          el('tbody', null, rows),
+        ),
+      );
+      const last = attempts.find((a) => a.n === this.attempt);
+      if (last && last.result && last.result.detail) body.push(el('p', { class: 'detail', text: last.result.detail }));
+    }
+
+    this.memBox = el('div', { class: 'mem' });
+    if (this.attempt) body.push(el('h3', { text: 'Memory, attempt ' + this.attempt }), this.memBox);
+
+    body.push(el('h3', { text: 'Inputs' }));
+    body.push(segList((t.inputs || []).flatMap((i) => i.from.map((f) => ({ name: i.name, from: f, rec: outputOf(model, f) }))), true));
+    body.push(el('h3', { text: 'Outputs' }));
+    body.push(segList((t.outputs || []).map((o) => ({ name: o.name, rec: (d.outputs || []).find((x) => x.name === o.name), decl: o })), false));
+
+    this.logPre = el('pre', { class: 'log' });
+    if (this.attempt) {
+      const tabs = ['stderr', 'stdout'].map((s) =>
+        el('button', { class: 'tab' + (s === this.stream ? ' on' : ''), text: s, onclick: () => this.pickStream(s) }),
+      );
+      body.push(el('h3', null, 'Log ', el('span', { class: 'tabs' }, tabs)), this.logPre);
+    }
+    this.root.replaceChildren(...body);
+    this.root.hidden = false;
+    this.loadMemory();
+    this.loadLog();
+  }
+
+  pick(n) {
+    this.attempt = n;
+    this.render(this.detail, null);
+  }
+
+  pickStream(s) {
+    this.stream = s;
+    this.render(this.detail, null);
+  }
+
+  async loadMemory() {
+    if (!this.attempt) return;
+    const gen = this.gen;
+    try {
+      const m = await this.source.memory(this.run, this.task, this.attempt);
+      if (gen === this.gen) this.memBox.replaceChildren(memoryChart(m));
+    } catch (err) {
+      this.memBox.replaceChildren(el('p', { class: 'muted', text: String(err.message || err) }));
+    }
+  }
+
+  // loadLog shows the log's tail, then appends what the attempt writes
+  // while it runs.
+  async loadLog() {
+    if (!this.attempt) return;
+    const gen = this.gen;
+    const pre = this.logPre;
+    let offset = null;
+    const running = () => {
+      const a = (this.detail.attempts || []).find((x) => x.n === this.attempt);
+      return a && !a.result;
+    };
+    const step = async () => {
+      if (gen !== this.gen || pre !== this.logPre) return;
+      try {
+        const c = await this.source.log(this.run, this.task, this.attempt, this.stream, offset);
+        if (gen !== this.gen || pre !== this.logPre) return;
+        if (offset === null) {
+          pre.textContent = (c.start > 0 ? '\u2026\n' : '') + c.text;
+          if (!c.text) pre.textContent = '(empty)';
+        } else if (c.text) {
+          if (pre.textContent === '(empty)') pre.textContent = '';
+          pre.textContent += c.text;
+        }
+        offset = c.start + new Blob([c.text]).size;
+        pre.scrollTop = pre.scrollHeight;
+      } catch (err) {
+        pre.textContent = String(err.message || err);
+      }
+      if (this.source.live && running()) this.timer = setTimeout(step, FOLLOW_MS);
+    };
+    await step();
+  }
+
+  async retry() {
+    try {
+      await this.source.retry(this.run, this.task);
+    } catch (err) {
+      alert('Retry failed: ' + (err.message || err));
+    }
+  }
+}
+
+function fact(k, v) {
+  return [el('dt', { text: k }), el('dd', { text: String(v) })];
+}
+
+function quote(a) {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(a) ? a : "'" + a.replace(/'/g, "'\\''") + "'";
+}
+
+function outputOf(model, ref) {
+  const t = model && model.tasks.get(ref.task);
+  return t && (t.outputs || []).find((o) => o.name === ref.output);
+}
+
+function segList(items, input) {
+  if (!items.length) return el('p', { class: 'muted', text: 'none' });
+  return el(
+    'table',
+    { class: 'segments' },
+    el('tbody', null,
+      items.map((it) =>
+        el(
+          'tr',
+          null,
+          el('td', { text: it.name }),
+          el('td', { text: input ? '\u2190 ' + it.from.task + '.' + it.from.output : '' }),
+          el('td', { text: it.rec ? size(it.rec.size) : it.decl && it.decl.size ? '\u2264 ' + size(it.decl.size) : '-' }),
+          el('td', { class: 'hash', title: (it.rec && it.rec.hash) || '', text: it.rec && it.rec.hash ? it.rec.hash.slice(0, 12) : '' }),
+        ),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,103 @@
+// Where the page gets its data: the server's API (live), or the data a
+// report file carries inline (static, no network at all).
+
+async function getJSON(path) {
+  const r = await fetch(path, { headers: { Accept: 'application/json' } });
+  if (!r.ok) throw new Error(path + ': ' + r.status + ' ' + (await r.text()).trim());
+  return r.json();
+}
+
+const q = encodeURIComponent;
+
+export class LiveSource {
+  constructor() {
+    this.live = true;
+  }
+  config() {
+    return getJSON('api/config');
+  }
+  runs() {
+    return getJSON('api/runs');
+  }
+  graph(run) {
+    return getJSON('api/runs/' + q(run) + '/graph');
+  }
+  task(run, task) {
+    return getJSON('api/runs/' + q(run) + '/task?task=' + q(task));
+  }
+  log(run, task, attempt, stream, from) {
+    let p = 'api/runs/' + q(run) + '/logs?task=' + q(task) + '&attempt=' + attempt + '&stream=' + stream;
+    if (from != null) p += '&from=' + from;
+    return getJSON(p);
+  }
+  memory(run, task, attempt) {
+    return getJSON('api/runs/' + q(run) + '/memory?task=' + q(task) + '&attempt=' + attempt);
+  }
+  // events calls onSnapshot once, then onEvent for each event. The
+  // browser reconnects with Last-Event-ID after a dropped connection; the
+  // server then sends exactly the events after it.
+  events(run, onSnapshot, onEvent, onState) {
+    const es = new EventSource('api/runs/' + q(run) + '/events');
+    es.addEventListener('snapshot', (m) => onSnapshot(JSON.parse(m.data)));
+    es.addEventListener('event', (m) => {
+      const e = JSON.parse(m.data);
+      onEvent(e);
+      if (e.kind === 'run_ended') es.close();
+    });
+    es.onerror = () => onState && onState(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
+    es.onopen = () => onState && onState('open');
+    return () => es.close();
+  }
+  workflowEvents(onView) {
+    const es = new EventSource('api/workflow/events');
+    es.addEventListener('workflow', (m) => onView(JSON.parse(m.data)));
+    return () => es.close();
+  }
+  async action(path) {
+    const r = await fetch(path, { method: 'POST' });
+    if (!r.ok) throw new Error((await r.text()).trim());
+  }
+  cancel(run) {
+    return this.action('api/runs/' + q(run) + '/cancel');
+  }
+  retry(run, task) {
+    return this.action('api/runs/' + q(run) + '/retry?task=' + q(task));
+  }
+}
+
+// StaticSource answers from a report's inline data.
+export class StaticSource {
+  constructor(data) {
+    this.live = false;
+    this.d = data;
+  }
+  async config() {
+    return this.d.config;
+  }
+  async runs() {
+    return this.d.runs;
+  }
+  async graph() {
+    return this.d.graph;
+  }
+  async task(run, task) {
+    const d = (this.d.details && this.d.details[task]) || {};
+    const snap = this.d.snapshot.tasks[task] || { state: 'pending' };
+    const def = this.d.graph.tasks.find((t) => t.id === task);
+    const pool = this.d.graph.pools.find((p) => def && p.name === def.pool);
+    return Object.assign({ task: def, pool }, snap, { logs: d.logs_paths || [] });
+  }
+  async log(run, task, attempt, stream) {
+    const d = this.d.details && this.d.details[task];
+    const c = d && d.logs && d.logs[attempt] && d.logs[attempt][stream];
+    return c || { task, attempt, stream, start: 0, size: 0, text: '' };
+  }
+  async memory(run, task, attempt) {
+    const d = this.d.details && this.d.details[task];
+    return (d && d.memory && d.memory[attempt]) || { task, attempt, samples: [] };
+  }
+  events(run, onSnapshot) {
+    onSnapshot(structuredClone(this.d.snapshot));
+    return () => {};
+  }
+}
