@@ -72,7 +72,7 @@ func (s *liveState) render(now time.Time, mem memReader, width, height int) stri
 	// Lines left for the three panels, each a heading and its rows; what
 	// does not fit is summed up in a last row.
 	room := height - len(head) - 1
-	rows := allot(room, []int{len(running), min(len(waits), 8), min(len(failed), 3)}, []bool{true, len(waits) > 0 || pending > 0, len(failed) > 0})
+	rows := allot(room, []int{len(running), min(len(waits)+pending, 8), min(len(failed), 3)}, []bool{true, len(waits) > 0 || pending > 0, len(failed) > 0})
 
 	out := head
 	if rows[0] >= 0 {
@@ -81,7 +81,10 @@ func (s *liveState) render(now time.Time, mem memReader, width, height int) stri
 	}
 	if rows[1] >= 0 {
 		out = append(out, "", styleHeading.Render("Waiting")+" "+styleDim.Render(waitSummary(waits, pending)))
-		out = append(out, clip(waitRows(waits), rows[1])...)
+		// Ready tasks first, in the order they will start; then pending
+		// ones, as many as are shown.
+		table := append(waitCells(waits), s.pendingCells(rows[1]-len(waits)+1)...)
+		out = append(out, clipTotal(alignRows(table), rows[1], len(waits)+pending)...)
 	}
 	if rows[2] >= 0 {
 		out = append(out, "", styleFailed.Render(fmt.Sprintf("Failed attempts (%d)", s.failedAttempts)))
@@ -116,14 +119,18 @@ func allot(room int, want []int, show []bool) []int {
 }
 
 // clip keeps n rows, the last of them saying how many were left out.
-func clip(rows []string, n int) []string {
-	if len(rows) <= n {
-		return rows
+func clip(rows []string, n int) []string { return clipTotal(rows, n, len(rows)) }
+
+// clipTotal keeps n of rows, the first of total: when some are left out,
+// the last row kept says how many.
+func clipTotal(rows []string, n, total int) []string {
+	if total <= n {
+		return rows[:min(len(rows), n)]
 	}
 	if n <= 0 {
 		return nil
 	}
-	return append(rows[:n-1:n-1], styleDim.Render(fmt.Sprintf("  … and %d more", len(rows)-n+1)))
+	return append(rows[:n-1:n-1], styleDim.Render(fmt.Sprintf("  … and %d more", total-n+1)))
 }
 
 func (s *liveState) countsLine() string {
@@ -190,6 +197,10 @@ func (s *liveState) runningRows(now time.Time, mem memReader) []string {
 		used := "-"
 		if b, ok := mem(t.t.ID, t.attempt); ok {
 			used = units.Size(b)
+			// Near its cap a task is about to be stopped for memory.
+			if t.cap > 0 && b*10 >= t.cap*9 {
+				used = styleWarn.Render(used)
+			}
 		}
 		capText := "no cap"
 		if t.cap > 0 {
@@ -236,7 +247,7 @@ func waitSummary(waits []liveWait, pending int) string {
 	return "(" + strings.Join(parts, ", ") + ")"
 }
 
-func waitRows(waits []liveWait) []string {
+func waitCells(waits []liveWait) [][]string {
 	table := make([][]string, 0, len(waits))
 	for _, w := range waits {
 		why := ""
@@ -250,7 +261,37 @@ func waitRows(waits []liveWait) []string {
 		}
 		table = append(table, []string{"  " + w.t.t.ID, why + w.detail})
 	}
-	return alignRows(table)
+	return table
+}
+
+// pendingCells is a row for each of the first n pending tasks: what it
+// still waits for.
+func (s *liveState) pendingCells(n int) [][]string {
+	var table [][]string
+	for _, t := range s.order {
+		if len(table) >= n {
+			break
+		}
+		if t.state != executor.Pending {
+			continue
+		}
+		var open []string
+		for _, id := range t.t.Deps {
+			if d := s.tasks[id]; d != nil && d.state != executor.TaskSucceeded && d.state != executor.Reused {
+				open = append(open, fmt.Sprintf("%s (%s)", id, d.state))
+			}
+		}
+		why := "dependency"
+		switch len(open) {
+		case 0:
+		case 1:
+			why += ": after " + open[0]
+		default:
+			why += fmt.Sprintf(": after %s and %d more", open[0], len(open)-1)
+		}
+		table = append(table, []string{"  " + t.t.ID, why})
+	}
+	return table
 }
 
 func failureRows(fs []liveFailure) []string {

@@ -40,6 +40,9 @@ func TestLiveRenderGolden(t *testing.T) {
 		{"memory", scriptMemory, 3, 3.6, 100, 30},
 		// the same on a small screen: the panels give up rows.
 		{"memory-small", scriptMemory, 3, 3.6, 60, 14},
+		// pool work may run 4, but the 800 MiB budget holds only two
+		// shards: the third waits for the budget, the fourth behind it.
+		{"budget", scriptBudget, 1.5, 1.6, 100, 30},
 		{"failed", scriptRetry, 9.5, 9.5, 100, 30},
 		{"ok", scriptOK, 3.2, 3.2, 100, 30},
 	} {
@@ -101,6 +104,22 @@ func scriptMemory(rs *runScript) {
 	rs.end(2, "shard[1]", 1, 1.5, ok(100*mib, time.Second))
 	// shard[2]'s backoff ends at 3.5: then it is first in line, does not
 	// fit, and holds shard[3] back with it.
+}
+
+// scriptBudget: with room for four in pool work and a budget of 800 MiB,
+// two shards run and two wait for memory.
+func scriptBudget(rs *runScript) {
+	rs.plan.Settings.MemoryBudget = 800 * mib
+	rs.plan.Pool("work").Processes = 4
+	rs.add(0, executor.Event{Kind: executor.RunStarted})
+	rs.state(0, "extract", executor.Ready, "")
+	rs.start(0, "extract", 1, 600*mib)
+	rs.end(1, "extract", 1, 0, ok(420*mib, time.Second))
+	for _, s := range []string{"shard[0]", "shard[1]", "shard[2]", "shard[3]"} {
+		rs.state(1, s, executor.Ready, "")
+	}
+	rs.start(1, "shard[0]", 1, 300*mib)
+	rs.start(1, "shard[1]", 1, 300*mib)
 }
 
 func TestLastSample(t *testing.T) {
