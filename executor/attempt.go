@@ -51,7 +51,17 @@ func (s *scheduler) start(t *taskRun) {
 		go func() { s.started <- startDone{t: t, stuck: why} }()
 		return
 	}
+	state, reattach := s.o.Reattach[t.t.ID]
+	if reattach {
+		delete(s.o.Reattach, t.t.ID) // the first attempt only
+	}
 	go func() {
+		if reattach {
+			if h, ok := s.reattach(t, spec, state); ok {
+				s.started <- startDone{t: t, h: h}
+				return
+			}
+		}
 		if err := s.o.Segments.Prepare(t.t); err != nil {
 			s.started <- startDone{t: t, prepErr: err}
 			return
@@ -69,6 +79,27 @@ func (s *scheduler) start(t *taskRun) {
 		}
 		s.started <- startDone{t: t, h: h, err: err}
 	}()
+}
+
+// reattach finds the attempt of t an earlier engine started; false when
+// the runner cannot (it is not a Reattacher, or has no record of it). It
+// runs on the start goroutine.
+func (s *scheduler) reattach(t *taskRun, spec *Spec, state []byte) (Handle, bool) {
+	r, ok := t.pool.runner.(Reattacher)
+	if !ok {
+		return nil, false
+	}
+	h, err := r.Reattach(s.ctx, spec, state)
+	if err != nil || h == nil {
+		return nil, false
+	}
+	if spec.Durable != nil {
+		if err := spec.Durable(); err != nil {
+			// Recorded nowhere: let it run on and report the journal error.
+			return nil, false
+		}
+	}
+	return h, true
 }
 
 // startDone is what a start goroutine sends back.

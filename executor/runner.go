@@ -18,6 +18,14 @@ type Runner interface {
 	Start(ctx context.Context, s *Spec) (Handle, error)
 }
 
+// Reattacher is a Runner whose attempts outlive the engine (cluster jobs):
+// a later engine finds one again from the State of its handle. A job that
+// ended meanwhile gives a Handle whose Wait reports how it ended; one the
+// runner has no record of is an error, and the attempt is started anew.
+type Reattacher interface {
+	Reattach(ctx context.Context, s *Spec, state []byte) (Handle, error)
+}
+
 // Handle is one running attempt.
 type Handle interface {
 	// Wait blocks until the attempt has ended and nothing of it is left

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -39,6 +40,13 @@ type Options struct {
 	// run they come from): they end Reused without running. Resume decides
 	// which; every task depending on a task not reused must not be in it.
 	Reuse map[string]string
+	// Reattach names tasks an earlier engine started an attempt of that may
+	// still be running, or may have ended while no engine watched (a Slurm
+	// job), with the State of that attempt's handle. The task's first
+	// attempt in this run finds that one again through its runner's
+	// Reattacher instead of starting another; when the runner no longer
+	// knows it, a new attempt starts.
+	Reattach map[string][]byte
 	// Kill, once closed, stops every running attempt at once (grace 0) and
 	// cancels the run: the second Ctrl-C. nil never fires.
 	Kill <-chan struct{}
@@ -148,6 +156,7 @@ func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, e
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	o.Reattach = maps.Clone(o.Reattach) // start takes entries out
 	if o.After == nil {
 		o.After = time.After
 	}
