@@ -38,6 +38,9 @@ type RunRecord struct {
 	PlanHash string `json:"plan_hash,omitempty"`
 	StateDir string `json:"state_dir"`
 	ShmDir   string `json:"shm_dir,omitempty"`
+	// PoolShmDirs are the run's segment directories in the shm_dir of
+	// pools that have their own (a Slurm pool's shared directory).
+	PoolShmDirs []string `json:"pool_shm_dirs,omitempty"`
 	// Resumes is the run this one resumes, if any.
 	Resumes string `json:"resumes,omitempty"`
 	// Vars and VarFiles are the --var and --var-file values the run was
@@ -57,6 +60,15 @@ type RunRecord struct {
 	Counts map[executor.TaskState]int `json:"counts,omitempty"`
 	// Seq is the last event applied.
 	Seq uint64 `json:"seq,omitempty"`
+}
+
+// SegmentDirs are all the run's segment directories.
+func (r RunRecord) SegmentDirs() []string {
+	var dirs []string
+	if r.ShmDir != "" {
+		dirs = append(dirs, r.ShmDir)
+	}
+	return append(dirs, r.PoolShmDirs...)
 }
 
 // runStateOf maps the executor's RunEnded message (its outcome) to a state.

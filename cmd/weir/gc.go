@@ -62,7 +62,7 @@ only touches runs that ended (or, if lost, started) more than D ago.`,
 				case age > 0 && time.Since(endOf(r)) < age:
 					continue
 				}
-				paths := []string{r.ShmDir, filepath.Join(st.Dir(), "runs", r.ID, "tmp")}
+				paths := append(r.SegmentDirs(), filepath.Join(st.Dir(), "runs", r.ID, "tmp"))
 				for _, p := range paths {
 					n, ok := sizeOf(p)
 					if !ok {

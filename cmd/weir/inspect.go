@@ -207,16 +207,16 @@ func newLogsCmd(o *options) *cobra.Command {
 	var follow bool
 	var stream string
 	cmd := &cobra.Command{
-		Use:   "logs RUN TASK",
-		Short: "Print a task's output (its last attempt unless --attempt)",
-		Args:  cobra.ExactArgs(2),
+		Use:   "logs [RUN] TASK",
+		Short: "Print a task's output (its last attempt unless --attempt; the latest run unless RUN)",
+		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(c *cobra.Command, args []string) error {
 			switch stream {
 			case "both", "stdout", "stderr":
 			default:
 				return usagef("--stream must be stdout, stderr or both, not %q", stream)
 			}
-			dir, run, err := pickRun(o, args[:1])
+			dir, run, err := pickRun(o, args[:len(args)-1])
 			if err != nil {
 				return err
 			}
@@ -224,7 +224,7 @@ func newLogsCmd(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			task := args[1]
+			task := args[len(args)-1]
 			tasks := store.Replay(events)
 			rec, ok := tasks[task]
 			if !ok {

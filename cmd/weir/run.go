@@ -127,9 +127,18 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 	if err := writeRunGraph(runDir, plan); err != nil {
 		return err
 	}
-	segments, err := shm.OpenRun(plan.Settings.ShmDir, runID)
+	segments, err := openSegments(plan, runID)
 	if err != nil {
 		return err
+	}
+	runners := map[string]executor.Runner{"local": runner}
+	if usesSlurm(plan) {
+		sr, err := newSlurmRunner(o, plan)
+		if err != nil {
+			return err
+		}
+		defer sr.Close() // after executor.Run: every job has been waited for
+		runners["slurm"] = sr
 	}
 	budget := plan.Settings.MemoryBudget
 	if budget == 0 {
@@ -137,16 +146,17 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 	}
 
 	record := store.RunRecord{
-		ID:       runID,
-		Workflow: plan.File,
-		Name:     plan.Name,
-		StateDir: plan.Settings.StateDir,
-		ShmDir:   segments.Dir(),
-		Tasks:    len(plan.Tasks),
-		Started:  time.Now(),
-		Engine:   store.Self(),
-		Vars:     rf.load.vars,
-		VarFiles: absAll(rf.load.varFiles),
+		ID:          runID,
+		Workflow:    plan.File,
+		Name:        plan.Name,
+		StateDir:    plan.Settings.StateDir,
+		ShmDir:      segments.Dirs()[0],
+		PoolShmDirs: segments.Dirs()[1:],
+		Tasks:       len(plan.Tasks),
+		Started:     time.Now(),
+		Engine:      store.Self(),
+		Vars:        rf.load.vars,
+		VarFiles:    absAll(rf.load.varFiles),
 	}
 	if resume != nil {
 		record.Resumes = resume.from.ID
@@ -195,19 +205,41 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		}
 	}
 
+	var layout executor.Layout = executor.DirLayout{Root: runDir}
+	var segs executor.Segments = segments
+	var reattach map[string][]byte
+	if resume != nil && usesSlurm(plan) {
+		states, olds, err := findReattach(st, plan, resume.from, resume.keep)
+		if err != nil {
+			return err
+		}
+		if len(states) > 0 {
+			if err := linkOldFiles(runDir, olds); err != nil {
+				return fmt.Errorf("cannot link the logs of the jobs to re-attach: %w", err)
+			}
+			reattach = states
+			layout = reattachLayout{DirLayout: executor.DirLayout{Root: runDir}, old: olds}
+			segs = reattachSegments{segmentRouter: segments, old: olds}
+			if !rf.quiet && !rf.json {
+				fmt.Fprintf(o.stdout, "  re-attaching to %s that run %s left in Slurm\n", plural(len(states), "job"), resume.from.ID)
+			}
+		}
+	}
+
 	ctx, kill, stopSignals := interrupts(o)
 	defer stopSignals()
 	summary, err := executor.Run(ctx, plan, executor.Options{
 		RunID:     runID,
-		Runners:   map[string]executor.Runner{"local": runner},
+		Runners:   runners,
 		Budget:    budget,
 		KeepGoing: rf.keepGoing,
 		Journal:   checkpointed{store: journal, view: view},
-		Layout:    executor.DirLayout{Root: runDir},
-		Segments:  segments,
+		Layout:    layout,
+		Segments:  segs,
 		Env:       o.env,
 		Kill:      kill,
 		Reuse:     reuse,
+		Reattach:  reattach,
 	})
 	view.Close() // the live view leaves the screen before the run's report
 	if err != nil {
@@ -249,8 +281,8 @@ func defParts(t *dag.Task) []store.DefPart {
 func releaseResumed(o *options, st *store.Store, from store.RunRecord) {
 	for r, seen := from, map[string]bool{}; r.ID != "" && !seen[r.ID]; {
 		seen[r.ID] = true
-		if r.ShmDir != "" {
-			if err := shm.RemoveAll(r.ShmDir); err != nil {
+		for _, dir := range r.SegmentDirs() {
+			if err := shm.RemoveAll(dir); err != nil {
 				fmt.Fprintf(o.stderr, "weir: warning: releasing the segments of run %s: %v\n", r.ID, err)
 			}
 		}
@@ -279,7 +311,7 @@ func jsonEvents(w io.Writer) executor.Journal {
 }
 
 // relocated is outputs with their paths in this run's segment directory.
-func relocated(outputs []store.OutputRecord, segs *shm.Run, task string) []store.OutputRecord {
+func relocated(outputs []store.OutputRecord, segs *segmentRouter, task string) []store.OutputRecord {
 	out := make([]store.OutputRecord, len(outputs))
 	for i, o := range outputs {
 		o.Path = segs.Path(dag.SegmentRef{Task: task, Output: o.Name})
@@ -397,7 +429,7 @@ func interrupts(o *options) (context.Context, <-chan struct{}, func()) {
 // publish copies every output with a publish path out of the run, after the
 // whole run succeeded, and then releases the run's segments except those
 // marked keep.
-func publish(plan *dag.Plan, segs *shm.Run) error {
+func publish(plan *dag.Plan, segs *segmentRouter) error {
 	keep := map[string]bool{}
 	for _, t := range plan.Tasks {
 		for _, out := range t.Outputs {

@@ -7,11 +7,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/weirflow/weir/internal/testenv"
 	"github.com/weirflow/weir/shm"
 )
 
@@ -56,6 +58,15 @@ func TestScripts(t *testing.T) {
 				return err == nil && st.IsDir(), nil
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "slurm":
+				// A cluster that accepts jobs: scripts/slurm-cluster start.
+				if slurmUp() {
+					return true, nil
+				}
+				if testenv.RequireAll() {
+					return false, errors.New("no Slurm cluster is up and WEIR_REQUIRE_ALL=1: run scripts/slurm-cluster start")
+				}
+				return false, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -90,16 +101,25 @@ func exitcode(ts *testscript.TestScript, neg bool, args []string) {
 // waitfile PATH waits up to 10 seconds for a file to exist: a task writes
 // it to say it has started.
 func waitfile(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: waitfile path")
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: waitfile path [timeout]")
 	}
 	path := ts.MkAbs(args[0])
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	// A cluster job may queue behind others: Slurm scripts wait longer.
+	limit := 10 * time.Second
+	if len(args) == 2 {
+		d, err := time.ParseDuration(args[1])
+		if err != nil {
+			ts.Fatalf("waitfile: %v", err)
+		}
+		limit = d
+	}
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if _, err := os.Stat(path); err == nil {
 			return
 		}
 	}
-	ts.Fatalf("waitfile: %s did not appear within 10s", args[0])
+	ts.Fatalf("waitfile: %s did not appear within %s", args[0], limit)
 }
 
 // sleep DURATION pauses the script, for signals that must not arrive
@@ -113,4 +133,19 @@ func sleep(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("sleep: %v", err)
 	}
 	time.Sleep(d)
+}
+
+// slurmUp reports whether a Slurm cluster here has a node ready for jobs.
+func slurmUp() bool {
+	out, err := exec.Command("sinfo", "-h", "-N", "-o", "%t").Output()
+	if err != nil {
+		return false
+	}
+	for _, state := range strings.Fields(string(out)) {
+		switch strings.TrimRight(state, "*~#") {
+		case "idle", "mix", "alloc", "mixed", "allocated":
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/shm"
+	"github.com/weirflow/weir/store"
+)
+
+// A resume re-attaches to the Slurm jobs its predecessor left in the
+// cluster instead of submitting them again: a job still pending or running
+// is watched, one that ended while no engine watched reports how. Such a
+// job was submitted with the old run's paths in its script: it writes its
+// logs, memory samples and outputs there. So for its attempt the new run
+// looks there (reattachLayout), and moves the outputs it wrote into the new
+// run's segment directory before committing them (reattachSegments).
+
+// oldAttempt is an attempt of the resumed run that may still be in Slurm.
+type oldAttempt struct {
+	n      int
+	layout executor.DirLayout
+	segs   *segmentRouter
+}
+
+// findReattach returns the handle state of every task of a Slurm pool
+// whose last attempt in run from was running when its engine died.
+func findReattach(st *store.Store, plan *dag.Plan, from store.RunRecord, keep map[string]bool) (map[string][]byte, map[string]oldAttempt, error) {
+	slurmPool := map[string]bool{}
+	for _, p := range plan.Pools {
+		slurmPool[p.Name] = p.Executor == "slurm"
+	}
+	states := map[string][]byte{}
+	olds := map[string]oldAttempt{}
+	var oldSegs *segmentRouter
+	for _, t := range plan.Tasks {
+		if keep[t.ID] || !slurmPool[t.Pool] {
+			continue
+		}
+		attempts, err := st.Attempts(from.ID, t.ID)
+		if err != nil || len(attempts) == 0 {
+			continue
+		}
+		last := attempts[len(attempts)-1]
+		if len(last.Handle) == 0 || (last.Result != nil && last.Result.Reason != executor.Lost) {
+			continue
+		}
+		if oldSegs == nil {
+			if oldSegs, err = openSegments(plan, from.ID); err != nil {
+				return nil, nil, err
+			}
+		}
+		states[t.ID] = last.Handle
+		olds[t.ID] = oldAttempt{n: last.N, layout: executor.DirLayout{Root: runDirOf(plan, from.ID)}, segs: oldSegs}
+	}
+	return states, olds, nil
+}
+
+// reattachLayout gives a re-attached task's first attempt the temporary
+// directory its job was given (the runner removes it after the end); its
+// logs are reached through links (linkOldFiles).
+type reattachLayout struct {
+	executor.DirLayout
+	old map[string]oldAttempt
+}
+
+func (l reattachLayout) TmpDir(task string, attempt int) string {
+	if o, ok := l.old[task]; ok && attempt == 1 {
+		return o.layout.TmpDir(task, o.n)
+	}
+	return l.DirLayout.TmpDir(task, attempt)
+}
+
+// linkOldFiles makes the new run's log and sample files of a re-attached
+// attempt symbolic links to where its job writes them, so that weir logs,
+// the live view and the UI read them in the new run as in any other.
+func linkOldFiles(runDir string, old map[string]oldAttempt) error {
+	now := executor.DirLayout{Root: runDir}
+	for task, o := range old {
+		stdout, stderr := now.Logs(task, 1)
+		oldOut, oldErr := o.layout.Logs(task, o.n)
+		for _, l := range [][2]string{{oldOut, stdout}, {oldErr, stderr}, {o.layout.Samples(task, o.n), now.Samples(task, 1)}} {
+			if err := os.MkdirAll(filepath.Dir(l[1]), 0o700); err != nil {
+				return err
+			}
+			if err := os.Symlink(l[0], l[1]); err != nil && !errors.Is(err, fs.ErrExist) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// reattachSegments moves what a re-attached job wrote into the new run.
+// Prepare runs only for an attempt that starts afresh (a job Slurm no
+// longer knew): it removes the old job's partial outputs, so that they can
+// never be mistaken for the new attempt's.
+type reattachSegments struct {
+	*segmentRouter
+	old map[string]oldAttempt
+}
+
+func (s reattachSegments) Prepare(t *dag.Task) error {
+	if o, ok := s.old[t.ID]; ok {
+		o.segs.Discard(t)
+		delete(s.old, t.ID)
+	}
+	return s.segmentRouter.Prepare(t)
+}
+
+func (s reattachSegments) Commit(t *dag.Task) ([]shm.Committed, []string, error) {
+	if o, ok := s.old[t.ID]; ok {
+		delete(s.old, t.ID)
+		if err := s.segmentRouter.Prepare(t); err != nil {
+			return nil, nil, err
+		}
+		for _, out := range t.Outputs {
+			ref := dag.SegmentRef{Task: t.ID, Output: out.Name}
+			if err := movePartial(o.segs.Partial(ref), s.Partial(ref)); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return s.segmentRouter.Commit(t)
+}
+
+// movePartial renames an output the old job wrote to where the new run
+// commits it from; a missing one stays missing (Commit says so).
+func movePartial(from, to string) error {
+	err := os.Rename(from, to)
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	// Another filesystem: copy, as a resume adopts segments.
+	if err := shm.Publish(from, to); err != nil {
+		return err
+	}
+	return os.Remove(from)
+}

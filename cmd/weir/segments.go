@@ -1,0 +1,87 @@
+package main
+
+import (
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/shm"
+)
+
+// segmentRouter keeps each task's segments in the shm_dir of its pool: a
+// Slurm pool names a directory every node shares, local pools use the
+// workflow's. Readers find a segment where its producer's pool put it.
+type segmentRouter struct {
+	main   *shm.Run
+	byPool map[string]*shm.Run // pools with their own shm_dir
+	poolOf map[string]string   // task -> pool
+}
+
+var _ executor.Segments = (*segmentRouter)(nil)
+
+// openSegments opens the run's segment directory in the workflow's
+// shm_dir and in the shm_dir of every pool that has its own.
+func openSegments(plan *dag.Plan, runID string) (*segmentRouter, error) {
+	main, err := shm.OpenRun(plan.Settings.ShmDir, runID)
+	if err != nil {
+		return nil, err
+	}
+	r := &segmentRouter{main: main, byPool: map[string]*shm.Run{}, poolOf: make(map[string]string, len(plan.Tasks))}
+	for _, p := range plan.Pools {
+		if p.ShmDir == "" || p.ShmDir == plan.Settings.ShmDir {
+			continue
+		}
+		run, err := shm.OpenRun(p.ShmDir, runID)
+		if err != nil {
+			return nil, err
+		}
+		r.byPool[p.Name] = run
+	}
+	for _, t := range plan.Tasks {
+		r.poolOf[t.ID] = t.Pool
+	}
+	return r, nil
+}
+
+func (r *segmentRouter) of(task string) *shm.Run {
+	if run, ok := r.byPool[r.poolOf[task]]; ok {
+		return run
+	}
+	return r.main
+}
+
+// Dirs are the run's segment directories, the workflow's first.
+func (r *segmentRouter) Dirs() []string {
+	dirs := []string{r.main.Dir()}
+	for _, run := range r.byPool {
+		dirs = append(dirs, run.Dir())
+	}
+	return dirs
+}
+
+func (r *segmentRouter) Path(ref dag.SegmentRef) string    { return r.of(ref.Task).Path(ref) }
+func (r *segmentRouter) Partial(ref dag.SegmentRef) string { return r.of(ref.Task).Partial(ref) }
+func (r *segmentRouter) Prepare(t *dag.Task) error         { return r.of(t.ID).Prepare(t) }
+func (r *segmentRouter) Commit(t *dag.Task) ([]shm.Committed, []string, error) {
+	return r.of(t.ID).Commit(t)
+}
+func (r *segmentRouter) Discard(t *dag.Task)              { r.of(t.ID).Discard(t) }
+func (r *segmentRouter) Release(ref dag.SegmentRef) error { return r.of(ref.Task).Release(ref) }
+func (r *segmentRouter) Size(ref dag.SegmentRef) int64    { return r.of(ref.Task).Size(ref) }
+func (r *segmentRouter) Adopt(ref dag.SegmentRef, p string) error {
+	return r.of(ref.Task).Adopt(ref, p)
+}
+
+// Space is the room of the workflow's shm_dir, where local producers
+// write; a cluster pool's shared directory is the cluster's to manage.
+func (r *segmentRouter) Space() (shm.Space, error) { return r.main.Space() }
+
+// Remove removes every segment directory of the run except the paths in
+// keep.
+func (r *segmentRouter) Remove(keep map[string]bool) error {
+	err := r.main.Remove(keep)
+	for _, run := range r.byPool {
+		if e := run.Remove(keep); err == nil {
+			err = e
+		}
+	}
+	return err
+}
