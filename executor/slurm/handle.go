@@ -24,7 +24,7 @@ type handle struct {
 	killTimer *time.Timer
 	killBy    time.Time
 	deadline  *time.Timer // the timeout, from the job's start
-	cgroup    string // the job's memory cgroup on this machine, once found
+	cgroup    string      // the job's memory cgroup on this machine, once found
 	peak      int64
 	ended     bool
 
