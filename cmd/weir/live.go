@@ -123,6 +123,9 @@ func newLiveView(o *options, plan *dag.Plan, runDir string, budget int64) *liveV
 		// would run `tmux info` inside tmux, and no code of the engine
 		// may fork a process the reaper does not expect (proc.Init).
 		tea.WithColorProfile(colorProfile(o)),
+		// The model changes ten times a second (liveTick); the renderer
+		// need not look for changes sixty times.
+		tea.WithFPS(20),
 	}
 	if in, ok := o.stdin.(*os.File); !ok || !term.IsTerminal(int(in.Fd())) {
 		opts = append(opts, tea.WithInput(nil))

@@ -83,7 +83,8 @@ func (s *liveState) render(now time.Time, mem memReader, width, height int) stri
 		out = append(out, "", styleHeading.Render("Waiting")+" "+styleDim.Render(waitSummary(waits, pending)))
 		// Ready tasks first, in the order they will start; then pending
 		// ones, as many as are shown.
-		table := append(waitCells(waits), s.pendingCells(rows[1]-len(waits)+1)...)
+		shown := waits[:min(len(waits), rows[1])]
+		table := append(waitCells(shown), s.pendingCells(rows[1]-len(shown))...)
 		out = append(out, clipTotal(alignRows(table), rows[1], len(waits)+pending)...)
 	}
 	if rows[2] >= 0 {
@@ -259,7 +260,7 @@ func waitCells(waits []liveWait) [][]string {
 		case waitBackoff:
 			why = "backoff: "
 		}
-		table = append(table, []string{"  " + w.t.t.ID, why + w.detail})
+		table = append(table, []string{"  " + w.t.t.ID, why + w.detail()})
 	}
 	return table
 }

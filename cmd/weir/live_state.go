@@ -230,11 +230,38 @@ const (
 	waitBackoff                   // a retry waits out its backoff
 )
 
-// liveWait is a ready task and why it has not started.
+// liveWait is a ready task and why it has not started. Its sentence is
+// made only for the rows shown (detail): a run can have thousands ready.
 type liveWait struct {
-	t      *liveTask
-	reason waitReason
-	detail string
+	t        *liveTask
+	reason   waitReason
+	pool     *dag.Pool
+	running  int    // waitSlot: tasks the pool runs
+	byBudget bool   // waitMemory: the budget is short, not the pool's memory
+	free     int64  // waitMemory: what the pool or the budget has free
+	limit    int64  // waitMemory: of how much
+	blocker  string // waitMemory: the task first in line, when it is not this one
+	left     time.Duration
+}
+
+func (w liveWait) detail() string {
+	switch w.reason {
+	case waitBackoff:
+		return "retry in " + clock(w.left)
+	case waitSlot:
+		return fmt.Sprintf("pool %s runs %d of %d", w.pool.Name, w.running, w.pool.Processes)
+	case waitMemory:
+		switch {
+		case w.blocker != "" && w.byBudget:
+			return "behind " + w.blocker + " for the budget"
+		case w.blocker != "":
+			return "behind " + w.blocker + " in pool " + w.pool.Name
+		case w.byBudget:
+			return fmt.Sprintf("needs %s; the budget has %s of %s free", units.Size(w.t.cap), units.Size(w.free), units.Size(w.limit))
+		}
+		return fmt.Sprintf("needs %s; pool %s has %s of %s free", units.Size(w.t.cap), w.pool.Name, units.Size(w.free), units.Size(w.limit))
+	}
+	return "starting"
 }
 
 // waiting lists the ready tasks in the order the scheduler will start
@@ -269,35 +296,28 @@ func (s *liveState) waiting(now time.Time) []liveWait {
 	budgetBlocker := ""
 	out := make([]liveWait, 0, len(ready))
 	for _, t := range ready {
-		w := liveWait{t: t}
 		lp, ps := s.pools[t.t.Pool], pools[t.t.Pool]
 		p := lp.p
+		w := liveWait{t: t, pool: p}
 		budget := s.budgetOf(p)
 		switch {
 		case now.Before(t.wake):
-			w.reason = waitBackoff
-			w.detail = "retry in " + clock(t.wake.Sub(now))
+			w.reason, w.left = waitBackoff, t.wake.Sub(now)
 		case ps.running >= p.Processes:
-			w.reason = waitSlot
-			w.detail = fmt.Sprintf("pool %s runs %d of %d", p.Name, ps.running, p.Processes)
+			w.reason, w.running = waitSlot, ps.running
 		case ps.blocker != "":
-			w.reason = waitMemory
-			w.detail = "behind " + ps.blocker + " in pool " + p.Name
+			w.reason, w.blocker = waitMemory, ps.blocker
 		case budgetBlocker != "" && budget > 0 && t.cap > 0:
-			w.reason = waitMemory
-			w.detail = "behind " + budgetBlocker + " for the budget"
+			w.reason, w.blocker, w.byBudget = waitMemory, budgetBlocker, true
 		case p.Memory > 0 && ps.memory+t.cap > p.Memory:
-			w.reason = waitMemory
-			w.detail = fmt.Sprintf("needs %s; pool %s has %s of %s free", units.Size(t.cap), p.Name, units.Size(p.Memory-ps.memory), units.Size(p.Memory))
+			w.reason, w.free, w.limit = waitMemory, p.Memory-ps.memory, p.Memory
 			ps.blocker = t.t.ID
 		case budget > 0 && used+t.cap > budget:
-			w.reason = waitMemory
-			w.detail = fmt.Sprintf("needs %s; the budget has %s of %s free", units.Size(t.cap), units.Size(max(budget-used, 0)), units.Size(budget))
+			w.reason, w.free, w.limit, w.byBudget = waitMemory, max(budget-used, 0), budget, true
 			ps.blocker = t.t.ID
 			budgetBlocker = t.t.ID
 		default:
 			w.reason = waitNext
-			w.detail = "starting"
 			ps.running++
 			ps.memory += t.cap
 			if budget > 0 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/internal/testenv"
 )
@@ -423,4 +424,38 @@ func (tm *tmuxTerm) kill() {
 		time.Sleep(20 * time.Millisecond)
 	}
 	tm.t.Errorf("the tmux server on %s is still there", tm.sock)
+}
+
+// What a frame of the live view costs with 2,000 tasks, 1,000 of them
+// ready: the view draws ten a second.
+func BenchmarkLiveRender(b *testing.B) {
+	var tasks []*dag.Task
+	for i := range 2000 {
+		tasks = append(tasks, &dag.Task{ID: fmt.Sprintf("t[%d]", i), Stage: "t", Pool: "two", Memory: 64 * mib, Retry: dag.Retry{Attempts: 1}})
+	}
+	g, err := dag.New(tasks)
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan := &dag.Plan{Name: "noop", Pools: []*dag.Pool{{Name: "two", Processes: 2}}, Tasks: tasks, Graph: g}
+	st := newLiveState(plan, b.TempDir(), 8<<30)
+	st.apply(executor.Event{Kind: executor.RunStarted, Time: scriptStart, RunID: "20261126-071500-abcdef"})
+	for i, t := range tasks {
+		switch {
+		case i < 998:
+			st.apply(executor.Event{Kind: executor.TaskChanged, Task: t.ID, State: executor.Ready, Time: scriptStart})
+			st.apply(executor.Event{Kind: executor.TaskChanged, Task: t.ID, State: executor.Running, Attempt: 1, Memory: t.Memory, Time: scriptStart})
+			st.apply(executor.Event{Kind: executor.TaskChanged, Task: t.ID, State: executor.TaskSucceeded, Time: scriptStart})
+		case i < 1000:
+			st.apply(executor.Event{Kind: executor.TaskChanged, Task: t.ID, State: executor.Ready, Time: scriptStart})
+			st.apply(executor.Event{Kind: executor.TaskChanged, Task: t.ID, State: executor.Running, Attempt: 1, Memory: t.Memory, Time: scriptStart})
+		default:
+			st.apply(executor.Event{Kind: executor.TaskChanged, Task: t.ID, State: executor.Ready, Time: scriptStart})
+		}
+	}
+	mem := func(string, int) (int64, bool) { return 10 * mib, true }
+	b.ResetTimer()
+	for b.Loop() {
+		st.render(at(5), mem, 120, 40)
+	}
 }

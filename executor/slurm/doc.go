@@ -26,6 +26,15 @@
 //	CANCELLED                        cancelled, or the cause given to Stop
 //	NODE_FAIL, PREEMPTED, BOOT_FAIL  lost (retried where retry allows it)
 //
+// A task's timeout becomes --time in whole minutes, rounded up, and the
+// runner also stops the job itself once the timeout has passed since the
+// job started (Options.TimeLimitOnly turns that off): Slurm checks limits
+// only about every 30 s. Memory is Slurm's to enforce (--mem, with
+// task/cgroup); where the job's cgroup is on this machine the runner
+// samples it into Spec.Samples and reports its peak. CPU time needs
+// accounting and is not reported. Spec.CPUSet does not apply: placing a
+// job on CPUs is Slurm's business.
+//
 // Jobs are submitted with --no-requeue so that a node failure reaches
 // weir's retry policy instead of silently running the attempt again; a
 // pool's sbatch_args can say --requeue.

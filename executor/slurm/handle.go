@@ -23,7 +23,8 @@ type handle struct {
 	cause     executor.Reason // the first Stop's cause
 	killTimer *time.Timer
 	killBy    time.Time
-	cgroup    string // the job's memory cgroup on this machine, once found
+	deadline  *time.Timer // the timeout, from the job's start
+	cgroup    string      // the job's memory cgroup on this machine, once found
 	peak      int64
 	ended     bool
 
@@ -99,6 +100,18 @@ func (h *handle) observe(j *Job, now time.Time) bool {
 	changed := !h.started && j.Started()
 	h.started = h.started || j.Started()
 	running := j.State == "RUNNING"
+	if changed && h.spec.Timeout > 0 && !h.r.opts.TimeLimitOnly && !h.ended {
+		// The job started before this poll saw it, and within the second
+		// after Slurm's whole-second start time: the later of those
+		// bounds is never before the real start.
+		start := now
+		if s := j.Start.Add(time.Second); !j.Start.IsZero() && s.Before(now) {
+			start = s
+		}
+		h.deadline = time.AfterFunc(time.Until(start.Add(h.spec.Timeout)), func() {
+			h.Stop(executor.Timeout, h.spec.Grace)
+		})
+	}
 	h.mu.Unlock()
 	if running {
 		h.sample(now)
@@ -135,6 +148,9 @@ func (h *handle) finish(j *Job, now time.Time) {
 	h.ended = true
 	if h.killTimer != nil {
 		h.killTimer.Stop()
+	}
+	if h.deadline != nil {
+		h.deadline.Stop()
 	}
 	cause := h.cause
 	h.mu.Unlock()

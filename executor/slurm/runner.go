@@ -37,6 +37,12 @@ type Options struct {
 	// LostAfter is how long squeue may fail without a break before every
 	// watched job is reported lost; 0 is 10 minutes.
 	LostAfter time.Duration
+	// TimeLimitOnly leaves a task's timeout to Slurm's --time alone: whole
+	// minutes, checked about every 30 s, ending TIMEOUT. By default the
+	// runner also stops a job itself when its timeout has passed since it
+	// started (as for local processes), and --time is the backstop that
+	// holds while no engine watches.
+	TimeLimitOnly bool
 }
 
 // Runner starts attempts as Slurm batch jobs and watches all of them with

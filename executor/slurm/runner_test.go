@@ -202,6 +202,7 @@ func TestOutcomes(t *testing.T) {
 		{"exit3", "exit 3", 0, executor.Result{Reason: executor.Exit, ExitCode: 3}},
 		{"oom", "alloc 300", 64 << 20, executor.Result{Reason: executor.OOM}},
 		{"stderr", "stderr oops", 0, executor.Result{Reason: executor.Succeeded}},
+		{"alloc", "alloc 50", 256 << 20, executor.Result{Reason: executor.Succeeded}},
 	}
 	handles := make([]executor.Handle, len(tests))
 	specs := make([]*executor.Spec, len(tests))
@@ -221,6 +222,28 @@ func TestOutcomes(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(specs[2].Stderr); string(b) != "oops" {
 		t.Errorf("stderr log %q, want %q", b, "oops")
+	}
+	// The job's cgroup is on this machine: its memory is sampled while it
+	// runs, and its peak reported.
+	if res := handles[3].Wait(); res.PeakMemory < 50<<20 || res.PeakMemory > 256<<20 {
+		t.Errorf("alloc 50 MiB: peak %d", res.PeakMemory)
+	}
+	b, err := os.ReadFile(specs[3].Samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for _, l := range lines {
+		ms, bytes, ok := strings.Cut(l, " ")
+		if _, err := strconv.ParseInt(ms, 10, 64); err != nil || !ok {
+			t.Errorf("sample %q", l)
+		}
+		if _, err := strconv.ParseInt(bytes, 10, 64); err != nil {
+			t.Errorf("sample %q", l)
+		}
+	}
+	if len(lines) < 2 {
+		t.Errorf("samples %q, want one per poll while it ran", b)
 	}
 }
 
@@ -377,16 +400,31 @@ func TestLookupFromJobComp(t *testing.T) {
 
 // Slurm ends a job past --time; a minute is the least it allows, and the
 // limit is checked about every 30 s.
-func TestTimeout(t *testing.T) {
+func TestTimeLimit(t *testing.T) {
 	cluster(t)
 	t.Parallel()
-	r := newRunner(t, Options{PollInterval: 2 * time.Second})
+	r := newRunner(t, Options{PollInterval: 2 * time.Second, TimeLimitOnly: true})
 	s := helperSpec(t, "timeout", "sleep 300s")
 	s.Timeout = time.Minute
 	res := start(t, r, s).Wait()
 	if res.Reason != executor.Timeout || !strings.Contains(res.Detail, "time limit") {
 		t.Errorf("%+v", res)
 	}
+}
+
+// The runner stops a job at its timeout itself, to the second.
+func TestTimeoutExact(t *testing.T) {
+	cluster(t)
+	t.Parallel()
+	r := newRunner(t, Options{})
+	s := helperSpec(t, "timeout-exact", "sleep 300s")
+	s.Timeout = 2 * time.Second
+	h := start(t, r, s)
+	res := h.Wait()
+	if res.Reason != executor.Timeout || res.Detail != "ran past its timeout of 2s" {
+		t.Errorf("%+v", res)
+	}
+	notQueued(t, r.client, jobID(t, h))
 }
 
 func TestSubmitErrorsSayWhy(t *testing.T) {
