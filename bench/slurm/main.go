@@ -148,7 +148,7 @@ func weir(dir string, n int, poll time.Duration) (time.Duration, callCount, erro
 	}
 	for _, t := range s.Tasks {
 		if t.State != executor.TaskSucceeded {
-			return 0, c, fmt.Errorf("task %s ended %s: %+v", t.ID, t.State, t.Attempts)
+			return 0, c, fmt.Errorf("task %s ended %s: %s", t.ID, t.State, t.Message)
 		}
 	}
 	st := r.Stats()

@@ -24,6 +24,12 @@ type Client struct {
 
 	sbatch, squeue, scontrol, scancel, sacct, jobcomp atomic.Uint64
 
+	// submits and cancels bound how many sbatch and scancel processes run
+	// at once: a run starting or stopping a thousand jobs would otherwise
+	// fork a thousand, which starve the engine's machine and make
+	// slurmctld refuse connections.
+	submits, cancels chan struct{}
+
 	cfgMu sync.Mutex
 	cfg   *config // from scontrol show config, read once when first needed
 }
@@ -39,7 +45,8 @@ func NewClient(env []string, timeout time.Duration) *Client {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	return &Client{env: commandEnv(env), timeout: timeout}
+	return &Client{env: commandEnv(env), timeout: timeout,
+		submits: make(chan struct{}, maxConcurrent), cancels: make(chan struct{}, maxConcurrent)}
 }
 
 // Stats returns the counts so far.
@@ -68,8 +75,28 @@ func commandEnv(env []string) []string {
 	return append(out, "SLURM_TIME_FORMAT=standard")
 }
 
-// run runs one command under the client's timeout.
+// maxConcurrent is how many sbatch (and how many scancel) commands run at
+// once: a few overlap slurmctld's round trips; more only add forks.
+const maxConcurrent = 4
+
+// run runs one command under the client's timeout; sbatch and scancel
+// first wait for one of maxConcurrent turns.
 func (c *Client) run(ctx context.Context, counter *atomic.Uint64, argv []string, stdin []byte) ([]byte, []byte, error) {
+	var limit chan struct{}
+	switch counter {
+	case &c.sbatch:
+		limit = c.submits
+	case &c.scancel:
+		limit = c.cancels
+	}
+	if limit != nil {
+		select {
+		case limit <- struct{}{}:
+			defer func() { <-limit }()
+		case <-ctx.Done():
+			return nil, nil, fmt.Errorf("proc: %s: %w", argv[0], ctx.Err())
+		}
+	}
 	counter.Add(1)
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()

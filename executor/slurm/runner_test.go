@@ -375,6 +375,23 @@ func TestReattach(t *testing.T) {
 	}
 }
 
+// squeue fails when asked about one job it does not know, instead of
+// listing nothing; the client lists nothing.
+func TestQueueUnknownJob(t *testing.T) {
+	cluster(t)
+	t.Parallel()
+	c := NewClient(os.Environ(), 0)
+	for _, ids := range [][]string{{"99999999"}, {"99999998", "99999999"}} {
+		jobs, err := c.Queue(context.Background(), ids)
+		if err != nil || len(jobs) != 0 {
+			t.Errorf("Queue(%v) = %v, %v; want nothing", ids, jobs, err)
+		}
+	}
+	if _, err := c.Job(context.Background(), "99999999"); !errors.Is(err, ErrUnknownJob) {
+		t.Errorf("Job: %v, want ErrUnknownJob", err)
+	}
+}
+
 // A job that slurmctld forgot is found in the jobcomp log.
 func TestLookupFromJobComp(t *testing.T) {
 	cluster(t)
