@@ -62,7 +62,7 @@ func (s *liveState) render(now time.Time, mem memReader, width, height int) stri
 		progressbar.WithWidth(max(width-ansi.StringWidth(tally), 10)))
 	head = append(head, bar.ViewAs(frac)+tally)
 	head = append(head, s.countsLine())
-	head = append(head, s.memoryLine())
+	head = append(head, s.memoryLine(mem), s.poolsLine())
 
 	running := s.runningRows(now, mem)
 	waits := s.waiting(now)
@@ -125,8 +125,8 @@ func clip(rows []string, n int) []string { return clipTotal(rows, n, len(rows)) 
 // clipTotal keeps n of rows, the first of total: when some are left out,
 // the last row kept says how many.
 func clipTotal(rows []string, n, total int) []string {
-	if total <= n {
-		return rows[:min(len(rows), n)]
+	if total <= n || n == 1 {
+		return rows[:min(len(rows), n)] // one row says more than "… and N more"
 	}
 	if n <= 0 {
 		return nil
@@ -159,12 +159,30 @@ func (s *liveState) countsLine() string {
 }
 
 // memoryLine is the memory the running tasks hold by their caps, against
-// the budget and each pool's memory.
-func (s *liveState) memoryLine() string {
-	line := "memory " + units.Size(s.budgetUsed) + " held by running tasks"
+// the budget, and what they use now.
+func (s *liveState) memoryLine(mem memReader) string {
+	parts := []string{"caps " + units.Size(s.budgetUsed)}
 	if s.budget > 0 {
-		line = fmt.Sprintf("memory %s of the %s budget held by running tasks", units.Size(s.budgetUsed), units.Size(s.budget))
+		parts[0] += " of the " + units.Size(s.budget) + " budget"
 	}
+	// What they use now, from the samples of those that have some.
+	var inUse int64
+	sampled := false
+	for t := range s.running {
+		if b, ok := mem(t.t.ID, t.attempt); ok {
+			inUse += b
+			sampled = true
+		}
+	}
+	if sampled {
+		parts = append(parts, "using "+units.Size(inUse))
+	}
+	return "memory " + strings.Join(parts, " · ")
+}
+
+// poolsLine is each pool the run uses: tasks running of its slots, and
+// caps held of its memory.
+func (s *liveState) poolsLine() string {
 	var pools []string
 	for _, p := range s.plan.Pools {
 		lp := s.pools[p.Name]
@@ -173,14 +191,11 @@ func (s *liveState) memoryLine() string {
 		}
 		desc := fmt.Sprintf("%s %d/%d", p.Name, lp.running, p.Processes)
 		if p.Memory > 0 {
-			desc += fmt.Sprintf(" %s/%s", units.Size(lp.memory), units.Size(p.Memory))
+			desc += fmt.Sprintf(", %s of %s", units.Size(lp.memory), units.Size(p.Memory))
 		}
 		pools = append(pools, desc)
 	}
-	if len(pools) > 0 {
-		line += " · pools " + strings.Join(pools, ", ")
-	}
-	return line
+	return "pools  " + strings.Join(pools, " · ")
 }
 
 // runningRows is a row per running task, longest running first: name,
