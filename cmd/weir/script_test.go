@@ -13,6 +13,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/weirflow/weir/internal/browser"
 	"github.com/weirflow/weir/internal/testenv"
 	"github.com/weirflow/weir/shm"
 )
@@ -47,9 +48,10 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": exitcode,
-			"waitfile": waitfile,
-			"sleep":    sleep,
+			"exitcode":   exitcode,
+			"waitfile":   waitfile,
+			"sleep":      sleep,
+			"openreport": openreport,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -58,6 +60,14 @@ func TestScripts(t *testing.T) {
 				return err == nil && st.IsDir(), nil
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "chromium":
+				if _, err := browser.Path(); err == nil {
+					return true, nil
+				}
+				if testenv.RequireAll() {
+					return false, errors.New("chromium is missing and WEIR_REQUIRE_ALL=1: " + browser.Install)
+				}
+				return false, nil
 			case "slurm":
 				// A cluster that accepts jobs: scripts/slurm-cluster start.
 				if slurmUp() {

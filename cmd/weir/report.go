@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weirflow/weir/internal/history"
+	"github.com/weirflow/weir/internal/units"
+	"github.com/weirflow/weir/ui"
+)
+
+func newReportCmd(o *options) *cobra.Command {
+	var out, trace string
+	cmd := &cobra.Command{
+		Use:   "report [RUN]",
+		Short: "Write a run's report: one self-contained HTML file, and its trace as TSV (default: the latest run)",
+		Long: `Report writes what explains a run to someone who was not there: one HTML file
+that opens in any browser with no server and no network (the DAG with each
+task's outcome, a timeline of every attempt per pool, each task's memory over
+time against its cap, CPU time, failures with their reasons and log tails, and
+totals), and beside it the run's trace, a row per attempt as tab-separated
+values (see weir trace).`,
+		Example: `  weir report
+  weir report 20261126-0712 -o nightly.html   # and nightly.tsv`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			dir, run, err := pickRun(o, args)
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				out = "weir-report-" + run.ID + ".html"
+			}
+			if trace == "" {
+				trace = strings.TrimSuffix(out, ".html") + ".tsv"
+			}
+			if trace == out {
+				return usagef("the report and the trace would both be %s: name the trace with --trace", out)
+			}
+			var page bytes.Buffer
+			if err := ui.WriteReport(&page, dir, run.ID); err != nil {
+				return err
+			}
+			attempts, err := history.Attempts(dir, run.ID)
+			if err != nil {
+				return err
+			}
+			var tsv bytes.Buffer
+			if err := history.WriteTrace(&tsv, attempts); err != nil {
+				return err
+			}
+			for _, f := range []string{out, trace} {
+				if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+					return fmt.Errorf("cannot write %s: %w", f, err)
+				}
+			}
+			if err := writeFileAtomic(out, page.Bytes()); err != nil {
+				return err
+			}
+			if err := writeFileAtomic(trace, tsv.Bytes()); err != nil {
+				return err
+			}
+			fmt.Fprintf(o.stdout, "wrote %s (%s) and %s (%s) for run %s\n",
+				out, units.Size(int64(page.Len())), trace, plural(len(attempts), "attempt"), run.ID)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write the report to `FILE` (default weir-report-RUN.html)")
+	cmd.Flags().StringVar(&trace, "trace", "", "write the trace to `FILE` (default: the report's name with .tsv)")
+	return cmd
+}
