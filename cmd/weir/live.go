@@ -291,8 +291,9 @@ func (m *liveModel) summary() string {
 	if end.IsZero() {
 		end = m.now()
 	}
-	line := fmt.Sprintf("%s run %s: %s in %s; at most %s at once", end.Format("15:04:05"), s.runID,
-		plural(s.done(), "task")+" ended", clock(end.Sub(s.started)), plural(s.peakTasks, "task"))
+	// The run's id and counts follow in its report.
+	line := fmt.Sprintf("%s run took %s; at most %s at once", end.Format("15:04:05"),
+		clock(end.Sub(s.started)), plural(s.peakTasks, "task"))
 	if s.peakBudget > 0 {
 		line += ", holding " + units.Size(s.peakBudget)
 		if s.budget > 0 {

@@ -189,7 +189,7 @@ func TestLiveViewCloses(t *testing.T) {
 		"failed  shard[2] attempt 3/3: oom",
 		"| allocating 1 GiB",
 		"weir: a warning while the view is drawn",
-		"07:15:09 run 20261126-071500-abcdef: 6 tasks ended in 9.5s; at most 2 tasks at once, holding 675 MiB of the 2 GiB budget; 4 failed attempts\n",
+		"07:15:09 run took 9.5s; at most 2 tasks at once, holding 675 MiB of the 2 GiB budget; 4 failed attempts\n",
 	} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("the output lacks %q:\n%s", want, screen)
@@ -286,7 +286,7 @@ func TestLiveTerminal(t *testing.T) {
 			t.Errorf("the bar went through %v tasks done; want it to advance in steps", seen)
 		}
 		assertClean(t, screen, "EXIT=0")
-		for _, want := range []string{"of steps: 8 tasks", "run ", ": 8 tasks ended in ", "succeeded: 8 succeeded"} {
+		for _, want := range []string{"of steps: 8 tasks", " run took ", "; at most 2 tasks at once", "succeeded: 8 succeeded"} {
 			if !strings.Contains(screen, want) {
 				t.Errorf("the screen after the run lacks %q:\n%s", want, screen)
 			}
