@@ -247,6 +247,9 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		if errors.As(err, &capErr) {
 			return invalid(err)
 		}
+		if errors.Is(err, syscall.ENOSPC) {
+			return fmt.Errorf("%w\nthe disk is full: free space where the state dir is (%s) and run weir resume; the tasks that finished are recorded and will be reused", err, plan.Settings.StateDir)
+		}
 		return err
 	}
 	if summary.OK() {

@@ -48,10 +48,11 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode":   exitcode,
-			"waitfile":   waitfile,
-			"sleep":      sleep,
-			"openreport": openreport,
+			"exitcode":     exitcode,
+			"waitfile":     waitfile,
+			"sleep":        sleep,
+			"openreport":   openreport,
+			"defer_umount": deferUmount,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -158,4 +159,14 @@ func slurmUp() bool {
 		}
 	}
 	return false
+}
+
+// defer_umount DIR unmounts DIR (mounted by the script) when the script
+// ends, however it ends, before its work dir is removed.
+func deferUmount(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: defer_umount dir")
+	}
+	dir := ts.MkAbs(args[0])
+	ts.Defer(func() { exec.Command("umount", "-l", dir).Run() })
 }
