@@ -38,7 +38,7 @@ func TestEventsSchema(t *testing.T) {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(workflows, f)), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		writeFile(t, filepath.Join(workflows, f), string(src))
+		writeFile(t, filepath.Join(workflows, f), withShmDir(string(src)))
 	}
 	seen := map[string]bool{}
 	check := func(t *testing.T, out []byte) {
@@ -82,19 +82,27 @@ func TestEventsSchema(t *testing.T) {
 	}
 
 	t.Run("quickstart", func(t *testing.T) {
-		out, _ := runJSON(t, weir, t.TempDir(), filepath.Join(workflows, "quickstart.hcl"))
+		out, code := runJSON(t, weir, t.TempDir(), filepath.Join(workflows, "quickstart.hcl"))
+		if code != 0 {
+			t.Errorf("exit status %d", code)
+		}
 		check(t, out)
 	})
 	t.Run("retry", func(t *testing.T) {
 		// fetch exits 3 and is retried, hungry runs out of memory and gets
 		// a bigger cap, slow times out: each is retried into success.
-		out, _ := runJSON(t, weir, t.TempDir(), filepath.Join(workflows, "retry", "retry.hcl"))
+		out, code := runJSON(t, weir, t.TempDir(), filepath.Join(workflows, "retry", "retry.hcl"))
+		if code != 0 {
+			t.Errorf("exit status %d", code)
+		}
 		check(t, out)
 	})
 	dir := t.TempDir()
 	wf := filepath.Join(dir, "chain.hcl")
 	writeFile(t, wf, `
-workflow "chain" {}
+workflow "chain" {
+  shm_dir = "shm"
+}
 
 variable "fail" {
   type    = string
@@ -261,11 +269,22 @@ func runJSON(t *testing.T, weir, stateDir, workflow string, args ...string) ([]b
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
+		t.Logf("weir %s exited %d; stderr:\n%s", strings.Join(args, " "), ee.ExitCode(), stderr.String())
 		return out, ee.ExitCode()
 	case err != nil:
 		t.Fatalf("weir %s: %v (after %s)\n%s", strings.Join(args, " "), err, time.Since(start), stderr.String())
 	}
 	return out, 0
+}
+
+// withShmDir puts a workflow's segments beside it, in shm/, so that a test
+// leaves nothing in /dev/shm.
+func withShmDir(src string) string {
+	if i := strings.Index("\n"+src, "\nworkflow "); i >= 0 {
+		j := i + strings.Index(src[i:], "{") + 1
+		return src[:j] + "\n  shm_dir = \"shm\"\n" + src[j:]
+	}
+	return "workflow \"w\" {\n  shm_dir = \"shm\"\n}\n\n" + src
 }
 
 func writeFile(t *testing.T, path, text string) {

@@ -1,6 +1,8 @@
 # One task fails at once with a message on stderr while another runs on:
 # the live view shows the failure and its log while the run goes on.
-workflow "fail" {}
+workflow "fail" {
+  shm_dir = "shm" # beside the file: a test leaves nothing in /dev/shm
+}
 
 stage "slow" {
   command         = ["sleep", "4"]
