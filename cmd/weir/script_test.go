@@ -152,9 +152,13 @@ func slurmUp() bool {
 	if err != nil {
 		return false
 	}
+	// A node that is idle, mixed, allocated or completing jobs takes new
+	// ones; down, drained, failed or not responding ones do not.
 	for _, state := range strings.Fields(string(out)) {
-		switch strings.TrimRight(state, "*~#") {
-		case "idle", "mix", "alloc", "mixed", "allocated":
+		state = strings.TrimRight(state, "*~#!%$@^-")
+		switch {
+		case strings.HasPrefix(state, "idle"), strings.HasPrefix(state, "mix"),
+			strings.HasPrefix(state, "alloc"), strings.HasPrefix(state, "comp"):
 			return true
 		}
 	}
