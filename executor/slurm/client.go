@@ -143,7 +143,7 @@ func parseSbatch(out []byte) (string, error) {
 func (c *Client) Queue(ctx context.Context, ids []string) (map[string]*Job, error) {
 	jobs := make(map[string]*Job, len(ids))
 	for chunk := range slices.Chunk(ids, queueChunk) {
-		argv := []string{"squeue", "-h", "-t", "all", "-j", strings.Join(chunk, ","), "-O", squeueFormat}
+		argv := []string{"squeue", "-h", "-r", "-t", "all", "-j", strings.Join(chunk, ","), "-O", squeueFormat}
 		out, stderr, err := c.run(ctx, &c.squeue, argv, nil)
 		if err != nil {
 			// With a single unknown id squeue fails instead of listing nothing.
@@ -168,7 +168,7 @@ const queueChunk = 4000
 // FindByName returns the jobs named name that slurmctld knows, in one
 // squeue call.
 func (c *Client) FindByName(ctx context.Context, name string) (map[string]*Job, error) {
-	argv := []string{"squeue", "-h", "-t", "all", "-n", name, "-O", squeueFormat}
+	argv := []string{"squeue", "-h", "-r", "-t", "all", "-n", name, "-O", squeueFormat}
 	out, _, err := c.run(ctx, &c.squeue, argv, nil)
 	if err != nil {
 		return nil, fmt.Errorf("slurm: squeue: %w", err)
@@ -181,7 +181,9 @@ func (c *Client) FindByName(ctx context.Context, name string) (map[string]*Job, 
 func (c *Client) Job(ctx context.Context, id string) (*Job, error) {
 	out, stderr, err := c.run(ctx, &c.scontrol, []string{"scontrol", "show", "job", "-o", id}, nil)
 	if err != nil {
-		if bytes.Contains(stderr, []byte(invalidJobID)) {
+		// An array element that never ran and was cancelled: "Job A_I not
+		// found", on stdout.
+		if bytes.Contains(stderr, []byte(invalidJobID)) || bytes.Equal(bytes.TrimSpace(out), []byte("Job "+id+" not found")) {
 			return nil, fmt.Errorf("%w %s in slurmctld", ErrUnknownJob, id)
 		}
 		return nil, fmt.Errorf("slurm: scontrol: %w", err)
