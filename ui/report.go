@@ -107,7 +107,7 @@ func WriteReport(w io.Writer, stateDir, runID string) error {
 	var b bytes.Buffer
 	b.WriteString("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
 	b.WriteString(`<meta http-equiv="Content-Security-Policy" content="` + html.EscapeString(policy) + "\">\n")
-	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<link rel=\"icon\" href=\"data:,\">\n")
 	b.WriteString("<title>" + html.EscapeString(title) + " · weir report</title>\n")
 	b.WriteString("<style>")
 	b.Write(css)

@@ -59,15 +59,16 @@ type runView interface {
 
 // newView picks the view of a run: --json's events, the plain lines
 // (--quiet's errors only, or stdout not a terminal), or the live view.
+// None of them makes the engine wait for its reader.
 // The live view owns the terminal while it runs, so it also takes over
 // o.stderr: what the engine says there meanwhile (Ctrl-C's notice, a
 // warning) is printed above the view instead of through it.
 func newView(o *options, mode progressMode, json, quiet bool, plan *dag.Plan, runDir string, budget int64) runView {
 	switch {
 	case json:
-		return plainView{jsonEvents(o.stdout)}
+		return newQueuedView(jsonEvents(o.stdout))
 	case quiet:
-		return plainView{newProgress(o.stdout, plan, true)}
+		return newQueuedView(newProgress(o.stdout, plan, true))
 	}
 	out, isFile := o.stdout.(*os.File)
 	live := mode == progressLive
@@ -75,7 +76,7 @@ func newView(o *options, mode progressMode, json, quiet bool, plan *dag.Plan, ru
 		live = isFile && term.IsTerminal(int(out.Fd())) && envOr(o.env, "TERM", "") != "dumb"
 	}
 	if !live {
-		return plainView{newProgress(o.stdout, plan, false)}
+		return newQueuedView(newProgress(o.stdout, plan, false))
 	}
 	v := newLiveView(o, plan, runDir, budget)
 	if o.stderrTTY {
@@ -83,11 +84,6 @@ func newView(o *options, mode progressMode, json, quiet bool, plan *dag.Plan, ru
 	}
 	return v
 }
-
-// plainView is a view with nothing to close.
-type plainView struct{ executor.Journal }
-
-func (plainView) Close() {}
 
 // liveView shows a run in a terminal with bubbletea: counts per state, a
 // bar over the tasks, what runs with its memory, what waits and why, and

@@ -245,8 +245,8 @@ func TestNewViewPicks(t *testing.T) {
 		switch j := v.(type) {
 		case *liveView:
 			got = "live"
-		case plainView:
-			if _, ok := j.Journal.(*progress); ok {
+		case *queuedView:
+			if _, ok := j.view.(*progress); ok {
 				got = "plain"
 			}
 		}
@@ -258,6 +258,35 @@ func TestNewViewPicks(t *testing.T) {
 	var m progressMode
 	if err := m.Set("fancy"); err == nil {
 		t.Error(`--progress=fancy was accepted`)
+	}
+}
+
+// A view whose reader has stopped reading does not stop the engine: Record
+// returns while the view is stuck, and Close writes everything, in order.
+func TestQueuedViewNeverWaits(t *testing.T) {
+	release := make(chan struct{})
+	var got []uint64
+	stuck := executor.JournalFunc(func(e executor.Event) error {
+		<-release // a pipe nobody reads
+		got = append(got, e.Seq)
+		return nil
+	})
+	q := newQueuedView(stuck)
+	const n = 10000
+	for i := range n {
+		q.Record(executor.Event{Seq: uint64(i + 1)}) // would hang here if it waited
+	}
+	close(release)
+	q.Close()
+	q.Close()
+	q.Record(executor.Event{Seq: n + 1}) // after Close: dropped, no panic
+	if len(got) != n {
+		t.Fatalf("%d events written, want %d", len(got), n)
+	}
+	for i, seq := range got {
+		if seq != uint64(i+1) {
+			t.Fatalf("event %d written as number %d: out of order", seq, i+1)
+		}
 	}
 }
 

@@ -172,6 +172,7 @@ pools and retries, and the shared-memory segments they pass to each other.`,
 		newCancelCmd(o),
 		newGCCmd(o),
 		newVersionCmd(o),
+		newUICmd(o),
 	)
 	// Added here rather than lazily by Execute, so markFailures sees it too.
 	root.InitDefaultCompletionCmd()

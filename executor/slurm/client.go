@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -135,28 +137,38 @@ func parseSbatch(out []byte) (string, error) {
 	return id, nil
 }
 
-// Queue returns what squeue says about the given jobs, in one call. A job
-// slurmctld no longer knows is missing from the map.
+// Queue returns what squeue says about the given jobs, in one call (one
+// per queueChunk jobs). A job slurmctld no longer knows is missing from
+// the map.
 func (c *Client) Queue(ctx context.Context, ids []string) (map[string]*Job, error) {
-	if len(ids) == 0 {
-		return map[string]*Job{}, nil
-	}
-	argv := []string{"squeue", "-h", "-t", "all", "-j", strings.Join(ids, ","), "-O", squeueFormat}
-	out, stderr, err := c.run(ctx, &c.squeue, argv, nil)
-	if err != nil {
-		// With a single unknown id squeue fails instead of listing nothing.
-		if len(ids) == 1 && bytes.Contains(stderr, []byte(invalidJobID)) {
-			return map[string]*Job{}, nil
+	jobs := make(map[string]*Job, len(ids))
+	for chunk := range slices.Chunk(ids, queueChunk) {
+		argv := []string{"squeue", "-h", "-r", "-t", "all", "-j", strings.Join(chunk, ","), "-O", squeueFormat}
+		out, stderr, err := c.run(ctx, &c.squeue, argv, nil)
+		if err != nil {
+			// With a single unknown id squeue fails instead of listing nothing.
+			if len(chunk) == 1 && bytes.Contains(stderr, []byte(invalidJobID)) {
+				continue
+			}
+			return nil, fmt.Errorf("slurm: squeue: %w", err)
 		}
-		return nil, fmt.Errorf("slurm: squeue: %w", err)
+		got, err := parseSqueue(out)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(jobs, got)
 	}
-	return parseSqueue(out)
+	return jobs, nil
 }
+
+// queueChunk is how many job ids one squeue gets: a single argument may not
+// exceed 128 KiB, and 4,000 ids take about 32 KiB.
+const queueChunk = 4000
 
 // FindByName returns the jobs named name that slurmctld knows, in one
 // squeue call.
 func (c *Client) FindByName(ctx context.Context, name string) (map[string]*Job, error) {
-	argv := []string{"squeue", "-h", "-t", "all", "-n", name, "-O", squeueFormat}
+	argv := []string{"squeue", "-h", "-r", "-t", "all", "-n", name, "-O", squeueFormat}
 	out, _, err := c.run(ctx, &c.squeue, argv, nil)
 	if err != nil {
 		return nil, fmt.Errorf("slurm: squeue: %w", err)
@@ -169,7 +181,9 @@ func (c *Client) FindByName(ctx context.Context, name string) (map[string]*Job, 
 func (c *Client) Job(ctx context.Context, id string) (*Job, error) {
 	out, stderr, err := c.run(ctx, &c.scontrol, []string{"scontrol", "show", "job", "-o", id}, nil)
 	if err != nil {
-		if bytes.Contains(stderr, []byte(invalidJobID)) {
+		// An array element that never ran and was cancelled: "Job A_I not
+		// found", on stdout.
+		if bytes.Contains(stderr, []byte(invalidJobID)) || bytes.Equal(bytes.TrimSpace(out), []byte("Job "+id+" not found")) {
 			return nil, fmt.Errorf("%w %s in slurmctld", ErrUnknownJob, id)
 		}
 		return nil, fmt.Errorf("slurm: scontrol: %w", err)

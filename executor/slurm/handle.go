@@ -24,6 +24,7 @@ type handle struct {
 	killTimer *time.Timer
 	killBy    time.Time
 	deadline  *time.Timer // the timeout, from the job's start
+	rawID     string      // the job's own number (differs for array elements), once squeue said it
 	cgroup    string      // the job's memory cgroup on this machine, once found
 	peak      int64
 	ended     bool
@@ -113,6 +114,9 @@ func (h *handle) observe(j *Job, now time.Time) bool {
 		})
 	}
 	h.mu.Unlock()
+	if j.RawID != "" {
+		h.rawID = j.RawID
+	}
 	if running {
 		h.sample(now)
 	}
@@ -121,8 +125,8 @@ func (h *handle) observe(j *Job, now time.Time) bool {
 
 // sample records the job's memory use when its cgroup is on this machine.
 func (h *handle) sample(now time.Time) {
-	if h.cgroup == "" {
-		h.cgroup = jobCgroup(h.id)
+	if h.cgroup == "" && h.rawID != "" {
+		h.cgroup = jobCgroup(h.rawID)
 		if h.cgroup == "" {
 			return
 		}

@@ -11,16 +11,22 @@ import (
 // still recorded: the jobcomp/filetxt log, a line per finished job, and
 // accounting (sacct), where slurmdbd runs.
 
-// findJobComp returns the last record of job id in a jobcomp/filetxt log,
-// or ErrUnknownJob. Only lines of that job are parsed: the log is shared by
-// every job of the cluster.
+// findJobComp returns the last record of job id (N, or A_I for an array
+// element) in a jobcomp/filetxt log, or ErrUnknownJob. Only lines of that
+// job are parsed: the log is shared by every job of the cluster.
 func findJobComp(r io.Reader, id string) (*Job, error) {
-	prefix := "JobId=" + id + " "
+	match := func(line string) bool { return strings.HasPrefix(line, "JobId="+id+" ") }
+	if a, i, array := strings.Cut(id, "_"); array {
+		// An element's record is under its own number, which weir may never
+		// have seen; it names its array and index.
+		field := " ArrayJobId=" + a + " ArrayTaskId=" + i + " "
+		match = func(line string) bool { return strings.Contains(line, field) }
+	}
 	var last string
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		if line := sc.Text(); strings.HasPrefix(line, prefix) {
+		if line := sc.Text(); match(line) {
 			last = line // a requeued job has a record per run: the last one counts
 		}
 	}
@@ -62,9 +68,10 @@ func parseSacct(out []byte, id string) (*Job, error) {
 	}
 	j := &Job{NodeList: f[5], Name: f[6], Source: "sacct"}
 	var err error
-	if j.ID, err = parseJobID(f[0]); err == nil && j.ID != id {
-		err = fmt.Errorf("asked for job %s, got %s", id, j.ID)
+	if j.RawID, err = parseJobID(f[0]); err == nil && j.RawID != id && !strings.Contains(id, "_") {
+		err = fmt.Errorf("asked for job %s, got %s", id, j.RawID)
 	}
+	j.ID = id
 	if err == nil {
 		j.State, err = parseState(f[1])
 	}

@@ -11,7 +11,11 @@ import (
 // Job is what Slurm says about one job, from squeue, scontrol, the
 // jobcomp log or sacct.
 type Job struct {
+	// ID is how weir names the job to Slurm's commands: "N", or "A_I" for
+	// element I of job array A. RawID is the job's own number, which for an
+	// array element is known only once it runs (its cgroup is job_<RawID>).
 	ID     string
+	RawID  string
 	Name   string // empty where the source does not say
 	State  string // COMPLETED, RUNNING, ... without decorations ("CANCELLED by 0" is CANCELLED)
 	Reason string // why it is pending or how it ended: None, BeginTime, NonZeroExitCode, ...
@@ -108,11 +112,16 @@ func parseTime(s string) (time.Time, error) {
 	return t, nil
 }
 
-// parseJobID checks a plain job id (arrays' "N_M" forms are not submitted
-// by weir).
+// parseJobID checks a job id: "N", or "A_I" for an element of an array.
+// squeue's folded form of pending elements ("A_[0-3]") is not one: the
+// runner asks for one line per element (squeue -r).
 func parseJobID(s string) (string, error) {
-	if _, err := strconv.ParseUint(s, 10, 32); err != nil {
-		return "", fmt.Errorf("job id %q is not a number", s)
+	a, i, array := strings.Cut(s, "_")
+	if _, err := strconv.ParseUint(a, 10, 32); err != nil {
+		return "", fmt.Errorf("job id %q is not N or A_I", s)
+	}
+	if _, err := strconv.ParseUint(i, 10, 32); array && err != nil {
+		return "", fmt.Errorf("job id %q is not N or A_I", s)
 	}
 	return s, nil
 }

@@ -109,8 +109,16 @@ func jobFromRecord(f map[string]string, source string) (*Job, error) {
 		j.Name = f["Name"]
 	}
 	var err error
-	if j.ID, err = parseJobID(f["JobId"]); err != nil {
+	if j.RawID, err = parseJobID(f["JobId"]); err != nil {
 		return nil, err
+	}
+	j.ID = j.RawID
+	// An array element: weir knows it as A_I. (A pending range, "0-3",
+	// stays under the array's own id.)
+	if a, i := f["ArrayJobId"], f["ArrayTaskId"]; a != "" {
+		if id, err := parseJobID(a + "_" + i); err == nil {
+			j.ID = id
+		}
 	}
 	if j.State, err = parseState(f["JobState"]); err != nil {
 		return nil, err

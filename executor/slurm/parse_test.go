@@ -127,28 +127,32 @@ func TestParseSqueue(t *testing.T) {
 		file string
 		jobs int
 		some map[string]want
+		raw  map[string]string // ID -> RawID where they differ
 	}{
-		{"squeue/all-states.txt", 27, map[string]want{
-			"4":  {"4", "FAILED", "NonZeroExitCode", 3, 0, "2026-11-26T08:42:53", "2026-11-26T08:42:53", executor.Exit},
-			"6":  {"6", "OUT_OF_MEMORY", "OutOfMemory", 0, 125, "2026-11-26T08:42:53", "2026-11-26T08:42:53", executor.OOM},
-			"5":  {"5", "FAILED", "JobLaunchFailure", 0, 9, "2026-11-26T08:42:53", "2026-11-26T08:42:53", executor.Signal},
-			"2":  {"2", "TIMEOUT", "TimeLimit", 0, 15, "2026-11-26T08:42:53", "2026-11-26T08:44:05", executor.Timeout},
-			"17": {"17", "NODE_FAIL", "NodeDown", 0, 15, "2026-11-26T08:46:24", "2026-11-26T08:46:26", executor.Lost},
-			"3":  {"3", "COMPLETED", "None", 0, 0, "2026-11-26T08:42:53", "2026-11-26T08:42:53", executor.Succeeded},
-			"9":  {"9", "CANCELLED", "BeginTime", 0, 0, "2026-11-26T08:46:35", "2026-11-26T08:46:35", executor.Cancelled},
-		}},
-		{"squeue/active.txt", 6, map[string]want{
-			"28": {"28", "RUNNING", "None", 0, 0, "2026-11-26T08:47:53", "", ""},
-			"29": {"29", "PENDING", "BeginTime", 0, 0, "2026-11-26T09:47:53", "", ""},
-			"30": {"30", "PENDING", "JobHeldUser", 0, 0, "", "", ""},
-			"33": {"33", "RUNNING", "None", 0, 0, "2026-11-26T08:47:53", "", ""}, // an array's task
-		}},
-		{"squeue/just-cancelled.txt", 6, map[string]want{
-			"28": {"28", "COMPLETING", "None", 0, 0, "2026-11-26T08:47:53", "2026-11-26T08:47:55", ""},
-			"30": {"30", "CANCELLED", "JobHeldUser", 0, 0, "2026-11-26T08:47:55", "2026-11-26T08:47:55", executor.Cancelled},
-		}},
-		{"squeue/some-known.txt", 2, nil},
-		{"squeue/empty.txt", 0, nil},
+		{"squeue/all-states.txt", 14, map[string]want{
+			"79":   {"79", "FAILED", "NonZeroExitCode", 3, 0, "2026-11-26T09:04:54", "2026-11-26T09:04:54", executor.Exit},
+			"81":   {"81", "OUT_OF_MEMORY", "OutOfMemory", 0, 125, "2026-11-26T09:04:55", "2026-11-26T09:04:56", executor.OOM},
+			"80":   {"80", "FAILED", "JobLaunchFailure", 0, 9, "2026-11-26T09:04:54", "2026-11-26T09:04:54", executor.Signal},
+			"85":   {"85", "TIMEOUT", "TimeLimit", 0, 15, "2026-11-26T09:04:55", "2026-11-26T09:06:08", executor.Timeout},
+			"78":   {"78", "COMPLETED", "None", 0, 0, "2026-11-26T09:04:54", "2026-11-26T09:04:54", executor.Succeeded},
+			"82":   {"82", "CANCELLED", "None", 0, 15, "2026-11-26T09:04:55", "2026-11-26T09:04:57", executor.Cancelled},
+			"87_1": {"87_1", "CANCELLED", "None", 0, 15, "2026-11-26T09:04:55", "2026-11-26T09:04:59", executor.Cancelled},
+			"88_0": {"88_0", "CANCELLED", "BeginTime", 0, 0, "2026-11-26T09:04:59", "2026-11-26T09:04:59", executor.Cancelled},
+		}, map[string]string{"87_0": "89", "87_1": "90", "87_2": "87", "88_2": "88"}},
+		{"squeue/active.txt", 14, map[string]want{
+			"86":   {"86", "RUNNING", "None", 0, 0, "2026-11-26T09:04:55", "", ""},
+			"85":   {"85", "RUNNING", "None", 0, 0, "2026-11-26T09:04:55", "", ""}, // EndTime is its time limit's
+			"83":   {"83", "PENDING", "BeginTime", 0, 0, "2026-11-26T10:04:54", "", ""},
+			"84":   {"84", "PENDING", "JobHeldUser", 0, 0, "", "", ""},
+			"87_0": {"87_0", "RUNNING", "None", 0, 0, "2026-11-26T09:04:55", "", ""},
+			"88_2": {"88_2", "PENDING", "BeginTime", 0, 0, "2026-11-26T10:04:54", "", ""},
+		}, map[string]string{"87_0": "89", "87_1": "90", "87_2": "87", "88_0": "88", "86": "86"}},
+		{"squeue/just-cancelled.txt", 14, map[string]want{
+			"86":   {"86", "COMPLETING", "None", 0, 0, "2026-11-26T09:04:55", "", ""},
+			"87_2": {"87_2", "COMPLETING", "None", 0, 0, "2026-11-26T09:04:55", "", ""},
+			"84":   {"84", "CANCELLED", "JobHeldUser", 0, 0, "2026-11-26T09:04:59", "2026-11-26T09:04:59", executor.Cancelled},
+		}, nil},
+		{"squeue/empty.txt", 0, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -175,7 +179,40 @@ func TestParseSqueue(t *testing.T) {
 					}
 				}
 			}
+			for id, raw := range tt.raw {
+				if j := jobs[id]; j == nil || j.RawID != raw {
+					t.Errorf("job %s: %+v, want raw id %s", id, j, raw)
+				}
+			}
 		})
+	}
+	// Without -r squeue folds pending elements into one line, which is not
+	// a job weir asked about.
+	if _, err := parseSqueue(read(t, "squeue/array-folded.txt")); err == nil || !strings.Contains(err.Error(), `"88_[0,2]" is not N or A_I`) {
+		t.Errorf("folded array line: %v", err)
+	}
+}
+
+func TestParseArrayElement(t *testing.T) {
+	j, err := parseScontrolJob(read(t, "scontrol/array-element.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.ID != "87_1" || j.RawID != "90" || j.State != "CANCELLED" {
+		t.Errorf("%+v", j)
+	}
+	log := string(read(t, "jobcomp/jobcomp-arrays.log"))
+	j, err = findJobComp(strings.NewReader(log), "87_1")
+	if err != nil || j.ID != "87_1" || j.RawID != "90" || j.State != "CANCELLED" {
+		t.Errorf("jobcomp 87_1: %+v, %v", j, err)
+	}
+	// An element cancelled while pending leaves no record of its own.
+	if _, err := findJobComp(strings.NewReader(log), "88_1"); !errors.Is(err, ErrUnknownJob) {
+		t.Errorf("jobcomp 88_1: %v, want ErrUnknownJob", err)
+	}
+	j, err = findJobComp(strings.NewReader(log), "85")
+	if err != nil || j.ID != "85" || j.State != "TIMEOUT" {
+		t.Errorf("jobcomp 85: %+v, %v", j, err)
 	}
 }
 
@@ -254,13 +291,14 @@ func TestParseSbatch(t *testing.T) {
 // Malformed outputs are errors that say what is wrong, never a job with
 // made-up fields.
 func TestMalformed(t *testing.T) {
-	good := "4|FAILED|NonZeroExitCode|768|2026-11-26T08:42:53|2026-11-26T08:42:53|"
+	good := "4|4|FAILED|NonZeroExitCode|768|2026-11-26T08:42:53|2026-11-26T08:42:53|"
 	squeue := []struct{ in, err string }{
-		{"4|FAILED|NonZeroExitCode|768|2026-11-26T08:42:53|2026-11-26T08:42:53", "6 fields"},
-		{"4 FAILED NonZeroExitCode", "6 fields"},
-		{good + "x|", "6 fields"},
+		{"4|4|FAILED|NonZeroExitCode|768|2026-11-26T08:42:53|2026-11-26T08:42:53", "7 fields"},
+		{"4 FAILED NonZeroExitCode", "7 fields"},
+		{good + "x|", "7 fields"},
 		{strings.Replace(good, "FAILED", "EXPLODED", 1), `unknown job state "EXPLODED"`},
-		{strings.Replace(good, "4|", "4_1|", 1), `job id "4_1"`},
+		{strings.Replace(good, "4|4|", "4_x|4|", 1), `job id "4_x" is not N or A_I`},
+		{strings.Replace(good, "4|4|", "4_1|4_1|", 1), `job id "4_1" is not a number`},
 		{strings.Replace(good, "|768|", "|3:0|", 1), "not a wait status"},
 		{strings.Replace(good, "2026-11-26T08:42:53|2026", "26/11/2026 08:42|2026", 1), "is not 2006-01-02T15:04:05"},
 		{good + "\n" + "garbage", "line 2"},

@@ -162,7 +162,7 @@ func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, 
 			cancel()
 		}
 		os.RemoveAll(s.TmpDir)
-		return nil, err
+		return nil, fmt.Errorf("submitting %s attempt %d to Slurm (pool %q): %w", s.Task.ID, s.Attempt, s.Task.Pool, err)
 	}
 	h := r.newHandle(s, state{JobID: id, JobName: name, Submitted: submitted})
 	if err := r.watch(h); err != nil {

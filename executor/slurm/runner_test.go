@@ -390,6 +390,18 @@ func TestQueueUnknownJob(t *testing.T) {
 	if _, err := c.Job(context.Background(), "99999999"); !errors.Is(err, ErrUnknownJob) {
 		t.Errorf("Job: %v, want ErrUnknownJob", err)
 	}
+	// More ids than one argument holds take one squeue per chunk.
+	many := make([]string, queueChunk+1)
+	for i := range many {
+		many[i] = strconv.Itoa(90000000 + i)
+	}
+	before := c.Stats().Squeue
+	if _, err := c.Queue(context.Background(), many); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().Squeue - before; n != 2 {
+		t.Errorf("%d squeue calls for %d ids, want 2", n, len(many))
+	}
 }
 
 // A job that slurmctld forgot is found in the jobcomp log.

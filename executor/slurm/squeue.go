@@ -4,19 +4,22 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // squeueFormat asks squeue for everything an outcome needs, so a poll needs
 // no second command: the raw wait status (exit_code) and the times come
-// with the state. Each field is followed by "|" (the -O suffix), with no
-// padding and no truncation.
-const squeueFormat = "JobID:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|"
+// with the state. JobArrayID is the id as weir names it (A_I for an array
+// element), JobID the job's own number. Each field is followed by "|" (the
+// -O suffix), with no padding and no truncation. For an active job EndTime
+// is when its time limit would end it.
+const squeueFormat = "JobArrayID:|,JobID:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|"
 
 // squeueFields is how many fields squeueFormat prints.
-const squeueFields = 6
+const squeueFields = 7
 
-// parseSqueue parses the output of `squeue -h -t all -O squeueFormat`: a
-// line per job, keyed by job id.
+// parseSqueue parses the output of `squeue -h -r -t all -O squeueFormat`: a
+// line per job or array element, keyed by its id (Job.ID).
 func parseSqueue(out []byte) (map[string]*Job, error) {
 	jobs := make(map[string]*Job)
 	for n, line := range bytes.Split(out, []byte("\n")) {
@@ -37,22 +40,31 @@ func parseSqueueLine(line string) (*Job, error) {
 	if len(f) != squeueFields+1 || f[squeueFields] != "" {
 		return nil, fmt.Errorf("want %d fields each ended by |, got %d", squeueFields, len(f)-1)
 	}
-	j := &Job{Reason: f[2], Source: "squeue"}
+	j := &Job{Reason: f[3], Source: "squeue"}
 	var err error
 	if j.ID, err = parseJobID(f[0]); err != nil {
 		return nil, err
 	}
-	if j.State, err = parseState(f[1]); err != nil {
+	if j.RawID, err = parseJobID(f[1]); err == nil && strings.Contains(j.RawID, "_") {
+		err = fmt.Errorf("job id %q is not a number", j.RawID)
+	}
+	if err != nil {
 		return nil, err
 	}
-	if j.ExitCode, j.Signal, err = parseWaitStatus(f[3]); err != nil {
+	if j.State, err = parseState(f[2]); err != nil {
 		return nil, err
 	}
-	if j.Start, err = parseTime(f[4]); err != nil {
+	if j.ExitCode, j.Signal, err = parseWaitStatus(f[4]); err != nil {
 		return nil, err
 	}
-	if j.End, err = parseTime(f[5]); err != nil {
+	if j.Start, err = parseTime(f[5]); err != nil {
 		return nil, err
+	}
+	if j.End, err = parseTime(f[6]); err != nil {
+		return nil, err
+	}
+	if !j.Final() {
+		j.End = time.Time{} // the time limit's end, not an end
 	}
 	return j, nil
 }

@@ -10,7 +10,8 @@ export function size(b) {
     v /= 1024;
     i++;
   }
-  return (i === 0 || v >= 100 ? Math.round(v) : v.toFixed(v >= 10 ? 1 : 2)) + ' ' + units[i];
+  const n = i === 0 || v >= 100 || Number.isInteger(v) ? Math.round(v) : v.toFixed(v >= 10 ? 1 : 2);
+  return n + ' ' + units[i];
 }
 
 // duration formats milliseconds: 850ms, 12.3s, 4m05s, 2h03m.
@@ -30,10 +31,8 @@ export function nanos(ns) {
 }
 
 export function time(t) {
-  if (!t) return '-';
-  const d = new Date(t);
-  if (isNaN(d)) return '-';
-  return d.toLocaleTimeString([], { hour12: false });
+  if (isNaN(ms(t))) return '-';
+  return new Date(t).toLocaleTimeString([], { hour12: false });
 }
 
 export function dateTime(t) {
@@ -42,8 +41,10 @@ export function dateTime(t) {
   return d.toLocaleDateString() + ' ' + d.toLocaleTimeString([], { hour12: false });
 }
 
+// ms is a time in milliseconds; Go's zero time (year 1) counts as none.
 export function ms(t) {
-  return t ? new Date(t).getTime() : NaN;
+  const v = t ? new Date(t).getTime() : NaN;
+  return v > 0 ? v : NaN;
 }
 
 // reason says how an attempt ended, with the numbers that explain it.

@@ -116,6 +116,17 @@ export class GraphView {
     this.expanded = new Set();
     this.cy = null;
     this.model = null;
+    // The panel opening or the window resizing changes the canvas's size.
+    // Until the user pans or zooms, the whole graph stays in view.
+    new ResizeObserver(() => {
+      if (!this.cy) return;
+      this.cy.resize();
+      if (this.autoFit) this.fitNow();
+    }).observe(container);
+    container.addEventListener('wheel', () => (this.autoFit = false), { passive: true });
+    container.addEventListener('pointermove', (e) => {
+      if (e.buttons) this.autoFit = false;
+    });
   }
 
   // setGraph draws doc (dag.WriteJSON's task view). It resolves once the
@@ -199,7 +210,7 @@ export class GraphView {
       pixelRatio: big ? 1 : 'auto',
     });
     if (view) this.cy.viewport(view);
-    else this.cy.fit(undefined, 24);
+    else this.fitNow();
     this.cy.on('tap', 'node', (ev) => {
       const n = ev.target;
       if (n.hasClass('group')) {
@@ -308,8 +319,18 @@ export class GraphView {
     }
   }
 
+  // fitNow shows the whole graph, but a small one no larger than life.
+  fitNow() {
+    this.autoFit = true;
+    this.cy.fit(undefined, 24);
+    if (this.cy.zoom() > 1.25) {
+      this.cy.zoom(1.25);
+      this.cy.center();
+    }
+  }
+
   fit() {
-    if (this.cy) this.cy.animate({ fit: { padding: 24 }, duration: 200 });
+    if (this.cy) this.fitNow();
   }
 
   // center moves the view to a task (or its collapsed stage), and marks it.

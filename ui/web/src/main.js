@@ -14,6 +14,12 @@ import { el, duration, ms, STATES } from './format.js';
 const $ = (id) => document.getElementById(id);
 
 function shell() {
+  // Cytoscape adds a <style> for its container unless an element with this
+  // id exists; the Content-Security-Policy refuses inline style, so the
+  // rule is in style.css and this marker keeps Cytoscape from trying.
+  if (!document.getElementById('__________cytoscape_stylesheet')) {
+    document.head.append(el('meta', { id: '__________cytoscape_stylesheet', name: 'weir-cytoscape-style' }));
+  }
   const legend = el(
     'div',
     { class: 'legend', id: 'legend' },
@@ -289,6 +295,16 @@ function boot() {
     search: (q) => app.graph.search(q),
     select: (id) => app.select(id),
     colors: COLORS,
+    // cssColor is how the browser writes a colour (rgb(...)), to compare
+    // with what a node is drawn in.
+    cssColor: (c) => {
+      const e = document.createElement('i');
+      e.style.color = c;
+      document.body.append(e);
+      const v = getComputedStyle(e).color;
+      e.remove();
+      return v;
+    },
     app,
   };
   app.start().catch((err) => {

@@ -85,7 +85,7 @@ export class Panel {
         fact('Memory cap', t.memory ? size(t.memory) : 'none'),
         fact('CPUs', t.cpus || '-'),
         fact('Timeout', t.timeout ? nanos(t.timeout) : 'none'),
-        fact('Retries', t.retry ? t.retry.attempts + ' attempts' + (t.retry.on ? ' on ' + t.retry.on.join(', ') : '') : '-'),
+        fact('Tries', t.retry ? t.retry.attempts + (t.retry.attempts === 1 ? ' attempt' : ' attempts') + (t.retry.on ? ', again on ' + t.retry.on.join(', ') : '') : '-'),
         fact('Declared at', t.origin ? t.origin.file + ':' + t.origin.line : '-'),
       ),
     );

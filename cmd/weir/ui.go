@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/dsl"
+	"github.com/weirflow/weir/ui"
+)
+
+// defaultUIAddr is where weir ui listens unless told otherwise: loopback
+// only, so that no token is needed.
+const defaultUIAddr = "127.0.0.1:7450"
+
+type uiFlags struct {
+	load  loadFlags
+	addr  string
+	token string
+	run   string
+}
+
+func newUICmd(o *options) *cobra.Command {
+	var f uiFlags
+	cmd := &cobra.Command{
+		Use:   "ui [FILE]",
+		Short: "Serve the browser view of the runs in the state dir, or of a workflow file",
+		Long: `ui serves a web page with the DAG of a run, coloured by state and updated
+live, a panel per stage (attempts, memory against the cap, log tail), a
+timeline of attempts and the history of runs in the state dir.
+
+With FILE it also shows that workflow's DAG before any run, redrawn each
+time the file is saved, with its problems shown at their lines.
+
+It listens on 127.0.0.1 unless --addr says otherwise. Any other address
+needs a token: --token, WEIR_UI_TOKEN, or one generated and printed at
+start. The API is documented in docs/api.md.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runUI(o, &f, args)
+		},
+	}
+	f.load.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", defaultUIAddr, "listen on `HOST:PORT` (a non-loopback host requires a token)")
+	fl.StringVar(&f.token, "token", "", "require `TOKEN` on every request (default $WEIR_UI_TOKEN; generated when needed)")
+	fl.StringVar(&f.run, "run", "", "open `RUN` first (default: the newest)")
+	return cmd
+}
+
+func runUI(o *options, f *uiFlags, args []string) error {
+	if err := checkAddr(f.addr); err != nil {
+		return err
+	}
+	var wf *ui.Workflow
+	var stateDir string
+	if len(args) == 1 {
+		path := args[0]
+		if err := checkReadable(path, "workflow file"); err != nil {
+			return err
+		}
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return err
+		}
+		wf = &ui.Workflow{Path: abs, Load: func() ui.WorkflowView { return loadView(o, &f.load, path) }}
+		if stateDir, err = workflowStateDir(o, &f.load, path); err != nil {
+			return err
+		}
+	} else {
+		dir, err := o.stateDirOrDefault()
+		if err != nil {
+			return err
+		}
+		stateDir = dir
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	srv, err := startUI(o, f.addr, uiToken(o, f.token), ui.Options{StateDir: stateDir, Run: f.run, Workflow: wf})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.stdout, "weir ui: %s (state dir %s); Ctrl-C stops it\n", srv.url, stateDir)
+	<-ctx.Done()
+	return srv.stop()
+}
+
+// serveUI serves the browser view of run runID in stateDir on addr while
+// the run goes on, for weir run --ui: it returns once the server listens,
+// having printed its address to stderr. actions may be nil (no cancel or
+// retry buttons). Call stop when the run is over.
+func serveUI(o *options, addr, stateDir, runID string, actions ui.Actions) (stop func() error, err error) {
+	srv, err := startUI(o, addr, uiToken(o, ""), ui.Options{StateDir: stateDir, Run: runID, Actions: actions})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.stderr, "weir: browser view at %s\n", srv.url)
+	return srv.stop, nil
+}
+
+type uiServer struct {
+	url  string
+	stop func() error
+}
+
+// startUI listens on addr and serves. A token is required off loopback
+// and whenever actions are allowed; without one given, one is made.
+func startUI(o *options, addr, token string, opts ui.Options) (*uiServer, error) {
+	if addr == "" {
+		addr = defaultUIAddr
+	}
+	if err := checkAddr(addr); err != nil {
+		return nil, err
+	}
+	opts.Loopback = ui.IsLoopback(addr)
+	if token == "" && (!opts.Loopback || opts.Actions != nil) {
+		token = newToken()
+	}
+	opts.Token = token
+	srv, err := ui.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		srv.Close()
+		return nil, fmt.Errorf("cannot listen on %s: %w (choose another with --addr)", addr, unwrapOpError(err))
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if !opts.Loopback {
+		if h, _, _ := net.SplitHostPort(addr); h != "" {
+			host = h
+		} else if name, err := os.Hostname(); err == nil {
+			host = name
+		}
+	}
+	url := "http://" + net.JoinHostPort(host, port) + "/"
+	if token != "" {
+		url += "?token=" + token
+	}
+	return &uiServer{url: url, stop: func() error {
+		srv.Close() // ends the event streams, which Shutdown would wait for
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		err := hs.Shutdown(ctx)
+		if serr := <-done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+			err = serr
+		}
+		return err
+	}}, nil
+}
+
+func checkAddr(addr string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return usagef("--addr must be HOST:PORT, such as 127.0.0.1:7450, not %q", addr)
+	}
+	return nil
+}
+
+func uiToken(o *options, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return envOr(o.env, "WEIR_UI_TOKEN", "")
+}
+
+func newToken() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func unwrapOpError(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Err
+	}
+	return err
+}
+
+// workflowStateDir is where the runs of the workflow at path are kept:
+// --state-dir, else its workflow block's state_dir, else .weir beside it.
+// A workflow that does not load yet still gets the last.
+func workflowStateDir(o *options, l *loadFlags, path string) (string, error) {
+	if o.stateDir != "" {
+		return filepath.Abs(o.stateDir)
+	}
+	plan, _ := dsl.NewParser().Load(path, l.dslOptions(o))
+	if plan != nil && plan.Settings.StateDir != "" {
+		return plan.Settings.StateDir, nil
+	}
+	return filepath.Abs(filepath.Join(filepath.Dir(path), ".weir"))
+}
+
+// loadView loads the workflow for the authoring view: its graph when it
+// is valid, and every diagnostic at its place.
+func loadView(o *options, l *loadFlags, path string) ui.WorkflowView {
+	v := ui.WorkflowView{File: path}
+	if src, err := os.ReadFile(path); err == nil {
+		v.Source = string(src)
+	}
+	plan, diags := dsl.NewParser().Load(path, l.dslOptions(o))
+	for _, d := range diags {
+		uid := ui.Diagnostic{Severity: "warning", Summary: d.Summary, Detail: d.Detail}
+		if append(diags[:0:0], d).HasErrors() { // a fresh slice: no hcl import for one constant
+			uid.Severity = "error"
+		}
+		if r := d.Subject; r != nil {
+			uid.File, uid.Line, uid.Column = r.Filename, r.Start.Line, r.Start.Column
+			uid.EndLine, uid.EndColumn = r.End.Line, r.End.Column
+		}
+		v.Diagnostics = append(v.Diagnostics, uid)
+	}
+	if plan != nil && !diags.HasErrors() {
+		var b bytes.Buffer
+		if err := dag.WriteJSON(&b, plan, dag.ExportOptions{}); err == nil {
+			v.Graph = b.Bytes()
+		}
+	}
+	return v
+}
+
+// dslOptions are the options load passes to the parser.
+func (l *loadFlags) dslOptions(o *options) dsl.Options {
+	return dsl.Options{Vars: l.vars, VarFiles: l.varFiles, Env: o.env, HostMemory: hostMemory(), NumCPU: runtime.NumCPU()}
+}

@@ -1,0 +1,124 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"html"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/internal/browser"
+)
+
+// reportRun is a finished run with a failed task whose key and log are
+// markup.
+func reportRun(t *testing.T) (stateDir string) {
+	dir := t.TempDir()
+	evil := "x[</script><script>window.pwned=1</script>]"
+	r := newFakeRun(t, dir, "r1", task("a"), task(evil, "a"), task("c", evil))
+	r.add(
+		executor.Event{Kind: executor.RunStarted},
+		executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Running, Attempt: 1},
+		executor.Event{Kind: executor.AttemptStarted, Task: "a", Attempt: 1, Memory: 64 << 20},
+		executor.Event{Kind: executor.AttemptEnded, Task: "a", Attempt: 1, Memory: 64 << 20, Result: &executor.Result{Reason: executor.Succeeded, PeakMemory: 3 << 20}},
+		executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.TaskSucceeded},
+		executor.Event{Kind: executor.TaskChanged, Task: evil, State: executor.Running, Attempt: 1},
+		executor.Event{Kind: executor.AttemptStarted, Task: evil, Attempt: 1, Memory: 64 << 20},
+		executor.Event{Kind: executor.AttemptEnded, Task: evil, Attempt: 1, Memory: 64 << 20,
+			Result: &executor.Result{Reason: executor.OOM, PeakMemory: 64 << 20, Detail: "exceeded its memory cap of 64 MiB"}},
+		executor.Event{Kind: executor.TaskChanged, Task: evil, State: executor.TaskFailed, Message: "oom"},
+		executor.Event{Kind: executor.TaskChanged, Task: "c", State: executor.Skipped},
+		executor.Event{Kind: executor.RunEnded, Message: "failed: 1 task failed"},
+	)
+	layout := executor.DirLayout{Root: filepath.Join(dir, "runs", "r1")}
+	_, errp := layout.Logs(evil, 1)
+	os.MkdirAll(filepath.Dir(errp), 0o700)
+	os.WriteFile(errp, []byte("allocating\n</script><script>window.pwned=2</script>\n"), 0o600)
+	os.WriteFile(layout.Samples(evil, 1), []byte("1000 1000000\n1100 30000000\n1200 67108864\n"), 0o600)
+	return dir
+}
+
+func TestReportIsSelfContained(t *testing.T) {
+	dir := reportRun(t)
+	var b bytes.Buffer
+	if err := WriteReport(&b, dir, "r1"); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	// Two script elements: the data (not executed) and the page's own.
+	if n := strings.Count(strings.ToLower(page), "<script"); n != 2 {
+		t.Errorf("%d <script tags, want 2 (markup from the run got in)", n)
+	}
+	for _, bad := range []string{" src=", "href=\"http", "window.pwned=1</script>"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("report contains %q", bad)
+		}
+	}
+	// The policy allows exactly the inlined script.
+	js, _ := distFile("app.js")
+	if !strings.Contains(html.UnescapeString(page), "script-src '"+hashOf(js)+"'") {
+		t.Error("the CSP does not name the inlined script's hash")
+	}
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="weir-data">(.*?)</script>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no inline data")
+	}
+	var d reportData
+	if err := json.Unmarshal([]byte(m[1]), &d); err != nil {
+		t.Fatal(err)
+	}
+	evil := "x[</script><script>window.pwned=1</script>]"
+	if d.Snapshot.Run.State != "failed" || d.Snapshot.Tasks[evil].State != executor.TaskFailed || !d.Config.Static {
+		t.Errorf("data: run %+v", d.Snapshot.Run)
+	}
+	if c := d.Details[evil].Logs[1]["stderr"]; c == nil || !strings.Contains(c.Text, "allocating") {
+		t.Errorf("no log tail for %s: %+v", evil, d.Details[evil])
+	}
+	if err := WriteReport(&b, dir, "../r1"); err == nil {
+		t.Error("a report of ../r1 was written")
+	}
+}
+
+// TestReportInBrowser opens a report from a file: it draws with no server
+// and nothing refused by its policy.
+func TestReportInBrowser(t *testing.T) {
+	tab := browser.New(t)
+	dir := reportRun(t)
+	path := filepath.Join(t.TempDir(), "report.html")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteReport(f, dir, "r1"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	do(t, tab, chromedp.Navigate("file://"+path))
+	waitJS(t, tab, "the report", `document.body.dataset.ready === "1"`)
+	evil := "x[</script><script>window.pwned=1</script>]"
+	states := eval[map[string]string](t, tab, `Object.fromEntries(["a", "c", "x[</script><script>window.pwned=1</script>]"].map(id => [id, weir.state(id).state]))`)
+	if states["a"] != "succeeded" || states[evil] != "failed" || states["c"] != "skipped" {
+		t.Errorf("states %v", states)
+	}
+	do(t, tab, chromedp.Evaluate[chromedp.Void](`weir.select("x[</script><script>window.pwned=1</script>]")`))
+	waitJS(t, tab, "the log tail", `(document.querySelector("#panel pre.log") || {}).textContent?.includes("allocating")`)
+	if got := eval[string](t, tab, `document.querySelector("#panel td.reason").textContent`); got != "oom: peak 64 MiB against a cap of 64 MiB" {
+		t.Errorf("reason %q", got)
+	}
+	if n := eval[int](t, tab, `document.querySelectorAll("#panel svg.memchart polyline").length`); n != 1 {
+		t.Errorf("%d memory lines, want 1", n)
+	}
+	if pwned := eval[bool](t, tab, `window.pwned !== undefined`); pwned {
+		t.Error("markup from the run ran")
+	}
+	if errs := tab.Errors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+	screenshot(t, tab, "ui-report.png", chromedp.FullScreenshot(100))
+}
