@@ -52,7 +52,7 @@ func openreport(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("openreport: the console has errors: %q", errs)
 	}
 	if dir := os.Getenv("WEIR_ARTIFACTS"); dir != "" {
-		png, err := chromedp.Run(tab.Ctx, chromedp.FullScreenshot(90))
+		png, err := chromedp.Run(tab.Ctx, chromedp.FullScreenshot(100)) // quality 100 writes PNG
 		if err == nil {
 			os.MkdirAll(dir, 0o755)
 			os.WriteFile(filepath.Join(dir, "report.png"), png, 0o644)
