@@ -1,16 +1,23 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/weirflow/weir/internal/browser"
+	"github.com/weirflow/weir/internal/shmtest"
+	"github.com/weirflow/weir/internal/testenv"
 )
 
 // openreport FILE STATE BARS opens a report written by weir report in
@@ -57,5 +64,109 @@ func openreport(ts *testscript.TestScript, neg bool, args []string) {
 			os.MkdirAll(dir, 0o755)
 			os.WriteFile(filepath.Join(dir, "report.png"), png, 0o644)
 		}
+	}
+}
+
+// TestRunUIInBrowser follows `weir run --ui` in headless Chromium: the page
+// the engine serves shows the run's DAG live, and with --ui-actions its
+// Cancel button cancels the run.
+func TestRunUIInBrowser(t *testing.T) {
+	path, err := browser.Path()
+	if err != nil {
+		testenv.Missing(t, "chromium", browser.Install)
+	}
+	dir := shmtest.TempDir(t)
+	wf := `workflow "watched" {
+  shm_dir = "shm"
+}
+stage "first" {
+  script = "true"
+}
+stage "wait" {
+  depends_on      = [stage.first]
+  env_passthrough = ["PATH"]
+  script          = "sleep 60"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "wf.hcl"), []byte(wf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(weirBinary(t), "run", "--ui", "127.0.0.1:0", "--ui-actions", "wf.hcl")
+	cmd.Dir = dir
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		done <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		for range lines {
+		}
+	})
+	var url string
+	for url == "" {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("weir ended before it served the browser view")
+			}
+			if u, found := strings.CutPrefix(line, "weir: browser view at "); found {
+				url = u
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("weir did not print the browser view's address")
+		}
+	}
+	if !strings.Contains(url, "?token=") {
+		t.Errorf("with actions allowed the address carries a token: %s", url)
+	}
+
+	tab, err := browser.Start(context.Background(), path, 1400, 900)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	run := func(what string, a chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if _, err := chromedp.Run(tab.Ctx, a); err != nil {
+			t.Fatalf("%s: %v\nconsole:\n%s", what, err, tab.Console())
+		}
+	}
+	poll := func(what, js string) {
+		t.Helper()
+		run(what, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(30*time.Second)))
+	}
+	run("navigate", chromedp.Navigate(url))
+	poll("the page", `document.body.dataset.ready === "1"`)
+	poll("two stages", `weir.app.graph.cy.nodes().length === 2`)
+	poll("wait running", `weir.state("wait").state === "running"`)
+	poll("the cancel button", `!document.getElementById("cancel").hidden`)
+	run("cancel", chromedp.Evaluate[chromedp.Void](`window.confirm = () => true; document.getElementById("cancel").click()`))
+	poll("the run cancelled", `document.body.dataset.runState === "cancelled"`)
+	// Before weir exits: then the page's stream can only fail to reconnect.
+	errs := tab.Errors()
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+			t.Errorf("weir ended with %v, want exit status 130 (cancelled)", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("weir did not end after the cancel")
+	}
+	if len(errs) > 0 {
+		t.Errorf("console errors: %q", errs)
 	}
 }

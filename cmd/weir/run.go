@@ -29,6 +29,7 @@ import (
 	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/shm"
 	"github.com/weirflow/weir/store"
+	"github.com/weirflow/weir/ui"
 )
 
 // budgetShare is the part of the host's available memory a run may cap its
@@ -43,6 +44,8 @@ type runFlags struct {
 	json        bool
 	progress    progressMode
 	enforcement string
+	ui          string // --ui ADDR: serve the browser view of the run
+	uiActions   bool   // --ui-actions: let the page cancel the run
 }
 
 func newRunCmd(o *options) *cobra.Command {
@@ -77,6 +80,8 @@ func (rf *runFlags) register(o *options, cmd *cobra.Command) {
 	f.Var(&rf.progress, "progress", "how the run shows itself: `auto` (live on a terminal, plain lines elsewhere), live, or plain")
 	f.StringVar(&rf.enforcement, "memory-enforcement", envOr(o.env, "WEIR_MEMORY_ENFORCEMENT", "auto"),
 		"how memory caps are enforced: `auto` (cgroup where possible), cgroup, or watchdog")
+	f.StringVar(&rf.ui, "ui", "", "serve the browser view of the run on `HOST:PORT` while it runs (127.0.0.1:7450 is weir ui's default)")
+	f.BoolVar(&rf.uiActions, "ui-actions", false, "let the browser view cancel the run (it then needs the printed token)")
 }
 
 func runWorkflow(o *options, rf *runFlags, path string) error {
@@ -228,6 +233,22 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 
 	ctx, kill, stopSignals := interrupts(o)
 	defer stopSignals()
+	if rf.ui != "" {
+		var actions ui.Actions
+		if rf.uiActions {
+			actions = engineActions{runID: runID}
+		}
+		stopUI, err := serveUI(o, rf.ui, plan.Settings.StateDir, runID, actions)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			// Open pages read the run's last events from its event log a
+			// few times a second: serve them before going away.
+			time.Sleep(uiLinger)
+			stopUI()
+		}()
+	}
 	summary, err := executor.Run(ctx, plan, executor.Options{
 		RunID:     runID,
 		Runners:   runners,
@@ -539,4 +560,23 @@ func defaultBudget() int64 {
 		return 0
 	}
 	return int64(float64(vm.Available) * budgetShare)
+}
+
+// uiLinger is how long weir run --ui serves its page after the run ended,
+// so that open pages show how it ended.
+const uiLinger = time.Second
+
+// engineActions are what the browser view of weir run --ui may do: cancel
+// this run, as Ctrl-C in its terminal would.
+type engineActions struct{ runID string }
+
+func (a engineActions) Cancel(runID string) error {
+	if runID != a.runID {
+		return fmt.Errorf("this engine runs %s, not %s", a.runID, runID)
+	}
+	return syscall.Kill(os.Getpid(), syscall.SIGINT)
+}
+
+func (a engineActions) Retry(runID, task string) error {
+	return fmt.Errorf("run %s is still going: retry %s with weir resume once it ends", runID, task)
 }
