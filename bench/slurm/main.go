@@ -4,6 +4,9 @@
 // then polls squeue until none is left, in one run, alternating, reporting
 // medians, the ratio, and the squeue/sbatch calls per task.
 //
+// A third contender submits the tasks as job arrays (the runner's
+// ArrayWindow); -array-window 0 leaves it out.
+//
 // It needs a Slurm cluster (scripts/slurm-cluster start):
 //
 //	go run ./bench/slurm -tasks 200 -rounds 3
@@ -35,6 +38,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds of each contender")
 	loopPoll := flag.Duration("loop-poll", time.Second, "how often the sbatch loop polls squeue")
 	poll := flag.Duration("poll", time.Second, "weir's longest poll interval")
+	window := flag.Duration("array-window", 20*time.Millisecond, "the array contender's ArrayWindow; 0 = no array contender")
 	flag.Parse()
 	if err := proc.Init(); err != nil {
 		fail(err)
@@ -45,26 +49,36 @@ func main() {
 	}
 	defer os.RemoveAll(dir)
 
-	var loopTimes, weirTimes []time.Duration
-	var loopCalls, weirStats []callCount
-	for r := range *rounds {
-		d, c, err := sbatchLoop(filepath.Join(dir, "loop"+strconv.Itoa(r)), *n, *loopPoll)
-		if err != nil {
-			fail(fmt.Errorf("sbatch loop: %w", err))
-		}
-		loopTimes, loopCalls = append(loopTimes, d), append(loopCalls, c)
-		d, c, err = weir(filepath.Join(dir, "weir"+strconv.Itoa(r)), *n, *poll)
-		if err != nil {
-			fail(fmt.Errorf("weir: %w", err))
-		}
-		weirTimes, weirStats = append(weirTimes, d), append(weirStats, c)
-		fmt.Fprintf(os.Stderr, "round %d: sbatch loop %v, weir %v\n", r+1, loopTimes[r].Round(time.Millisecond), weirTimes[r].Round(time.Millisecond))
+	type contender struct {
+		name  string
+		run   func(dir string) (time.Duration, callCount, error)
+		times []time.Duration
+		calls []callCount
 	}
-	base, w := median(loopTimes), median(weirTimes)
+	cs := []*contender{
+		{name: fmt.Sprintf("sbatch loop, squeue every %v", *loopPoll), run: func(dir string) (time.Duration, callCount, error) { return sbatchLoop(dir, *n, *loopPoll) }},
+		{name: fmt.Sprintf("weir, a job per task, poll <= %v", *poll), run: func(dir string) (time.Duration, callCount, error) { return weir(dir, *n, *poll, 0) }},
+	}
+	if *window > 0 {
+		cs = append(cs, &contender{name: fmt.Sprintf("weir, job arrays (window %v), poll <= %v", *window, *poll), run: func(dir string) (time.Duration, callCount, error) { return weir(dir, *n, *poll, *window) }})
+	}
+	for r := range *rounds {
+		for i, c := range cs {
+			d, calls, err := c.run(filepath.Join(dir, fmt.Sprintf("%d.%d", r, i)))
+			if err != nil {
+				fail(fmt.Errorf("%s: %w", c.name, err))
+			}
+			c.times, c.calls = append(c.times, d), append(c.calls, calls)
+			fmt.Fprintf(os.Stderr, "round %d: %s: %v\n", r+1, c.name, d.Round(time.Millisecond))
+		}
+	}
+	base := median(cs[0].times)
 	fmt.Printf("%d tiny Slurm jobs, median of %d rounds\n", *n, *rounds)
 	fmt.Printf("| | wall time | sbatch calls/task | squeue calls/task | other calls/task |\n|---|---|---|---|---|\n")
-	fmt.Printf("| sbatch loop, squeue every %v | %.2f s | %s |\n", *loopPoll, base.Seconds(), perTask(loopCalls, *n))
-	fmt.Printf("| weir (scheduler + Slurm runner, poll <= %v) | %.2f s (%.2fx) | %s |\n", *poll, w.Seconds(), w.Seconds()/base.Seconds(), perTask(weirStats, *n))
+	for _, c := range cs {
+		m := median(c.times)
+		fmt.Printf("| %s | %.2f s (%.2fx) | %s |\n", c.name, m.Seconds(), m.Seconds()/base.Seconds(), perTask(c.calls, *n))
+	}
 }
 
 type callCount struct{ sbatch, squeue, other uint64 }
@@ -114,8 +128,9 @@ func sbatchLoop(dir string, n int, poll time.Duration) (time.Duration, callCount
 	}
 }
 
-// weir runs n independent tasks through the scheduler and the runner.
-func weir(dir string, n int, poll time.Duration) (time.Duration, callCount, error) {
+// weir runs n independent tasks (one for_each stage) through the
+// scheduler and the runner.
+func weir(dir string, n int, poll, window time.Duration) (time.Duration, callCount, error) {
 	var c callCount
 	pool := &dag.Pool{Name: "cluster", Executor: "slurm", Processes: n}
 	tasks := make([]*dag.Task, n)
@@ -133,7 +148,7 @@ func weir(dir string, n int, poll time.Duration) (time.Duration, callCount, erro
 	if err != nil {
 		return 0, c, err
 	}
-	r := slurm.New(slurm.Options{Pools: plan.Pools, PollInterval: poll})
+	r := slurm.New(slurm.Options{Pools: plan.Pools, PollInterval: poll, ArrayWindow: window})
 	defer r.Close()
 	start := time.Now()
 	s, err := executor.Run(context.Background(), plan, executor.Options{

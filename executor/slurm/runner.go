@@ -43,6 +43,13 @@ type Options struct {
 	// started (as for local processes), and --time is the backstop that
 	// holds while no engine watches.
 	TimeLimitOnly bool
+	// ArrayWindow, when above 0, submits the attempts of one for_each
+	// stage that start within this time of each other with the same
+	// resources as one job array (see array.go): one sbatch for up to
+	// MaxArraySize of them (0 is 1,000; Slurm's default MaxArraySize is
+	// 1,001). Each such start waits up to the window before its sbatch.
+	ArrayWindow  time.Duration
+	MaxArraySize int
 }
 
 // Runner starts attempts as Slurm batch jobs and watches all of them with
@@ -59,6 +66,9 @@ type Runner struct {
 	quit   chan struct{}
 	bg     sync.WaitGroup // the poller and scancel goroutines
 	pollWG sync.WaitGroup
+
+	batchMu sync.Mutex
+	batches map[string]*batch // open job arrays, by arrayKey
 }
 
 var _ executor.Runner = (*Runner)(nil)
@@ -76,16 +86,20 @@ func New(o Options) *Runner {
 		o.MinPollInterval = 200 * time.Millisecond
 	}
 	o.MinPollInterval = min(o.MinPollInterval, o.PollInterval)
+	if o.MaxArraySize <= 0 {
+		o.MaxArraySize = 1000
+	}
 	if o.LostAfter <= 0 {
 		o.LostAfter = 10 * time.Minute
 	}
 	r := &Runner{
-		opts:   o,
-		client: NewClient(o.Env, o.CommandTimeout),
-		pools:  make(map[string]*dag.Pool),
-		jobs:   make(map[string]*handle),
-		kick:   make(chan struct{}, 1),
-		quit:   make(chan struct{}),
+		opts:    o,
+		client:  NewClient(o.Env, o.CommandTimeout),
+		pools:   make(map[string]*dag.Pool),
+		jobs:    make(map[string]*handle),
+		kick:    make(chan struct{}, 1),
+		quit:    make(chan struct{}),
+		batches: make(map[string]*batch),
 	}
 	for _, p := range o.Pools {
 		r.pools[p.Name] = p
@@ -131,13 +145,12 @@ type state struct {
 	Submitted time.Time `json:"submitted"`
 }
 
-// Start implements executor.Runner: it submits the attempt as a batch job.
+// Start implements executor.Runner: it submits the attempt as a batch job,
+// or as an element of a job array (Options.ArrayWindow).
 func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, error) {
-	script, err := Script(s)
-	if err != nil {
+	if _, _, err := commands(s); err != nil {
 		return nil, err
 	}
-	args := sbatchArgs(s, r.pools[s.Task.Pool])
 	if err := os.MkdirAll(s.TmpDir, 0o700); err != nil {
 		return nil, fmt.Errorf("slurm: temporary directory: %w", err)
 	}
@@ -145,11 +158,35 @@ func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, 
 		os.RemoveAll(s.TmpDir)
 		return nil, err
 	}
+	pool := r.pools[s.Task.Pool]
+	if r.opts.ArrayWindow > 0 && s.Task.Keyed {
+		h, err := r.startInArray(ctx, s, resourceArgs(s, pool))
+		if err != nil {
+			return nil, err
+		}
+		return h, nil
+	}
 	if s.Durable != nil {
 		if err := s.Durable(); err != nil {
 			os.RemoveAll(s.TmpDir)
 			return nil, fmt.Errorf("slurm: not submitted: %w", err)
 		}
+	}
+	h, err := r.submit(ctx, s, sbatchArgs(s, pool))
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// submit submits s as a job of its own and watches it; s is durably
+// recorded running and its directories are made. On failure its temporary
+// directory is removed.
+func (r *Runner) submit(ctx context.Context, s *executor.Spec, args []string) (*handle, error) {
+	script, err := Script(s)
+	if err != nil {
+		os.RemoveAll(s.TmpDir)
+		return nil, err
 	}
 	name := JobName(s)
 	submitted := time.Now()

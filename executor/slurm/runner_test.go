@@ -534,3 +534,97 @@ func children(t *testing.T) []int {
 	}
 	return kids
 }
+
+// Attempts of one for_each stage that start together go to Slurm as one
+// job array; each element behaves as a job of its own: its logs, its
+// outcome, Stop, Reattach.
+func TestArray(t *testing.T) {
+	cluster(t)
+	t.Parallel()
+	first := New(Options{PollInterval: 500 * time.Millisecond, ArrayWindow: 100 * time.Millisecond})
+	keyed := func(key, mode string, args ...string) *executor.Spec {
+		s := helperSpec(t, "fan["+key+"]", mode, args...)
+		s.Task.Stage, s.Task.Key, s.Task.Keyed = "fan", key, true
+		return s
+	}
+	specs := []*executor.Spec{
+		keyed("dump", "dump", awkward...),
+		keyed("exit", "exit 3"),
+		keyed("stderr", "stderr oops"),
+		keyed("sleep", "sleep 300s"),
+		keyed("big", "exit 0"), // other resources: a job of its own
+	}
+	specs[4].Memory = 128 << 20
+	handles := make([]executor.Handle, len(specs))
+	var wg sync.WaitGroup
+	for i, s := range specs {
+		wg.Go(func() {
+			h, err := first.Start(context.Background(), s)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			handles[i] = h
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		first.Close()
+		return
+	}
+	if n := first.Stats().Sbatch; n != 2 {
+		t.Errorf("%d sbatch calls for an array of 4 and a job, want 2", n)
+	}
+	array, elements := "", map[string]bool{}
+	for _, h := range handles[:4] {
+		a, i, ok := strings.Cut(jobID(t, h), "_")
+		if array == "" {
+			array = a
+		}
+		if !ok || a != array {
+			t.Errorf("element %s, want one of array %s", jobID(t, h), array)
+		}
+		elements[i] = true
+	}
+	if len(elements) != 4 || !elements["0"] || !elements["3"] {
+		t.Errorf("elements %v, want 0 to 3", elements)
+	}
+	for i, want := range []executor.Result{{Reason: executor.Succeeded}, {Reason: executor.Exit, ExitCode: 3}, {Reason: executor.Succeeded}} {
+		if res := handles[i].Wait(); res.Reason != want.Reason || res.ExitCode != want.ExitCode {
+			t.Errorf("element %d: %+v, want %s", i, res, want)
+		}
+	}
+	if res := handles[4].Wait(); !res.OK() || strings.Contains(jobID(t, handles[4]), "_") {
+		t.Errorf("the job of its own: %s %+v", jobID(t, handles[4]), res)
+	}
+	var d dump
+	if out, err := os.ReadFile(specs[0].Stdout); err != nil || json.Unmarshal(out, &d) != nil {
+		t.Errorf("element 0's stdout %q: %v", out, err)
+	} else if diff := cmp.Diff(awkward, d.Args); diff != "" || d.Dir != specs[0].Dir {
+		t.Errorf("element 0 in %q, args (-want +got):\n%s", d.Dir, diff)
+	}
+	if b, _ := os.ReadFile(specs[2].Stderr); string(b) != "oops" {
+		t.Errorf("element 2's stderr %q", b)
+	}
+	// A new engine finds a finished element and a running one.
+	stExit, stSleep := handles[1].State(), handles[3].State()
+	first.Close()
+	second := newRunner(t, Options{})
+	h, err := second.Reattach(context.Background(), specs[1], stExit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := h.Wait(); res.Reason != executor.Exit || res.ExitCode != 3 {
+		t.Errorf("reattached finished element: %+v", res)
+	}
+	h, err = second.Reattach(context.Background(), specs[3], stSleep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitRunning(t, second.client, jobID(t, h))
+	h.Stop(executor.Cancelled, time.Second)
+	if res := h.Wait(); res.Reason != executor.Cancelled {
+		t.Errorf("stopped element: %+v", res)
+	}
+	notQueued(t, second.client, jobID(t, h))
+}

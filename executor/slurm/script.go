@@ -17,29 +17,46 @@ import (
 // plus the job's SLURM_* variables (a stage may run srun). Every value is
 // single-quoted, so spaces, quotes and newlines arrive as they are.
 func Script(s *executor.Spec) ([]byte, error) {
-	if len(s.Argv) == 0 {
-		return nil, errors.New("slurm: empty argv")
-	}
-	for _, kv := range s.Env {
-		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
-			return nil, fmt.Errorf("slurm: environment entry %q is not KEY=VALUE", kv)
-		}
+	cd, exec, err := commands(s)
+	if err != nil {
+		return nil, err
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "#!/bin/sh\n# weir run %s, task %s, attempt %d\n", oneLine(s.RunID), oneLine(s.Task.ID), s.Attempt)
-	if s.Dir != "" {
-		q, err := quote(s.Dir)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(&b, "cd %s || { echo \"weir: cannot enter the working directory\" %s >&2; exit 127; }\n", q, q)
-	}
-	// awk's ENVIRON holds exact names, whatever newlines the values hold.
-	b.WriteString(`set --
+	b.WriteString(cd)
+	b.WriteString(slurmVars)
+	b.WriteString(exec)
+	return []byte(b.String()), nil
+}
+
+// slurmVars puts NAME=VALUE of every SLURM_* variable in "$@"; awk's
+// ENVIRON holds exact names, whatever newlines the values hold.
+const slurmVars = `set --
 for weir_v in $(awk 'BEGIN { for (k in ENVIRON) if (k ~ /^SLURM_[A-Za-z0-9_]*$/) print k }'); do
 	eval "set -- \"\$@\" \"$weir_v=\${$weir_v}\""
 done
-exec /usr/bin/env -i -- "$@"`)
+`
+
+// commands are the lines of a script that enter the attempt's directory
+// (none without one) and exec its argv, with "$@" from slurmVars.
+func commands(s *executor.Spec) (cd, exec string, err error) {
+	if len(s.Argv) == 0 {
+		return "", "", errors.New("slurm: empty argv")
+	}
+	for _, kv := range s.Env {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return "", "", fmt.Errorf("slurm: environment entry %q is not KEY=VALUE", kv)
+		}
+	}
+	if s.Dir != "" {
+		q, err := quote(s.Dir)
+		if err != nil {
+			return "", "", err
+		}
+		cd = fmt.Sprintf("cd %s || { echo \"weir: cannot enter the working directory\" %s >&2; exit 127; }\n", q, q)
+	}
+	var b strings.Builder
+	b.WriteString(`exec /usr/bin/env -i -- "$@"`)
 	words := make([]string, 0, len(s.Env)+len(s.Argv)+3)
 	words = append(words, s.Env...)
 	if strings.Contains(s.Argv[0], "=") {
@@ -50,13 +67,13 @@ exec /usr/bin/env -i -- "$@"`)
 	for _, w := range words {
 		q, err := quote(w)
 		if err != nil {
-			return nil, err
+			return "", "", err
 		}
 		b.WriteString(" \\\n\t")
 		b.WriteString(q)
 	}
 	b.WriteByte('\n')
-	return []byte(b.String()), nil
+	return cd, b.String(), nil
 }
 
 // quote single-quotes s for sh.
@@ -77,22 +94,30 @@ func JobName(s *executor.Spec) string {
 	return "weir-" + s.RunID + "-" + dag.Slug(s.Task.ID) + "-" + strconv.Itoa(s.Attempt)
 }
 
-// sbatchArgs are the options of an attempt's sbatch: its caps, logs and
-// working directory, and the pool's settings, whose sbatch_args come last
-// so that they win.
+// sbatchArgs are the options of an attempt's sbatch: its name, logs and
+// working directory, then resourceArgs.
 func sbatchArgs(s *executor.Spec, pool *dag.Pool) []string {
 	args := []string{
 		"--job-name=" + JobName(s),
 		"--output=" + pathPattern(s.Stdout),
 		"--error=" + pathPattern(s.Stderr),
+	}
+	if s.Dir != "" {
+		args = append(args, "--chdir="+s.Dir)
+	}
+	return append(args, resourceArgs(s, pool)...)
+}
+
+// resourceArgs are the options an attempt shares with the other attempts
+// of a job array: its caps and the pool's settings, whose sbatch_args come
+// last so that they win.
+func resourceArgs(s *executor.Spec, pool *dag.Pool) []string {
+	args := []string{
 		// sbatch runs with a small environment (commandEnv); the script
 		// replaces it with the attempt's. NONE would make slurmd build a
 		// login environment first (--get-user-env), which is slow.
 		"--export=ALL",
 		"--no-requeue",
-	}
-	if s.Dir != "" {
-		args = append(args, "--chdir="+s.Dir)
 	}
 	if s.Memory > 0 {
 		args = append(args, "--mem="+strconv.FormatInt(ceilDiv(s.Memory, 1<<20), 10)+"M")
