@@ -44,7 +44,7 @@ func cluster(t *testing.T) {
 		switch {
 		case err != nil:
 			clusterOnce.err = err
-		case state != "idle" && state != "mix" && state != "alloc":
+		case state != "idle" && state != "mix" && state != "alloc" && state != "comp":
 			clusterOnce.err = fmt.Errorf("the node is %q", state)
 		}
 	})
@@ -225,8 +225,12 @@ func TestOutcomes(t *testing.T) {
 	}
 	// The job's cgroup is on this machine: its memory is sampled while it
 	// runs, and its peak reported.
-	if res := handles[3].Wait(); res.PeakMemory < 50<<20 || res.PeakMemory > 256<<20 {
+	res := handles[3].Wait()
+	if res.PeakMemory < 50<<20 || res.PeakMemory > 256<<20 {
 		t.Errorf("alloc 50 MiB: peak %d", res.PeakMemory)
+	}
+	if len(res.Samples) < 2 || res.Samples[len(res.Samples)-1].Bytes < 50<<20 {
+		t.Errorf("alloc 50 MiB: result samples %v", res.Samples)
 	}
 	b, err := os.ReadFile(specs[3].Samples)
 	if err != nil {
