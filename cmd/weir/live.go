@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/internal/units"
+	"github.com/weirflow/weir/shm"
 )
 
 // progressMode is --progress: how a run shows itself on stdout.
@@ -107,7 +109,9 @@ type liveView struct {
 
 func newLiveView(o *options, plan *dag.Plan, runDir string, budget int64) *liveView {
 	v := &liveView{out: o.stdout, done: make(chan struct{})}
-	v.model = &liveModel{v: v, st: newLiveState(plan, runDir, budget), now: time.Now, mem: map[memKey]int64{}}
+	st := newLiveState(plan, runDir, budget)
+	watchSegments(st, plan.Settings.ShmDir, filepath.Base(runDir))
+	v.model = &liveModel{v: v, st: st, now: time.Now, mem: map[memKey]int64{}}
 	opts := []tea.ProgramOption{
 		tea.WithOutput(o.stdout),
 		tea.WithEnvironment(o.env),
@@ -131,6 +135,28 @@ func newLiveView(o *options, plan *dag.Plan, runDir string, budget int64) *liveV
 	v.prog = tea.NewProgram(v.model, opts...)
 	v.stderr = &liveStderr{w: o.stderr, prog: v.prog}
 	return v
+}
+
+// watchSegments tells st whether the run's segments are RAM, and how to
+// read the room left in their directory, as the scheduler sees them; the
+// run has made the directory already.
+func watchSegments(st *liveState, shmDir, runID string) {
+	if shmDir == "" {
+		return
+	}
+	segs, err := shm.OpenRun(shmDir, runID)
+	if err != nil {
+		return
+	}
+	space, err := segs.Space()
+	if err != nil {
+		return
+	}
+	st.inRAM = space.InRAM
+	st.shmFree = func() (int64, bool) {
+		space, err := segs.Space()
+		return space.Free, err == nil
+	}
 }
 
 func colorProfile(o *options) colorprofile.Profile {

@@ -162,6 +162,9 @@ func (s *liveState) countsLine() string {
 // the budget, and what they use now.
 func (s *liveState) memoryLine(mem memReader) string {
 	parts := []string{"caps " + units.Size(s.budgetUsed)}
+	if s.segBytes > 0 {
+		parts[0] += " + segments in RAM " + units.Size(s.segBytes)
+	}
 	if s.budget > 0 {
 		parts[0] += " of the " + units.Size(s.budget) + " budget"
 	}
@@ -241,7 +244,7 @@ func sortByStart(tasks []*liveTask) {
 }
 
 func waitSummary(waits []liveWait, pending int) string {
-	var n [4]int
+	var n [5]int
 	for _, w := range waits {
 		n[w.reason]++
 	}
@@ -249,7 +252,7 @@ func waitSummary(waits []liveWait, pending int) string {
 	for _, r := range []struct {
 		reason waitReason
 		what   string
-	}{{waitSlot, "for a slot"}, {waitMemory, "for memory"}, {waitBackoff, "to retry"}, {waitNext, "starting"}} {
+	}{{waitSlot, "for a slot"}, {waitMemory, "for memory"}, {waitRoom, "for room in shm_dir"}, {waitBackoff, "to retry"}, {waitNext, "starting"}} {
 		if n[r.reason] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[r.reason], r.what))
 		}
@@ -274,6 +277,8 @@ func waitCells(waits []liveWait) [][]string {
 			why = styleWarn.Render("memory") + ": "
 		case waitBackoff:
 			why = "backoff: "
+		case waitRoom:
+			why = styleWarn.Render("shm") + ": "
 		}
 		table = append(table, []string{"  " + w.t.t.ID, why + w.detail()})
 	}

@@ -33,6 +33,16 @@ type liveState struct {
 
 	failures       []liveFailure // the newest few, oldest first
 	failedAttempts int
+
+	// Segments as the scheduler counts them (executor/segments.go): where
+	// shm_dir is RAM, a committed segment holds budget until its last
+	// reader has succeeded.
+	inRAM    bool
+	shmFree  func() (int64, bool) // free bytes in shm_dir now; nil: unknown
+	readers  map[dag.SegmentRef]int
+	outputs  map[dag.SegmentRef]dag.Output
+	live     map[dag.SegmentRef]int64
+	segBytes int64
 }
 
 // maxFailures bounds the failures the view keeps for its panel; each is
@@ -76,6 +86,9 @@ func newLiveState(plan *dag.Plan, runDir string, budget int64) *liveState {
 		counts:  map[executor.TaskState]int{executor.Pending: len(plan.Tasks)},
 		pools:   map[string]*livePool{},
 		running: map[*liveTask]bool{},
+		readers: map[dag.SegmentRef]int{},
+		outputs: map[dag.SegmentRef]dag.Output{},
+		live:    map[dag.SegmentRef]int64{},
 	}
 	var rem []time.Duration
 	if plan.Graph != nil && plan.Graph.Len() == len(plan.Tasks) {
@@ -88,6 +101,14 @@ func newLiveState(plan *dag.Plan, runDir string, budget int64) *liveState {
 		}
 		s.tasks[t.ID] = lt
 		s.order = append(s.order, lt)
+		for _, o := range t.Outputs {
+			s.outputs[dag.SegmentRef{Task: t.ID, Output: o.Name}] = o
+		}
+		for _, in := range t.Inputs {
+			for _, ref := range in.From {
+				s.readers[ref]++
+			}
+		}
 		if s.pools[t.Pool] == nil {
 			p := plan.Pool(t.Pool)
 			if p == nil {
@@ -115,6 +136,13 @@ func (s *liveState) apply(e executor.Event) *liveFailure {
 		}
 	case executor.AttemptEnded:
 		r := e.Result
+		if r != nil && r.OK() && s.inRAM {
+			for _, c := range e.Outputs {
+				ref := dag.SegmentRef{Task: e.Task, Output: c.Name}
+				s.segBytes += c.Size - s.live[ref]
+				s.live[ref] = c.Size
+			}
+		}
 		if r == nil || r.OK() || r.Reason == executor.Cancelled {
 			return nil
 		}
@@ -147,6 +175,8 @@ func (s *liveState) move(e executor.Event) {
 	}
 	t.state, t.since, t.wake = e.State, e.Time, time.Time{}
 	switch e.State {
+	case executor.TaskSucceeded, executor.Reused:
+		s.readersDone(t)
 	case executor.Running:
 		t.attempt, t.cap = e.Attempt, e.Memory
 		s.reserve(t)
@@ -181,6 +211,32 @@ func (s *liveState) release(t *liveTask) {
 		s.budgetUsed -= t.cap
 	}
 	delete(s.running, t)
+}
+
+// readersDone releases the segments t was the last reader of, as the
+// scheduler does, except those kept or published.
+func (s *liveState) readersDone(t *liveTask) {
+	for _, in := range t.t.Inputs {
+		for _, ref := range in.From {
+			if s.readers[ref]--; s.readers[ref] > 0 {
+				continue
+			}
+			if o := s.outputs[ref]; o.Keep || o.Publish != "" {
+				continue
+			}
+			s.segBytes -= s.live[ref]
+			delete(s.live, ref)
+		}
+	}
+}
+
+// declaredOutputs is the sum of t's declared output sizes.
+func declaredOutputs(t *dag.Task) int64 {
+	var n int64
+	for _, o := range t.Outputs {
+		n += o.Size
+	}
+	return n
 }
 
 // firstCap is the cap a task's first attempt takes: its own, or the share
@@ -228,6 +284,7 @@ const (
 	waitSlot                      // its pool runs as many tasks as it may
 	waitMemory                    // its cap does not fit its pool's memory or the budget
 	waitBackoff                   // a retry waits out its backoff
+	waitRoom                      // its declared outputs do not fit shm_dir now
 )
 
 // liveWait is a ready task and why it has not started. Its sentence is
@@ -241,6 +298,9 @@ type liveWait struct {
 	free     int64  // waitMemory: what the pool or the budget has free
 	limit    int64  // waitMemory: of how much
 	blocker  string // waitMemory: the task first in line, when it is not this one
+	segments int64  // waitMemory by the budget: what live segments hold of it
+	need     int64  // waitMemory: the cap; waitRoom: the declared outputs
+	reserved int64  // waitRoom: declared by running producers, of free
 	left     time.Duration
 }
 
@@ -256,10 +316,19 @@ func (w liveWait) detail() string {
 			return "behind " + w.blocker + " for the budget"
 		case w.blocker != "":
 			return "behind " + w.blocker + " in pool " + w.pool.Name
+		case w.byBudget && w.segments > 0:
+			return fmt.Sprintf("needs %s; the budget has %s of %s free, segments hold %s",
+				units.Size(w.need), units.Size(w.free), units.Size(w.limit), units.Size(w.segments))
 		case w.byBudget:
-			return fmt.Sprintf("needs %s; the budget has %s of %s free", units.Size(w.t.cap), units.Size(w.free), units.Size(w.limit))
+			return fmt.Sprintf("needs %s; the budget has %s of %s free", units.Size(w.need), units.Size(w.free), units.Size(w.limit))
 		}
-		return fmt.Sprintf("needs %s; pool %s has %s of %s free", units.Size(w.t.cap), w.pool.Name, units.Size(w.free), units.Size(w.limit))
+		return fmt.Sprintf("needs %s; pool %s has %s of %s free", units.Size(w.need), w.pool.Name, units.Size(w.free), units.Size(w.limit))
+	case waitRoom:
+		text := fmt.Sprintf("outputs declare %s; shm_dir has %s free", units.Size(w.need), units.Size(w.free))
+		if w.reserved > 0 {
+			text += fmt.Sprintf(", running tasks may write %s", units.Size(w.reserved))
+		}
+		return text
 	}
 	return "starting"
 }
@@ -294,12 +363,29 @@ func (s *liveState) waiting(now time.Time) []liveWait {
 	}
 	used := s.budgetUsed
 	budgetBlocker := ""
+	// shm_dir's free space, less what running producers declared and may
+	// still write.
+	var writing int64
+	for t := range s.running {
+		writing += declaredOutputs(t.t)
+	}
+	shmFree, shmKnown := int64(0), false
+	if s.shmFree != nil {
+		shmFree, shmKnown = s.shmFree()
+	}
 	out := make([]liveWait, 0, len(ready))
 	for _, t := range ready {
 		lp, ps := s.pools[t.t.Pool], pools[t.t.Pool]
 		p := lp.p
-		w := liveWait{t: t, pool: p}
+		w := liveWait{t: t, pool: p, need: t.cap}
 		budget := s.budgetOf(p)
+		if t.t.Memory == 0 && budget > 0 && s.segBytes > 0 {
+			// The scheduler shrinks a share cap to what segments leave.
+			if share := (budget - s.segBytes) / int64(max(p.Processes, 1)); share > 0 && share < w.need {
+				w.need = share
+			}
+		}
+		outputs := declaredOutputs(t.t)
 		switch {
 		case now.Before(t.wake):
 			w.reason, w.left = waitBackoff, t.wake.Sub(now)
@@ -307,21 +393,26 @@ func (s *liveState) waiting(now time.Time) []liveWait {
 			w.reason, w.running = waitSlot, ps.running
 		case ps.blocker != "":
 			w.reason, w.blocker = waitMemory, ps.blocker
-		case budgetBlocker != "" && budget > 0 && t.cap > 0:
+		case budgetBlocker != "" && budget > 0 && w.need > 0:
 			w.reason, w.blocker, w.byBudget = waitMemory, budgetBlocker, true
-		case p.Memory > 0 && ps.memory+t.cap > p.Memory:
+		case p.Memory > 0 && ps.memory+w.need > p.Memory:
 			w.reason, w.free, w.limit = waitMemory, p.Memory-ps.memory, p.Memory
 			ps.blocker = t.t.ID
-		case budget > 0 && used+t.cap > budget:
-			w.reason, w.free, w.limit, w.byBudget = waitMemory, max(budget-used, 0), budget, true
+		case budget > 0 && used+s.segBytes+w.need > budget:
+			w.reason, w.free, w.limit, w.byBudget = waitMemory, max(budget-used-s.segBytes, 0), budget, true
+			w.segments = s.segBytes
 			ps.blocker = t.t.ID
 			budgetBlocker = t.t.ID
+		case shmKnown && outputs > 0 && outputs > shmFree-writing:
+			w.reason, w.need, w.free, w.reserved = waitRoom, outputs, max(shmFree, 0), writing
+			ps.blocker = t.t.ID
 		default:
 			w.reason = waitNext
 			ps.running++
-			ps.memory += t.cap
+			ps.memory += w.need
+			writing += outputs
 			if budget > 0 {
-				used += t.cap
+				used += w.need
 			}
 		}
 		out = append(out, w)

@@ -18,6 +18,7 @@ import (
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/internal/testenv"
+	"github.com/weirflow/weir/shm"
 )
 
 // The live view's screen at moments of a scripted run, at a fixed time,
@@ -30,27 +31,38 @@ func TestLiveRenderGolden(t *testing.T) {
 		until         float64 // apply the events up to this second
 		now           float64
 		width, height int
+		shmFree       int64 // > 0: shm_dir is RAM with this much free
 	}{
 		// extract runs alone; the shards wait on it.
-		{"start", scriptRetry, 0.5, 0.75, 100, 30},
+		{"start", scriptRetry, 0.5, 0.75, 100, 30, 0},
 		// two shards run, two wait for a slot; shard[1] failed and waits
 		// out its backoff.
-		{"retry", scriptRetry, 1.8, 2.1, 100, 30},
+		{"retry", scriptRetry, 1.8, 2.1, 100, 30, 0},
 		// shard[2]'s second attempt takes 800 MiB: with 300 MiB held in
 		// pool work's 1 GiB it waits for memory, and holds shard[3] back.
-		{"memory", scriptMemory, 3, 3.6, 100, 30},
+		{"memory", scriptMemory, 3, 3.6, 100, 30, 0},
 		// the same on a small screen: the panels give up rows.
-		{"memory-small", scriptMemory, 3, 3.6, 60, 14},
+		{"memory-small", scriptMemory, 3, 3.6, 60, 14, 0},
 		// pool work may run 4, but the 800 MiB budget holds only two
 		// shards: the third waits for the budget, the fourth behind it.
-		{"budget", scriptBudget, 1.5, 1.6, 100, 30},
-		{"failed", scriptRetry, 9.5, 9.5, 100, 30},
-		{"ok", scriptOK, 3.2, 3.2, 100, 30},
+		{"budget", scriptBudget, 1.5, 1.6, 100, 30, 0},
+		// extract's 900 MiB segment lives in RAM until every shard has
+		// read it: beside two running shards it leaves no budget for a
+		// third.
+		{"segments", scriptSegments, 1.5, 1.6, 100, 30, 8 << 30},
+		// extract declares 900 MiB of outputs; shm_dir has 100 MiB free.
+		{"room", scriptSegments, 0, 0.1, 100, 30, 100 * mib},
+		{"failed", scriptRetry, 9.5, 9.5, 100, 30, 0},
+		{"ok", scriptOK, 3.2, 3.2, 100, 30, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rs := newRunScript(t)
 			tc.script(rs)
 			st := newLiveState(rs.plan, runDirOf(rs.plan, rs.runID), rs.plan.Settings.MemoryBudget)
+			if tc.shmFree > 0 {
+				st.inRAM = true
+				st.shmFree = func() (int64, bool) { return tc.shmFree, true }
+			}
 			var printed []string
 			for _, e := range rs.events {
 				if e.Time.After(at(tc.until)) {
@@ -116,6 +128,32 @@ func scriptBudget(rs *runScript) {
 	rs.state(0, "extract", executor.Ready, "")
 	rs.start(0, "extract", 1, 600*mib)
 	rs.end(1, "extract", 1, 0, ok(420*mib, time.Second))
+	for _, s := range []string{"shard[0]", "shard[1]", "shard[2]", "shard[3]"} {
+		rs.state(1, s, executor.Ready, "")
+	}
+	rs.start(1, "shard[0]", 1, 300*mib)
+	rs.start(1, "shard[1]", 1, 300*mib)
+}
+
+// scriptSegments: extract writes a 900 MiB segment that every shard
+// reads; pool work may run 4, the budget is 1.6 GiB.
+func scriptSegments(rs *runScript) {
+	rs.plan.Pool("work").Processes = 4
+	rs.plan.Settings.MemoryBudget = 1600 * mib
+	rows := dag.SegmentRef{Task: "extract", Output: "rows"}
+	rs.plan.Task("extract").Outputs = []dag.Output{{Name: "rows", Size: 900 * mib}}
+	rs.plan.Task("extract").Memory = 1 << 30
+	for _, s := range []string{"shard[0]", "shard[1]", "shard[2]", "shard[3]"} {
+		rs.plan.Task(s).Inputs = []dag.Input{{Name: "rows", From: []dag.SegmentRef{rows}}}
+	}
+	rs.add(0, executor.Event{Kind: executor.RunStarted})
+	rs.state(0, "extract", executor.Ready, "")
+	rs.start(0.2, "extract", 1, 1<<30)
+	r := ok(950*mib, time.Second)
+	r.Start, r.End = at(0.2), at(1)
+	rs.add(1, executor.Event{Kind: executor.AttemptEnded, Task: "extract", Attempt: 1, Result: &r,
+		Outputs: []shm.Committed{{Name: "rows", Path: "/dev/shm/weir/x/extract/rows", Size: 900 * mib, Hash: "0123456789abcdef"}}})
+	rs.state(1, "extract", executor.TaskSucceeded, "")
 	for _, s := range []string{"shard[0]", "shard[1]", "shard[2]", "shard[3]"} {
 		rs.state(1, s, executor.Ready, "")
 	}

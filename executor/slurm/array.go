@@ -2,6 +2,7 @@ package slurm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -123,6 +124,12 @@ func (r *Runner) submitBatch(b *batch) {
 		ctx, cancel := context.WithTimeout(context.Background(), r.client.timeout)
 		id, err = r.client.Submit(ctx, args, script)
 		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			// sbatch may have created the array before it was killed.
+			ctx, cancel := context.WithTimeout(context.Background(), r.client.timeout)
+			r.client.CancelByName(ctx, name)
+			cancel()
+		}
 		if err != nil {
 			err = fmt.Errorf("submitting %d attempts of stage %s to Slurm as an array (pool %q): %w", len(live), specs[0].Task.Stage, specs[0].Task.Pool, err)
 		}

@@ -35,6 +35,13 @@
 // accounting and is not reported. Spec.CPUSet does not apply: placing a
 // job on CPUs is Slurm's business.
 //
+// With Options.ArrayWindow, attempts of one for_each stage that start
+// together go to Slurm as one job array (array.go).
+//
+// After an engine restart, Runner.Reattach finds an attempt's job again
+// from its handle state (the job id), or by its unique job name when the
+// engine died between sbatch and its journal entry.
+//
 // Jobs are submitted with --no-requeue so that a node failure reaches
 // weir's retry policy instead of silently running the attempt again; a
 // pool's sbatch_args can say --requeue.

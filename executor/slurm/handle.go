@@ -27,6 +27,8 @@ type handle struct {
 	rawID     string      // the job's own number (differs for array elements), once squeue said it
 	cgroup    string      // the job's memory cgroup on this machine, once found
 	peak      int64
+	runStart  time.Time // when the job started running, for samples' times
+	series    executor.SampleSeries
 	ended     bool
 
 	result executor.Result
@@ -117,6 +119,12 @@ func (h *handle) observe(j *Job, now time.Time) bool {
 	if j.RawID != "" {
 		h.rawID = j.RawID
 	}
+	if running && h.runStart.IsZero() {
+		h.runStart = now
+		if !j.Start.IsZero() && j.Start.Before(now) {
+			h.runStart = j.Start
+		}
+	}
 	if running {
 		h.sample(now)
 	}
@@ -136,6 +144,7 @@ func (h *handle) sample(now time.Time) {
 		return
 	}
 	h.peak = max(h.peak, peak)
+	h.series.Add(executor.MemorySample{At: now.Sub(h.runStart), Bytes: usage})
 	if h.spec.Samples != "" {
 		appendSample(h.spec.Samples, now, usage) // best effort: samples are for display
 	}
@@ -166,9 +175,8 @@ func (h *handle) finish(j *Job, now time.Time) {
 	h.r.mu.Lock()
 	delete(h.r.jobs, h.id)
 	h.r.mu.Unlock()
-	r := outcome(j, h.spec, cause, now)
-	r.PeakMemory = h.peak
-	h.result = r
+	h.result = outcome(j, h.spec, cause, h.peak, now)
+	h.result.Samples = h.series.Samples()
 	os.RemoveAll(h.spec.TmpDir)
 	close(h.done)
 }

@@ -10,9 +10,10 @@ import (
 )
 
 // outcome maps how a job ended onto an attempt's result. cause is the
-// reason given to Stop, if any: it wins, as with local processes.
-func outcome(j *Job, s *executor.Spec, cause executor.Reason, now time.Time) executor.Result {
-	r := executor.Result{Start: j.Start, End: j.End, Enforcement: executor.Cluster}
+// reason given to Stop, if any: it wins, as with local processes. peak is
+// the most memory the job was seen to use, 0 if unknown.
+func outcome(j *Job, s *executor.Spec, cause executor.Reason, peak int64, now time.Time) executor.Result {
+	r := executor.Result{Start: j.Start, End: j.End, Enforcement: executor.Cluster, PeakMemory: peak}
 	if r.End.IsZero() {
 		r.End = now
 	}
@@ -39,7 +40,10 @@ func outcome(j *Job, s *executor.Spec, cause executor.Reason, now time.Time) exe
 		}
 	case "OUT_OF_MEMORY":
 		r.Reason = executor.OOM
-		r.Detail = fmt.Sprintf("exceeded its memory cap of %s (Slurm --mem, %s)", units.Size(s.Memory), where)
+		r.Detail = fmt.Sprintf("exceeded its memory cap of %s (--mem of %s)", units.Size(s.Memory), where)
+		if peak > 0 {
+			r.Detail = fmt.Sprintf("exceeded its memory cap of %s (peak %s; --mem of %s)", units.Size(s.Memory), units.Size(peak), where)
+		}
 	case "TIMEOUT", "DEADLINE":
 		r.Reason = executor.Timeout
 		r.Detail = fmt.Sprintf("ran past its Slurm time limit (timeout %v, rounded up to whole minutes; %s)", s.Timeout, where)

@@ -89,7 +89,7 @@ func TestParseScontrolJob(t *testing.T) {
 				return
 			}
 			s := &executor.Spec{Task: &dag.Task{ID: "t"}, Memory: 64 << 20, Timeout: time.Minute}
-			r := outcome(j, s, "", time.Now())
+			r := outcome(j, s, "", 0, time.Now())
 			if r.Reason != w.outcome || r.Enforcement != executor.Cluster {
 				t.Errorf("outcome %+v, want %s", r, w.outcome)
 			}
@@ -174,7 +174,7 @@ func TestParseSqueue(t *testing.T) {
 					t.Errorf("job %s: Final() = %v", id, j.Final())
 				}
 				if w.outcome != "" {
-					if r := outcome(j, &executor.Spec{Task: &dag.Task{ID: "t"}}, "", time.Now()); r.Reason != w.outcome {
+					if r := outcome(j, &executor.Spec{Task: &dag.Task{ID: "t"}}, "", 0, time.Now()); r.Reason != w.outcome {
 						t.Errorf("job %s: outcome %s, want %s", id, r.Reason, w.outcome)
 					}
 				}
@@ -232,7 +232,7 @@ func TestFindJobComp(t *testing.T) {
 			continue
 		}
 		checkJob(t, j, w)
-		if r := outcome(j, &executor.Spec{Task: &dag.Task{ID: "t"}}, "", time.Now()); r.Reason != w.outcome {
+		if r := outcome(j, &executor.Spec{Task: &dag.Task{ID: "t"}}, "", 0, time.Now()); r.Reason != w.outcome {
 			t.Errorf("job %s: outcome %s, want %s", w.id, r.Reason, w.outcome)
 		}
 		if w.id == "16" && j.Name != "name with space" {

@@ -44,7 +44,7 @@ func cluster(t *testing.T) {
 		switch {
 		case err != nil:
 			clusterOnce.err = err
-		case state != "idle" && state != "mix" && state != "alloc":
+		case state != "idle" && state != "mix" && state != "alloc" && state != "comp":
 			clusterOnce.err = fmt.Errorf("the node is %q", state)
 		}
 	})
@@ -225,8 +225,12 @@ func TestOutcomes(t *testing.T) {
 	}
 	// The job's cgroup is on this machine: its memory is sampled while it
 	// runs, and its peak reported.
-	if res := handles[3].Wait(); res.PeakMemory < 50<<20 || res.PeakMemory > 256<<20 {
+	res := handles[3].Wait()
+	if res.PeakMemory < 50<<20 || res.PeakMemory > 256<<20 {
 		t.Errorf("alloc 50 MiB: peak %d", res.PeakMemory)
+	}
+	if len(res.Samples) < 2 || res.Samples[len(res.Samples)-1].Bytes < 50<<20 {
+		t.Errorf("alloc 50 MiB: result samples %v", res.Samples)
 	}
 	b, err := os.ReadFile(specs[3].Samples)
 	if err != nil {
@@ -627,4 +631,34 @@ func TestArray(t *testing.T) {
 		t.Errorf("stopped element: %+v", res)
 	}
 	notQueued(t, second.client, jobID(t, h))
+}
+
+// While slurmctld cannot be reached, sbatch and squeue block about 9 s and
+// fail: a start fails after the command timeout saying so, and watched
+// jobs end lost once squeue has failed for LostAfter.
+func TestControllerDown(t *testing.T) {
+	testenv.LookPath(t, "squeue", install)
+	t.Parallel()
+	conf := filepath.Join(t.TempDir(), "slurm.conf")
+	// Nothing listens on port 9 here: every command fails to connect.
+	err := os.WriteFile(conf, []byte("ClusterName=down\nSlurmctldHost=down(127.0.0.1)\nSlurmctldPort=9\nAuthType=auth/munge\nNodeName=down CPUs=1\nPartitionName=p Nodes=down Default=YES\n"), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRunner(t, Options{Env: append(os.Environ(), "SLURM_CONF="+conf), CommandTimeout: time.Second,
+		PollInterval: 200 * time.Millisecond, LostAfter: time.Second})
+	s := helperSpec(t, "unreachable", "exit 0")
+	if _, err := r.Start(context.Background(), s); err == nil || !strings.Contains(err.Error(), "is slurmctld up?") {
+		t.Errorf("Start: %v", err)
+	}
+	if _, err := os.Stat(s.TmpDir); !os.IsNotExist(err) {
+		t.Errorf("temporary directory left: %v", err)
+	}
+	h := r.newHandle(s, state{JobID: "12345"})
+	if err := r.watch(h); err != nil {
+		t.Fatal(err)
+	}
+	if res := h.Wait(); res.Reason != executor.Lost || !strings.Contains(res.Detail, "squeue failed for 1s") {
+		t.Errorf("%+v", res)
+	}
 }
