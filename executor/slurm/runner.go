@@ -254,7 +254,8 @@ func (r *Runner) Reattach(ctx context.Context, s *executor.Spec, st []byte) (exe
 		h.finish(job, time.Now())
 		return h, nil
 	}
-	h.started = job.Started()
+	// The first poll sees it started, and starts the timeout's clock from
+	// Slurm's start time, engine restart or not.
 	if err := r.watch(h); err != nil {
 		return nil, err
 	}

@@ -328,13 +328,15 @@ func TestReattach(t *testing.T) {
 	t.Parallel()
 	first := New(Options{PollInterval: 500 * time.Millisecond})
 	running := helperSpec(t, "reattach-running", "sleep 3s")
+	timed := helperSpec(t, "reattach-timeout", "sleep 300s")
+	timed.Timeout = 4 * time.Second
 	finished := helperSpec(t, "reattach-finished", "exit 5")
 	byName := helperSpec(t, "reattach-by-name", "sleep 2s")
-	hr, hf, hn := start(t, first, running), start(t, first, finished), start(t, first, byName)
+	hr, hf, hn, ht := start(t, first, running), start(t, first, finished), start(t, first, byName), start(t, first, timed)
 	if res := hf.Wait(); res.Reason != executor.Exit || res.ExitCode != 5 {
 		t.Fatalf("finished job: %+v", res)
 	}
-	stRunning, stFinished := hr.State(), hf.State()
+	stRunning, stFinished, stTimed := hr.State(), hf.State(), ht.State()
 	// The engine goes away; its jobs keep running.
 	first.Close()
 	if res := hr.Wait(); res.Reason != executor.Lost {
@@ -350,6 +352,15 @@ func TestReattach(t *testing.T) {
 	if res := h.Wait(); !res.OK() {
 		t.Errorf("reattached running job: %+v", res)
 	}
+	// Its timeout counts from the job's start, not from the reattach.
+	h, err = second.Reattach(ctx, timed, stTimed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := h.Wait(); res.Reason != executor.Timeout {
+		t.Errorf("reattached job past its timeout: %+v", res)
+	}
+	notQueued(t, second.client, jobID(t, h))
 	h, err = second.Reattach(ctx, finished, stFinished)
 	if err != nil {
 		t.Fatal(err)
