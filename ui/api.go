@@ -216,8 +216,11 @@ func writeJSON(w http.ResponseWriter, v any) {
 // the error as text.
 func writeError(w http.ResponseWriter, err error) {
 	code := http.StatusInternalServerError
-	if errors.Is(err, errNotFound) {
+	switch {
+	case errors.Is(err, errNotFound):
 		code = http.StatusNotFound
+	case errors.Is(err, ErrConflict):
+		code = http.StatusConflict
 	}
 	http.Error(w, err.Error(), code)
 }

@@ -8,6 +8,11 @@ import (
 	"time"
 )
 
+// ErrConflict is what an Action's error wraps when the action does not
+// apply to the run as it is now (cancel a run that ended, retry a task
+// that succeeded): the API answers 409 Conflict with its message.
+var ErrConflict = errors.New("not possible now")
+
 // Actions change a run. The server offers them (buttons in the page, POST
 // endpoints) only when Options.Actions is set; otherwise the endpoints
 // answer 403.

@@ -572,11 +572,11 @@ type engineActions struct{ runID string }
 
 func (a engineActions) Cancel(runID string) error {
 	if runID != a.runID {
-		return fmt.Errorf("this engine runs %s, not %s", a.runID, runID)
+		return fmt.Errorf("%w: this engine runs %s, not %s", ui.ErrConflict, a.runID, runID)
 	}
 	return syscall.Kill(os.Getpid(), syscall.SIGINT)
 }
 
 func (a engineActions) Retry(runID, task string) error {
-	return fmt.Errorf("run %s is still going: retry %s with weir resume once it ends", runID, task)
+	return fmt.Errorf("%w: run %s is still going: retry %s with weir resume once it ends", ui.ErrConflict, runID, task)
 }

@@ -28,10 +28,11 @@ import (
 const defaultUIAddr = "127.0.0.1:7450"
 
 type uiFlags struct {
-	load  loadFlags
-	addr  string
-	token string
-	run   string
+	load    loadFlags
+	addr    string
+	token   string
+	run     string
+	actions bool
 }
 
 func newUICmd(o *options) *cobra.Command {
@@ -59,6 +60,7 @@ start. The API is documented in docs/api.md.`,
 	fl.StringVar(&f.addr, "addr", defaultUIAddr, "listen on `HOST:PORT` (a non-loopback host requires a token)")
 	fl.StringVar(&f.token, "token", "", "require `TOKEN` on every request (default $WEIR_UI_TOKEN; generated when needed)")
 	fl.StringVar(&f.run, "run", "", "open `RUN` first (default: the newest)")
+	fl.BoolVar(&f.actions, "actions", false, "let the page cancel running runs and retry failed tasks (it then needs the printed token)")
 	return cmd
 }
 
@@ -90,7 +92,11 @@ func runUI(o *options, f *uiFlags, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	srv, err := startUI(o, f.addr, uiToken(o, f.token), ui.Options{StateDir: stateDir, Run: f.run, Workflow: wf})
+	var actions ui.Actions
+	if f.actions {
+		actions = stateDirActions{o: o, dir: stateDir}
+	}
+	srv, err := startUI(o, f.addr, uiToken(o, f.token), ui.Options{StateDir: stateDir, Run: f.run, Workflow: wf, Actions: actions})
 	if err != nil {
 		return err
 	}
