@@ -34,6 +34,9 @@ type Options struct {
 	Workflow *Workflow
 	// Actions, when set, enables cancel and retry.
 	Actions Actions
+	// Metrics, when set, is served at /metrics (the Prometheus text
+	// format), behind the same token as the rest.
+	Metrics http.Handler
 	// Token, when set, is required on every request: as "Authorization:
 	// Bearer TOKEN", as ?token=TOKEN (which sets a cookie for the rest of
 	// the session), or as that cookie.
@@ -115,5 +118,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/runs/{run}/retry", s.apiRetry)
 	m.HandleFunc("GET /api/workflow", s.apiWorkflow)
 	m.HandleFunc("GET /api/workflow/events", s.apiWorkflowEvents)
+	if s.o.Metrics != nil {
+		m.Handle("GET /metrics", s.o.Metrics)
+	}
 	s.mux = m
 }

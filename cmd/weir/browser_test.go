@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/weirflow/weir/internal/browser"
@@ -152,6 +155,7 @@ stage "wait" {
 	poll("the page", `document.body.dataset.ready === "1"`)
 	poll("two stages", `weir.app.graph.cy.nodes().length === 2`)
 	poll("wait running", `weir.state("wait").state === "running"`)
+	checkMetrics(t, url)
 	poll("the cancel button", `!document.getElementById("cancel").hidden`)
 	run("cancel", chromedp.Evaluate[chromedp.Void](`window.confirm = () => true; document.getElementById("cancel").click()`))
 	poll("the run cancelled", `document.body.dataset.runState === "cancelled"`)
@@ -169,4 +173,39 @@ stage "wait" {
 	if len(errs) > 0 {
 		t.Errorf("console errors: %q", errs)
 	}
+}
+
+// checkMetrics reads the engine's /metrics as Prometheus would, while the
+// run's "wait" task runs: one task running, one succeeded.
+func checkMetrics(t *testing.T, pageURL string) {
+	t.Helper()
+	base, token, _ := strings.Cut(pageURL, "?token=")
+	want := map[string]float64{"running": 1, "succeeded": 1}
+	var got map[string]float64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		req, _ := http.NewRequest("GET", base+"metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := expfmt.NewTextParser(model.UTF8Validation)
+		fams, err := p.TextToMetricFamilies(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("/metrics does not parse as Prometheus text: %v", err)
+		}
+		got = map[string]float64{}
+		for _, m := range fams["weir_tasks"].GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "state" {
+					got[l.GetValue()] = m.GetGauge().GetValue()
+				}
+			}
+		}
+		if got["running"] == want["running"] && got["succeeded"] == want["succeeded"] {
+			return
+		}
+	}
+	t.Errorf("weir_tasks by state %v, want %v", got, want)
 }

@@ -20,8 +20,12 @@ import (
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/dsl"
+	"github.com/weirflow/weir/internal/metrics"
 	"github.com/weirflow/weir/ui"
 )
+
+// metricsInterval is how often /metrics reads the runs in progress.
+const metricsInterval = 500 * time.Millisecond
 
 // defaultUIAddr is where weir ui listens unless told otherwise: loopback
 // only, so that no token is needed.
@@ -137,13 +141,24 @@ func startUI(o *options, addr, token string, opts ui.Options) (*uiServer, error)
 		token = newToken()
 	}
 	opts.Token = token
+	// /metrics follows the state dir's runs in progress from their files,
+	// so it works beside an engine as well as in one.
+	m := metrics.New()
+	opts.Metrics = m.Handler()
+	follow, stopFollow := context.WithCancel(context.Background())
+	followed := make(chan struct{})
+	go func() { m.Follow(follow, opts.StateDir, metricsInterval); close(followed) }()
 	srv, err := ui.New(opts)
 	if err != nil {
+		stopFollow()
+		<-followed
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		srv.Close()
+		stopFollow()
+		<-followed
 		return nil, fmt.Errorf("cannot listen on %s: %w (choose another with --addr)", addr, unwrapOpError(err))
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
@@ -163,6 +178,8 @@ func startUI(o *options, addr, token string, opts ui.Options) (*uiServer, error)
 	}
 	return &uiServer{url: url, stop: func() error {
 		srv.Close() // ends the event streams, which Shutdown would wait for
+		stopFollow()
+		<-followed
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		err := hs.Shutdown(ctx)

@@ -1,0 +1,92 @@
+package metrics_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/internal/metrics"
+	"github.com/weirflow/weir/store"
+)
+
+// writeRun writes a run's files as an engine does: run.json, graph.json
+// and the events so far.
+func writeRun(t *testing.T, dir, id string, state store.RunState, events []executor.Event) {
+	t.Helper()
+	rd := filepath.Join(dir, "runs", id)
+	os.MkdirAll(rd, 0o700)
+	put := func(name string, v any) {
+		b, _ := json.Marshal(v)
+		if err := os.WriteFile(filepath.Join(rd, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("run.json", store.RunRecord{ID: id, Name: "etl", State: state, Started: time.Now(), Engine: store.Self()})
+	put("graph.json", map[string]any{"settings": map[string]any{"memory_budget": 1 << 30},
+		"tasks": []map[string]string{{"id": "a"}, {"id": "b"}}})
+	var lines []byte
+	for _, e := range events {
+		b, _ := json.Marshal(e)
+		lines = append(append(lines, b...), '\n')
+	}
+	if err := os.WriteFile(filepath.Join(rd, "events.jsonl"), lines, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Follow reads runs in progress from their files, as weir ui does beside a
+// running engine; runs that ended before it looked are left out.
+func TestFollow(t *testing.T) {
+	dir := t.TempDir()
+	ev := func(seq uint64, e executor.Event) executor.Event {
+		e.Seq, e.RunID, e.Time = seq, "r2", time.Now()
+		return e
+	}
+	t0 := time.Now()
+	events := []executor.Event{
+		ev(1, executor.Event{Kind: executor.RunStarted}),
+		ev(2, executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Ready}),
+		ev(3, executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Running, Attempt: 1, Memory: 256 << 20}),
+	}
+	writeRun(t, dir, "r1", store.RunSucceeded, nil) // over before Follow began
+	writeRun(t, dir, "r2", store.RunRunning, events)
+
+	m := metrics.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { m.Follow(ctx, dir, 10*time.Millisecond); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	waitValue(t, m, "weir_tasks", map[string]string{"workflow": "etl", "state": "running"}, 1)
+	waitValue(t, m, "weir_tasks", map[string]string{"workflow": "etl", "state": "pending"}, 1)
+	waitValue(t, m, "weir_running_memory_bytes", map[string]string{"workflow": "etl"}, 256<<20)
+	waitValue(t, m, "weir_memory_budget_bytes", map[string]string{"workflow": "etl"}, 1<<30)
+
+	events = append(events,
+		ev(4, executor.Event{Kind: executor.AttemptEnded, Task: "a", Attempt: 1, Result: &executor.Result{Reason: executor.Succeeded, Start: t0, End: t0.Add(time.Second)}}),
+		ev(5, executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.TaskSucceeded}),
+		ev(6, executor.Event{Kind: executor.RunEnded, Message: "succeeded"}),
+	)
+	writeRun(t, dir, "r2", store.RunSucceeded, events)
+	waitValue(t, m, "weir_runs_total", map[string]string{"workflow": "etl", "outcome": "succeeded"}, 1)
+	waitValue(t, m, "weir_attempts_total", map[string]string{"workflow": "etl", "reason": "succeeded"}, 1)
+	time.Sleep(50 * time.Millisecond) // more polls: nothing counts twice
+	if got := value(scrape(t, m), "weir_runs_total", map[string]string{"workflow": "etl", "outcome": "succeeded"}); got != 1 {
+		t.Errorf("runs counted %v times", got)
+	}
+}
+
+func waitValue(t *testing.T, m *metrics.Metrics, name string, labels map[string]string, want float64) {
+	t.Helper()
+	var got float64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if got = value(scrape(t, m), name, labels); got == want {
+			return
+		}
+	}
+	t.Fatalf("%s%v = %v, want %v", name, labels, got, want)
+}
