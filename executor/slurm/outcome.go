@@ -21,7 +21,7 @@ func outcome(j *Job, s *executor.Spec, cause executor.Reason, peak int64, now ti
 		r.Start = r.End // it never ran (cancelled while pending)
 	}
 	where := "Slurm job " + j.ID
-	if j.NodeList != "" && j.NodeList != "(null)" && j.NodeList != "None assigned" {
+	if j.NodeList != "" && j.NodeList != "(null)" && j.NodeList != "None assigned" && j.NodeList != "N/A" {
 		where += " on " + j.NodeList
 	}
 	switch j.State {
