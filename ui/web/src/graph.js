@@ -255,15 +255,16 @@ export class GraphView {
 
   async expand(stage) {
     this.expanded.add(stage);
-    await this.setGraph(this.doc, { fit: false });
-    const first = this.members.get(stage)[0];
-    this.center(first);
+    const fit = this.autoFit;
+    await this.setGraph(this.doc, { fit });
+    if (!fit) this.center(this.members.get(stage)[0]);
   }
 
   async collapse(stage) {
     this.expanded.delete(stage);
-    await this.setGraph(this.doc, { fit: false });
-    this.center('stage:' + stage);
+    const fit = this.autoFit;
+    await this.setGraph(this.doc, { fit });
+    if (!fit) this.center('stage:' + stage);
   }
 
   // paint colours every node from model.

@@ -38,7 +38,8 @@ export async function layout(nodes, edges) {
     'elk.algorithm': 'layered',
     'elk.direction': 'RIGHT',
     'elk.spacing.nodeNode': '12',
-    'elk.layered.spacing.nodeNodeBetweenLayers': '48',
+    // Room between layers for the edges' labels (segment and size).
+    'elk.layered.spacing.nodeNodeBetweenLayers': big ? '48' : '110',
     'elk.edgeRouting': 'POLYLINE',
     'elk.layered.nodePlacement.strategy': big ? 'SIMPLE' : 'BRANDES_KOEPF',
     'elk.layered.thoroughness': big ? '1' : '7',
@@ -49,6 +50,9 @@ export async function layout(nodes, edges) {
   // sink into the last layer, thousands of nodes tall, and takes 4x as
   // long.)
   if (big) options['elk.layered.layering.strategy'] = 'LONGEST_PATH_SOURCE';
+  // Instances in key order, stages in declaration order, where crossings
+  // allow it.
+  else options['elk.layered.considerModelOrder.strategy'] = 'NODES_AND_EDGES';
   const seen = new Set();
   const elkEdges = [];
   for (const e of es) {
