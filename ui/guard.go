@@ -11,7 +11,7 @@ import (
 // script, no eval, no other origin. Cytoscape draws on canvas and sets
 // styles through the CSSOM, which style-src does not govern.
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	"connect-src 'self'; worker-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // tokenCookie keeps a ?token= for the page's own requests, EventSource
 // included, which cannot set headers.

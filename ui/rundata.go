@@ -256,11 +256,12 @@ func (h *hub) memory(task string, attempt int) (*MemorySeries, error) {
 		return nil, err
 	}
 	m := &MemorySeries{Task: task, Attempt: attempt, Samples: [][2]int64{}}
+	var result *executor.Result
 	for _, a := range d.Attempts {
 		if a.N == attempt {
 			m.Cap = a.Memory
-			if a.Result != nil {
-				m.Peak = a.Result.PeakMemory
+			if result = a.Result; result != nil {
+				m.Peak = result.PeakMemory
 			}
 		}
 	}
@@ -270,6 +271,13 @@ func (h *hub) memory(task string, attempt int) (*MemorySeries, error) {
 	samples, err := readSamples(executor.DirLayout{Root: h.dir}.Samples(task, attempt))
 	if err != nil {
 		return nil, err
+	}
+	if len(samples) == 0 && result != nil {
+		// The sample file is gone (weir gc) or was never written: the
+		// result keeps a few dozen samples of its own.
+		for _, x := range result.Samples {
+			samples = append(samples, [2]int64{result.Start.Add(x.At).UnixMilli(), x.Bytes})
+		}
 	}
 	m.Samples = decimate(samples, maxSamples)
 	return m, nil

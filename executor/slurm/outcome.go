@@ -21,7 +21,7 @@ func outcome(j *Job, s *executor.Spec, cause executor.Reason, peak int64, now ti
 		r.Start = r.End // it never ran (cancelled while pending)
 	}
 	where := "Slurm job " + j.ID
-	if j.NodeList != "" && j.NodeList != "(null)" && j.NodeList != "None assigned" {
+	if j.NodeList != "" && j.NodeList != "(null)" && j.NodeList != "None assigned" && j.NodeList != "N/A" {
 		where += " on " + j.NodeList
 	}
 	switch j.State {
@@ -40,8 +40,13 @@ func outcome(j *Job, s *executor.Spec, cause executor.Reason, peak int64, now ti
 		}
 	case "OUT_OF_MEMORY":
 		r.Reason = executor.OOM
-		r.Detail = fmt.Sprintf("exceeded its memory cap of %s (--mem of %s)", units.Size(s.Memory), where)
-		if peak > 0 {
+		// The cgroup's usage reached its limit when the kernel killed it;
+		// the last sample, up to a poll earlier, may be well below.
+		peak = max(peak, s.Memory)
+		r.PeakMemory = peak
+		if s.Memory == 0 {
+			r.Detail = "exceeded the memory Slurm gives a job that declares none (the cluster's DefMemPerCPU; " + where + "); declare memory for the stage"
+		} else {
 			r.Detail = fmt.Sprintf("exceeded its memory cap of %s (peak %s; --mem of %s)", units.Size(s.Memory), units.Size(peak), where)
 		}
 	case "TIMEOUT", "DEADLINE":

@@ -12,6 +12,7 @@ import (
 // What people read about an attempt's end says what happened and where.
 func TestOutcomeDetails(t *testing.T) {
 	s := &executor.Spec{Task: &dag.Task{ID: "t"}, Memory: 64 << 20, Timeout: 90 * time.Second}
+	uncapped := &executor.Spec{Task: &dag.Task{ID: "t"}}
 	start, end := at("2026-11-26T08:42:53"), at("2026-11-26T08:44:05")
 	tests := []struct {
 		name  string
@@ -20,10 +21,10 @@ func TestOutcomeDetails(t *testing.T) {
 		peak  int64
 		want  executor.Result
 	}{
-		{"oom with a peak", Job{ID: "6", State: "OUT_OF_MEMORY", Signal: 125, NodeList: "vm"}, "", 64 << 20,
-			executor.Result{Reason: executor.OOM, Detail: "exceeded its memory cap of 64 MiB (peak 64 MiB; --mem of Slurm job 6 on vm)"}},
-		{"oom", Job{ID: "6", State: "OUT_OF_MEMORY", Signal: 125, NodeList: "(null)"}, "", 0,
-			executor.Result{Reason: executor.OOM, Detail: "exceeded its memory cap of 64 MiB (--mem of Slurm job 6)"}},
+		{"oom", Job{ID: "6", State: "OUT_OF_MEMORY", Signal: 125, NodeList: "vm"}, "", 48 << 20,
+			executor.Result{Reason: executor.OOM, PeakMemory: 64 << 20, Detail: "exceeded its memory cap of 64 MiB (peak 64 MiB; --mem of Slurm job 6 on vm)"}},
+		{"oom without a cap", Job{ID: "6", State: "OUT_OF_MEMORY", Signal: 125, NodeList: "(null)"}, "", 0,
+			executor.Result{Reason: executor.OOM, Detail: "exceeded the memory Slurm gives a job that declares none (the cluster's DefMemPerCPU; Slurm job 6); declare memory for the stage"}},
 		{"signal", Job{ID: "5", State: "FAILED", Signal: 9, NodeList: "vm"}, "", 0,
 			executor.Result{Reason: executor.Signal, Signal: 9, Detail: "killed by signal killed (Slurm job 5 on vm)"}},
 		{"exit", Job{ID: "4", State: "FAILED", ExitCode: 3}, "", 0,
@@ -49,9 +50,16 @@ func TestOutcomeDetails(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			j := tt.job
 			j.Start, j.End = start, end
-			got := outcome(&j, s, tt.cause, tt.peak, time.Now())
+			spec := s
+			if tt.name == "oom without a cap" {
+				spec = uncapped // Slurm's DefMemPerCPU capped it
+			}
+			got := outcome(&j, spec, tt.cause, tt.peak, time.Now())
 			want := tt.want
-			want.Start, want.End, want.Enforcement, want.PeakMemory = start, end, executor.Cluster, tt.peak
+			want.Start, want.End, want.Enforcement = start, end, executor.Cluster
+			if want.PeakMemory == 0 {
+				want.PeakMemory = tt.peak
+			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}

@@ -130,27 +130,27 @@ func TestParseSqueue(t *testing.T) {
 		raw  map[string]string // ID -> RawID where they differ
 	}{
 		{"squeue/all-states.txt", 14, map[string]want{
-			"79":   {"79", "FAILED", "NonZeroExitCode", 3, 0, "2026-11-26T09:04:54", "2026-11-26T09:04:54", executor.Exit},
-			"81":   {"81", "OUT_OF_MEMORY", "OutOfMemory", 0, 125, "2026-11-26T09:04:55", "2026-11-26T09:04:56", executor.OOM},
-			"80":   {"80", "FAILED", "JobLaunchFailure", 0, 9, "2026-11-26T09:04:54", "2026-11-26T09:04:54", executor.Signal},
-			"85":   {"85", "TIMEOUT", "TimeLimit", 0, 15, "2026-11-26T09:04:55", "2026-11-26T09:06:08", executor.Timeout},
-			"78":   {"78", "COMPLETED", "None", 0, 0, "2026-11-26T09:04:54", "2026-11-26T09:04:54", executor.Succeeded},
-			"82":   {"82", "CANCELLED", "None", 0, 15, "2026-11-26T09:04:55", "2026-11-26T09:04:57", executor.Cancelled},
-			"87_1": {"87_1", "CANCELLED", "None", 0, 15, "2026-11-26T09:04:55", "2026-11-26T09:04:59", executor.Cancelled},
-			"88_0": {"88_0", "CANCELLED", "BeginTime", 0, 0, "2026-11-26T09:04:59", "2026-11-26T09:04:59", executor.Cancelled},
-		}, map[string]string{"87_0": "89", "87_1": "90", "87_2": "87", "88_2": "88"}},
+			"5040":   {"5040", "FAILED", "NonZeroExitCode", 3, 0, "2026-11-26T09:16:08", "2026-11-26T09:16:08", executor.Exit},
+			"5042":   {"5042", "OUT_OF_MEMORY", "OutOfMemory", 0, 125, "2026-11-26T09:16:08", "2026-11-26T09:16:08", executor.OOM},
+			"5041":   {"5041", "FAILED", "JobLaunchFailure", 0, 9, "2026-11-26T09:16:08", "2026-11-26T09:16:08", executor.Signal},
+			"5046":   {"5046", "TIMEOUT", "TimeLimit", 0, 15, "2026-11-26T09:16:08", "2026-11-26T09:17:08", executor.Timeout},
+			"5039":   {"5039", "COMPLETED", "None", 0, 0, "2026-11-26T09:16:08", "2026-11-26T09:16:08", executor.Succeeded},
+			"5043":   {"5043", "CANCELLED", "None", 0, 15, "2026-11-26T09:16:08", "2026-11-26T09:16:11", executor.Cancelled},
+			"5048_1": {"5048_1", "CANCELLED", "None", 0, 15, "2026-11-26T09:16:08", "2026-11-26T09:16:13", executor.Cancelled},
+			"5049_0": {"5049_0", "CANCELLED", "BeginTime", 0, 0, "2026-11-26T09:16:13", "2026-11-26T09:16:13", executor.Cancelled},
+		}, map[string]string{"5048_0": "5050", "5048_1": "5051", "5048_2": "5048", "5049_2": "5049"}},
 		{"squeue/active.txt", 14, map[string]want{
-			"86":   {"86", "RUNNING", "None", 0, 0, "2026-11-26T09:04:55", "", ""},
-			"85":   {"85", "RUNNING", "None", 0, 0, "2026-11-26T09:04:55", "", ""}, // EndTime is its time limit's
-			"83":   {"83", "PENDING", "BeginTime", 0, 0, "2026-11-26T10:04:54", "", ""},
-			"84":   {"84", "PENDING", "JobHeldUser", 0, 0, "", "", ""},
-			"87_0": {"87_0", "RUNNING", "None", 0, 0, "2026-11-26T09:04:55", "", ""},
-			"88_2": {"88_2", "PENDING", "BeginTime", 0, 0, "2026-11-26T10:04:54", "", ""},
-		}, map[string]string{"87_0": "89", "87_1": "90", "87_2": "87", "88_0": "88", "86": "86"}},
+			"5047":   {"5047", "RUNNING", "None", 0, 0, "2026-11-26T09:16:08", "", ""},
+			"5046":   {"5046", "RUNNING", "None", 0, 0, "2026-11-26T09:16:08", "", ""}, // EndTime is its time limit's
+			"5044":   {"5044", "PENDING", "BeginTime", 0, 0, "2026-11-26T10:16:08", "", ""},
+			"5045":   {"5045", "PENDING", "JobHeldUser", 0, 0, "", "", ""},
+			"5048_0": {"5048_0", "RUNNING", "None", 0, 0, "2026-11-26T09:16:08", "", ""},
+			"5049_2": {"5049_2", "PENDING", "BeginTime", 0, 0, "2026-11-26T10:16:08", "", ""},
+		}, map[string]string{"5048_0": "5050", "5048_1": "5051", "5048_2": "5048", "5049_0": "5049", "5047": "5047"}},
 		{"squeue/just-cancelled.txt", 14, map[string]want{
-			"86":   {"86", "COMPLETING", "None", 0, 0, "2026-11-26T09:04:55", "", ""},
-			"87_2": {"87_2", "COMPLETING", "None", 0, 0, "2026-11-26T09:04:55", "", ""},
-			"84":   {"84", "CANCELLED", "JobHeldUser", 0, 0, "2026-11-26T09:04:59", "2026-11-26T09:04:59", executor.Cancelled},
+			"5047":   {"5047", "COMPLETING", "None", 0, 0, "2026-11-26T09:16:08", "", ""},
+			"5048_2": {"5048_2", "COMPLETING", "None", 0, 0, "2026-11-26T09:16:08", "", ""},
+			"5045":   {"5045", "CANCELLED", "JobHeldUser", 0, 0, "2026-11-26T09:16:13", "2026-11-26T09:16:13", executor.Cancelled},
 		}, nil},
 		{"squeue/empty.txt", 0, nil, nil},
 	}
@@ -186,9 +186,16 @@ func TestParseSqueue(t *testing.T) {
 			}
 		})
 	}
+	jobs, err := parseSqueue(read(t, "squeue/all-states.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ran, never := jobs["5040"], jobs["5044"]; ran.NodeList != "vm" || never.NodeList != "" {
+		t.Errorf("nodes %q and %q, want vm and none", ran.NodeList, never.NodeList)
+	}
 	// Without -r squeue folds pending elements into one line, which is not
 	// a job weir asked about.
-	if _, err := parseSqueue(read(t, "squeue/array-folded.txt")); err == nil || !strings.Contains(err.Error(), `"88_[0,2]" is not N or A_I`) {
+	if _, err := parseSqueue(read(t, "squeue/array-folded.txt")); err == nil || !strings.Contains(err.Error(), `"5049_[0,2]" is not N or A_I`) {
 		t.Errorf("folded array line: %v", err)
 	}
 }
@@ -198,21 +205,21 @@ func TestParseArrayElement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j.ID != "87_1" || j.RawID != "90" || j.State != "CANCELLED" {
+	if j.ID != "5048_1" || j.RawID != "5051" || j.State != "CANCELLED" {
 		t.Errorf("%+v", j)
 	}
 	log := string(read(t, "jobcomp/jobcomp-arrays.log"))
-	j, err = findJobComp(strings.NewReader(log), "87_1")
-	if err != nil || j.ID != "87_1" || j.RawID != "90" || j.State != "CANCELLED" {
-		t.Errorf("jobcomp 87_1: %+v, %v", j, err)
+	j, err = findJobComp(strings.NewReader(log), "5048_1")
+	if err != nil || j.ID != "5048_1" || j.RawID != "5051" || j.State != "CANCELLED" {
+		t.Errorf("jobcomp 5048_1: %+v, %v", j, err)
 	}
 	// An element cancelled while pending leaves no record of its own.
-	if _, err := findJobComp(strings.NewReader(log), "88_1"); !errors.Is(err, ErrUnknownJob) {
-		t.Errorf("jobcomp 88_1: %v, want ErrUnknownJob", err)
+	if _, err := findJobComp(strings.NewReader(log), "5049_1"); !errors.Is(err, ErrUnknownJob) {
+		t.Errorf("jobcomp 5049_1: %v, want ErrUnknownJob", err)
 	}
-	j, err = findJobComp(strings.NewReader(log), "85")
-	if err != nil || j.ID != "85" || j.State != "TIMEOUT" {
-		t.Errorf("jobcomp 85: %+v, %v", j, err)
+	j, err = findJobComp(strings.NewReader(log), "5046")
+	if err != nil || j.ID != "5046" || j.State != "TIMEOUT" {
+		t.Errorf("jobcomp 5046: %+v, %v", j, err)
 	}
 }
 
@@ -291,11 +298,11 @@ func TestParseSbatch(t *testing.T) {
 // Malformed outputs are errors that say what is wrong, never a job with
 // made-up fields.
 func TestMalformed(t *testing.T) {
-	good := "4|4|FAILED|NonZeroExitCode|768|2026-11-26T08:42:53|2026-11-26T08:42:53|"
+	good := "4|4|FAILED|NonZeroExitCode|768|2026-11-26T08:42:53|2026-11-26T08:42:53|vm|"
 	squeue := []struct{ in, err string }{
-		{"4|4|FAILED|NonZeroExitCode|768|2026-11-26T08:42:53|2026-11-26T08:42:53", "7 fields"},
-		{"4 FAILED NonZeroExitCode", "7 fields"},
-		{good + "x|", "7 fields"},
+		{"4|4|FAILED|NonZeroExitCode|768|2026-11-26T08:42:53|2026-11-26T08:42:53|vm", "8 fields"},
+		{"4 FAILED NonZeroExitCode", "8 fields"},
+		{good + "x|", "8 fields"},
 		{strings.Replace(good, "FAILED", "EXPLODED", 1), `unknown job state "EXPLODED"`},
 		{strings.Replace(good, "4|4|", "4_x|4|", 1), `job id "4_x" is not N or A_I`},
 		{strings.Replace(good, "4|4|", "4_1|4_1|", 1), `job id "4_1" is not a number`},

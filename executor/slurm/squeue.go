@@ -9,14 +9,15 @@ import (
 
 // squeueFormat asks squeue for everything an outcome needs, so a poll needs
 // no second command: the raw wait status (exit_code) and the times come
-// with the state. JobArrayID is the id as weir names it (A_I for an array
-// element), JobID the job's own number. Each field is followed by "|" (the
+// with the state, and the node names messages about its end. JobArrayID is
+// the id as weir names it (A_I for an array element), JobID the job's own
+// number. Each field is followed by "|" (the
 // -O suffix), with no padding and no truncation. For an active job EndTime
 // is when its time limit would end it.
-const squeueFormat = "JobArrayID:|,JobID:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|"
+const squeueFormat = "JobArrayID:|,JobID:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|,NodeList:|"
 
 // squeueFields is how many fields squeueFormat prints.
-const squeueFields = 7
+const squeueFields = 8
 
 // parseSqueue parses the output of `squeue -h -r -t all -O squeueFormat`: a
 // line per job or array element, keyed by its id (Job.ID).
@@ -40,7 +41,7 @@ func parseSqueueLine(line string) (*Job, error) {
 	if len(f) != squeueFields+1 || f[squeueFields] != "" {
 		return nil, fmt.Errorf("want %d fields each ended by |, got %d", squeueFields, len(f)-1)
 	}
-	j := &Job{Reason: f[3], Source: "squeue"}
+	j := &Job{Reason: f[3], NodeList: f[7], Source: "squeue"}
 	var err error
 	if j.ID, err = parseJobID(f[0]); err != nil {
 		return nil, err

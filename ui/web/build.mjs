@@ -27,3 +27,5 @@ await esbuild.build({
   // the browser escapes "</script" in strings ('inline-script' supported).
 });
 copyFileSync(join(here, 'index.html'), join(out, 'index.html'));
+// ELK's worker, loaded by the page (layout.js) as a Web Worker.
+copyFileSync(join(here, 'node_modules', 'elkjs', 'lib', 'elk-worker.min.js'), join(out, 'elk-worker.js'));

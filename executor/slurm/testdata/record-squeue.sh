@@ -4,7 +4,7 @@
 # scripts/slurm-cluster and takes about 90 s (a job must time out).
 set -euo pipefail
 cd "$(dirname "$0")/squeue"
-format='JobArrayID:|,JobID:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|'
+format='JobArrayID:|,JobID:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|,NodeList:|'
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sub() { sbatch --parsable --no-requeue -o /dev/null "$@"; }

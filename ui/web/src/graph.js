@@ -169,15 +169,17 @@ export class GraphView {
       for (const s of e.segments || []) x.segments.add(s);
       if ((e.segments || []).length) x.producers.add(e.from);
     }
-    const pos = await layout(nodes, [...edges.values()]);
-    const t1 = performance.now();
+    const t05 = performance.now();
+    // The layout may run in a worker: build the elements meanwhile, and
+    // place them once it is done.
+    const placed = layout(nodes, [...edges.values()]);
     const big = nodes.length > BIG;
     const els = [];
     for (const n of nodes) {
       els.push({
         group: 'nodes',
         data: { id: n.id, label: n.label, w: n.w, h: n.h, state: 'pending', stage: n.group },
-        position: pos.get(n.id),
+        position: { x: 0, y: 0 },
         classes: n.group ? 'group' : '',
       });
     }
@@ -195,7 +197,8 @@ export class GraphView {
     const old = this.cy;
     const view = old && !fit ? { zoom: old.zoom(), pan: old.pan() } : null;
     if (old) old.destroy();
-    this.cy = cytoscape({
+    this.container.style.visibility = 'hidden'; // until placed
+    const cy = cytoscape({
       container: this.container,
       elements: els,
       style: style(),
@@ -209,6 +212,14 @@ export class GraphView {
       hideEdgesOnViewport: big,
       pixelRatio: big ? 1 : 'auto',
     });
+    this.cy = cy;
+    if (this.model) this.paint(this.model);
+    const t1 = performance.now();
+    const pos = await placed;
+    if (this.cy !== cy) return this.timings; // a newer graph replaced this one
+    const t2 = performance.now();
+    cy.batch(() => cy.nodes().positions((n) => pos.get(n.id())));
+    this.container.style.visibility = '';
     if (view) this.cy.viewport(view);
     else this.fitNow();
     this.cy.on('tap', 'node', (ev) => {
@@ -222,9 +233,16 @@ export class GraphView {
     this.cy.on('tap', (ev) => {
       if (ev.target === this.cy) this.onSelect(null);
     });
-    if (this.model) this.paint(this.model);
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    this.timings = { layout: t1 - t0, total: performance.now() - t0, nodes: nodes.length, edges: edges.size };
+    this.timings = {
+      prepare: t05 - t0,
+      elements: t1 - t05, // while the layout runs
+      layout: t2 - t05, // done, from its start
+      place: performance.now() - t2,
+      total: performance.now() - t0,
+      nodes: nodes.length,
+      edges: edges.size,
+    };
     return this.timings;
   }
 
@@ -237,15 +255,16 @@ export class GraphView {
 
   async expand(stage) {
     this.expanded.add(stage);
-    await this.setGraph(this.doc, { fit: false });
-    const first = this.members.get(stage)[0];
-    this.center(first);
+    const fit = this.autoFit;
+    await this.setGraph(this.doc, { fit });
+    if (!fit) this.center(this.members.get(stage)[0]);
   }
 
   async collapse(stage) {
     this.expanded.delete(stage);
-    await this.setGraph(this.doc, { fit: false });
-    this.center('stage:' + stage);
+    const fit = this.autoFit;
+    await this.setGraph(this.doc, { fit });
+    if (!fit) this.center('stage:' + stage);
   }
 
   // paint colours every node from model.
@@ -268,7 +287,8 @@ export class GraphView {
           groups.add(this.tasks.get(id).stage);
         } else {
           const n = this.cy.getElementById(id);
-          if (n.nonempty()) n.data('state', model.task(id).state);
+          const st = model.task(id).state;
+          if (n.nonempty() && n.data('state') !== st) n.data('state', st);
         }
         if (model.task(id).outputs) producers.add(id);
       }

@@ -10,9 +10,24 @@
 import ELK from 'elkjs/lib/elk.bundled.js';
 
 export const BIG = 1500;
-const HUGE = 3000;
 
-const elk = new ELK();
+// A page served over HTTP lays out in a Web Worker, so that Cytoscape builds
+// its elements on the main thread meanwhile; a report opened from a file
+// has no worker script to load and lays out in the page.
+let elk = null;
+function engine() {
+  if (elk) return elk;
+  if (typeof Worker !== 'undefined' && /^https?:$/.test(location.protocol)) {
+    try {
+      elk = new ELK({ workerUrl: 'assets/elk-worker.js', workerFactory: (url) => new Worker(url) });
+      return elk;
+    } catch (err) {
+      console.warn('layout in the page: no worker:', err);
+    }
+  }
+  elk = new ELK();
+  return elk;
+}
 
 // layout returns a Map of node id to its centre {x, y}. nodes are {id, w,
 // h}, edges {from, to}.
@@ -23,14 +38,21 @@ export async function layout(nodes, edges) {
     'elk.algorithm': 'layered',
     'elk.direction': 'RIGHT',
     'elk.spacing.nodeNode': '12',
-    'elk.layered.spacing.nodeNodeBetweenLayers': '48',
+    // Room between layers for the edges' labels (segment and size).
+    'elk.layered.spacing.nodeNodeBetweenLayers': big ? '48' : '110',
     'elk.edgeRouting': 'POLYLINE',
     'elk.layered.nodePlacement.strategy': big ? 'SIMPLE' : 'BRANDES_KOEPF',
     'elk.layered.thoroughness': big ? '1' : '7',
     'elk.separateConnectedComponents': big ? 'false' : 'true',
   };
-  if (big) options['elk.layered.layering.strategy'] = 'LONGEST_PATH';
-  if (nodes.length > HUGE) options['elk.layered.crossingMinimization.strategy'] = 'NONE';
+  // Layers by longest path from the sources, which the backbone's edges
+  // span one each. (LONGEST_PATH counts from the sinks: it piles every
+  // sink into the last layer, thousands of nodes tall, and takes 4x as
+  // long.)
+  if (big) options['elk.layered.layering.strategy'] = 'LONGEST_PATH_SOURCE';
+  // Instances in key order, stages in declaration order, where crossings
+  // allow it.
+  else options['elk.layered.considerModelOrder.strategy'] = 'NODES_AND_EDGES';
   const seen = new Set();
   const elkEdges = [];
   for (const e of es) {
@@ -39,7 +61,7 @@ export async function layout(nodes, edges) {
     seen.add(k);
     elkEdges.push({ id: 'e' + elkEdges.length, sources: [e.from], targets: [e.to] });
   }
-  const res = await elk.layout({
+  const res = await engine().layout({
     id: '__root__',
     layoutOptions: options,
     children: nodes.map((n) => ({ id: n.id, width: n.w, height: n.h })),

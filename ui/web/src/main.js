@@ -10,6 +10,7 @@ import { Timeline } from './timeline.js';
 import { historyList } from './history.js';
 import { diagnosticsList } from './authoring.js';
 import { el, duration, ms, STATES } from './format.js';
+import { layout } from './layout.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -122,8 +123,9 @@ class App {
       this.doc = doc;
       $('title').textContent = doc.name;
       document.title = doc.name + ' \u00b7 weir';
+      const fetched = performance.now();
       const timings = await this.graph.setGraph(doc);
-      window.weir.timings = timings;
+      window.weir.timings = Object.assign({ fetched }, timings);
     });
     let snapshotSeen;
     const snapshot = new Promise((r) => (snapshotSeen = r));
@@ -150,6 +152,7 @@ class App {
     await new Promise((r) => requestAnimationFrame(r));
     document.body.dataset.ready = '1';
     window.weir.ready = true;
+    window.weir.readyAt = performance.now(); // since navigation started
   }
 
   queueRender(all) {
@@ -188,6 +191,7 @@ class App {
     }
     if (this.selected && dirty.has(this.selected)) this.panel.show(this.run, this.selected, m, { refresh: true });
     window.weir.seq = m.seq;
+    window.weir.renderedAt = Date.now();
     document.body.dataset.seq = String(m.seq);
     document.body.dataset.runState = m.run.state;
   }
@@ -295,6 +299,7 @@ function boot() {
     search: (q) => app.graph.search(q),
     select: (id) => app.select(id),
     colors: COLORS,
+    layout, // for bench/uipage: a second layout in a warm page
     // cssColor is how the browser writes a colour (rgb(...)), to compare
     // with what a node is drawn in.
     cssColor: (c) => {

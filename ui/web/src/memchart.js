@@ -21,6 +21,10 @@ export function memoryChart(m) {
   label(size(top), P.l - 4, P.t + 8);
   label('0', P.l - 4, H - P.b);
   if (s.length) label(duration(t1 - t0), W - P.r, H - 4);
+  if (m.peak) {
+    root.append(svg('line', { x1: P.l, x2: W - P.r, y1: y(m.peak), y2: y(m.peak), class: 'peak' }));
+    label('peak ' + size(m.peak), P.l + 4, y(m.peak) - 3, 'start');
+  }
   if (m.cap) {
     root.append(svg('line', { x1: P.l, x2: W - P.r, y1: y(m.cap), y2: y(m.cap), class: 'cap' }));
     label('cap ' + size(m.cap), W - P.r - 2, y(m.cap) - 3);
@@ -28,7 +32,9 @@ export function memoryChart(m) {
   if (s.length > 1) {
     const pts = s.map((p) => x(p[0]).toFixed(1) + ',' + y(p[1]).toFixed(1)).join(' ');
     root.append(svg('polyline', { points: pts, class: 'use' }));
-  } else if (!s.length) {
+  } else if (s.length === 1) {
+    root.append(svg('circle', { cx: P.l + 4, cy: y(s[0][1]), r: 3, class: 'dot' }));
+  } else {
     label('no samples', (W + P.l) / 2, H / 2, 'middle');
   }
   return root;
