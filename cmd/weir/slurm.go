@@ -5,10 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/executor/slurm"
 )
+
+// arrayWindow is how long a Slurm task's start waits for others of its
+// stage to share one job array.
+const arrayWindow = 20 * time.Millisecond
 
 // usesSlurm reports whether any pool of the plan runs its tasks on Slurm.
 func usesSlurm(plan *dag.Plan) bool {
@@ -35,7 +40,9 @@ func newSlurmRunner(o *options, plan *dag.Plan) (*slurm.Runner, error) {
 				strings.Join(pools, ", "), cmd)
 		}
 	}
-	return slurm.New(slurm.Options{Pools: plan.Pools, Env: o.env}), nil
+	// The tasks of a for_each stage that start together go to Slurm as one
+	// job array, as Slurm users expect: one sbatch instead of hundreds.
+	return slurm.New(slurm.Options{Pools: plan.Pools, Env: o.env, ArrayWindow: arrayWindow}), nil
 }
 
 // onPath reports whether program is an executable file in env's PATH.
