@@ -261,8 +261,18 @@ func (h *hub) watch() (<-chan struct{}, func()) {
 	h.tailing = true
 	h.mu.Unlock()
 	if start {
-		h.s.wg.Add(1)
-		go h.tail()
+		// Under the server's lock, which Close takes to cancel: a tailer
+		// is either counted before Close waits, or never started.
+		h.s.mu.Lock()
+		if h.s.ctx.Err() == nil {
+			h.s.wg.Add(1)
+			go h.tail()
+		} else {
+			h.mu.Lock()
+			h.tailing = false
+			h.mu.Unlock()
+		}
+		h.s.mu.Unlock()
 	}
 	return ch, func() {
 		h.mu.Lock()
