@@ -29,6 +29,12 @@ function engine() {
   return elk;
 }
 
+// prepare starts the layout worker, so that its script loads while the
+// page fetches the graph.
+export function prepare() {
+  engine();
+}
+
 // Layouts of large graphs are kept in the browser's localStorage, by the
 // graph's shape: a reload in the middle of a run, or the next run of the
 // same workflow, draws at once instead of waiting for ELK again.
