@@ -26,6 +26,14 @@ var (
 	buildErr  error
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir) // the weir the browser tests built
+	}
+	os.Exit(code)
+}
+
 // weirBinary builds cmd/weir once per test binary (or takes $WEIR_BINARY):
 // the browser tests run real workflows with it.
 func weirBinary(t testing.TB) string {
