@@ -463,3 +463,28 @@ func TestManyClientsOneTailer(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseEndsStreams: Close ends open streams and stops the tailers; a
+// stream asked for afterwards ends at once.
+func TestCloseEndsStreams(t *testing.T) {
+	dir := t.TempDir()
+	r := newFakeRun(t, dir, "r1", task("a"))
+	r.add(executor.Event{Kind: executor.RunStarted})
+	s, hs := startServer(t, Options{StateDir: dir})
+	ch, _, stop := openStream(t, hs.URL+"/api/runs/r1/events", "")
+	defer stop()
+	next(t, ch) // snapshot
+	s.Close()
+	select {
+	case _, ok := <-ch:
+		if ok {
+			t.Fatal("a message after Close")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream goes on after Close")
+	}
+	ch2, _, stop2 := openStream(t, hs.URL+"/api/runs/r1/events", "")
+	defer stop2()
+	for range ch2 { // the snapshot, then the end
+	}
+}

@@ -26,6 +26,14 @@ var (
 	buildErr  error
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir) // the weir the browser tests built
+	}
+	os.Exit(code)
+}
+
 // weirBinary builds cmd/weir once per test binary (or takes $WEIR_BINARY):
 // the browser tests run real workflows with it.
 func weirBinary(t testing.TB) string {
@@ -308,6 +316,23 @@ func TestBrowserLiveRun(t *testing.T) {
 	if pwned := eval[bool](t, tab, `window.pwned !== undefined || document.querySelectorAll("script").length !== 1`); pwned {
 		t.Error("markup from a stage name or log ran or was inserted")
 	}
+
+	// Search by name centres the match and opens its panel.
+	do(t, tab, chromedp.SendKeys(chromedp.ID("search"), "wait\r"))
+	waitJS(t, tab, "the searched stage's panel", `document.querySelector("#panel .task-name")?.textContent === "wait"`)
+	if n := eval[int](t, tab, `weir.app.graph.cy.$(".match").length`); n != 1 {
+		t.Errorf("%d nodes marked as the match, want 1", n)
+	}
+
+	// The run history lists the run with its outcome, and opens it.
+	do(t, tab, chromedp.Click(chromedp.ID("runs-btn")))
+	waitJS(t, tab, "the history", `document.querySelector("#history tr[data-run]") !== null`)
+	if got := eval[string](t, tab, `document.querySelector("#history tr[data-run] .badge").textContent`); got != "failed" {
+		t.Errorf("history shows the run %s, want failed", got)
+	}
+	do(t, tab, chromedp.Click(chromedp.CSS("#history tr[data-run]")))
+	waitJS(t, tab, "the history closed", `document.getElementById("history").hidden`)
+
 	if errs := tab.Errors(); len(errs) > 0 {
 		t.Errorf("console errors (a CSP violation shows here):\n%s", strings.Join(errs, "\n"))
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -38,7 +39,7 @@ type hub struct {
 	off      int64  // bytes of events.jsonl consumed
 	partial  []byte // an incomplete last line
 	events   []executor.Event
-	raw      [][]byte // events[i] as JSON, for the streams
+	frames   [][]byte // events[i] as an SSE message, formatted once for every client
 	held     map[uint64]heldEvent
 	heldAt   time.Time // when the oldest held event arrived
 	next     uint64    // the next Seq to release
@@ -164,7 +165,7 @@ func (h *hub) releaseLocked(now time.Time) bool {
 		delete(h.held, h.next)
 		h.next++
 		h.events = append(h.events, he.e)
-		h.raw = append(h.raw, he.raw)
+		h.frames = append(h.frames, sseFrame(he.e.Seq, he.raw))
 		h.model.apply(&h.events[len(h.events)-1])
 		added = true
 		h.heldAt = now
@@ -218,19 +219,25 @@ func (h *hub) after(seq uint64) int {
 	return sort.Search(len(h.events), func(i int) bool { return h.events[i].Seq > seq })
 }
 
-// from returns the events from index i on, as JSON, with their Seqs.
-func (h *hub) from(i int) (raw [][]byte, seqs []uint64) {
+// from returns the events from index i on as SSE messages. The slice is
+// shared: callers only read it.
+func (h *hub) from(i int) [][]byte {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if i >= len(h.events) {
-		return nil, nil
+	if i >= len(h.frames) {
+		return nil
 	}
-	raw = append(raw, h.raw[i:]...)
-	seqs = make([]uint64, 0, len(raw))
-	for _, e := range h.events[i:] {
-		seqs = append(seqs, e.Seq)
-	}
-	return raw, seqs
+	return h.frames[i:len(h.frames):len(h.frames)]
+}
+
+// sseFrame is an event as an SSE message: id its Seq, data its JSON line.
+func sseFrame(seq uint64, line []byte) []byte {
+	b := make([]byte, 0, len(line)+40)
+	b = append(b, "id: "...)
+	b = strconv.AppendUint(b, seq, 10)
+	b = append(b, "\nevent: event\ndata: "...)
+	b = append(b, line...)
+	return append(b, "\n\n"...)
 }
 
 // ended reports whether the run's end has been released.
@@ -254,8 +261,18 @@ func (h *hub) watch() (<-chan struct{}, func()) {
 	h.tailing = true
 	h.mu.Unlock()
 	if start {
-		h.s.wg.Add(1)
-		go h.tail()
+		// Under the server's lock, which Close takes to cancel: a tailer
+		// is either counted before Close waits, or never started.
+		h.s.mu.Lock()
+		if h.s.ctx.Err() == nil {
+			h.s.wg.Add(1)
+			go h.tail()
+		} else {
+			h.mu.Lock()
+			h.tailing = false
+			h.mu.Unlock()
+		}
+		h.s.mu.Unlock()
 	}
 	return ch, func() {
 		h.mu.Lock()

@@ -96,7 +96,9 @@ func (s *Server) Handler() http.Handler { return s.guard(s.mux) }
 // Close ends every event stream and stops the tailers and the file
 // watcher. It waits for them.
 func (s *Server) Close() error {
+	s.mu.Lock()
 	s.cancel()
+	s.mu.Unlock()
 	s.wg.Wait()
 	return nil
 }

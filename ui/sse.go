@@ -46,7 +46,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		next = h.after(seq)
-		if raw, _ := h.from(next); len(raw) == 0 && h.ended() {
+		if len(h.from(next)) == 0 && h.ended() {
 			// Nothing will follow: 204 tells EventSource not to reconnect.
 			w.WriteHeader(http.StatusNoContent)
 			return
@@ -71,12 +71,14 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 	ping := time.NewTicker(keepAlive)
 	defer ping.Stop()
 	for {
-		raw, seqs := h.from(next)
-		for i, b := range raw {
-			fmt.Fprintf(w, "id: %d\nevent: event\ndata: %s\n\n", seqs[i], b)
+		frames := h.from(next)
+		for _, f := range frames {
+			if _, err := w.Write(f); err != nil {
+				return // the client went away
+			}
 		}
-		if len(raw) > 0 {
-			next += len(raw)
+		if len(frames) > 0 {
+			next += len(frames)
 			fl.Flush()
 			continue // more may have come meanwhile
 		}

@@ -10,6 +10,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -20,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -74,8 +76,13 @@ func main() {
 			alone[r].Round(time.Millisecond), *clients, d.Round(time.Millisecond), ratio(d, alone[r]), summary(got))
 	}
 	a, w := median(alone), median(watched)
-	fmt.Printf("\n%d tasks: alone %v, with %d SSE clients %v: %.2fx (median of %d; goal <= 1.1x)\n",
-		*tasks, a.Round(time.Millisecond), *clients, w.Round(time.Millisecond), ratio(w, a), *rounds)
+	var paired []float64
+	for i := range alone {
+		paired = append(paired, ratio(watched[i], alone[i]))
+	}
+	slices.Sort(paired)
+	fmt.Printf("\n%d tasks: alone %v, with %d SSE clients %v: %.2fx; median of the paired ratios %.2fx (%d rounds; goal <= 1.1x)\n",
+		*tasks, a.Round(time.Millisecond), *clients, w.Round(time.Millisecond), ratio(w, a), paired[len(paired)/2], *rounds)
 }
 
 func workflow(n int) string {
@@ -158,9 +165,14 @@ func stream(url string, stop <-chan struct{}) int {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	for sc.Scan() {
-		var seq uint64
-		if _, err := fmt.Sscanf(sc.Text(), "id: %d", &seq); err != nil {
+		// Cheap parsing: the clients share the machine with the engine.
+		line, ok := bytes.CutPrefix(sc.Bytes(), []byte("id: "))
+		if !ok {
 			continue
+		}
+		seq, err := strconv.ParseUint(string(line), 10, 64)
+		if err != nil {
+			return -1
 		}
 		if last != 0 && seq != last+1 {
 			return -1

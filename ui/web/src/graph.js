@@ -3,7 +3,7 @@
 // ELK. A for_each stage is one node with a count and a progress bar until
 // it is clicked, which expands it into its tasks.
 import cytoscape from 'cytoscape';
-import { layout, BIG } from './layout.js';
+import { cachedLayout, BIG } from './layout.js';
 import { size } from './format.js';
 
 export const COLORS = {
@@ -172,7 +172,7 @@ export class GraphView {
     const t05 = performance.now();
     // The layout may run in a worker: build the elements meanwhile, and
     // place them once it is done.
-    const placed = layout(nodes, [...edges.values()]);
+    const placed = cachedLayout(nodes, [...edges.values()]);
     const big = nodes.length > BIG;
     const els = [];
     for (const n of nodes) {

@@ -29,6 +29,90 @@ function engine() {
   return elk;
 }
 
+// prepare starts the layout worker, so that its script loads while the
+// page fetches the graph.
+export function prepare() {
+  engine();
+}
+
+// Layouts of large graphs are kept in the browser's localStorage, by the
+// graph's shape: a reload in the middle of a run, or the next run of the
+// same workflow, draws at once instead of waiting for ELK again.
+const CACHE_PREFIX = 'weir-layout-v1:';
+const CACHE_MIN = 500; // nodes: smaller graphs lay out in a moment anyway
+const CACHE_KEEP = 6; // layouts kept
+
+// cachedLayout is layout, answered from the cache when it can be.
+export async function cachedLayout(nodes, edges) {
+  if (nodes.length < CACHE_MIN) return layout(nodes, edges);
+  const key = CACHE_PREFIX + shapeHash(nodes, edges);
+  const hit = readCache(key, nodes);
+  if (hit) return hit;
+  const pos = await layout(nodes, edges);
+  writeCache(key, nodes, pos);
+  return pos;
+}
+
+// shapeHash digests what the layout depends on: the nodes, their sizes,
+// and the edges (FNV-1a, 52 bits so that it stays exact in a double).
+function shapeHash(nodes, edges) {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  const add = (str) => {
+    for (let i = 0; i < str.length; i++) {
+      const c = str.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+    }
+  };
+  for (const n of nodes) add(n.id + '\u0000' + n.w + 'x' + n.h + '\u0001');
+  for (const e of edges) add(e.from + '\u0002' + e.to + '\u0003');
+  return h1.toString(36) + '.' + h2.toString(36) + '.' + nodes.length + '.' + edges.length;
+}
+
+function readCache(key, nodes) {
+  try {
+    const raw = localStorage.getItem(key);
+    if (!raw) return null;
+    const xy = JSON.parse(raw);
+    if (xy.length !== nodes.length * 2) return null;
+    const pos = new Map();
+    nodes.forEach((n, i) => pos.set(n.id, { x: xy[2 * i], y: xy[2 * i + 1] }));
+    localStorage.setItem(CACHE_PREFIX + 'index', JSON.stringify(touch(key)));
+    return pos;
+  } catch {
+    return null; // no storage (a report opened from a file), or it is full
+  }
+}
+
+function writeCache(key, nodes, pos) {
+  try {
+    const xy = [];
+    for (const n of nodes) {
+      const p = pos.get(n.id);
+      xy.push(Math.round(p.x), Math.round(p.y));
+    }
+    const index = touch(key);
+    while (index.length > CACHE_KEEP) localStorage.removeItem(index.shift());
+    localStorage.setItem(CACHE_PREFIX + 'index', JSON.stringify(index));
+    localStorage.setItem(key, JSON.stringify(xy));
+  } catch {
+    // Full or unavailable: the next view lays out again.
+  }
+}
+
+// touch moves key to the end of the cache's index (least recently used
+// first) and returns the index.
+function touch(key) {
+  let index = [];
+  try {
+    index = JSON.parse(localStorage.getItem(CACHE_PREFIX + 'index') || '[]');
+  } catch {
+    index = [];
+  }
+  return index.filter((k) => k !== key).concat([key]);
+}
+
 // layout returns a Map of node id to its centre {x, y}. nodes are {id, w,
 // h}, edges {from, to}.
 export async function layout(nodes, edges) {

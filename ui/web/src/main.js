@@ -10,7 +10,7 @@ import { Timeline } from './timeline.js';
 import { historyList } from './history.js';
 import { diagnosticsList } from './authoring.js';
 import { el, duration, ms, STATES } from './format.js';
-import { layout } from './layout.js';
+import { layout, prepare } from './layout.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -290,6 +290,7 @@ function boot() {
   const inline = document.getElementById('weir-data');
   const source = inline ? new StaticSource(JSON.parse(inline.textContent)) : new LiveSource();
   shell();
+  if (source.live) prepare();
   const app = new App(source);
   window.weir = {
     ready: false,

@@ -127,9 +127,25 @@ export class Timeline {
       }
       y0 += 6;
     }
+    // Ticks at a round step, about one per 120 px.
+    const step = niceStep(span / Math.max(1, (width - LABEL) / 120));
     g.fillStyle = '#495057';
-    g.fillText('0', LABEL, height - 4);
-    const end = duration(span);
-    g.fillText(end, width - 8 - g.measureText(end).width, height - 4);
+    g.strokeStyle = 'rgba(0, 0, 0, 0.08)';
+    for (let t = 0; t <= span; t += step) {
+      const tx = x(t0 + t);
+      g.beginPath();
+      g.moveTo(tx + 0.5, 0);
+      g.lineTo(tx + 0.5, height - 16);
+      g.stroke();
+      const label = t === 0 ? '0' : duration(t);
+      if (tx + g.measureText(label).width < width) g.fillText(label, tx + 2, height - 4);
+    }
   }
+}
+
+// niceStep rounds a duration in ms up to 1, 2 or 5 times a power of ten.
+function niceStep(ms) {
+  const p = Math.pow(10, Math.floor(Math.log10(Math.max(ms, 1))));
+  for (const m of [1, 2, 5, 10]) if (m * p >= ms) return m * p;
+  return 10 * p;
 }
