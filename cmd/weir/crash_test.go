@@ -93,7 +93,7 @@ func runCrashWorkflow(t *testing.T, weir string, kills int) string {
 		// Resume once a run is recorded: a kill can come before the first
 		// engine got that far, and then there is nothing to resume.
 		args := []string{"run", "-q", "wf.hcl"}
-		if logs, _ := filepath.Glob(filepath.Join(dir, ".weir", "runs", "*", "events.jsonl")); len(logs) > 0 {
+		if runsRecorded(t, weir, dir) {
 			args = []string{"resume", "-q"}
 		}
 		cmd := exec.Command(weir, args...)
@@ -204,4 +204,18 @@ func weirBinary(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return bin
+}
+
+// runsRecorded reports whether the state dir in dir has a run in its store.
+func runsRecorded(t *testing.T, weir, dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, ".weir")); err != nil {
+		return false
+	}
+	cmd := exec.Command(weir, "runs", "--json")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("weir runs: %v", err)
+	}
+	return strings.TrimSpace(string(out)) != "null" && strings.TrimSpace(string(out)) != "[]"
 }
