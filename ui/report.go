@@ -26,6 +26,37 @@ type reportData struct {
 	Graph    json.RawMessage          `json:"graph"`
 	Snapshot Snapshot                 `json:"snapshot"`
 	Details  map[string]*reportDetail `json:"details"`
+	History  *History                 `json:"history,omitempty"`
+}
+
+// History is what the runs of a workflow so far tell about its stages:
+// how much memory and time they really used against what they declare,
+// with better values where the declared ones are far off. The report shows
+// it under the timeline.
+type History struct {
+	Runs   int            `json:"runs"` // runs learned from
+	Stages []StageHistory `json:"stages"`
+}
+
+// StageHistory is one stage's row of History; sizes in bytes, durations in
+// milliseconds.
+type StageHistory struct {
+	Stage      string   `json:"stage"`
+	Runs       int      `json:"runs"`
+	PeakMin    int64    `json:"peak_min,omitempty"`
+	PeakMax    int64    `json:"peak_max,omitempty"`
+	Memory     int64    `json:"memory,omitempty"`
+	TookMin    int64    `json:"took_min_ms,omitempty"`
+	TookMax    int64    `json:"took_max_ms,omitempty"`
+	Timeout    int64    `json:"timeout_ms,omitempty"`
+	OOMs       int      `json:"ooms,omitempty"`
+	Timeouts   int      `json:"timeouts,omitempty"`
+	Suggestion []string `json:"suggestions,omitempty"` // "memory = \"1.5GiB\" (why)"
+}
+
+// ReportOptions add to what WriteReport shows.
+type ReportOptions struct {
+	History *History
 }
 
 type reportDetail struct {
@@ -40,6 +71,11 @@ type reportDetail struct {
 // network; its Content-Security-Policy allows only the inlined script and
 // style.
 func WriteReport(w io.Writer, stateDir, runID string) error {
+	return WriteReportWith(w, stateDir, runID, ReportOptions{})
+}
+
+// WriteReportWith is WriteReport with the additions of o.
+func WriteReportWith(w io.Writer, stateDir, runID string, o ReportOptions) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// HoldBack of a nanosecond: a report shows every event there is.
@@ -62,6 +98,7 @@ func WriteReport(w io.Writer, stateDir, runID string) error {
 		Graph:    graph,
 		Snapshot: snap,
 		Details:  map[string]*reportDetail{},
+		History:  o.History,
 	}
 	for id, t := range snap.Tasks {
 		if len(t.Attempts) == 0 {

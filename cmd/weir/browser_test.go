@@ -23,14 +23,15 @@ import (
 	"github.com/weirflow/weir/internal/testenv"
 )
 
-// openreport FILE STATE BARS opens a report written by weir report in
-// headless Chromium from the file itself (no server, no network) and checks
-// that the page draws the DAG, ends in run state STATE, and draws at least
-// BARS attempts on the timeline, with nothing refused or thrown on the
-// console. A screenshot goes to $WEIR_ARTIFACTS when set.
+// openreport FILE STATE BARS [CAPS] opens a report written by weir report
+// in headless Chromium from the file itself (no server, no network) and
+// checks that the page draws the DAG, ends in run state STATE, and draws at
+// least BARS attempts on the timeline, with nothing refused or thrown on
+// the console; with CAPS, that its caps-from-history section contains that
+// text. A screenshot goes to $WEIR_ARTIFACTS when set.
 func openreport(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 3 {
-		ts.Fatalf("usage: openreport file state bars")
+	if neg || len(args) < 3 || len(args) > 4 {
+		ts.Fatalf("usage: openreport file state bars [caps-text]")
 	}
 	bars, err := strconv.Atoi(args[2])
 	if err != nil {
@@ -58,6 +59,9 @@ func openreport(ts *testscript.TestScript, neg bool, args []string) {
 	poll("the run's state", `document.body.dataset.runState === `+strconv.Quote(args[1]))
 	poll("the DAG", `weir.app.graph.cy.nodes().length > 0`)
 	poll("the timeline", `weir.app.timeline.bars.length >= `+strconv.Itoa(bars))
+	if len(args) == 4 {
+		poll("the caps from history", `(document.getElementById("caps") || {}).textContent?.includes(`+strconv.Quote(args[3])+`)`)
+	}
 	if errs := tab.Errors(); len(errs) > 0 {
 		ts.Fatalf("openreport: the console has errors: %q", errs)
 	}

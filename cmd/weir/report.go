@@ -2,15 +2,18 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/weirflow/weir/internal/history"
 	"github.com/weirflow/weir/internal/units"
+	"github.com/weirflow/weir/store"
 	"github.com/weirflow/weir/ui"
 )
 
@@ -43,7 +46,7 @@ values (see weir trace).`,
 				return usagef("the report and the trace would both be %s: name the trace with --trace", out)
 			}
 			var page bytes.Buffer
-			if err := ui.WriteReport(&page, dir, run.ID); err != nil {
+			if err := ui.WriteReportWith(&page, dir, run.ID, ui.ReportOptions{History: reportHistory(dir, run)}); err != nil {
 				return err
 			}
 			attempts, err := history.Attempts(dir, run.ID)
@@ -73,4 +76,69 @@ values (see weir trace).`,
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the report to `FILE` (default weir-report-RUN.html)")
 	cmd.Flags().StringVar(&trace, "trace", "", "write the trace to `FILE` (default: the report's name with .tsv)")
 	return cmd
+}
+
+// reportHistory is what the runs of the workflow so far (the report's run
+// among them) tell about its stages, against the caps and timeouts the
+// report's run declared; nil when there is nothing to tell.
+func reportHistory(dir string, run store.RunSummary) *ui.History {
+	declared, order, err := declaredLimits(dir, run.ID)
+	if err != nil {
+		return nil
+	}
+	hist, runs, err := history.Learn(dir, run.Name, historyRuns)
+	if err != nil || runs == 0 {
+		return nil
+	}
+	out := &ui.History{Runs: runs}
+	for _, stage := range order {
+		h := hist[stage]
+		if h == nil {
+			continue
+		}
+		d := declared[stage]
+		row := ui.StageHistory{
+			Stage: stage, Runs: h.Runs, PeakMin: h.PeakMin, PeakMax: h.PeakMax, Memory: d.Memory,
+			TookMin: h.DurMin.Milliseconds(), TookMax: h.DurMax.Milliseconds(), Timeout: d.Timeout.Milliseconds(),
+			OOMs: h.OOMs, Timeouts: h.Timeouts,
+		}
+		for _, a := range history.Advise(h, d.Memory, d.Timeout) {
+			row.Suggestion = append(row.Suggestion, fmt.Sprintf("%s = %s (%s)", a.Attribute, a.Suggested, a.Why))
+		}
+		out.Stages = append(out.Stages, row)
+	}
+	return out
+}
+
+// limits are what a stage declares.
+type limits struct {
+	Memory  int64         `json:"memory"`
+	Timeout time.Duration `json:"timeout"`
+}
+
+// declaredLimits reads each stage's cap and timeout from the run's
+// graph.json, and the stages in declaration order.
+func declaredLimits(dir, runID string) (map[string]limits, []string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "runs", runID, "graph.json"))
+	if err != nil {
+		return nil, nil, err
+	}
+	var doc struct {
+		Tasks []struct {
+			Stage string `json:"stage"`
+			limits
+		} `json:"tasks"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, nil, err
+	}
+	out := map[string]limits{}
+	var order []string
+	for _, t := range doc.Tasks {
+		if _, ok := out[t.Stage]; !ok {
+			out[t.Stage] = t.limits
+			order = append(order, t.Stage)
+		}
+	}
+	return out, order, nil
 }

@@ -11,6 +11,7 @@ import { historyList } from './history.js';
 import { diagnosticsList } from './authoring.js';
 import { el, duration, ms, STATES } from './format.js';
 import { layout, prepare } from './layout.js';
+import { capsSection } from './caps.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -48,6 +49,7 @@ function shell() {
     el('main', null, el('section', { id: 'graph-wrap' }, el('div', { id: 'graph' }), legend), el('aside', { id: 'panel', hidden: true })),
     el('section', { id: 'diagnostics', hidden: true }),
     el('section', { id: 'timeline' }),
+    el('div', { id: 'caps-wrap' }),
     el('div', { id: 'history', hidden: true }),
   );
   document.body.replaceChildren(app);
@@ -69,6 +71,8 @@ class App {
 
   async start() {
     this.config = await this.source.config();
+    const history = this.source.history && this.source.history();
+    if (history && history.stages && history.stages.length) $('caps-wrap').replaceChildren(capsSection(history));
     this.panel = new Panel($('panel'), {
       source: this.source,
       actions: this.config.actions,

@@ -77,6 +77,9 @@ export class StaticSource {
   async runs() {
     return this.d.runs;
   }
+  history() {
+    return this.d.history || null;
+  }
   async graph() {
     return this.d.graph;
   }
