@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/executor/slurm"
 	"github.com/weirflow/weir/shm"
 	"github.com/weirflow/weir/store"
 )
@@ -41,12 +43,16 @@ func findReattach(st *store.Store, plan *dag.Plan, from store.RunRecord, keep ma
 		if keep[t.ID] || !slurmPool[t.Pool] {
 			continue
 		}
-		attempts, err := st.Attempts(from.ID, t.ID)
-		if err != nil || len(attempts) == 0 {
+		rec, err := st.Task(from.ID, t.ID)
+		if err != nil {
 			continue
 		}
-		last := attempts[len(attempts)-1]
-		if len(last.Handle) == 0 || (last.Result != nil && last.Result.Reason != executor.Lost) {
+		attempts, err := st.Attempts(from.ID, t.ID)
+		if err != nil {
+			continue
+		}
+		last, ok := lastSlurmAttempt(from.ID, t, rec, attempts)
+		if !ok {
 			continue
 		}
 		if oldSegs == nil {
@@ -58,6 +64,32 @@ func findReattach(st *store.Store, plan *dag.Plan, from store.RunRecord, keep ma
 		olds[t.ID] = oldAttempt{n: last.N, layout: executor.DirLayout{Root: runDirOf(plan, from.ID)}, segs: oldSegs}
 	}
 	return states, olds, nil
+}
+
+// lastSlurmAttempt is the attempt of t that run runID began last, when it
+// may still be in Slurm: recorded started and not ended (or ended lost when
+// its engine died). An attempt recorded running whose job id never reached
+// the journal (the engine died right after sbatch) is found by its job's
+// name, unique per run, task and attempt.
+func lastSlurmAttempt(runID string, t *dag.Task, rec store.TaskRecord, attempts []store.AttemptRecord) (store.AttemptRecord, bool) {
+	if rec.Attempts == 0 {
+		return store.AttemptRecord{}, false
+	}
+	var last store.AttemptRecord
+	for _, a := range attempts {
+		if a.N == rec.Attempts {
+			last = a
+		}
+	}
+	if last.Result != nil && last.Result.Reason != executor.Lost {
+		return last, false // it ended while its engine watched
+	}
+	if len(last.Handle) == 0 {
+		name := slurm.JobName(&executor.Spec{RunID: runID, Task: t, Attempt: rec.Attempts})
+		last.N = rec.Attempts
+		last.Handle, _ = json.Marshal(map[string]string{"job_name": name})
+	}
+	return last, true
 }
 
 // reattachLayout gives a re-attached task's first attempt the temporary
