@@ -70,9 +70,11 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 			o.width = w
 		}
 	}
+	stopProfile := startProfile(o.env, o.stderr)
 	root := newRootCmd(o)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
+	stopProfile()
 	return report(o.stderr, cmd, err)
 }
 
