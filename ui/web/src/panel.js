@@ -70,7 +70,9 @@ export class Panel {
     if (d.message) body.push(el('p', { class: 'message', text: d.message }));
     const buttons = [];
     if (t.keyed) buttons.push(el('button', { text: 'Collapse ' + t.stage, onclick: () => this.onCollapse(t.stage) }));
-    if (this.actions && this.source.live && d.state === 'failed') {
+    // Retry resumes the run, which can only happen once it has ended.
+    const ended = !(model && model.run && model.run.state === 'running');
+    if (this.actions && this.source.live && d.state === 'failed' && ended) {
       buttons.push(el('button', { class: 'danger', text: 'Retry', onclick: () => this.retry() }));
     }
     if (buttons.length) body.push(el('div', { class: 'buttons' }, buttons));
