@@ -3,12 +3,10 @@ package shm
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
-	"github.com/cespare/xxhash/v2"
 
 	"github.com/weirflow/weir/dag"
 )
@@ -111,23 +109,6 @@ func (r *Run) Commit(t *dag.Task) (committed []Committed, missing []string, err 
 		committed = append(committed, Committed{Name: o.Name, Path: final, Size: size, Hash: hash})
 	}
 	return committed, nil, nil
-}
-
-// Hash reads a segment and returns its size and the hex xxhash64 of its
-// bytes: fast enough (several GB/s) to hash every output as it is
-// committed, and to check a segment is intact before it is reused.
-func Hash(path string) (int64, string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, "", fmt.Errorf("shm: hash: %w", err)
-	}
-	defer f.Close()
-	h := xxhash.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return 0, "", fmt.Errorf("shm: hash %s: %w", path, err)
-	}
-	return n, fmt.Sprintf("%016x", h.Sum64()), nil
 }
 
 // Discard removes the partial outputs of t.

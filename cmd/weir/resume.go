@@ -252,11 +252,11 @@ func outputProblem(name string, outputs []store.OutputRecord) string {
 		if o.Name != name {
 			continue
 		}
-		size, hash, err := shm.Hash(o.Path)
+		ok, err := shm.Matches(o.Path, o.Size, o.Hash)
 		switch {
 		case err != nil:
 			return "output " + name + " is gone"
-		case size != o.Size || hash != o.Hash:
+		case !ok:
 			return "output " + name + " changed since it was committed"
 		}
 		return ""
