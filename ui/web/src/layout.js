@@ -133,7 +133,14 @@ export async function layout(nodes, edges) {
   // span one each. (LONGEST_PATH counts from the sinks: it piles every
   // sink into the last layer, thousands of nodes tall, and takes 4x as
   // long.)
-  if (big) options['elk.layered.layering.strategy'] = 'LONGEST_PATH_SOURCE';
+  if (big) {
+    options['elk.layered.layering.strategy'] = 'LONGEST_PATH_SOURCE';
+    // Keep the nodes of a layer in declaration order rather than sweep
+    // for fewer crossings: thousands of nodes cross anyway, and it saves a
+    // fifth of the layout's time.
+    options['elk.layered.crossingMinimization.strategy'] = 'NONE';
+    options['elk.layered.greedySwitch.type'] = 'OFF';
+  }
   // Instances in key order, stages in declaration order, where crossings
   // allow it.
   else options['elk.layered.considerModelOrder.strategy'] = 'NODES_AND_EDGES';
