@@ -202,9 +202,13 @@ export class GraphView {
     const view = old && !fit ? { zoom: old.zoom(), pan: old.pan() } : null;
     if (old) old.destroy();
     this.container.style.visibility = 'hidden'; // until placed
+    // A big graph is drawn with its nodes first and its edges once the page
+    // is up (addEdges): thousands of edges take longer to create and draw
+    // than the nodes, and the nodes are what a user looks for first.
+    const later = big ? els.filter((e) => e.group === 'edges') : [];
     const cy = cytoscape({
       container: this.container,
-      elements: els,
+      elements: big ? els.filter((e) => e.group === 'nodes') : els,
       style: style(),
       layout: { name: 'preset' },
       minZoom: 0.02,
@@ -238,6 +242,7 @@ export class GraphView {
       if (ev.target === this.cy) this.onSelect(null);
     });
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    this.later = later;
     this.timings = {
       prepare: t05 - t0,
       elements: t1 - t05, // while the layout runs
@@ -248,6 +253,22 @@ export class GraphView {
       edges: edges.size,
     };
     return this.timings;
+  }
+
+  // addEdges adds the edges a big graph was drawn without, in the next
+  // idle moment.
+  addEdges() {
+    const later = this.later || [];
+    this.later = [];
+    if (!later.length) return;
+    const cy = this.cy;
+    const add = () => {
+      if (this.cy !== cy) return;
+      cy.add(later);
+      if (this.model) this.labelEdges(new Set(this.edgeData.flatMap((x) => [...x.producers])), this.model);
+    };
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(add, { timeout: 200 });
+    else setTimeout(add, 0);
   }
 
   // rep is the node that shows task id: itself, or its collapsed stage.
@@ -261,6 +282,7 @@ export class GraphView {
     this.expanded.add(stage);
     const fit = this.autoFit;
     await this.setGraph(this.doc, { fit });
+    this.addEdges();
     if (!fit) this.center(this.members.get(stage)[0]);
   }
 
@@ -268,6 +290,7 @@ export class GraphView {
     this.expanded.delete(stage);
     const fit = this.autoFit;
     await this.setGraph(this.doc, { fit });
+    this.addEdges();
     if (!fit) this.center('stage:' + stage);
   }
 

@@ -157,6 +157,7 @@ class App {
     document.body.dataset.ready = '1';
     window.weir.ready = true;
     window.weir.readyAt = performance.now(); // since navigation started
+    this.graph.addEdges();
   }
 
   queueRender(all) {
@@ -278,6 +279,7 @@ class App {
         const first = !this.graph.doc;
         this.graph.model = null;
         await this.graph.setGraph(v.graph, { fit: first });
+        this.graph.addEdges();
       }
       const errs = (v.diagnostics || []).filter((d) => d.severity === 'error').length;
       $('counts').textContent = v.graph ? v.graph.tasks.length + ' tasks' : errs + ' error' + (errs === 1 ? '' : 's') + ': the graph shows the last valid version';
