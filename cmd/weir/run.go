@@ -52,7 +52,7 @@ func newRunCmd(o *options) *cobra.Command {
 	var rf runFlags
 	cmd := &cobra.Command{
 		Use:   "run FILE",
-		Short: "Run a workflow on this machine",
+		Short: "Run a workflow: local pools on this machine, Slurm pools as cluster jobs",
 		Long: `run checks a workflow and runs its tasks: each a fresh process in its own
 cgroup with its memory cap, admitted by pool slots and memory budget,
 longest remaining path first. Ctrl-C stops admitting, terminates running
