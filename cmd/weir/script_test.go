@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,6 +54,7 @@ func TestScripts(t *testing.T) {
 			"sleep":        sleep,
 			"openreport":   openreport,
 			"defer_umount": deferUmount,
+			"freeport":     freeport,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -173,4 +175,19 @@ func deferUmount(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	dir := ts.MkAbs(args[0])
 	ts.Defer(func() { exec.Command("umount", "-l", dir).Run() })
+}
+
+// freeport NAME sets $NAME to a TCP port on 127.0.0.1 that is free now, so
+// that scripts running at once (and suites running at once) do not share
+// one.
+func freeport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport name")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ts.Fatalf("freeport: %v", err)
+	}
+	defer ln.Close()
+	ts.Setenv(args[0], strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 }
