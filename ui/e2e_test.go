@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/weirflow/weir/internal/browser"
+	"github.com/weirflow/weir/internal/shmtest"
 	"github.com/weirflow/weir/store"
 )
 
@@ -255,7 +256,7 @@ func checkAgainstStatus(t *testing.T, tab *browser.Tab, status map[string]string
 // log line that is markup stays text.
 func TestBrowserLiveRun(t *testing.T) {
 	tab := browser.New(t)
-	dir := t.TempDir()
+	dir := shmtest.TempDir(t) // the failed run keeps its committed segments
 	gate := filepath.Join(dir, "gate")
 	run := startWeirRun(t, dir, "testdata/e2e.hcl", "--var", "gate="+gate)
 	id := run.waitTasks(t, "wait running", func(m map[string]store.TaskRecord) bool { return m["wait"].State == "running" })
