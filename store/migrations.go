@@ -101,6 +101,8 @@ func (s *Store) upgrade() error {
 				return fmt.Errorf("store: migrate %s: %w", s.path, err)
 			}
 		}
-		return markLost(tx)
+		lost, err := markLost(tx)
+		s.lostAtOpen = lost
+		return err
 	})
 }

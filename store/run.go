@@ -118,11 +118,11 @@ func (r *RunRecord) count(from, to executor.TaskState) {
 }
 
 // markLost marks as lost the runs still running: with the store's
-// exclusive lock held, their engines are gone.
-func markLost(tx *bolt.Tx) error {
+// exclusive lock held, their engines are gone. It returns their ids.
+func markLost(tx *bolt.Tx) ([]string, error) {
 	b := tx.Bucket(bucketRuns)
 	if b == nil {
-		return nil
+		return nil, nil
 	}
 	type lost struct {
 		k []byte
@@ -140,24 +140,31 @@ func markLost(tx *bolt.Tx) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var ids []string
 	for _, l := range found {
 		l.r.State = RunLost
 		l.r.Message = lostMessage(l.r.Engine)
 		if err := markAttemptsLost(tx, &l.r); err != nil {
-			return err
+			return nil, err
 		}
 		v, err := json.Marshal(l.r)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := b.Put(l.k, v); err != nil {
-			return err
+			return nil, err
 		}
+		ids = append(ids, l.r.ID)
 	}
-	return nil
+	return ids, nil
 }
+
+// LostAtOpen are the runs this Open found still running with their engine
+// gone, and marked lost: what their attempts left behind (cluster jobs
+// among them) is the new engine's to end or take over.
+func (s *Store) LostAtOpen() []string { return s.lostAtOpen }
 
 // markAttemptsLost ends the attempts a lost run left running with reason
 // lost, and their tasks failed: the engine that waited on them is gone, so

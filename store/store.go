@@ -81,6 +81,8 @@ type Store struct {
 	journals map[string]*Journal
 	loopDone chan struct{}
 	stats    Stats
+
+	lostAtOpen []string // runs this Open marked lost (LostAtOpen)
 }
 
 // Stats counts the batcher's work since Open.

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/executor"
@@ -172,4 +175,69 @@ func movePartial(from, to string) error {
 		return err
 	}
 	return os.Remove(from)
+}
+
+// endLostJobs cancels the Slurm jobs that runs whose engine died left in
+// the cluster, as the local runner ends the processes they left: a new run
+// starts from nothing of theirs. The run a resume continues is spared: its
+// jobs are re-attached instead. It warns rather than fails: a job it could
+// not cancel only wastes the cluster's time.
+func endLostJobs(o *options, st *store.Store, spare string) {
+	type job struct{ run, id, name string }
+	var jobs []job
+	for _, run := range st.LostAtOpen() {
+		if run == spare {
+			continue
+		}
+		tasks, err := st.Tasks(run)
+		if err != nil {
+			continue
+		}
+		for id, rec := range tasks {
+			if rec.Attempts == 0 {
+				continue
+			}
+			attempts, err := st.Attempts(run, id)
+			if err != nil {
+				continue
+			}
+			for _, a := range attempts {
+				if a.N != rec.Attempts || (a.Result != nil && a.Result.Reason != executor.Lost) {
+					continue
+				}
+				var h struct {
+					JobID   string `json:"job_id"`
+					JobName string `json:"job_name"`
+				}
+				if json.Unmarshal(a.Handle, &h) == nil && (h.JobID != "" || h.JobName != "") {
+					jobs = append(jobs, job{run, h.JobID, h.JobName})
+				}
+			}
+		}
+	}
+	if len(jobs) == 0 {
+		return
+	}
+	if !onPath(o.env, "scancel") {
+		fmt.Fprintf(o.stderr, "weir: warning: %s that dead engines left in Slurm may still run: scancel is not on PATH\n", plural(len(jobs), "job"))
+		return
+	}
+	client := slurm.NewClient(o.env, 0)
+	ended := 0
+	for _, j := range jobs {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var err error
+		if j.id != "" {
+			err = client.Cancel(ctx, j.id)
+		} else {
+			err = client.CancelByName(ctx, j.name)
+		}
+		cancel()
+		if err != nil {
+			fmt.Fprintf(o.stderr, "weir: warning: cancelling job %s of run %s: %v\n", j.id+j.name, j.run, err)
+			continue
+		}
+		ended++
+	}
+	fmt.Fprintf(o.stderr, "weir: cancelled %s that engines killed earlier left in Slurm\n", plural(ended, "job"))
 }

@@ -116,6 +116,11 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 	if err := proc.Init(); err != nil {
 		return err
 	}
+	spare := ""
+	if resume != nil {
+		spare = resume.from.ID
+	}
+	endLostJobs(o, st, spare)
 	runner, cgroups, err := newLocalRunner(o, rf.enforcement)
 	if err != nil {
 		return err
