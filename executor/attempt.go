@@ -187,6 +187,9 @@ func (s *scheduler) finish(t *taskRun, r Result) {
 	for _, c := range committed {
 		s.countLive(dag.SegmentRef{Task: t.t.ID, Output: c.Name}, c.Size)
 	}
+	if r.OK() && commitErr == nil {
+		defer s.hashLater(t, len(t.attempts)+1, committed)
+	}
 	t.attempts = append(t.attempts, r)
 	s.record(Event{Kind: AttemptEnded, Task: t.t.ID, Attempt: len(t.attempts), Memory: held, Result: &r, Outputs: committed})
 

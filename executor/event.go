@@ -16,7 +16,11 @@ const (
 	TaskChanged    EventKind = "task"            // a task's state changed
 	AttemptStarted EventKind = "attempt_started" // written before the scheduler waits on it
 	AttemptEnded   EventKind = "attempt_ended"
-	RunEnded       EventKind = "run_ended"
+	// OutputsHashed gives the hashes of a successful attempt's outputs
+	// that were committed without one (see shm.Run.Commit): they are
+	// hashed while their readers already run.
+	OutputsHashed EventKind = "outputs_hashed"
+	RunEnded      EventKind = "run_ended"
 )
 
 // Event is one transition of a run. The journal keeps them in order; the

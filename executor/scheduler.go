@@ -98,6 +98,8 @@ type scheduler struct {
 
 	results chan attemptEnd
 	started chan startDone
+	hashed  chan hashDone
+	hashing int             // outputs being hashed after their commit
 	wakes   chan *taskRun   // a retry delay is over
 	quit    chan struct{}   // closed when retry timers should give up
 	timers  sync.WaitGroup  // retry timer goroutines
@@ -172,6 +174,7 @@ func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, e
 		o:       o,
 		results: make(chan attemptEnd),
 		started: make(chan startDone),
+		hashed:  make(chan hashDone),
 		wakes:   make(chan *taskRun),
 		quit:    make(chan struct{}),
 		ctxDone: ctx.Done(),
@@ -279,12 +282,14 @@ func (s *scheduler) run() {
 		if s.halt != "" {
 			s.sweep()
 		}
-		if s.running == 0 && s.backoffs == 0 {
+		if s.running == 0 && s.backoffs == 0 && s.hashing == 0 {
 			break
 		}
 		select {
 		case d := <-s.started:
 			s.onStarted(d)
+		case d := <-s.hashed:
+			s.onHashed(d)
 		case e := <-s.results:
 			s.finish(e.t, e.r)
 		case t := <-s.wakes:

@@ -27,7 +27,13 @@ var hashChunk int64 = 64 << 20 // a variable for tests
 var hashWorkers = min(runtime.NumCPU(), 8)
 
 // Hash reads a segment and returns its size and its hash (see above).
-func Hash(path string) (int64, string, error) {
+func Hash(path string) (int64, string, error) { return hash(path, hashWorkers) }
+
+// HashBeside is Hash on half the cores (at least one): for hashing while
+// the segment's readers run, which need the others.
+func HashBeside(path string) (int64, string, error) { return hash(path, max(1, hashWorkers/2)) }
+
+func hash(path string, workers int) (int64, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, "", fmt.Errorf("shm: hash: %w", err)
@@ -40,7 +46,7 @@ func Hash(path string) (int64, string, error) {
 	if fi.Size() <= hashChunk {
 		return plainHash(f, path)
 	}
-	sum, err := chunkedHash(f, fi.Size())
+	sum, err := chunkedHash(f, fi.Size(), workers)
 	if err != nil {
 		return 0, "", fmt.Errorf("shm: hash %s: %w", path, err)
 	}
@@ -79,15 +85,15 @@ func plainHash(f *os.File, path string) (int64, string, error) {
 	return n, hexHash(h.Sum64()), nil
 }
 
-// chunkedHash hashes the size bytes of f chunk by chunk on hashWorkers
+// chunkedHash hashes the size bytes of f chunk by chunk on workers
 // goroutines, each reading its chunks with ReadAt.
-func chunkedHash(f *os.File, size int64) (uint64, error) {
+func chunkedHash(f *os.File, size int64, workers int) (uint64, error) {
 	chunks := int((size + hashChunk - 1) / hashChunk)
 	sums := make([]uint64, chunks)
 	errs := make([]error, chunks)
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(hashWorkers, chunks) {
+	for range min(workers, chunks) {
 		wg.Go(func() {
 			buf := make([]byte, 1<<20)
 			for c := range next {

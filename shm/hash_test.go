@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/cespare/xxhash/v2"
+
+	"github.com/weirflow/weir/dag"
 )
 
 func TestHash(t *testing.T) {
@@ -71,5 +73,35 @@ func TestHash(t *testing.T) {
 	}
 	if _, err := Matches(filepath.Join(dir, "gone"), 1, "x"); err == nil {
 		t.Error("a missing segment matched without error")
+	}
+}
+
+// A segment over one hash chunk is committed without its hash, which the
+// caller computes after the commit; a smaller one is hashed at once.
+func TestCommitDefersLargeHashes(t *testing.T) {
+	defer func(c int64) { hashChunk = c }(hashChunk)
+	hashChunk = 4096
+	r, err := OpenRun(segDir(t), "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := &dag.Task{ID: "gen", Outputs: []dag.Output{{Name: "small"}, {Name: "large"}}}
+	r.Prepare(task)
+	os.WriteFile(r.Partial(dag.SegmentRef{Task: "gen", Output: "small"}), make([]byte, 4096), 0o644)
+	os.WriteFile(r.Partial(dag.SegmentRef{Task: "gen", Output: "large"}), make([]byte, 4097), 0o644)
+	committed, missing, err := r.Commit(task)
+	if err != nil || len(missing) > 0 || len(committed) != 2 {
+		t.Fatalf("commit: %v %v %v", committed, missing, err)
+	}
+	for _, c := range committed {
+		switch {
+		case c.Name == "small" && c.Hash != hexHash(xxhash.Sum64(make([]byte, 4096))):
+			t.Errorf("small: hash %q", c.Hash)
+		case c.Name == "large" && (c.Hash != "" || c.Size != 4097):
+			t.Errorf("large: %+v, want its size and no hash yet", c)
+		}
+	}
+	if _, h, err := Hash(r.Path(dag.SegmentRef{Task: "gen", Output: "large"})); err != nil || h == "" {
+		t.Errorf("hashing the committed large segment: %q, %v", h, err)
 	}
 }

@@ -67,12 +67,17 @@ type Committed struct {
 	Name string `json:"name"`
 	Path string `json:"path"`
 	Size int64  `json:"size"`
+	// Hash is empty for a segment over 64 MiB until it is hashed after
+	// the commit (see Commit).
 	Hash string `json:"hash"`
 }
 
 // Commit renames t's written outputs into place, makes them read-only and
-// hashes them. When any output is missing or larger than declared, nothing
-// is committed and missing names the offenders.
+// hashes them. A segment larger than one hash chunk (64 MiB) is committed
+// without its hash, which the caller computes with Hash while the
+// segment's readers already run: its bytes can no longer change, and
+// hashing a GiB takes a while. When any output is missing or larger than
+// declared, nothing is committed and missing names the offenders.
 func (r *Run) Commit(t *dag.Task) (committed []Committed, missing []string, err error) {
 	for _, o := range t.Outputs {
 		ref := dag.SegmentRef{Task: t.ID, Output: o.Name}
@@ -97,9 +102,15 @@ func (r *Run) Commit(t *dag.Task) (committed []Committed, missing []string, err 
 		if err := os.Chmod(r.Partial(ref), 0o444); err != nil {
 			return nil, nil, fmt.Errorf("shm: protect %s: %w", final, err)
 		}
-		size, hash, err := Hash(r.Partial(ref))
+		fi, err := os.Stat(r.Partial(ref))
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("shm: commit %s: %w", final, err)
+		}
+		size, hash := fi.Size(), ""
+		if size <= hashChunk {
+			if _, hash, err = Hash(r.Partial(ref)); err != nil {
+				return nil, nil, err
+			}
 		}
 		if err := os.Rename(r.Partial(ref), final); err != nil {
 			return nil, nil, fmt.Errorf("shm: commit %s: %w", final, err)

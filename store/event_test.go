@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/shm"
 )
 
 func writeLog(t *testing.T, dir, id, content string) {
@@ -178,4 +179,38 @@ func deadEngine(t *testing.T) Engine {
 		t.Skip("no true:", err)
 	}
 	return Engine{Pid: cmd.Process.Pid, StartTime: 1}
+}
+
+// An output committed without its hash gets it from outputs_hashed, in the
+// database and in a replay of the event log alike.
+func TestOutputsHashed(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{NoSync: true})
+	j := newJournal(t, s, "r1")
+	sq := &seqs{}
+	events := taskEvents(sq, "gen")
+	out := shm.Committed{Name: "rows", Path: "/dev/shm/weir/r1/gen/rows", Size: 100 << 20}
+	for i := range events {
+		if events[i].Kind == executor.AttemptEnded {
+			events[i].Outputs = []shm.Committed{out}
+		}
+	}
+	hashed := out
+	hashed.Hash = "0123456789abcdef"
+	events = append(events, sq.ev(executor.Event{Kind: executor.OutputsHashed, Task: "gen", Attempt: 1, Outputs: []shm.Committed{hashed}}))
+	record(t, j, events...)
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.Task("r1", "gen")
+	if err != nil || rec.State != executor.TaskSucceeded || len(rec.Outputs) != 1 || rec.Outputs[0].Hash != hashed.Hash || rec.Outputs[0].Size != out.Size {
+		t.Errorf("database: %+v, %v", rec, err)
+	}
+	fromLog, err := ReadEvents(dir, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Replay(fromLog)["gen"]; len(got.Outputs) != 1 || got.Outputs[0].Hash != hashed.Hash {
+		t.Errorf("replay: %+v", got)
+	}
 }

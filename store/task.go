@@ -86,6 +86,14 @@ func applyTask(t *TaskRecord, e *executor.Event) {
 				t.Outputs[i] = OutputRecord(c)
 			}
 		}
+	case executor.OutputsHashed:
+		for _, c := range e.Outputs {
+			for i := range t.Outputs {
+				if t.Outputs[i].Name == c.Name && t.Outputs[i].Path == c.Path {
+					t.Outputs[i].Hash = c.Hash
+				}
+			}
+		}
 	}
 }
 

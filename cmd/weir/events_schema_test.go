@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/weirflow/weir/internal/shmtest"
 )
 
 const eventsSchema = "../../docs/events.schema.json"
@@ -97,6 +99,38 @@ func TestEventsSchema(t *testing.T) {
 		}
 		check(t, out)
 	})
+	t.Run("big output", func(t *testing.T) {
+		// Over 64 MiB: committed without its hash, which outputs_hashed
+		// gives while the reader already runs.
+		big := shmtest.TempDir(t)
+		bwf := filepath.Join(big, "big.hcl")
+		writeFile(t, bwf, `
+workflow "big" {
+  shm_dir = "shm"
+}
+
+stage "make" {
+  command = ["sh", "-c", "head -c 68157440 /dev/zero > \"$WEIR_OUTPUT_OUT\""]
+  env_passthrough = ["PATH"]
+  output "out" {}
+}
+
+stage "read" {
+  command = ["sh", "-c", "wc -c < \"$WEIR_INPUT_IN\""]
+  env_passthrough = ["PATH"]
+  input "in" { from = stage.make.output.out }
+}
+`)
+		out, code := runJSON(t, weir, big, bwf)
+		if code != 0 {
+			t.Errorf("exit status %d", code)
+		}
+		check(t, out)
+		if !bytes.Contains(out, []byte(`"kind":"outputs_hashed","task":"make","attempt":1,"outputs":[{"name":"out"`)) {
+			t.Errorf("no outputs_hashed for make:\n%s", out)
+		}
+	})
+
 	dir := t.TempDir()
 	wf := filepath.Join(dir, "chain.hcl")
 	writeFile(t, wf, `
@@ -193,7 +227,7 @@ stage "after" {
 
 	var missing []string
 	for _, want := range []string{
-		"kind run_started", "kind task", "kind attempt_started", "kind attempt_ended", "kind run_ended",
+		"kind run_started", "kind task", "kind attempt_started", "kind attempt_ended", "kind outputs_hashed", "kind run_ended",
 		"state ready", "state running", "state succeeded", "state failed", "state skipped", "state cancelled", "state reused",
 		"reason succeeded", "reason exit", "reason oom", "reason timeout", "reason cancelled",
 	} {

@@ -252,6 +252,11 @@ func outputProblem(name string, outputs []store.OutputRecord) string {
 		if o.Name != name {
 			continue
 		}
+		if o.Hash == "" {
+			// Committed, but its engine stopped before it was hashed: its
+			// bytes cannot be checked.
+			return "output " + name + " was never verified: its engine stopped while hashing it"
+		}
 		ok, err := shm.Matches(o.Path, o.Size, o.Hash)
 		switch {
 		case err != nil:
