@@ -59,6 +59,12 @@ export class RunModel {
       if (e.memory) a.memory = e.memory;
       if (!a.start && e.result) a.start = e.result.start;
       if (e.result && e.result.reason === 'succeeded' && e.outputs && e.outputs.length) t.outputs = e.outputs;
+    } else if (e.kind === 'outputs_hashed') {
+      // Outputs over 64 MiB get their hash after the commit.
+      for (const h of e.outputs || []) {
+        const o = (t.outputs || []).find((o) => o.name === h.name && o.path === h.path);
+        if (o) o.hash = h.hash;
+      }
     }
     this.dirty.add(e.task);
     return true;
