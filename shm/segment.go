@@ -58,7 +58,16 @@ func Open(path string) (*Segment, error) {
 	if fi.Size() != int64(int(fi.Size())) {
 		return nil, fmt.Errorf("shm: %s: %s bytes do not fit in memory here", path, strconv.FormatInt(fi.Size(), 10))
 	}
-	data, err := unix.Mmap(int(f.Fd()), 0, int(fi.Size()), unix.PROT_READ, unix.MAP_SHARED)
+	flags := unix.MAP_SHARED
+	// A segment in memory (tmpfs) is resident: filling the page tables in
+	// one go at the map costs half what a fault a page does (45 against
+	// 90 ms a GiB here). On a disk it would read the whole file first,
+	// which a reader of a part of it does not want.
+	var st unix.Statfs_t
+	if unix.Fstatfs(int(f.Fd()), &st) == nil && (st.Type == tmpfsMagic || st.Type == ramfsMagic) {
+		flags |= unix.MAP_POPULATE
+	}
+	data, err := unix.Mmap(int(f.Fd()), 0, int(fi.Size()), unix.PROT_READ, flags)
 	if err != nil {
 		return nil, fmt.Errorf("shm: map %s: %w", path, err)
 	}

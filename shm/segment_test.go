@@ -7,32 +7,37 @@ import (
 	"testing"
 )
 
+// On a disk and on tmpfs (where Open fills the page tables at once).
 func TestSegmentRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "seg")
-	w, err := Create(path, 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := w.Bytes()
-	for i := range b {
-		b[i] = byte(i)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if fi, err := os.Stat(path); err != nil || fi.Size() != 1<<20 {
-		t.Fatalf("file: %v %v", fi, err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	got := r.Bytes()
-	for i := range got {
-		if got[i] != byte(i) {
-			t.Fatalf("byte %d = %d", i, got[i])
-		}
+	for name, dir := range shmDirs(t) {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, "seg")
+			w, err := Create(path, 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := w.Bytes()
+			for i := range b {
+				b[i] = byte(i)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if fi, err := os.Stat(path); err != nil || fi.Size() != 1<<20 {
+				t.Fatalf("file: %v %v", fi, err)
+			}
+			r, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			got := r.Bytes()
+			for i := range got {
+				if got[i] != byte(i) {
+					t.Fatalf("byte %d = %d", i, got[i])
+				}
+			}
+		})
 	}
 }
 
