@@ -60,6 +60,12 @@ func main() {
 			return command(*weir, "run", "-q", "--memory-enforcement", m, "--state-dir", filepath.Join(dir, "state"), chain)
 		}})
 	}
+	// What durable checkpoints cost: the same chain with the store's
+	// fsyncs off, in the same rounds.
+	m0 := strings.Split(*modes, ",")[0]
+	cs = append(cs, contender{"weir, chain, " + m0 + ", no fsync", func() error {
+		return commandEnv([]string{"WEIR_UNSAFE_NO_FSYNC=1"}, *weir, "run", "-q", "--memory-enforcement", m0, "--state-dir", filepath.Join(dir, "state"), chain)
+	}})
 
 	times := make([][]time.Duration, len(cs))
 	for r := 0; r < *rounds; r++ {
@@ -137,12 +143,18 @@ func loop(n, par int) error {
 	return first
 }
 
-func command(name string, args ...string) error {
+func command(name string, args ...string) error { return commandEnv(nil, name, args...) }
+
+// commandEnv runs name with env added to this program's environment; its
+// stderr is dropped unless it fails.
+func commandEnv(env []string, name string, args ...string) error {
 	cmd := exec.Command(name, args...)
-	cmd.Stderr = os.Stderr
+	cmd.Env = append(os.Environ(), env...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return fmt.Errorf("%v: %s", err, out)
+		return fmt.Errorf("%v: %s%s", err, out, stderr.String())
 	}
 	return nil
 }

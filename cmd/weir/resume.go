@@ -51,7 +51,7 @@ func resumeRun(o *options, rf *runFlags, args []string) error {
 	if err := rf.checkEnforcement(); err != nil {
 		return err
 	}
-	st, err := o.openStateStore(store.Options{})
+	st, err := o.openStateStore(engineStoreOptions(o))
 	if err != nil {
 		return err
 	}

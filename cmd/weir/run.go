@@ -94,7 +94,7 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 	}
 	// The store first: a second engine on this state dir stops here, before
 	// it has touched anything.
-	st, err := store.Open(plan.Settings.StateDir, store.Options{})
+	st, err := store.Open(plan.Settings.StateDir, engineStoreOptions(o))
 	if err != nil {
 		return err
 	}
@@ -584,4 +584,16 @@ func (a engineActions) Cancel(runID string) error {
 
 func (a engineActions) Retry(runID, task string) error {
 	return fmt.Errorf("%w: run %s is still going: retry %s with weir resume once it ends", ui.ErrConflict, runID, task)
+}
+
+// engineStoreOptions are the store options of an engine. WEIR_UNSAFE_NO_FSYNC=1
+// turns off the fsync of every checkpoint, for measuring what durable
+// checkpoints cost (bench/overhead): a crash of the machine, not only of
+// weir, can then lose the latest checkpoints or damage the store.
+func engineStoreOptions(o *options) store.Options {
+	if envOr(o.env, "WEIR_UNSAFE_NO_FSYNC", "") == "1" {
+		fmt.Fprintln(o.stderr, "weir: warning: WEIR_UNSAFE_NO_FSYNC=1: checkpoints are not synced to disk")
+		return store.Options{NoSync: true}
+	}
+	return store.Options{}
 }
