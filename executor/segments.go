@@ -5,6 +5,7 @@ import (
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/internal/units"
+	"github.com/weirflow/weir/shm"
 )
 
 // Segment lifetime and room. A committed segment lives until every task
@@ -24,7 +25,7 @@ import (
 
 // segmentState is the scheduler's view of the run's segments.
 type segmentState struct {
-	inRAM   bool
+	space   shm.Space                // at the start of the run
 	readers map[dag.SegmentRef]int   // readers that have not yet succeeded
 	live    map[dag.SegmentRef]int64 // committed segments counted against the budget (in RAM only)
 	bytes   int64                    // sum of live
@@ -53,7 +54,7 @@ func (s *scheduler) initSegments() error {
 	if err != nil {
 		return fmt.Errorf("executor: %w", err)
 	}
-	seg.inRAM = space.InRAM
+	seg.space = space
 	return nil
 }
 
@@ -69,10 +70,7 @@ func declared(t *dag.Task) int64 {
 // checkOutputRoom is part of checkCaps: outputs larger than shm_dir, and
 // producers on tmpfs whose cap cannot hold what they write.
 func (s *scheduler) checkOutputRoom() []error {
-	space, err := s.o.Segments.Space()
-	if err != nil {
-		return []error{fmt.Errorf("executor: %w", err)}
-	}
+	space := s.segs.space
 	var errs []error
 	for _, t := range s.tasks {
 		n := declared(t.t)
@@ -114,7 +112,7 @@ func (s *scheduler) reusedSegments() {
 }
 
 func (s *scheduler) countLive(ref dag.SegmentRef, n int64) {
-	if !s.segs.inRAM {
+	if !s.segs.space.InRAM {
 		return
 	}
 	s.segs.live[ref] = n

@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/weirflow/weir/internal/bytesum"
 )
 
 // The consumer's own cost: mapping a committed, resident 1 GiB segment
@@ -77,7 +79,7 @@ func resident(b *testing.B, path string) []byte {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { seg.Close() })
-	benchSum(seg.Bytes())
+	bytesum.Sum(seg.Bytes())
 	return seg.Bytes()
 }
 
@@ -85,7 +87,7 @@ func BenchmarkConsumerSum(b *testing.B) {
 	path := committedSegment(b)
 	src := resident(b, path)
 	dst := anon(b, benchSegment)
-	want := benchSum(src)
+	want := bytesum.Sum(src)
 	var consumer, memcpy, inMemory []time.Duration
 	for b.Loop() {
 		b.StopTimer()
@@ -93,7 +95,7 @@ func BenchmarkConsumerSum(b *testing.B) {
 		copy(dst, src)
 		memcpy = append(memcpy, time.Since(t))
 		t = time.Now()
-		if got := benchSum(src); got != want {
+		if got := bytesum.Sum(src); got != want {
 			b.Fatalf("sum %d, want %d", got, want)
 		}
 		inMemory = append(inMemory, time.Since(t))
@@ -104,7 +106,7 @@ func BenchmarkConsumerSum(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		got := benchSum(seg.Bytes())
+		got := bytesum.Sum(seg.Bytes())
 		if err := seg.Close(); err != nil {
 			b.Fatal(err)
 		}
@@ -132,40 +134,4 @@ func medianDuration(ds []time.Duration) time.Duration {
 	ds = slices.Clone(ds)
 	slices.Sort(ds)
 	return ds[len(ds)/2]
-}
-
-// benchSum adds up every byte of b as the consumer of bench/segments does:
-// eight bytes at a time, the even and the odd bytes masked apart into
-// 16-bit lanes, folded every 128 words before a lane can overflow.
-func benchSum(b []byte) uint64 {
-	var total uint64
-	if len(b) >= 8 && uintptr(unsafe.Pointer(&b[0]))%8 == 0 {
-		const m = 0x00FF00FF00FF00FF
-		words := unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), len(b)/8)
-		for len(words) >= 128 {
-			blk := words[:128:128]
-			var a0, a1, a2, a3 uint64
-			for i := 0; i < 128; i += 8 {
-				w0, w1, w2, w3 := blk[i], blk[i+1], blk[i+2], blk[i+3]
-				w4, w5, w6, w7 := blk[i+4], blk[i+5], blk[i+6], blk[i+7]
-				a0 += w0&m + w4&m + (w0>>8)&m + (w4>>8)&m
-				a1 += w1&m + w5&m + (w1>>8)&m + (w5>>8)&m
-				a2 += w2&m + w6&m + (w2>>8)&m + (w6>>8)&m
-				a3 += w3&m + w7&m + (w3>>8)&m + (w7>>8)&m
-			}
-			total += foldLanes(a0 + a1 + a2 + a3)
-			words = words[128:]
-		}
-		b = b[(len(b)/8-len(words))*8:]
-	}
-	for _, c := range b {
-		total += uint64(c)
-	}
-	return total
-}
-
-// foldLanes adds the four 16-bit lanes of a.
-func foldLanes(a uint64) uint64 {
-	a = a&0x0000FFFF0000FFFF + (a>>16)&0x0000FFFF0000FFFF
-	return a&0xFFFFFFFF + a>>32
 }

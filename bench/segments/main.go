@@ -38,6 +38,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/weirflow/weir/internal/bytesum"
 	"github.com/weirflow/weir/shm"
 )
 
@@ -501,7 +502,7 @@ func expectedSum(size int64) uint64 {
 	for off := int64(0); off < size; off += chunk {
 		b := buf[:min(chunk, size-off)]
 		fill(b, uint64(off/8))
-		sum += sumBytes(b)
+		sum += bytesum.Sum(b)
 	}
 	return sum
 }

@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -82,7 +80,7 @@ values (see weir trace).`,
 // among them) tell about its stages, against the caps and timeouts the
 // report's run declared; nil when there is nothing to tell.
 func reportHistory(dir string, run store.RunSummary) *ui.History {
-	declared, order, err := declaredLimits(dir, run.ID)
+	declared, order, err := history.Declared(dir, run.ID)
 	if err != nil {
 		return nil
 	}
@@ -108,37 +106,4 @@ func reportHistory(dir string, run store.RunSummary) *ui.History {
 		out.Stages = append(out.Stages, row)
 	}
 	return out
-}
-
-// limits are what a stage declares.
-type limits struct {
-	Memory  int64         `json:"memory"`
-	Timeout time.Duration `json:"timeout"`
-}
-
-// declaredLimits reads each stage's cap and timeout from the run's
-// graph.json, and the stages in declaration order.
-func declaredLimits(dir, runID string) (map[string]limits, []string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "runs", runID, "graph.json"))
-	if err != nil {
-		return nil, nil, err
-	}
-	var doc struct {
-		Tasks []struct {
-			Stage string `json:"stage"`
-			limits
-		} `json:"tasks"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, nil, err
-	}
-	out := map[string]limits{}
-	var order []string
-	for _, t := range doc.Tasks {
-		if _, ok := out[t.Stage]; !ok {
-			out[t.Stage] = t.limits
-			order = append(order, t.Stage)
-		}
-	}
-	return out, order, nil
 }

@@ -36,13 +36,14 @@ type graphTask struct {
 	Stage   string        `json:"stage"`
 	Key     string        `json:"key"`
 	Pool    string        `json:"pool"`
+	Memory  int64         `json:"memory"`
 	Timeout time.Duration `json:"timeout"`
 }
 
 // Attempts returns every attempt of run id in state dir dir, ordered by
 // start, then task, then attempt number.
 func Attempts(dir, id string) ([]Attempt, error) {
-	tasks, err := readGraph(dir, id)
+	tasks, _, err := readGraph(dir, id)
 	if err != nil {
 		return nil, err
 	}
@@ -53,28 +54,58 @@ func Attempts(dir, id string) ([]Attempt, error) {
 	return fromEvents(id, tasks, events), nil
 }
 
-func readGraph(dir, id string) (map[string]graphTask, error) {
+// readGraph reads the tasks of run id from its graph.json, and their IDs
+// in declaration order.
+func readGraph(dir, id string) (map[string]graphTask, []string, error) {
 	path := filepath.Join(dir, "runs", id, "graph.json")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		// Runs recorded before graph.json was kept: stage and pool are
 		// unknown, the task IDs still tell the stage.
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("history: %w", err)
+		return nil, nil, fmt.Errorf("history: %w", err)
 	}
 	var doc struct {
 		Tasks []graphTask `json:"tasks"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("history: %s: %w", path, err)
+		return nil, nil, fmt.Errorf("history: %s: %w", path, err)
 	}
 	out := make(map[string]graphTask, len(doc.Tasks))
-	for _, t := range doc.Tasks {
+	order := make([]string, len(doc.Tasks))
+	for i, t := range doc.Tasks {
 		out[t.ID] = t
+		order[i] = t.ID
 	}
-	return out, nil
+	return out, order, nil
+}
+
+// Limits are what a stage declares.
+type Limits struct {
+	Memory  int64 // bytes, 0 = none
+	Timeout time.Duration
+}
+
+// Declared returns each stage's cap and timeout as run id declared them
+// (its first task's), and the stages in declaration order; none for a run
+// recorded without graph.json.
+func Declared(dir, id string) (map[string]Limits, []string, error) {
+	tasks, order, err := readGraph(dir, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := map[string]Limits{}
+	var stages []string
+	for _, tid := range order {
+		t := tasks[tid]
+		if _, ok := out[t.Stage]; !ok {
+			out[t.Stage] = Limits{Memory: t.Memory, Timeout: t.Timeout}
+			stages = append(stages, t.Stage)
+		}
+	}
+	return out, stages, nil
 }
 
 func fromEvents(run string, tasks map[string]graphTask, events []executor.Event) []Attempt {

@@ -1,10 +1,14 @@
 package metrics
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/weirflow/weir/executor"
@@ -13,11 +17,12 @@ import (
 
 // Follow feeds m from the runs of state dir dir until ctx is done: every
 // interval it looks for runs in progress and applies the events they wrote
-// since the last look, read from their event logs, so it works beside the
-// engine as well as inside it. A run already in progress when Follow
-// starts is taken from its first event.
+// since the last look, read from the end of their event logs, so it works
+// beside the engine as well as inside it. A run already in progress when
+// Follow starts is taken from its first event; one that ended before is
+// left out.
 func (m *Metrics) Follow(ctx context.Context, dir string, interval time.Duration) {
-	f := follower{m: m, dir: dir, seen: map[string]uint64{}}
+	f := follower{m: m, dir: dir, done: map[string]bool{}, tails: map[string]*tail{}}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -31,41 +36,86 @@ func (m *Metrics) Follow(ctx context.Context, dir string, interval time.Duration
 }
 
 type follower struct {
-	m    *Metrics
-	dir  string
-	seen map[string]uint64 // run -> last seq applied
+	m     *Metrics
+	dir   string
+	done  map[string]bool  // runs not to look at again: over, or lost
+	tails map[string]*tail // runs followed
+}
+
+// tail is how far a run's event log has been applied.
+type tail struct {
+	off  int64  // bytes of events.jsonl read
+	last uint64 // the last seq applied
 }
 
 func (f *follower) poll() {
-	runs, err := store.ListRuns(f.dir)
+	ents, err := os.ReadDir(filepath.Join(f.dir, "runs"))
 	if err != nil {
 		return
 	}
-	for _, r := range runs {
-		last, following := f.seen[r.ID]
-		if !following && r.State != store.RunRunning && r.State != "" {
-			continue // ended before we looked: not ours to count
+	for _, ent := range ents {
+		id := ent.Name()
+		if !ent.IsDir() || f.done[id] {
+			continue
 		}
-		events, err := store.ReadEvents(f.dir, r.ID)
+		rd := filepath.Join(f.dir, "runs", id)
+		t := f.tails[id]
+		if t == nil {
+			var rec store.RunRecord
+			b, err := os.ReadFile(filepath.Join(rd, "run.json"))
+			if err != nil || json.Unmarshal(b, &rec) != nil {
+				continue // not written yet: look again next time
+			}
+			if rec.State != store.RunRunning || !rec.Engine.Alive() {
+				f.done[id] = true // over before we looked, or its engine died
+				continue
+			}
+			ids, budget := planOf(rd)
+			f.m.Start(id, rec.Name, ids, budget)
+			t = &tail{}
+			f.tails[id] = t
+		}
+		events, err := t.read(filepath.Join(rd, "events.jsonl"))
 		if err != nil {
 			continue
 		}
-		if !following {
-			f.m.Start(r.ID, r.Name, taskIDs(f.dir, r.ID, events), budgetOf(f.dir, r.ID))
-		}
 		for _, e := range events {
-			if e.Seq > last {
+			if e.Seq > t.last {
 				f.m.Observe(e)
-				last = e.Seq
+				t.last = e.Seq
 			}
 		}
-		f.seen[r.ID] = last
-		if !f.m.inProgress(r.ID) {
-			// Ended: keep its seq so that it is not started again, but
-			// nothing more is read from it.
-			f.seen[r.ID] = ^uint64(0)
+		if !f.m.inProgress(id) {
+			f.done[id] = true
+			delete(f.tails, id)
 		}
 	}
+}
+
+// read returns the events appended to path since the last read, whole
+// lines only (the engine may be writing the last one), in seq order.
+func (t *tail) read(path string) ([]executor.Event, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	b, err := io.ReadAll(io.NewSectionReader(file, t.off, 1<<62))
+	if err != nil {
+		return nil, err
+	}
+	whole := bytes.LastIndexByte(b, '\n') + 1
+	var out []executor.Event
+	for line := range bytes.Lines(b[:whole]) {
+		var e executor.Event
+		if json.Unmarshal(line, &e) == nil {
+			out = append(out, e)
+		}
+	}
+	t.off += int64(whole)
+	// Commits append in seq order, but two commits may land out of it.
+	slices.SortStableFunc(out, func(a, b executor.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out, nil
 }
 
 // inProgress reports whether run id is in progress in m.
@@ -76,41 +126,24 @@ func (m *Metrics) inProgress(id string) bool {
 	return ok
 }
 
-// taskIDs are the run's tasks, from its graph.json, else from its events.
-func taskIDs(dir, id string, events []executor.Event) []string {
-	var doc struct {
-		Tasks []struct {
-			ID string `json:"id"`
-		} `json:"tasks"`
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "runs", id, "graph.json")); err == nil && json.Unmarshal(b, &doc) == nil {
-		ids := make([]string, len(doc.Tasks))
-		for i, t := range doc.Tasks {
-			ids[i] = t.ID
-		}
-		return ids
-	}
-	seen := map[string]bool{}
-	var ids []string
-	for _, e := range events {
-		if e.Task != "" && !seen[e.Task] {
-			seen[e.Task] = true
-			ids = append(ids, e.Task)
-		}
-	}
-	return ids
-}
-
-// budgetOf is the memory budget the run's plan declared (0 = the engine's
-// default, which the run's files do not record).
-func budgetOf(dir, id string) int64 {
+// planOf reads the run's tasks and memory budget from its graph.json
+// (budget 0: the engine's default, which the run's files do not record).
+func planOf(runDir string) (ids []string, budget int64) {
 	var doc struct {
 		Settings struct {
 			MemoryBudget int64 `json:"memory_budget"`
 		} `json:"settings"`
+		Tasks []struct {
+			ID string `json:"id"`
+		} `json:"tasks"`
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, "runs", id, "graph.json")); err == nil && json.Unmarshal(b, &doc) == nil {
-		return doc.Settings.MemoryBudget
+	b, err := os.ReadFile(filepath.Join(runDir, "graph.json"))
+	if err != nil || json.Unmarshal(b, &doc) != nil {
+		return nil, 0
 	}
-	return 0
+	ids = make([]string, len(doc.Tasks))
+	for i, t := range doc.Tasks {
+		ids[i] = t.ID
+	}
+	return ids, doc.Settings.MemoryBudget
 }

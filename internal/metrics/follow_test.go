@@ -66,6 +66,19 @@ func TestFollow(t *testing.T) {
 	waitValue(t, m, "weir_running_memory_bytes", map[string]string{"workflow": "etl"}, 256<<20)
 	waitValue(t, m, "weir_memory_budget_bytes", map[string]string{"workflow": "etl"}, 1<<30)
 
+	// A line the engine is still writing is left for the next look.
+	rd := filepath.Join(dir, "runs", "r2")
+	f, err := os.OpenFile(filepath.Join(rd, "events.jsonl"), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"seq":4,"kind":"attempt_en`)
+	f.Close()
+	time.Sleep(50 * time.Millisecond)
+	if got := value(scrape(t, m), "weir_attempts_total", map[string]string{"workflow": "etl", "reason": "succeeded"}); got > 0 {
+		t.Errorf("a torn line counted: %v", got)
+	}
+
 	events = append(events,
 		ev(4, executor.Event{Kind: executor.AttemptEnded, Task: "a", Attempt: 1, Result: &executor.Result{Reason: executor.Succeeded, Start: t0, End: t0.Add(time.Second)}}),
 		ev(5, executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.TaskSucceeded}),
