@@ -25,6 +25,35 @@ import (
 // looks there (reattachLayout), and moves the outputs it wrote into the new
 // run's segment directory before committing them (reattachSegments).
 
+// reattachment is how a run takes over the Slurm jobs of the run it
+// resumes: their handle states, and the layout and segments that point
+// those attempts at the files their jobs write.
+type reattachment struct {
+	states map[string][]byte
+	layout executor.Layout
+	segs   executor.Segments
+}
+
+// prepareReattach finds the jobs to re-attach to, if resume continues a
+// run with Slurm pools, and links their logs into the new run.
+func prepareReattach(st *store.Store, plan *dag.Plan, resume *resumption, runDir string, segments *segmentRouter) (reattachment, error) {
+	ra := reattachment{layout: executor.DirLayout{Root: runDir}, segs: segments}
+	if resume == nil || !usesSlurm(plan) {
+		return ra, nil
+	}
+	states, olds, err := findReattach(st, plan, resume.from, resume.keep)
+	if err != nil || len(states) == 0 {
+		return ra, err
+	}
+	if err := linkOldFiles(runDir, olds); err != nil {
+		return ra, fmt.Errorf("cannot link the logs of the jobs to re-attach: %w", err)
+	}
+	ra.states = states
+	ra.layout = reattachLayout{DirLayout: executor.DirLayout{Root: runDir}, old: olds}
+	ra.segs = reattachSegments{segmentRouter: segments, old: olds}
+	return ra, nil
+}
+
 // oldAttempt is an attempt of the resumed run that may still be in Slurm.
 type oldAttempt struct {
 	n      int

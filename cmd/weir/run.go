@@ -215,25 +215,12 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		}
 	}
 
-	var layout executor.Layout = executor.DirLayout{Root: runDir}
-	var segs executor.Segments = segments
-	var reattach map[string][]byte
-	if resume != nil && usesSlurm(plan) {
-		states, olds, err := findReattach(st, plan, resume.from, resume.keep)
-		if err != nil {
-			return err
-		}
-		if len(states) > 0 {
-			if err := linkOldFiles(runDir, olds); err != nil {
-				return fmt.Errorf("cannot link the logs of the jobs to re-attach: %w", err)
-			}
-			reattach = states
-			layout = reattachLayout{DirLayout: executor.DirLayout{Root: runDir}, old: olds}
-			segs = reattachSegments{segmentRouter: segments, old: olds}
-			if !rf.quiet && !rf.json {
-				fmt.Fprintf(o.stdout, "  re-attaching to %s that run %s left in Slurm\n", plural(len(states), "job"), resume.from.ID)
-			}
-		}
+	ra, err := prepareReattach(st, plan, resume, runDir, segments)
+	if err != nil {
+		return err
+	}
+	if len(ra.states) > 0 && !rf.quiet && !rf.json {
+		fmt.Fprintf(o.stdout, "  re-attaching to %s that run %s left in Slurm\n", plural(len(ra.states), "job"), resume.from.ID)
 	}
 
 	ctx, kill, stopSignals := interrupts(o)
@@ -260,12 +247,12 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		Budget:    budget,
 		KeepGoing: rf.keepGoing,
 		Journal:   checkpointed{store: journal, view: view},
-		Layout:    layout,
-		Segments:  segs,
+		Layout:    ra.layout,
+		Segments:  ra.segs,
 		Env:       o.env,
 		Kill:      kill,
 		Reuse:     reuse,
-		Reattach:  reattach,
+		Reattach:  ra.states,
 	})
 	view.Close() // the live view leaves the screen before the run's report
 	if err != nil {
