@@ -187,11 +187,12 @@ func (s *scheduler) finish(t *taskRun, r Result) {
 	for _, c := range committed {
 		s.countLive(dag.SegmentRef{Task: t.t.ID, Output: c.Name}, c.Size)
 	}
-	if r.OK() && commitErr == nil {
-		defer s.hashLater(t, len(t.attempts)+1, committed)
-	}
 	t.attempts = append(t.attempts, r)
 	s.record(Event{Kind: AttemptEnded, Task: t.t.ID, Attempt: len(t.attempts), Memory: held, Result: &r, Outputs: committed})
+	if r.OK() && commitErr == nil {
+		// Recorded by the loop once hashed: after this end in the journal.
+		s.hashLater(t, len(t.attempts), committed)
+	}
 
 	attempt := Event{Attempt: len(t.attempts)}
 	switch {
