@@ -38,6 +38,11 @@ type poolRun struct {
 	running  int
 	memory   int64 // sum of the caps of its running tasks
 	ready    readyHeap
+	// Slots number the pool's running attempts, for names that outlive
+	// an attempt, such as the temporary directory its runner reuses:
+	// freed slots are taken again latest first.
+	freeSlots []int
+	slots     int // slots ever taken
 }
 
 // Budgeted reports whether p's tasks count against the global memory
@@ -186,6 +191,11 @@ func (s *scheduler) reserve(t *taskRun) {
 	t.held = t.cap
 	s.segs.writing += declared(t.t)
 	p.running++
+	if n := len(p.freeSlots); n > 0 {
+		t.slot, p.freeSlots = p.freeSlots[n-1], p.freeSlots[:n-1]
+	} else {
+		t.slot, p.slots = p.slots, p.slots+1
+	}
 	p.memory += t.held
 	if p.budgeted {
 		s.budgetUsed += t.held
@@ -197,6 +207,7 @@ func (s *scheduler) release(t *taskRun) {
 	p := t.pool
 	s.segs.writing -= declared(t.t)
 	p.running--
+	p.freeSlots = append(p.freeSlots, t.slot)
 	p.memory -= t.held
 	if p.budgeted {
 		s.budgetUsed -= t.held

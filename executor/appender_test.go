@@ -122,3 +122,88 @@ func TestAppenderFailureStopsTheRun(t *testing.T) {
 		t.Errorf("summary says OK: %+v", sum)
 	}
 }
+
+// TestAppenderLocalRunnerStartsAtOnce: a runner that does not wait for
+// Durable (the local runner) starts while the journal commits, but the
+// engine acts on no attempt's end before its start is durable.
+func TestAppenderLocalRunnerStartsAtOnce(t *testing.T) {
+	plan := mkPlan(t, []*dag.Pool{pool("p", 2, 0)}, task("a"), task("b", "a"), task("c", "a"))
+	h := newHarness(plan, nil)
+	h.fake.Local = true
+	j := newAsyncJournal()
+	h.opts.Journal = j
+	var mu sync.Mutex
+	var early []string
+	var started sync.WaitGroup
+	started.Add(1)
+	var once sync.Once
+	h.fake.Behave = func(s *executor.Spec) executortest.Behavior {
+		// a starts although nothing is durable yet: commits begin only
+		// once it has.
+		once.Do(started.Done)
+		return executortest.Behavior{}
+	}
+	done := make(chan struct{})
+	go func() {
+		started.Wait()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			// Check before each commit: every end appended must follow a
+			// start that is already durable.
+			j.mu.Lock()
+			durable := j.durable
+			j.mu.Unlock()
+			starts := map[string]uint64{}
+			for _, e := range j.Events() {
+				switch e.Kind {
+				case executor.AttemptStarted:
+					starts[e.Task] = e.Seq
+				case executor.AttemptEnded:
+					if s, ok := starts[e.Task]; !ok || s > durable {
+						mu.Lock()
+						early = append(early, e.Task)
+						mu.Unlock()
+					}
+				}
+			}
+			j.commitAll()
+		}
+	}()
+	sum, err := executor.Run(t.Context(), plan, h.opts)
+	close(done)
+	if err != nil || !sum.OK() {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	if len(early) > 0 {
+		t.Errorf("ends recorded before their start was durable: %v", early)
+	}
+}
+
+// TestAppenderFailureStopsLocalAttempts: when the journal cannot record a
+// start, an attempt the local runner already started is stopped, nothing
+// depending on it starts, and Run returns the journal's error.
+func TestAppenderFailureStopsLocalAttempts(t *testing.T) {
+	plan := mkPlan(t, []*dag.Pool{pool("p", 1, 0)}, task("a"), task("b", "a"))
+	h := newHarness(plan, nil)
+	h.fake.Local = true
+	h.fake.Behave = func(*executor.Spec) executortest.Behavior {
+		return executortest.Behavior{Duration: -1}
+	}
+	j := newAsyncJournal()
+	h.opts.Journal = j
+	j.failAll(errors.New("disk full"))
+	sum, err := executor.Run(t.Context(), plan, h.opts)
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(h.fake.Specs()); n != 1 {
+		t.Errorf("%d attempts started, want only a's", n)
+	}
+	if sum != nil && sum.OK() {
+		t.Errorf("summary says OK: %+v", sum)
+	}
+}

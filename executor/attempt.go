@@ -33,11 +33,14 @@ func (s *scheduler) start(t *taskRun) {
 	// So the start runs on its own goroutine and reports back to the loop;
 	// the slot is held meanwhile (running counts it).
 	s.starting++
-	// Write-ahead: the attempt is durably recorded running (with every
-	// transition before it, such as its dependencies' success) before its
-	// process starts. The runner waits for it at the last moment, so the
-	// commit overlaps the runner's preparations; a runner that ignores it
-	// is covered by the wait after Start returns.
+	// Durable lets a runner whose attempts outlive the engine (a cluster
+	// job) wait, at the last moment before it submits, until the attempt
+	// is durably recorded running (with every transition before it), so a
+	// later engine knows to look for it. A local process dies with the
+	// engine, so its runner starts at once and the commit overlaps the
+	// process instead of delaying it; either way the engine acts on an
+	// attempt's end only after its start, handle included, is durable
+	// (onStarted).
 	var journalErr error
 	if durable := s.durable; durable != nil {
 		var once sync.Once
@@ -67,16 +70,6 @@ func (s *scheduler) start(t *taskRun) {
 			return
 		}
 		h, err := t.pool.runner.Start(s.ctx, spec)
-		if spec.Durable != nil {
-			if jerr := spec.Durable(); jerr != nil {
-				if h != nil {
-					h.Stop(Cancelled, 0)
-					h.Wait()
-				}
-				s.started <- startDone{t: t, journalErr: jerr}
-				return
-			}
-		}
 		s.started <- startDone{t: t, h: h, err: err}
 	}()
 }
@@ -104,12 +97,11 @@ func (s *scheduler) reattach(t *taskRun, spec *Spec, state []byte) (Handle, bool
 
 // startDone is what a start goroutine sends back.
 type startDone struct {
-	t          *taskRun
-	h          Handle
-	err        error
-	prepErr    error
-	journalErr error  // the journal could not make the start durable
-	stuck      string // not started: it never could (taskRun.stuck)
+	t       *taskRun
+	h       Handle
+	err     error
+	prepErr error
+	stuck   string // not started: it never could (taskRun.stuck)
 }
 
 // onStarted records a started attempt before anything waits on it, or
@@ -119,13 +111,6 @@ func (s *scheduler) onStarted(d startDone) {
 	t, h, err := d.t, d.h, d.err
 	attempt := len(t.attempts) + 1
 	switch {
-	case d.journalErr != nil:
-		if !s.journalBroken {
-			s.journalBroken = true
-			s.fail(fmt.Errorf("%w: recording %s running: %w", errJournal, t.t.ID, d.journalErr))
-		}
-		s.finish(t, s.unstarted(Cancelled, "not started: the journal failed"))
-		return
 	case d.stuck != "":
 		s.finish(t, s.unstarted(StartFailed, "%s", d.stuck))
 		return
@@ -145,12 +130,38 @@ func (s *scheduler) onStarted(d startDone) {
 	}
 	s.record(Event{Kind: AttemptStarted, Task: t.t.ID, Attempt: attempt, Memory: t.cap, Handle: h.State()})
 	t.handle = h
-	go func() { s.results <- attemptEnd{t, h.Wait()} }()
+	// Write-ahead: the attempt is recorded running with its handle before
+	// the engine waits on it. The commit runs while the attempt does, so
+	// it costs a short task nothing; an attempt the journal cannot record
+	// is stopped.
+	durable := s.durable
+	if s.journalBroken {
+		durable = nil // stopped below
+	}
+	go func() {
+		var jerr error
+		if durable != nil {
+			if jerr = durable(); jerr != nil {
+				h.Stop(Cancelled, 0)
+			}
+		}
+		s.results <- attemptEnd{t: t, r: h.Wait(), journalErr: jerr}
+	}()
 	if s.stopping {
 		// The run began stopping while this attempt started (the journal
 		// failed just now, or a cancel came during Start).
 		h.Stop(Cancelled, s.grace(t))
 	}
+}
+
+// ended handles what an attempt's waiter sends: an attempt whose start the
+// journal could not record fails the run (it was stopped unrecorded).
+func (s *scheduler) ended(e attemptEnd) {
+	if e.journalErr != nil && !s.journalBroken {
+		s.journalBroken = true
+		s.fail(fmt.Errorf("%w: recording %s started: %w", errJournal, e.t.t.ID, e.journalErr))
+	}
+	s.finish(e.t, e.r)
 }
 
 // unstarted is the result of an attempt that ended before it started.

@@ -19,7 +19,7 @@ func (s *scheduler) spec(t *taskRun, attempt int) *Spec {
 		argv[i] = dag.Expand(a, path)
 	}
 	stdout, stderr := s.o.Layout.Logs(task.ID, attempt)
-	tmp := s.o.Layout.TmpDir(task.ID, attempt)
+	tmp := s.o.Layout.TmpDir(t.pool.p.Name, t.slot)
 	return &Spec{
 		RunID:   s.o.RunID,
 		Task:    task,

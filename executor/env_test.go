@@ -1,7 +1,9 @@
 package executor_test
 
 import (
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,7 +61,7 @@ func TestSpecAndEnv(t *testing.T) {
 		"LC_ALL=C",
 		"PATH=/opt/bin", // the engine's last PATH, as exec would see it
 		"ROWS=/seg/extract/rows",
-		"TMPDIR=/state/tmp/reduce[eu]/1",
+		"TMPDIR=/state/tmp/cpu.0",
 		"WEIR_ATTEMPT=1",
 		"WEIR_EACH_KEY=eu",
 		"WEIR_INPUT_PARTS=/seg/shard[0]/part\n/seg/shard[1]/part",
@@ -68,7 +70,7 @@ func TestSpecAndEnv(t *testing.T) {
 		"WEIR_RUN_ID=r1",
 		"WEIR_STAGE=reduce",
 		"WEIR_TASK=reduce[eu]",
-		"WEIR_TMPDIR=/state/tmp/reduce[eu]/1",
+		"WEIR_TMPDIR=/state/tmp/cpu.0",
 	}
 	if !slices.Equal(s.Env, wantEnv) {
 		t.Errorf("env:\n%q\nwant:\n%q", s.Env, wantEnv)
@@ -79,7 +81,7 @@ func TestSpecAndEnv(t *testing.T) {
 	}
 	if s.RunID != "r1" || s.Attempt != 1 || s.Dir != "/work/flow" || s.Memory != 3*GiB ||
 		!slices.Equal(s.CPUSet, []int{0, 1}) || s.Timeout != time.Minute || s.Grace != 2*time.Second ||
-		s.TmpDir != "/state/tmp/reduce[eu]/1" || s.Stdout != "/state/logs/reduce[eu]/1.stdout" ||
+		s.TmpDir != "/state/tmp/cpu.0" || s.Stdout != "/state/logs/reduce[eu]/1.stdout" ||
 		s.Stderr != "/state/logs/reduce[eu]/1.stderr" {
 		t.Errorf("spec %+v", s)
 	}
@@ -91,15 +93,53 @@ func TestEnvUnkeyedAndEmpty(t *testing.T) {
 	h.opts.Env = []string{"SECRET=x", "PATH=/bin"}
 	h.mustRun(t)
 	want := []string{
-		"TMPDIR=/state/tmp/plain/1",
+		"TMPDIR=/state/tmp/p.0",
 		"WEIR_ATTEMPT=1",
 		"WEIR_EACH_KEY=",
 		"WEIR_RUN_ID=r1",
 		"WEIR_STAGE=plain",
 		"WEIR_TASK=plain",
-		"WEIR_TMPDIR=/state/tmp/plain/1",
+		"WEIR_TMPDIR=/state/tmp/p.0",
 	}
 	if got := h.fake.Specs()[0].Env; !slices.Equal(got, want) {
 		t.Errorf("env %q, want %q", got, want)
+	}
+}
+
+// TestTmpDirPerSlot: attempts running at the same time never share a
+// temporary directory, and a pool's directories are as many as its slots.
+func TestTmpDirPerSlot(t *testing.T) {
+	tasks := []*dag.Task{}
+	for i := range 8 {
+		tasks = append(tasks, task(fmt.Sprintf("t%d", i)))
+	}
+	plan := mkPlan(t, []*dag.Pool{pool("p", 3, 0)}, tasks...)
+	h := newHarness(plan, nil)
+	var mu sync.Mutex
+	inUse := map[string]string{}
+	var clashes []string
+	h.fake.Behave = func(s *executor.Spec) executortest.Behavior {
+		mu.Lock()
+		defer mu.Unlock()
+		if other, ok := inUse[s.TmpDir]; ok {
+			clashes = append(clashes, s.Task.ID+" and "+other)
+		}
+		inUse[s.TmpDir] = s.Task.ID
+		return executortest.Behavior{Duration: 20 * time.Millisecond, OnWait: func() {
+			mu.Lock()
+			delete(inUse, s.TmpDir)
+			mu.Unlock()
+		}}
+	}
+	h.mustRun(t)
+	dirs := map[string]bool{}
+	for _, s := range h.fake.Specs() {
+		dirs[s.TmpDir] = true
+	}
+	if len(clashes) > 0 {
+		t.Errorf("running attempts shared a temporary directory: %v", clashes)
+	}
+	if len(dirs) != 3 {
+		t.Errorf("%d temporary directories for a pool of 3: %v", len(dirs), dirs)
 	}
 }

@@ -14,8 +14,11 @@ import (
 type Layout interface {
 	// Logs are the stdout and stderr files of an attempt.
 	Logs(task string, attempt int) (stdout, stderr string)
-	// TmpDir is the private temporary directory of an attempt.
-	TmpDir(task string, attempt int) string
+	// TmpDir is the private temporary directory of the attempt that holds
+	// a slot of a pool. One attempt at a time holds a slot, and a runner
+	// may keep the emptied directory for the slot's next attempt: making
+	// and removing one costs more than a short task's whole start.
+	TmpDir(pool string, slot int) string
 	// Samples is the file where the runner appends the attempt's memory
 	// use while it runs (see Spec.Samples).
 	Samples(task string, attempt int) string
@@ -48,10 +51,10 @@ type Segments interface {
 }
 
 // DirLayout keeps an attempt's logs and temporary directory under one run
-// directory: logs/<b>/<task>.<attempt>.stdout|.stderr and
-// tmp/<b>/<task>.<attempt>, where <b> is one of 16 buckets (see bucket). A
-// directory per task would cost a mkdir per task, a fifth of a millisecond
-// on an ext4 disk; one flat directory serialises creates.
+// directory: logs/<b>/<task>.<attempt>.stdout|.stderr, where <b> is one of
+// 16 buckets (see bucket), and tmp/<pool>.<slot>. A directory per task
+// would cost a mkdir per task, a fifth of a millisecond on an ext4 disk;
+// one flat directory serialises creates.
 type DirLayout struct {
 	Root string // the run's directory in the state dir
 }
@@ -67,9 +70,9 @@ func (d DirLayout) Samples(task string, attempt int) string {
 	return filepath.Join(d.Root, "logs", bucket(task), dag.Slug(task)+"."+strconv.Itoa(attempt)+".mem")
 }
 
-// TmpDir implements Layout.
-func (d DirLayout) TmpDir(task string, attempt int) string {
-	return filepath.Join(d.Root, "tmp", bucket(task), dag.Slug(task)+"."+strconv.Itoa(attempt))
+// TmpDir implements Layout: tmp/<pool>.<slot>.
+func (d DirLayout) TmpDir(pool string, slot int) string {
+	return filepath.Join(d.Root, "tmp", dag.Slug(pool)+"."+strconv.Itoa(slot))
 }
 
 // bucket spreads tasks over 16 subdirectories: creating files in one

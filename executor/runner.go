@@ -66,9 +66,12 @@ type Spec struct {
 	// tail it; empty means no samples are kept.
 	Samples string
 	// Durable, when set, returns once the attempt is durably recorded
-	// running. The runner calls it right before the process (or job) is
-	// started, after its own preparations, so that the journal's commit
-	// overlaps them; an error means the attempt must not start, and Start
-	// returns it.
+	// running. A runner whose attempts outlive the engine (cluster jobs)
+	// calls it right before it submits, after its own preparations, so
+	// that a later engine knows to look for the job; an error means the
+	// attempt must not start, and Start returns it. A runner whose
+	// attempts die with the engine need not call it: the scheduler waits
+	// for the start, handle included, to be durable before it waits on
+	// the attempt, while the attempt runs.
 	Durable func() error
 }

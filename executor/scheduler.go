@@ -134,6 +134,7 @@ type taskRun struct {
 	message  string
 	cap      int64 // memory cap of the next or current attempt
 	held     int64 // cap reserved while it holds a slot
+	slot     int   // in its pool, while it holds one
 	attempts []Result
 	handle   Handle // the running attempt, nil when none
 	backoff  bool   // ready, but waiting out its retry delay
@@ -146,6 +147,9 @@ type taskRun struct {
 type attemptEnd struct {
 	t *taskRun
 	r Result
+	// journalErr: the journal could not make the attempt's start durable,
+	// so the attempt was stopped.
+	journalErr error
 }
 
 func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, error) {
@@ -291,7 +295,7 @@ func (s *scheduler) run() {
 		case d := <-s.hashed:
 			s.onHashed(d)
 		case e := <-s.results:
-			s.finish(e.t, e.r)
+			s.ended(e)
 		case t := <-s.wakes:
 			s.wake(t)
 		case <-s.ctxDone:

@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -251,6 +253,9 @@ func newLogsCmd(o *options) *cobra.Command {
 			}
 			for _, p := range paths {
 				b, err := os.ReadFile(p)
+				if errors.Is(err, fs.ErrNotExist) {
+					continue // the task wrote nothing to it: no file is made
+				}
 				if err != nil {
 					return fmt.Errorf("cannot read the log: %w", err)
 				}

@@ -98,9 +98,9 @@ func (l Layout) Samples(task string, attempt int) string {
 	return filepath.Join(l.Dir, "logs", task, strconv.Itoa(attempt)+".mem")
 }
 
-// TmpDir returns Dir/tmp/TASK/N.
-func (l Layout) TmpDir(task string, attempt int) string {
-	return filepath.Join(l.Dir, "tmp", task, strconv.Itoa(attempt))
+// TmpDir returns Dir/tmp/POOL.SLOT.
+func (l Layout) TmpDir(pool string, slot int) string {
+	return filepath.Join(l.Dir, "tmp", pool+"."+strconv.Itoa(slot))
 }
 
 // Segments is an in-memory executor.Segments: paths under /seg, every call

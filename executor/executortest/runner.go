@@ -71,6 +71,9 @@ type Behavior struct {
 	IgnoreTerm bool
 	// StartErr makes Start fail with it.
 	StartErr error
+	// OnWait, when set, is called as Wait returns: the attempt is over
+	// for the engine.
+	OnWait func()
 }
 
 // Stop is one call of FakeHandle.Stop.
@@ -85,6 +88,7 @@ type FakeHandle struct {
 	Spec *executor.Spec
 
 	ignoreTerm bool
+	onWait     func()
 	done       chan struct{}
 
 	mu     sync.Mutex
@@ -97,7 +101,7 @@ type FakeHandle struct {
 
 // NewHandle starts a fake attempt of spec (which may be nil) behaving as b.
 func NewHandle(spec *executor.Spec, b Behavior) *FakeHandle {
-	h := &FakeHandle{Spec: spec, ignoreTerm: b.IgnoreTerm, done: make(chan struct{})}
+	h := &FakeHandle{Spec: spec, ignoreTerm: b.IgnoreTerm, onWait: b.OnWait, done: make(chan struct{})}
 	r := b.Result
 	if r.Reason == "" {
 		r.Reason = executor.Succeeded
@@ -146,6 +150,9 @@ func (h *FakeHandle) End(r executor.Result) bool {
 // Wait blocks until the attempt has ended.
 func (h *FakeHandle) Wait() executor.Result {
 	<-h.done
+	if h.onWait != nil {
+		h.onWait()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.waited = true
@@ -195,6 +202,9 @@ func (h *FakeHandle) Done() <-chan struct{} { return h.done }
 // (nil: every attempt succeeds at once). It keeps every attempt it started.
 type Fake struct {
 	Behave func(s *executor.Spec) Behavior
+	// Local makes the fake start at once, like the local runner, rather
+	// than wait for Spec.Durable first, like a cluster runner.
+	Local bool
 
 	mu      sync.Mutex
 	handles []*FakeHandle
@@ -203,9 +213,9 @@ type Fake struct {
 
 // Start starts a FakeHandle, or fails with the behavior's StartErr.
 func (f *Fake) Start(_ context.Context, s *executor.Spec) (executor.Handle, error) {
-	// Like a real runner, start nothing before the journal has the
+	// Like a cluster runner, start nothing before the journal has the
 	// attempt durably running.
-	if s.Durable != nil {
+	if s.Durable != nil && !f.Local {
 		if err := s.Durable(); err != nil {
 			return nil, err
 		}

@@ -3,7 +3,6 @@ package local
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -21,6 +20,7 @@ type handle struct {
 	runner      *Runner
 	spec        *executor.Spec
 	cg          *cgroup.Cgroup // nil under the watchdog
+	relays      [2]*relay      // stdout and stderr into their log files
 	proc        *proc.Process
 	enforcement executor.Enforcement
 	start       time.Time
@@ -177,6 +177,8 @@ wait:
 	cause := h.cause
 	h.mu.Unlock()
 
+	logErr := waitRelays(h.relays)
+
 	r := executor.Result{
 		Start:       h.start,
 		End:         end,
@@ -218,20 +220,34 @@ wait:
 	default:
 		r.Reason = executor.Succeeded
 	}
+	if logErr != nil {
+		// Output the task wrote is gone: as loud as any other loss.
+		if r.OK() {
+			r.Reason = executor.Lost
+			r.Detail = "its output could not be kept"
+		}
+		r.Detail += fmt.Sprintf(" (log: %v)", logErr)
+	}
 	h.result = r
 	// Nothing of the attempt runs any more (its cgroup was emptied above);
-	// what is left is files and directories. Registered before Wait
-	// returns, so a Close after the last Wait waits for it.
+	// what is left is files and directories. The temporary directory is
+	// ready for the slot's next attempt before Wait returns; the rest is
+	// removed after, registered first so that a Close after the last Wait
+	// waits for it.
+	removeTmp := h.runner.tmp.put(h.spec.TmpDir)
 	h.runner.cleaning.Add(1)
 	close(h.done)
-	h.cleanup()
+	h.cleanup(removeTmp)
 	h.runner.cleaning.Done()
 }
 
-// cleanup removes the attempt's cgroup and temporary directory.
-func (h *handle) cleanup() {
+// cleanup removes the attempt's cgroup, and what it left in its temporary
+// directory (removeTmp, from tmpDirs.put).
+func (h *handle) cleanup(removeTmp func()) {
 	if h.cg != nil {
 		h.cg.Delete()
 	}
-	os.RemoveAll(h.spec.TmpDir)
+	if removeTmp != nil {
+		removeTmp()
+	}
 }

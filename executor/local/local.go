@@ -3,9 +3,6 @@ package local
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -31,10 +28,12 @@ type Runner struct {
 	opts Options
 	seq  atomic.Uint64 // makes cgroup names unique within the engine
 
-	// Removing an ended attempt's cgroup and temporary directory takes a
-	// few hundred microseconds of filesystem work; it happens after the
-	// attempt has reported its end, off the path that frees its slot.
+	// Removing an ended attempt's cgroup (and a temporary directory it
+	// left files in) takes a few hundred microseconds of filesystem work;
+	// it happens after the attempt has reported its end, off the path
+	// that frees its slot.
 	cleaning sync.WaitGroup
+	tmp      tmpDirs
 }
 
 var _ executor.Runner = (*Runner)(nil)
@@ -49,8 +48,12 @@ func New(o Options) *Runner {
 }
 
 // Close waits until every ended attempt's cgroup and temporary directory
-// are removed. Call it after the last Wait.
-func (r *Runner) Close() { r.cleaning.Wait() }
+// are removed, and removes the emptied temporary directories kept for
+// later attempts. Call it after the last Wait.
+func (r *Runner) Close() {
+	r.cleaning.Wait()
+	r.tmp.removeKept()
+}
 
 // Enforcement says how this runner caps memory.
 func (r *Runner) Enforcement() executor.Enforcement {
@@ -65,49 +68,48 @@ func (r *Runner) Enforcement() executor.Enforcement {
 
 // Start implements executor.Runner.
 func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, error) {
-	if err := os.MkdirAll(s.TmpDir, 0o700); err != nil {
+	if err := r.tmp.take(s.TmpDir); err != nil {
 		return nil, fmt.Errorf("local: temporary directory: %w", err)
 	}
-	stdout, stderr, err := openLogs(s.Stdout, s.Stderr)
+	w, relays, err := newRelays(s.Stdout, s.Stderr)
 	if err != nil {
-		os.RemoveAll(s.TmpDir)
+		r.tmp.put(s.TmpDir)
 		return nil, err
 	}
-	// The child holds its own copies of the log descriptors; the engine's
-	// are closed as soon as it has started, so no attempt costs the engine
-	// a descriptor while it runs.
-	defer stdout.Close()
-	defer stderr.Close()
+	// The child holds its own copies of the pipes' write ends; the
+	// engine's are closed as soon as it has started, so that the relays
+	// see the end of the output when the attempt's processes are gone.
+	defer w[0].Close()
+	defer w[1].Close()
 
-	h := &handle{runner: r, spec: s, enforcement: r.Enforcement(), stopped: make(chan struct{}), done: make(chan struct{})}
+	h := &handle{runner: r, spec: s, relays: relays, enforcement: r.Enforcement(), stopped: make(chan struct{}), done: make(chan struct{})}
 	attr := proc.Attr{
 		Argv:   s.Argv,
 		Env:    s.Env,
 		Dir:    s.Dir,
-		Stdout: stdout,
-		Stderr: stderr,
+		Stdout: w[0],
+		Stderr: w[1],
 		CPUSet: s.CPUSet,
 	}
 	if r.opts.Cgroups != nil {
 		name := dag.Slug(s.Task.ID) + "." + strconv.Itoa(s.Attempt) + "." + strconv.FormatUint(r.seq.Add(1), 10)
 		cg, err := r.opts.Cgroups.New(name, s.Memory)
 		if err != nil {
-			os.RemoveAll(s.TmpDir)
+			abandon(relays)
+			r.tmp.put(s.TmpDir)
 			return nil, fmt.Errorf("local: %w", err)
 		}
 		h.cg = cg
 		attr.Before = cg.Prepare
 	}
-	if s.Durable != nil {
-		if err := s.Durable(); err != nil {
-			h.cleanup()
-			return nil, fmt.Errorf("local: not started: %w", err)
-		}
-	}
+	// Spec.Durable is not waited for: a local process dies with the
+	// engine (parent-death signal; a later engine sweeps its cgroup), so
+	// the journal's commit may run alongside it.
 	h.start = time.Now()
 	p, err := proc.Start(attr)
 	if err != nil {
-		h.cleanup()
+		abandon(relays)
+		h.cleanup(r.tmp.put(s.TmpDir))
 		return nil, err
 	}
 	h.proc = p
@@ -116,23 +118,4 @@ func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, 
 	}
 	go h.supervise(r.opts.WatchdogInterval)
 	return h, nil
-}
-
-func openLogs(stdoutPath, stderrPath string) (*os.File, *os.File, error) {
-	for _, dir := range slices.Compact([]string{filepath.Dir(stdoutPath), filepath.Dir(stderrPath)}) {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, nil, fmt.Errorf("local: log directory: %w", err)
-		}
-	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	out, err := os.OpenFile(stdoutPath, flags, 0o600)
-	if err != nil {
-		return nil, nil, fmt.Errorf("local: %w", err)
-	}
-	errf, err := os.OpenFile(stderrPath, flags, 0o600)
-	if err != nil {
-		out.Close()
-		return nil, nil, fmt.Errorf("local: %w", err)
-	}
-	return out, errf, nil
 }

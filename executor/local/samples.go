@@ -46,7 +46,7 @@ func (s *sampleFile) add(now time.Time, bytes int64) {
 		return
 	}
 	if s.f == nil {
-		f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+		f, err := createLog(s.path)
 		if err != nil {
 			// Samples are for watching; losing them must not fail the task.
 			s.failed = true

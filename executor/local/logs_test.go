@@ -1,0 +1,111 @@
+package local_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/executor/local"
+)
+
+// TestLogs: what a task writes lands in its log files, whole and in order;
+// a stream the task never writes to leaves no file.
+func TestLogs(t *testing.T) {
+	const large = 64 << 20
+	yes := strings.Repeat("0123456789abcdef\n", large/17+1)[:large]
+	tests := []struct {
+		name           string
+		script         string
+		stdout, stderr *string // nil: no file
+	}{
+		{"silent", "true", nil, nil},
+		{"stdout only", "echo hello", ptr("hello\n"), nil},
+		{"stderr only", "echo oops >&2", nil, ptr("oops\n")},
+		{"both", "echo out; echo err >&2; echo out2", ptr("out\nout2\n"), ptr("err\n")},
+		{"failing", "echo before; exit 3", ptr("before\n"), nil},
+		// 64 MiB through a 64 KiB pipe: the relay keeps up and loses nothing.
+		{"large", fmt.Sprintf("yes 0123456789abcdef | head -c %d", large), ptr(yes), nil},
+		// A child that outlives the task's main process writes until it is
+		// killed with the rest of the task.
+		{"grandchild", "(echo late; sleep 30) & echo early", ptr("early\nlate\n"), nil},
+	}
+	for _, enf := range []string{"watchdog", "cgroup"} {
+		t.Run(enf, func(t *testing.T) {
+			opts := local.Options{}
+			if enf == "cgroup" {
+				opts.Cgroups = cgroups(t)
+			}
+			r := local.New(opts)
+			t.Cleanup(r.Close)
+			for _, tc := range tests {
+				t.Run(tc.name, func(t *testing.T) {
+					var f fixture
+					task := shTask("t", tc.script)
+					if tc.name == "grandchild" {
+						// The late line must be written before the main
+						// process ends.
+						task.Argv[len(task.Argv)-2] = "(echo late; sleep 30) & sleep 0.2; echo early"
+						tc.stdout = ptr("late\nearly\n")
+					}
+					begin := time.Now()
+					f.run(t, context.Background(), r, dag.Pool{}, task)
+					if d := time.Since(begin); d > 10*time.Second {
+						t.Errorf("the attempt took %v to end", d)
+					}
+					stdout, stderr := executor.DirLayout{Root: f.runDir}.Logs("t", 1)
+					checkLog(t, stdout, tc.stdout)
+					checkLog(t, stderr, tc.stderr)
+				})
+			}
+		})
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+func checkLog(t *testing.T, path string, want *string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	switch {
+	case want == nil && err == nil:
+		t.Errorf("%s exists (%d bytes); a silent stream leaves no file", filepath.Base(path), len(b))
+	case want == nil && os.IsNotExist(err):
+	case err != nil:
+		t.Errorf("%v", err)
+	case string(b) != *want:
+		t.Errorf("%s: %d bytes (sha256 %x), want %d (sha256 %x)", filepath.Base(path), len(b), sha256.Sum256(b), len(*want), sha256.Sum256([]byte(*want)))
+	default:
+		if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", path, fi.Mode().Perm())
+		}
+	}
+}
+
+// TestLogsUnwritable: output that cannot be kept fails an attempt that
+// would have succeeded, saying why, and the task never blocks on it.
+func TestLogsUnwritable(t *testing.T) {
+	r := local.New(local.Options{})
+	t.Cleanup(r.Close)
+	f := fixture{runDir: t.TempDir()}
+	f.shmDir = t.TempDir()
+	stdout, _ := executor.DirLayout{Root: f.runDir}.Logs("t", 1)
+	if err := os.MkdirAll(filepath.Dir(filepath.Dir(stdout)), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// A file where the bucket directory should be stops even root.
+	if err := os.WriteFile(filepath.Dir(stdout), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := f.run(t, context.Background(), r, dag.Pool{}, shTask("t", "head -c 10000000 /dev/zero"))
+	got := lastResult(t, s, "t")
+	if got.Reason != executor.Lost || !strings.Contains(got.Detail, "output could not be kept") || !strings.Contains(got.Detail, "not a directory") {
+		t.Errorf("result %s: %s", got.Reason, got.Detail)
+	}
+}
