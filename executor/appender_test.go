@@ -19,6 +19,7 @@ type asyncJournal struct {
 	durable uint64 // highest Seq made durable
 	cond    *sync.Cond
 	fail    error
+	onWait  func(e executor.Event) // called as a wait begins
 }
 
 func newAsyncJournal() *asyncJournal {
@@ -28,10 +29,19 @@ func newAsyncJournal() *asyncJournal {
 }
 
 func (j *asyncJournal) Append(e executor.Event) (func() error, error) {
+	j.mu.Lock()
+	err := j.fail
+	j.mu.Unlock()
+	if err != nil {
+		return nil, err // as a store whose commit failed refuses more
+	}
 	if err := j.Journal.Record(e); err != nil {
 		return nil, err
 	}
 	return func() error {
+		if j.onWait != nil {
+			j.onWait(e)
+		}
 		j.mu.Lock()
 		defer j.mu.Unlock()
 		for j.durable < e.Seq && j.fail == nil {
@@ -123,79 +133,43 @@ func TestAppenderFailureStopsTheRun(t *testing.T) {
 	}
 }
 
-// TestAppenderLocalRunnerStartsAtOnce: a runner that does not wait for
-// Durable (the local runner) starts while the journal commits, but the
-// engine acts on no attempt's end before its start is durable.
-func TestAppenderLocalRunnerStartsAtOnce(t *testing.T) {
-	plan := mkPlan(t, []*dag.Pool{pool("p", 2, 0)}, task("a"), task("b", "a"), task("c", "a"))
+// TestAppenderLocalRunnerWaitsForNoCommit: a runner that does not wait for
+// Durable (the local runner) runs a whole chain while the journal commits
+// nothing; only the end of the run waits, and then everything is durable.
+func TestAppenderLocalRunnerWaitsForNoCommit(t *testing.T) {
+	plan := mkPlan(t, []*dag.Pool{pool("p", 2, 0)}, task("a"), task("b", "a"), task("c", "b"))
 	h := newHarness(plan, nil)
 	h.fake.Local = true
 	j := newAsyncJournal()
 	h.opts.Journal = j
-	var mu sync.Mutex
-	var early []string
-	var started sync.WaitGroup
-	started.Add(1)
-	var once sync.Once
-	h.fake.Behave = func(s *executor.Spec) executortest.Behavior {
-		// a starts although nothing is durable yet: commits begin only
-		// once it has.
-		once.Do(started.Done)
-		return executortest.Behavior{}
-	}
-	done := make(chan struct{})
-	go func() {
-		started.Wait()
-		for {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			// Check before each commit: every end appended must follow a
-			// start that is already durable.
-			j.mu.Lock()
-			durable := j.durable
-			j.mu.Unlock()
-			starts := map[string]uint64{}
-			for _, e := range j.Events() {
-				switch e.Kind {
-				case executor.AttemptStarted:
-					starts[e.Task] = e.Seq
-				case executor.AttemptEnded:
-					if s, ok := starts[e.Task]; !ok || s > durable {
-						mu.Lock()
-						early = append(early, e.Task)
-						mu.Unlock()
-					}
-				}
-			}
-			j.commitAll()
+	j.onWait = func(e executor.Event) {
+		if e.Kind != executor.RunEnded {
+			t.Errorf("waited for %s %s to be durable", e.Kind, e.Task)
 		}
-	}()
+		j.commitAll()
+	}
 	sum, err := executor.Run(t.Context(), plan, h.opts)
-	close(done)
 	if err != nil || !sum.OK() {
 		t.Fatalf("%v %+v", err, sum)
 	}
-	if len(early) > 0 {
-		t.Errorf("ends recorded before their start was durable: %v", early)
+	events := j.Events()
+	if last := events[len(events)-1]; j.durable != last.Seq || last.Kind != executor.RunEnded {
+		t.Errorf("Run returned with events up to %d durable, the last is %d (%s)", j.durable, last.Seq, last.Kind)
 	}
 }
 
-// TestAppenderFailureStopsLocalAttempts: when the journal cannot record a
-// start, an attempt the local runner already started is stopped, nothing
-// depending on it starts, and Run returns the journal's error.
+// TestAppenderFailureStopsLocalAttempts: when the journal fails while local
+// attempts run, nothing more starts and Run returns the journal's error.
 func TestAppenderFailureStopsLocalAttempts(t *testing.T) {
 	plan := mkPlan(t, []*dag.Pool{pool("p", 1, 0)}, task("a"), task("b", "a"))
 	h := newHarness(plan, nil)
 	h.fake.Local = true
-	h.fake.Behave = func(*executor.Spec) executortest.Behavior {
-		return executortest.Behavior{Duration: -1}
-	}
 	j := newAsyncJournal()
 	h.opts.Journal = j
-	j.failAll(errors.New("disk full"))
+	h.fake.Behave = func(*executor.Spec) executortest.Behavior {
+		j.failAll(errors.New("disk full")) // while a runs
+		return executortest.Behavior{}
+	}
 	sum, err := executor.Run(t.Context(), plan, h.opts)
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("err = %v", err)

@@ -37,10 +37,7 @@ func (s *scheduler) start(t *taskRun) {
 	// job) wait, at the last moment before it submits, until the attempt
 	// is durably recorded running (with every transition before it), so a
 	// later engine knows to look for it. A local process dies with the
-	// engine, so its runner starts at once and the commit overlaps the
-	// process instead of delaying it; either way the engine acts on an
-	// attempt's end only after its start, handle included, is durable
-	// (onStarted).
+	// engine, so its runner starts at once: a short task pays no commit.
 	var journalErr error
 	if durable := s.durable; durable != nil {
 		var once sync.Once
@@ -130,38 +127,20 @@ func (s *scheduler) onStarted(d startDone) {
 	}
 	s.record(Event{Kind: AttemptStarted, Task: t.t.ID, Attempt: attempt, Memory: t.cap, Handle: h.State()})
 	t.handle = h
-	// Write-ahead: the attempt is recorded running with its handle before
-	// the engine waits on it. The commit runs while the attempt does, so
-	// it costs a short task nothing; an attempt the journal cannot record
-	// is stopped.
-	durable := s.durable
-	if s.journalBroken {
-		durable = nil // stopped below
-	}
-	go func() {
-		var jerr error
-		if durable != nil {
-			if jerr = durable(); jerr != nil {
-				h.Stop(Cancelled, 0)
-			}
-		}
-		s.results <- attemptEnd{t: t, r: h.Wait(), journalErr: jerr}
-	}()
+	// Nothing waits for this record to be durable: the journal commits it
+	// within moments, in one transaction with other transitions, and the
+	// events after it (the attempt's end above all) are ordered after it
+	// in the journal. The window matters only for a process that outlives
+	// a crash of the engine in it, and a local process does not: it gets
+	// the parent-death signal, and a later engine sweeps its cgroup. A
+	// runner whose attempts do outlive the engine (cluster jobs) waits
+	// for Spec.Durable before it submits.
+	go func() { s.results <- attemptEnd{t, h.Wait()} }()
 	if s.stopping {
 		// The run began stopping while this attempt started (the journal
 		// failed just now, or a cancel came during Start).
 		h.Stop(Cancelled, s.grace(t))
 	}
-}
-
-// ended handles what an attempt's waiter sends: an attempt whose start the
-// journal could not record fails the run (it was stopped unrecorded).
-func (s *scheduler) ended(e attemptEnd) {
-	if e.journalErr != nil && !s.journalBroken {
-		s.journalBroken = true
-		s.fail(fmt.Errorf("%w: recording %s started: %w", errJournal, e.t.t.ID, e.journalErr))
-	}
-	s.finish(e.t, e.r)
 }
 
 // unstarted is the result of an attempt that ended before it started.

@@ -54,12 +54,11 @@ type Journal interface {
 }
 
 // Appender is a Journal that can queue an event without waiting for it to
-// be durable. The scheduler then waits only where it must: before it acts on
-// an attempt's end (its start, handle included, must be durable first; the
-// wait runs while the attempt does), before a runner submits an attempt that
-// outlives the engine (Spec.Durable), and at the end of the run. Since order
-// is kept, each wait makes every earlier event durable too; a transition
-// nothing acts on costs no wait, and attempts share commits.
+// be durable. The scheduler then waits only where it must: before a runner
+// submits an attempt that outlives the engine (Spec.Durable) and at the end
+// of the run. Since order is kept, each wait makes every earlier event
+// durable too; everything else rides along in commits the journal makes on
+// its own, shared by many transitions.
 type Appender interface {
 	Journal
 	// Append queues e; wait returns once e and everything before it are

@@ -70,8 +70,6 @@ type Spec struct {
 	// calls it right before it submits, after its own preparations, so
 	// that a later engine knows to look for the job; an error means the
 	// attempt must not start, and Start returns it. A runner whose
-	// attempts die with the engine need not call it: the scheduler waits
-	// for the start, handle included, to be durable before it waits on
-	// the attempt, while the attempt runs.
+	// attempts die with the engine (local processes) need not call it.
 	Durable func() error
 }

@@ -147,9 +147,6 @@ type taskRun struct {
 type attemptEnd struct {
 	t *taskRun
 	r Result
-	// journalErr: the journal could not make the attempt's start durable,
-	// so the attempt was stopped.
-	journalErr error
 }
 
 func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, error) {
@@ -295,7 +292,7 @@ func (s *scheduler) run() {
 		case d := <-s.hashed:
 			s.onHashed(d)
 		case e := <-s.results:
-			s.ended(e)
+			s.finish(e.t, e.r)
 		case t := <-s.wakes:
 			s.wake(t)
 		case <-s.ctxDone:

@@ -55,8 +55,8 @@
 // commit), so concurrent writers share fsyncs. A writer that records
 // everything with Record pays a commit per event; Append queues an event
 // without waiting and returns the wait, so a caller can wait only where it
-// must (before it acts on an attempt it started, or submits a cluster job)
-// and let the other events ride along.
+// must (before it submits a cluster job, and at the end of a run) and let
+// the other events ride along.
 //
 // Close closes the store: it commits what is queued, closes the journals
 // and removes engine.lock. The next writable Open marks runs left running

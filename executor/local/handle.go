@@ -241,11 +241,12 @@ wait:
 	h.runner.cleaning.Done()
 }
 
-// cleanup removes the attempt's cgroup, and what it left in its temporary
-// directory (removeTmp, from tmpDirs.put).
+// cleanup hands the attempt's cgroup back to the runner, and removes what
+// the attempt left in its temporary directory (removeTmp, from
+// tmpDirs.put).
 func (h *handle) cleanup(removeTmp func()) {
 	if h.cg != nil {
-		h.cg.Delete()
+		h.runner.putCgroup(h.cg)
 	}
 	if removeTmp != nil {
 		removeTmp()

@@ -34,6 +34,11 @@ type Runner struct {
 	// that frees its slot.
 	cleaning sync.WaitGroup
 	tmp      tmpDirs
+
+	// idle holds the cgroups of ended attempts that can serve the next
+	// (cgroup.Cgroup.Reusable), latest first.
+	mu   sync.Mutex
+	idle []*cgroup.Cgroup
 }
 
 var _ executor.Runner = (*Runner)(nil)
@@ -53,6 +58,48 @@ func New(o Options) *Runner {
 func (r *Runner) Close() {
 	r.cleaning.Wait()
 	r.tmp.removeKept()
+	r.mu.Lock()
+	idle := r.idle
+	r.idle = nil
+	r.mu.Unlock()
+	for _, cg := range idle {
+		cg.Delete()
+	}
+}
+
+// cgroup returns a cgroup for an attempt of s: an idle one made ready, or
+// a new one.
+func (r *Runner) cgroup(s *executor.Spec) (*cgroup.Cgroup, error) {
+	for {
+		r.mu.Lock()
+		n := len(r.idle)
+		if n == 0 {
+			r.mu.Unlock()
+			break
+		}
+		cg := r.idle[n-1]
+		r.idle = r.idle[:n-1]
+		r.mu.Unlock()
+		if err := cg.Reuse(s.Memory); err == nil {
+			return cg, nil
+		}
+		cg.Delete()
+	}
+	name := dag.Slug(s.Task.ID) + "." + strconv.Itoa(s.Attempt) + "." + strconv.FormatUint(r.seq.Add(1), 10)
+	return r.opts.Cgroups.New(name, s.Memory)
+}
+
+// putCgroup takes back the cgroup of an ended attempt, nothing of which
+// runs any more: kept for the next attempt if it holds next to nothing,
+// removed otherwise (on v1 what it still holds moves to its parent).
+func (r *Runner) putCgroup(cg *cgroup.Cgroup) {
+	if !cg.Reusable() {
+		cg.Delete()
+		return
+	}
+	r.mu.Lock()
+	r.idle = append(r.idle, cg)
+	r.mu.Unlock()
 }
 
 // Enforcement says how this runner caps memory.
@@ -92,8 +139,7 @@ func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, 
 		CPUSet: s.CPUSet,
 	}
 	if r.opts.Cgroups != nil {
-		name := dag.Slug(s.Task.ID) + "." + strconv.Itoa(s.Attempt) + "." + strconv.FormatUint(r.seq.Add(1), 10)
-		cg, err := r.opts.Cgroups.New(name, s.Memory)
+		cg, err := r.cgroup(s)
 		if err != nil {
 			abandon(relays)
 			r.tmp.put(s.TmpDir)

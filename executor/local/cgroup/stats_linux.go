@@ -12,14 +12,14 @@ var errNoMemory = errors.New("no memory controller")
 // kernel's verdict that c reached its cap (v1: oom_kill in
 // memory.oom_control; v2: oom_kill in memory.events). Not memory.failcnt,
 // which stays 0 after an OOM kill on v1, and not exit status 137, which any
-// SIGKILL gives.
+// SIGKILL gives. A reused cgroup counts from its last Reuse.
 func (c *Cgroup) OOMKills() (int, error) {
 	file := "/memory.oom_control"
 	if c.m.mode == V2 {
 		file = "/memory.events"
 	}
 	n, err := c.keyed(file, "oom_kill")
-	return int(n), err
+	return int(n) - c.oomBase, err
 }
 
 func (c *Cgroup) keyed(file, key string) (int64, error) {

@@ -1,0 +1,89 @@
+package cgroup
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// A task cgroup can serve one attempt after another: making and removing
+// one costs about 0.2 ms of kernel time (mkdir and rmdir in the memory
+// hierarchy, and the opens of its files), a fifth of a short task's whole
+// start. What an attempt leaves behind decides whether its cgroup may
+// serve the next: memory still charged to it (page cache of files it
+// wrote, tmpfs pages of segments) would count against the next cap, so
+// only a cgroup that holds next to nothing is reused (Reusable).
+
+// ReuseLimit is the most memory a cgroup may still have charged for
+// Reusable to pass it on: what a short task's exit leaves (kernel
+// structures, a few pages of cache), far below any cap worth setting.
+const ReuseLimit = 1 << 20
+
+// Reusable reports whether c can serve another attempt: cgroup v1 (whose
+// peak can be reset), no process left in it or below it, no cgroup below
+// it, and at most ReuseLimit bytes still charged.
+func (c *Cgroup) Reusable() bool {
+	if c.m.mode != V1 || !c.m.memory {
+		// On v2 memory.peak resets only for the file descriptor that
+		// wrote to it (Linux 6.12): a fresh cgroup is simpler.
+		return false
+	}
+	if subs, err := subdirs(c.dir); err != nil || len(subs) > 0 {
+		return false
+	}
+	if pids, err := c.Procs(); err != nil || len(pids) > 0 {
+		return false
+	}
+	used, err := c.Usage()
+	return err == nil && used <= ReuseLimit
+}
+
+// Reuse readies a Reusable cgroup for the next attempt: its memory cap
+// set to limit (0: none) and its peak and OOM kill count started afresh.
+// On error the cgroup must not be used again: Delete it.
+func (c *Cgroup) Reuse(limit int64) error {
+	if limit < 0 {
+		return fmt.Errorf("cgroup: reuse %s: negative limit %d", c.dir, limit)
+	}
+	if err := c.resetLimits(limit); err != nil {
+		return fmt.Errorf("cgroup: reuse: %w", err)
+	}
+	// Writing 0 starts the peak over from what is used now (at most
+	// ReuseLimit).
+	if err := writeFile(c.dir+"/memory.max_usage_in_bytes", []byte("0")); err != nil {
+		return fmt.Errorf("cgroup: reuse: %w", err)
+	}
+	n, err := c.keyed("/memory.oom_control", "oom_kill")
+	if err != nil {
+		return fmt.Errorf("cgroup: reuse: %w", err)
+	}
+	c.oomBase = int(n)
+	return nil
+}
+
+// resetLimits sets the v1 memory and memory+swap limits of a cgroup that
+// has had others. The kernel keeps memsw at or above memory at every
+// step, so the order depends on the direction: lowering sets memory
+// first, raising sets memsw first.
+func (c *Cgroup) resetLimits(limit int64) error {
+	var a [24]byte
+	lim := []byte("-1")
+	if limit > 0 {
+		lim = strconv.AppendInt(a[:0], limit, 10)
+	}
+	mem, memsw := c.dir+"/memory.limit_in_bytes", c.dir+"/memory.memsw.limit_in_bytes"
+	if !c.m.feat.MemSwap {
+		return writeFile(mem, lim)
+	}
+	cur, err := readInt(mem)
+	if err != nil {
+		return err
+	}
+	first, second := mem, memsw
+	if limit == 0 || limit > cur {
+		first, second = memsw, mem
+	}
+	if err := writeFile(first, lim); err != nil {
+		return err
+	}
+	return writeFile(second, lim)
+}

@@ -1,0 +1,90 @@
+package cgroup
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+	"testing"
+)
+
+// TestReuse: one cgroup serves attempts one after another: an OOM kill
+// under a small cap, then a larger cap that the next child fits in (no
+// stale OOM count, a fresh peak), then a smaller one again, then none. A
+// cgroup still charged with a tmpfs file is not reusable.
+func TestReuse(t *testing.T) {
+	m := newManager(t)
+	if m.Mode() != V1 {
+		t.Skip("cgroups are reused on v1 only")
+	}
+	c, err := m.New("reuse", 64*mib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Delete()
+	steps := []struct {
+		limit int64 // 0: none
+		alloc int
+		oom   bool
+	}{
+		{64 * mib, 200 * mib, true},
+		{256 * mib, 150 * mib, false},
+		{32 * mib, 100 * mib, true},
+		{0, 100 * mib, false},
+		{48 * mib, 20 * mib, false},
+	}
+	for i, st := range steps {
+		if i > 0 {
+			if !c.Reusable() {
+				u, _ := c.Usage()
+				t.Fatalf("step %d: not reusable (usage %d)", i, u)
+			}
+			if err := c.Reuse(st.limit); err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+		}
+		if peak, _ := c.Peak(); peak > ReuseLimit {
+			t.Errorf("step %d: peak %d before the child started", i, peak)
+		}
+		cmd := helperCmd("alloc:" + strconv.Itoa(st.alloc))
+		if err := startIn(c, cmd); err != nil {
+			t.Fatal(err)
+		}
+		werr := cmd.Wait()
+		ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		kills, err := c.OOMKills()
+		if err != nil {
+			t.Fatal(err)
+		}
+		peak, _ := c.Peak()
+		t.Logf("step %d: cap %d MiB, alloc %d MiB: %v, oom kills %d, peak %.1f MiB", i, st.limit/mib, st.alloc/mib, werr, kills, float64(peak)/mib)
+		switch {
+		case st.oom && (kills != 1 || !ws.Signaled()):
+			t.Errorf("step %d: %d OOM kills, exit %v; want one", i, kills, werr)
+		case !st.oom && (kills != 0 || werr != nil):
+			t.Errorf("step %d: %d OOM kills, exit %v; want none", i, kills, werr)
+		case !st.oom && peak < int64(st.alloc):
+			t.Errorf("step %d: peak %d below the %d allocated", i, peak, st.alloc)
+		case st.limit > 0 && peak > st.limit+mib:
+			t.Errorf("step %d: peak %d above the cap %d", i, peak, st.limit)
+		}
+	}
+
+	// A tmpfs file written from the cgroup keeps it charged.
+	path := fmt.Sprintf("/dev/shm/weir-cgroup-reuse-%d", os.Getpid())
+	t.Cleanup(func() { os.Remove(path) })
+	if err := c.Reuse(64 * mib); err != nil {
+		t.Fatal(err)
+	}
+	cmd := helperCmd("shm:" + path + "," + strconv.Itoa(8*mib))
+	if err := startIn(c, cmd); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Reusable() {
+		u, _ := c.Usage()
+		t.Errorf("reusable with %d bytes of a tmpfs file charged", u)
+	}
+}
