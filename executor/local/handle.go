@@ -166,10 +166,11 @@ wait:
 		h.killTimer.Stop()
 	}
 	if h.cg != nil {
-		if procs, err := h.cg.Procs(); err == nil {
-			leftovers = len(procs)
+		procs, err := h.cg.Procs()
+		leftovers = len(procs)
+		if err != nil || leftovers > 0 {
+			h.cg.Kill() // an empty cgroup has nothing that could fork
 		}
-		h.cg.Kill()
 	} else {
 		leftovers = h.tree.alive()
 		h.tree.signal(syscall.SIGKILL)

@@ -146,9 +146,13 @@ func (m *Manager) Close() error {
 type Cgroup struct {
 	m   *Manager
 	dir string
+	limit int64 // the memory cap set; 0: none
 	// oomBase is the kernel's OOM kill count when the cgroup was last
-	// reused: OOMKills counts from there.
-	oomBase int
+	// reused: OOMKills counts from there. oomSeen is the count OOMKills
+	// last read, and oomFresh says it was read since then: Reuse takes it
+	// as the next base instead of reading again.
+	oomBase, oomSeen int
+	oomFresh         bool
 }
 
 // New creates a task cgroup below the engine's parent with a memory cap of
@@ -180,7 +184,7 @@ func (m *Manager) New(name string, limit int64) (*Cgroup, error) {
 	if limit > 0 && !m.memory {
 		return nil, fmt.Errorf("cgroup: new %q: no memory controller to cap memory", name)
 	}
-	c := &Cgroup{m: m, dir: m.dir + "/" + dirName(m.seq.Add(1), name)}
+	c := &Cgroup{m: m, dir: m.dir + "/" + dirName(m.seq.Add(1), name), limit: limit}
 	if err := unix.Mkdir(c.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cgroup: new %q: %w", name, &os.PathError{Op: "mkdir", Path: c.dir, Err: err})
 	}

@@ -39,24 +39,34 @@ func (c *Cgroup) Reusable() bool {
 
 // Reuse readies a Reusable cgroup for the next attempt: its memory cap
 // set to limit (0: none) and its peak and OOM kill count started afresh.
-// On error the cgroup must not be used again: Delete it.
+// On error the cgroup must not be used again: Delete it. Not safe for
+// use concurrently with the cgroup's other methods.
 func (c *Cgroup) Reuse(limit int64) error {
 	if limit < 0 {
 		return fmt.Errorf("cgroup: reuse %s: negative limit %d", c.dir, limit)
 	}
-	if err := c.resetLimits(limit); err != nil {
-		return fmt.Errorf("cgroup: reuse: %w", err)
+	if limit != c.limit {
+		// Tasks of one stage share a cap: usually nothing to write.
+		if err := c.resetLimits(limit); err != nil {
+			return fmt.Errorf("cgroup: reuse: %w", err)
+		}
+		c.limit = limit
 	}
 	// Writing 0 starts the peak over from what is used now (at most
 	// ReuseLimit).
 	if err := writeFile(c.dir+"/memory.max_usage_in_bytes", []byte("0")); err != nil {
 		return fmt.Errorf("cgroup: reuse: %w", err)
 	}
-	n, err := c.keyed("/memory.oom_control", "oom_kill")
-	if err != nil {
-		return fmt.Errorf("cgroup: reuse: %w", err)
+	// The count the last attempt's end read stays final: nothing runs in
+	// a Reusable cgroup.
+	if !c.oomFresh {
+		n, err := c.keyed("/memory.oom_control", "oom_kill")
+		if err != nil {
+			return fmt.Errorf("cgroup: reuse: %w", err)
+		}
+		c.oomSeen = int(n)
 	}
-	c.oomBase = int(n)
+	c.oomBase, c.oomFresh = c.oomSeen, false
 	return nil
 }
 
@@ -74,12 +84,8 @@ func (c *Cgroup) resetLimits(limit int64) error {
 	if !c.m.feat.MemSwap {
 		return writeFile(mem, lim)
 	}
-	cur, err := readInt(mem)
-	if err != nil {
-		return err
-	}
 	first, second := mem, memsw
-	if limit == 0 || limit > cur {
+	if limit == 0 || c.limit > 0 && limit > c.limit {
 		first, second = memsw, mem
 	}
 	if err := writeFile(first, lim); err != nil {

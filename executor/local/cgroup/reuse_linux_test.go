@@ -30,6 +30,7 @@ func TestReuse(t *testing.T) {
 		{64 * mib, 200 * mib, true},
 		{256 * mib, 150 * mib, false},
 		{32 * mib, 100 * mib, true},
+		{32 * mib, 20 * mib, false}, // the same cap: only the counts start over
 		{0, 100 * mib, false},
 		{48 * mib, 20 * mib, false},
 	}

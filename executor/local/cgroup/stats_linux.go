@@ -19,7 +19,11 @@ func (c *Cgroup) OOMKills() (int, error) {
 		file = "/memory.events"
 	}
 	n, err := c.keyed(file, "oom_kill")
-	return int(n) - c.oomBase, err
+	if err != nil {
+		return 0, err
+	}
+	c.oomSeen, c.oomFresh = int(n), true
+	return int(n) - c.oomBase, nil
 }
 
 func (c *Cgroup) keyed(file, key string) (int64, error) {
