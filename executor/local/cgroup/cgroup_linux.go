@@ -144,8 +144,8 @@ func (m *Manager) Close() error {
 
 // Cgroup is one task's cgroup.
 type Cgroup struct {
-	m   *Manager
-	dir string
+	m     *Manager
+	dir   string
 	limit int64 // the memory cap set; 0: none
 	// oomBase is the kernel's OOM kill count when the cgroup was last
 	// reused: OOMKills counts from there. oomSeen is the count OOMKills
