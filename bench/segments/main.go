@@ -14,8 +14,8 @@
 //
 // The stage programs are modes of this binary (produce-shm, consume-shm,
 // produce-pipe, consume-pipe). Everything the run makes lives in one
-// directory under $TMPDIR and one under /dev/shm, removed at the end, on
-// an error and on Ctrl-C.
+// directory under $TMPDIR and one under /dev/shm (or -shm), removed at the
+// end, on an error and on Ctrl-C.
 package main
 
 import (
@@ -83,6 +83,7 @@ func drive() int {
 	rounds := flag.Int("rounds", 5, "rounds; each runs every method once, from fresh pages")
 	python := flag.String("python", "/usr/bin/python3", "Python with numpy, for the Python rows")
 	only := flag.String("methods", "", "comma-separated substrings: run only the methods whose names contain one")
+	shmBase := flag.String("shm", "/dev/shm", "the tmpfs where the floor's file and weir's segments live (one mounted with huge=within_size gives them 2 MiB pages); Python's shared_memory is always in /dev/shm")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -97,7 +98,8 @@ func drive() int {
 		return fail(err)
 	}
 	defer shm.RemoveAll(c.tmp)
-	if c.shmRoot, err = os.MkdirTemp("/dev/shm", "weir-bench-segments-"); err != nil {
+	shmFS = *shmBase
+	if c.shmRoot, err = os.MkdirTemp(shmFS, "weir-bench-segments-"); err != nil {
 		return fail(err)
 	}
 	defer shm.RemoveAll(c.shmRoot)
@@ -459,16 +461,19 @@ func runAll(cmds []*exec.Cmd, files ...*os.File) error {
 	return errors.Join(errs...)
 }
 
-// shmUsed is the bytes used in /dev/shm (statfs).
+// shmFS is the tmpfs of the floor's file and weir's segments (-shm).
+var shmFS = "/dev/shm"
+
+// shmUsed is the bytes used in shmFS (statfs).
 func shmUsed() int64 {
 	var st unix.Statfs_t
-	if unix.Statfs("/dev/shm", &st) != nil {
+	if unix.Statfs(shmFS, &st) != nil {
 		return 0
 	}
 	return int64(st.Blocks-st.Bfree) * st.Bsize
 }
 
-// sampler samples /dev/shm use every 5 ms until the returned function is
+// sampler samples shmFS use every 5 ms until the returned function is
 // called, which returns the most seen above base.
 func sampler(base int64) func() int64 {
 	done := make(chan struct{})
