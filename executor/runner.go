@@ -56,9 +56,11 @@ type Spec struct {
 	Timeout time.Duration
 	Grace   time.Duration
 	// TmpDir is the attempt's private temporary directory: the runner
-	// creates it (0700) before the start and removes it after the end.
+	// makes sure it exists, empty, 0700, before the start, and empties or
+	// removes it after the end (Layout.TmpDir names one per pool slot).
 	TmpDir string
-	// Stdout and Stderr are the log files the runner creates (0600).
+	// Stdout and Stderr are the log files of the attempt (0600); a
+	// runner may leave one uncreated while nothing was written to it.
 	Stdout, Stderr string
 	// Samples is where the runner appends the attempt's memory use while
 	// it runs, a few times a second: one line "<unix ms> <bytes>" each, the
