@@ -163,7 +163,7 @@ func drive() int {
 
 func methods() []method {
 	return []method{
-		{"floor: Go programs by hand, file in /dev/shm", floor},
+		{floorName, floor},
 		{"weir: segment, producer -> consumer", weirHandoff},
 		{"weir: the same stages, 8 bytes (fixed cost)", weirEmpty},
 		{"pipe (default 64 KiB buffer)", func(ctx context.Context, c *config, _ string) (result, error) {
@@ -460,6 +460,9 @@ func runAll(cmds []*exec.Cmd, files ...*os.File) error {
 	}
 	return errors.Join(errs...)
 }
+
+// floorName names the floor's row: its file is in shmFS.
+const floorName = "floor: Go programs by hand, one tmpfs file"
 
 // shmFS is the tmpfs of the floor's file and weir's segments (-shm).
 var shmFS = "/dev/shm"

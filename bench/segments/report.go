@@ -18,7 +18,7 @@ func report(ms []method, results [][]result, sum uint64, size int64) {
 		index[m.name] = i
 	}
 	floorOf := func(name string) (string, int) {
-		n, short := "floor: Go programs by hand, file in /dev/shm", "floor"
+		n, short := floorName, "floor"
 		if strings.HasPrefix(name, "fan-out") {
 			n, short = "fan-out x4: Go programs by hand, one file", "fan-out floor"
 		}
@@ -49,7 +49,7 @@ func report(ms []method, results [][]result, sum uint64, size int64) {
 	}
 
 	fmt.Println()
-	if i, ok := index["floor: Go programs by hand, file in /dev/shm"]; ok {
+	if i, ok := index[floorName]; ok {
 		h := median(results[i], func(r result) time.Duration { return r.hash })
 		fmt.Printf("shm.Hash of the resident file (what weir's commit reads), timed after each floor run: %.3f s\n", h.Seconds())
 	}
@@ -92,7 +92,7 @@ func report(ms []method, results [][]result, sum uint64, size int64) {
 	}
 	w := med["weir: segment, producer -> consumer"]
 	fmt.Println("\ngoals")
-	if f := med["floor: Go programs by hand, file in /dev/shm"]; f > 0 && w > 0 {
+	if f := med[floorName]; f > 0 && w > 0 {
 		goal("weir against the floor", float64(w)/float64(f), 1.15, true)
 	}
 	if q := med["python multiprocessing.Queue"]; q > 0 && w > 0 {
