@@ -218,29 +218,13 @@ func endLostJobs(o *options, st *store.Store, spare string) {
 		if run == spare {
 			continue
 		}
-		tasks, err := st.Tasks(run)
-		if err != nil {
-			continue
-		}
-		for id, rec := range tasks {
-			if rec.Attempts == 0 {
-				continue
+		for _, a := range lostAttempts(st, run) {
+			var h struct {
+				JobID   string `json:"job_id"`
+				JobName string `json:"job_name"`
 			}
-			attempts, err := st.Attempts(run, id)
-			if err != nil {
-				continue
-			}
-			for _, a := range attempts {
-				if a.N != rec.Attempts || (a.Result != nil && a.Result.Reason != executor.Lost) {
-					continue
-				}
-				var h struct {
-					JobID   string `json:"job_id"`
-					JobName string `json:"job_name"`
-				}
-				if json.Unmarshal(a.Handle, &h) == nil && (h.JobID != "" || h.JobName != "") {
-					jobs = append(jobs, job{run, h.JobID, h.JobName})
-				}
+			if json.Unmarshal(a.Handle, &h) == nil && (h.JobID != "" || h.JobName != "") {
+				jobs = append(jobs, job{run, h.JobID, h.JobName})
 			}
 		}
 	}

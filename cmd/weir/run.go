@@ -121,6 +121,7 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		spare = resume.from.ID
 	}
 	endLostJobs(o, st, spare)
+	endLostGroups(o, st)
 	runner, cgroups, err := newLocalRunner(o, rf.enforcement)
 	if err != nil {
 		return err

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/internal/procstat"
+	"github.com/weirflow/weir/store"
+)
+
+// A local task leads its own process group. When its engine is killed, the
+// task's main process gets the parent-death signal, but what it started in
+// its group does not. Under cgroups the next engine ends all of it with the
+// dead engine's cgroups (cgroup.Manager.Sweep); under the watchdog there
+// are no cgroups, so the groups are found from the journal: the attempts
+// that runs lost at this open were running, with the pid and start time of
+// each attempt's main process.
+
+// lostGroup is the process group of an attempt whose engine died.
+type lostGroup struct {
+	run   string
+	pid   int
+	start uint64 // of the group's leader, clock ticks since boot
+}
+
+// endLostGroups kills what is left of the process groups of the attempts
+// that runs lost at this open were running, and says how many processes
+// it ended.
+func endLostGroups(o *options, st *store.Store) {
+	var groups []lostGroup
+	for _, run := range st.LostAtOpen() {
+		for _, a := range lostAttempts(st, run) {
+			var h struct {
+				Pid       int    `json:"pid"`
+				StartTime uint64 `json:"start_time"`
+			}
+			if json.Unmarshal(a.Handle, &h) == nil && h.Pid > 1 && h.StartTime > 0 {
+				groups = append(groups, lostGroup{run, h.Pid, h.StartTime})
+			}
+		}
+	}
+	if len(groups) == 0 {
+		return
+	}
+	if n := killGroups(groups); n > 0 {
+		fmt.Fprintf(o.stderr, "weir: ended %s that engines killed earlier left running\n", plural(n, "process"))
+	}
+}
+
+// lostAttempts are the last attempts of run's tasks that ended lost.
+func lostAttempts(st *store.Store, run string) []store.AttemptRecord {
+	tasks, err := st.Tasks(run)
+	if err != nil {
+		return nil
+	}
+	var out []store.AttemptRecord
+	for id, rec := range tasks {
+		if rec.Attempts == 0 {
+			continue
+		}
+		attempts, err := st.Attempts(run, id)
+		if err != nil {
+			continue
+		}
+		for _, a := range attempts {
+			if a.N == rec.Attempts && (a.Result == nil || a.Result.Reason == executor.Lost) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// killGroups SIGKILLs the members of each group, and returns how many it
+// killed. A group id is a pid, and pids are reused: a process is killed
+// only when it is in the group and carries the lost run's id in its
+// environment (every task's process does, WEIR_RUN_ID, and so do its
+// children unless they scrubbed it), and never when the group's leader is
+// alive with another start time (the number belongs to a new process).
+func killGroups(groups []lostGroup) int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	byGroup := map[int]lostGroup{}
+	for _, g := range groups {
+		if _, start, err := procstat.Read(g.pid); err == nil && start != g.start {
+			continue
+		}
+		byGroup[g.pid] = g
+	}
+	self := os.Getpid()
+	killed := 0
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		pgrp, ok := processGroup(pid)
+		if !ok {
+			continue
+		}
+		g, ok := byGroup[pgrp]
+		if !ok || !hasEnv(pid, "WEIR_RUN_ID="+g.run) {
+			continue
+		}
+		if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			killed++
+		}
+	}
+	return killed
+}
+
+// processGroup is field 5 of /proc/PID/stat.
+func processGroup(pid int) (int, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := bytes.Fields(b[i+1:]) // state, ppid, pgrp, ...
+	if len(f) < 3 {
+		return 0, false
+	}
+	pgrp, err := strconv.Atoi(string(f[2]))
+	return pgrp, err == nil
+}
+
+// hasEnv reports whether pid's environment holds the entry kv exactly.
+func hasEnv(pid int, kv string) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		return false
+	}
+	for _, e := range bytes.Split(b, []byte{0}) {
+		if string(e) == kv {
+			return true
+		}
+	}
+	return false
+}
