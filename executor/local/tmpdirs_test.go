@@ -36,26 +36,19 @@ func TestTmpDirIsPrivateAndEmpty(t *testing.T) {
 		}
 		tasks = append(tasks, tk)
 	}
-	for _, enf := range []string{"watchdog", "cgroup"} {
-		t.Run(enf, func(t *testing.T) {
-			opts := local.Options{}
-			if enf == "cgroup" {
-				opts.Cgroups = cgroups(t)
+	eachEnforcement(t, func(t *testing.T, r *local.Runner) {
+		var f fixture
+		s := f.run(t, context.Background(), r, dag.Pool{Processes: 1}, tasks...)
+		for _, tk := range tasks {
+			if got := lastResult(t, s, tk.ID); got.Reason != executor.Succeeded {
+				_, stderr := executor.DirLayout{Root: f.runDir}.Logs(tk.ID, 1)
+				b, _ := os.ReadFile(stderr)
+				t.Errorf("%s: %s %s: %s", tk.ID, got.Reason, got.Detail, b)
 			}
-			r := local.New(opts)
-			var f fixture
-			s := f.run(t, context.Background(), r, dag.Pool{Processes: 1}, tasks...)
-			for _, tk := range tasks {
-				if got := lastResult(t, s, tk.ID); got.Reason != executor.Succeeded {
-					_, stderr := executor.DirLayout{Root: f.runDir}.Logs(tk.ID, 1)
-					b, _ := os.ReadFile(stderr)
-					t.Errorf("%s: %s %s: %s", tk.ID, got.Reason, got.Detail, b)
-				}
-			}
-			r.Close()
-			if left, _ := filepath.Glob(filepath.Join(f.runDir, "tmp", "*")); len(left) > 0 {
-				t.Errorf("left after Close: %v", left)
-			}
-		})
-	}
+		}
+		r.Close()
+		if left, _ := filepath.Glob(filepath.Join(f.runDir, "tmp", "*")); len(left) > 0 {
+			t.Errorf("left after Close: %v", left)
+		}
+	})
 }
