@@ -15,8 +15,10 @@ import (
 
 // ReuseLimit is the most memory a cgroup may still have charged for
 // Reusable to pass it on: what a short task's exit leaves (kernel
-// structures, a few pages of cache), far below any cap worth setting.
-const ReuseLimit = 1 << 20
+// structures, the page cache of the files it was first to read, such as
+// its program: over 1 MiB for a large one), far below any cap worth
+// setting. It bounds how much a reused cgroup's peak can overstate.
+const ReuseLimit = 8 << 20
 
 // Reusable reports whether c can serve another attempt: cgroup v1 (whose
 // peak can be reset), no process left in it or below it, no cgroup below

@@ -78,7 +78,7 @@ func TestReuse(t *testing.T) {
 	if err := c.Reuse(64 * mib); err != nil {
 		t.Fatal(err)
 	}
-	cmd := helperCmd("shm:" + path + "," + strconv.Itoa(8*mib))
+	cmd := helperCmd("shm:" + path + "," + strconv.Itoa(4*ReuseLimit))
 	if err := startIn(c, cmd); err != nil {
 		t.Fatal(err)
 	}
