@@ -288,10 +288,12 @@ func TestBrowserLiveRun(t *testing.T) {
 		t.Errorf("panel heading %q, want %q", got, evil)
 	}
 
-	// A reload mid-run shows the same state as weir status.
+	// A reload mid-run shows the same state as weir status, with fan still
+	// expanded.
 	do(t, tab, chromedp.Reload())
 	waitJS(t, tab, "the page after reload", `document.body.dataset.ready === "1"`)
 	checkAgainstStatus(t, tab, weirStatus(t, run.stateDir, id))
+	waitJS(t, tab, "fan still expanded after the reload", `weir.app.graph.cy.nodes().length === 7`)
 
 	// Let the run go on: broken fails, and the run stops (after is
 	// cancelled).

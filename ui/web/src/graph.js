@@ -278,8 +278,32 @@ export class GraphView {
     return id;
   }
 
+  // remember keeps which for_each stages are expanded under key (a run,
+  // or the workflow being edited) in the tab's sessionStorage, so that a
+  // reload shows the graph as it was left.
+  remember(key) {
+    this.storeKey = 'weir.expanded.' + key;
+    let saved = [];
+    try {
+      saved = JSON.parse(sessionStorage.getItem(this.storeKey) || '[]');
+    } catch {
+      saved = [];
+    }
+    this.expanded = new Set(Array.isArray(saved) ? saved.filter((s) => typeof s === 'string') : []);
+  }
+
+  saveExpanded() {
+    if (!this.storeKey) return;
+    try {
+      sessionStorage.setItem(this.storeKey, JSON.stringify([...this.expanded]));
+    } catch {
+      // Storage full or refused: the graph still works, unremembered.
+    }
+  }
+
   async expand(stage) {
     this.expanded.add(stage);
+    this.saveExpanded();
     const fit = this.autoFit;
     await this.setGraph(this.doc, { fit });
     this.addEdges();
@@ -288,6 +312,7 @@ export class GraphView {
 
   async collapse(stage) {
     this.expanded.delete(stage);
+    this.saveExpanded();
     const fit = this.autoFit;
     await this.setGraph(this.doc, { fit });
     this.addEdges();

@@ -122,6 +122,7 @@ class App {
     $('show-workflow').hidden = this.config.mode !== 'workflow';
     $('run-id').textContent = id;
     document.body.dataset.ready = '';
+    this.graph.remember('run:' + id);
     const graphDone = this.source.graph(id).then(async (doc) => {
       if (this.run !== id) return;
       this.doc = doc;
@@ -270,6 +271,7 @@ class App {
     $('counts').textContent = '';
     $('diagnostics').hidden = false;
     document.body.dataset.ready = '';
+    this.graph.remember('workflow');
     this.stopWorkflow = this.source.workflowEvents(async (v) => {
       $('title').textContent = v.file;
       $('diagnostics').replaceChildren(diagnosticsList(v));
