@@ -39,8 +39,8 @@ func (s *scheduler) start(t *taskRun) {
 	// later engine knows to look for it. A local process dies with the
 	// engine, so its runner starts at once: a short task pays no commit.
 	var journalErr error
+	var once sync.Once
 	if durable := s.durable; durable != nil {
-		var once sync.Once
 		spec.Durable = func() error {
 			once.Do(func() { journalErr = durable() })
 			return journalErr
@@ -67,6 +67,18 @@ func (s *scheduler) start(t *taskRun) {
 			return
 		}
 		h, err := t.pool.runner.Start(s.ctx, spec)
+		// A runner that waited for Durable has finished with it: this
+		// Do returns after its call (or marks Durable unused without
+		// waiting), and journalErr is then safe to read.
+		once.Do(func() {})
+		if journalErr != nil {
+			if h != nil { // a runner that started anyway
+				h.Stop(Cancelled, 0)
+				h.Wait()
+			}
+			s.started <- startDone{t: t, journalErr: journalErr}
+			return
+		}
 		s.started <- startDone{t: t, h: h, err: err}
 	}()
 }
@@ -94,11 +106,12 @@ func (s *scheduler) reattach(t *taskRun, spec *Spec, state []byte) (Handle, bool
 
 // startDone is what a start goroutine sends back.
 type startDone struct {
-	t       *taskRun
-	h       Handle
-	err     error
-	prepErr error
-	stuck   string // not started: it never could (taskRun.stuck)
+	t          *taskRun
+	h          Handle
+	err        error
+	prepErr    error
+	journalErr error  // the journal could not make the start durable
+	stuck      string // not started: it never could (taskRun.stuck)
 }
 
 // onStarted records a started attempt before anything waits on it, or
@@ -108,6 +121,13 @@ func (s *scheduler) onStarted(d startDone) {
 	t, h, err := d.t, d.h, d.err
 	attempt := len(t.attempts) + 1
 	switch {
+	case d.journalErr != nil:
+		if !s.journalBroken {
+			s.journalBroken = true
+			s.fail(fmt.Errorf("%w: recording %s running: %w", errJournal, t.t.ID, d.journalErr))
+		}
+		s.finish(t, s.unstarted(Cancelled, "not started: the journal failed"))
+		return
 	case d.stuck != "":
 		s.finish(t, s.unstarted(StartFailed, "%s", d.stuck))
 		return

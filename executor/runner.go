@@ -71,7 +71,8 @@ type Spec struct {
 	// running. A runner whose attempts outlive the engine (cluster jobs)
 	// calls it right before it submits, after its own preparations, so
 	// that a later engine knows to look for the job; an error means the
-	// attempt must not start, and Start returns it. A runner whose
-	// attempts die with the engine (local processes) need not call it.
+	// attempt must not start, and Start returns it. It is called within
+	// Start or not at all. A runner whose attempts die with the engine
+	// (local processes) need not call it.
 	Durable func() error
 }
