@@ -3,7 +3,6 @@ package ui
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -64,13 +63,11 @@ func (s *Server) listRuns() ([]RunInfo, error) {
 	return out, nil
 }
 
-// graphDoc is the part of graph.json (dag.WriteJSON, task view) the
-// server reads itself.
+// graphDoc is the run's graph.json (dag.WriteJSON, task view), with its
+// tasks by id.
 type graphDoc struct {
-	Name  string      `json:"name"`
-	Pools []*dag.Pool `json:"pools"`
-	Tasks []*dag.Task `json:"tasks"`
-	byID  map[string]*dag.Task
+	*dag.RunGraph
+	byID map[string]*dag.Task
 }
 
 // graphBytes is the run's graph.json as written.
@@ -94,10 +91,11 @@ func (h *hub) graphDoc() (*graphDoc, error) {
 	if err != nil {
 		return nil, err
 	}
-	g = &graphDoc{}
-	if err := json.Unmarshal(b, g); err != nil {
+	rg, err := dag.ParseJSON(b)
+	if err != nil {
 		return nil, fmt.Errorf("run %s: graph.json: %w", h.id, err)
 	}
+	g = &graphDoc{RunGraph: rg}
 	g.byID = make(map[string]*dag.Task, len(g.Tasks))
 	for _, t := range g.Tasks {
 		g.byID[t.ID] = t

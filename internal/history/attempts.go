@@ -1,7 +1,6 @@
 package history
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/store"
 )
@@ -30,16 +30,6 @@ type Attempt struct {
 	Result *executor.Result
 }
 
-// graphTask is the part of graph.json's tasks this package needs.
-type graphTask struct {
-	ID      string        `json:"id"`
-	Stage   string        `json:"stage"`
-	Key     string        `json:"key"`
-	Pool    string        `json:"pool"`
-	Memory  int64         `json:"memory"`
-	Timeout time.Duration `json:"timeout"`
-}
-
 // Attempts returns every attempt of run id in state dir dir, ordered by
 // start, then task, then attempt number.
 func Attempts(dir, id string) ([]Attempt, error) {
@@ -56,9 +46,8 @@ func Attempts(dir, id string) ([]Attempt, error) {
 
 // readGraph reads the tasks of run id from its graph.json, and their IDs
 // in declaration order.
-func readGraph(dir, id string) (map[string]graphTask, []string, error) {
-	path := filepath.Join(dir, "runs", id, "graph.json")
-	b, err := os.ReadFile(path)
+func readGraph(dir, id string) (map[string]*dag.Task, []string, error) {
+	doc, err := dag.ReadJSON(filepath.Join(dir, "runs", id, "graph.json"))
 	if errors.Is(err, os.ErrNotExist) {
 		// Runs recorded before graph.json was kept: stage and pool are
 		// unknown, the task IDs still tell the stage.
@@ -67,13 +56,7 @@ func readGraph(dir, id string) (map[string]graphTask, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("history: %w", err)
 	}
-	var doc struct {
-		Tasks []graphTask `json:"tasks"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, nil, fmt.Errorf("history: %s: %w", path, err)
-	}
-	out := make(map[string]graphTask, len(doc.Tasks))
+	out := make(map[string]*dag.Task, len(doc.Tasks))
 	order := make([]string, len(doc.Tasks))
 	for i, t := range doc.Tasks {
 		out[t.ID] = t
@@ -108,7 +91,7 @@ func Declared(dir, id string) (map[string]Limits, []string, error) {
 	return out, stages, nil
 }
 
-func fromEvents(run string, tasks map[string]graphTask, events []executor.Event) []Attempt {
+func fromEvents(run string, tasks map[string]*dag.Task, events []executor.Event) []Attempt {
 	type key struct {
 		task string
 		n    int
@@ -122,7 +105,7 @@ func fromEvents(run string, tasks map[string]graphTask, events []executor.Event)
 		}
 		t, ok := tasks[e.Task]
 		if !ok {
-			t = graphTask{ID: e.Task, Stage: stageOf(e.Task)}
+			t = &dag.Task{ID: e.Task, Stage: stageOf(e.Task)}
 		}
 		index[k] = len(out)
 		out = append(out, Attempt{Run: run, Task: e.Task, Stage: t.Stage, Key: t.Key, Pool: t.Pool, N: e.Attempt, Timeout: t.Timeout})

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/store"
 )
@@ -20,7 +21,7 @@ var t0 = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 
 // fakeRun writes what an engine leaves for a run: run.json, graph.json and
 // events.jsonl, with one attempt per entry of ends (task -> results).
-func fakeRun(t *testing.T, dir, id, name string, start time.Time, tasks []graphTask, attempts []Attempt) {
+func fakeRun(t *testing.T, dir, id, name string, start time.Time, tasks []dag.Task, attempts []Attempt) {
 	t.Helper()
 	rd := filepath.Join(dir, "runs", id)
 	if err := os.MkdirAll(rd, 0o700); err != nil {
@@ -69,7 +70,7 @@ func ended(start time.Time, d time.Duration, reason executor.Reason, peak int64)
 
 func TestTraceGolden(t *testing.T) {
 	dir := t.TempDir()
-	tasks := []graphTask{
+	tasks := []dag.Task{
 		{ID: "extract", Stage: "extract", Pool: "io"},
 		{ID: "shard[a]", Stage: "shard", Key: "a", Pool: "cpu", Timeout: time.Minute},
 		{ID: "shard[b\tc]", Stage: "shard", Key: "b\tc", Pool: "cpu", Timeout: time.Minute},
@@ -119,7 +120,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 func TestLearnAcrossRuns(t *testing.T) {
 	dir := t.TempDir()
-	tasks := []graphTask{{ID: "join", Stage: "join", Pool: "default"}}
+	tasks := []dag.Task{{ID: "join", Stage: "join", Pool: "default"}}
 	// Four runs of etl, newest last, and one of another workflow.
 	peaks := []int64{900 << 20, 1000 << 20, 1100 << 20, 950 << 20}
 	for i, p := range peaks {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/store"
 )
@@ -129,16 +130,8 @@ func (m *Metrics) inProgress(id string) bool {
 // planOf reads the run's tasks and memory budget from its graph.json
 // (budget 0: the engine's default, which the run's files do not record).
 func planOf(runDir string) (ids []string, budget int64) {
-	var doc struct {
-		Settings struct {
-			MemoryBudget int64 `json:"memory_budget"`
-		} `json:"settings"`
-		Tasks []struct {
-			ID string `json:"id"`
-		} `json:"tasks"`
-	}
-	b, err := os.ReadFile(filepath.Join(runDir, "graph.json"))
-	if err != nil || json.Unmarshal(b, &doc) != nil {
+	doc, err := dag.ReadJSON(filepath.Join(runDir, "graph.json"))
+	if err != nil {
 		return nil, 0
 	}
 	ids = make([]string, len(doc.Tasks))
