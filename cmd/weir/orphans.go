@@ -31,10 +31,10 @@ type lostGroup struct {
 // endLostGroups kills what is left of the process groups of the attempts
 // that runs lost at this open were running, and says how many processes
 // it ended.
-func endLostGroups(o *options, st *store.Store) {
+func endLostGroups(o *options, lost map[string][]store.AttemptRecord) {
 	var groups []lostGroup
-	for _, run := range st.LostAtOpen() {
-		for _, a := range lostAttempts(st, run) {
+	for run, attempts := range lost {
+		for _, a := range attempts {
 			var h struct {
 				Pid       int    `json:"pid"`
 				StartTime uint64 `json:"start_time"`
@@ -52,28 +52,32 @@ func endLostGroups(o *options, st *store.Store) {
 	}
 }
 
-// lostAttempts are the last attempts of run's tasks that ended lost.
-func lostAttempts(st *store.Store, run string) []store.AttemptRecord {
-	tasks, err := st.Tasks(run)
-	if err != nil {
-		return nil
-	}
-	var out []store.AttemptRecord
-	for id, rec := range tasks {
-		if rec.Attempts == 0 {
-			continue
-		}
-		attempts, err := st.Attempts(run, id)
+// lostAttempts are, by run, the attempts that the runs this open of the
+// store found lost were running: their tasks' last attempts, ended lost.
+// Both what they left in Slurm and what they left here are ended from them.
+func lostAttempts(st *store.Store) map[string][]store.AttemptRecord {
+	lost := map[string][]store.AttemptRecord{}
+	for _, run := range st.LostAtOpen() {
+		tasks, err := st.Tasks(run)
 		if err != nil {
 			continue
 		}
-		for _, a := range attempts {
-			if a.N == rec.Attempts && (a.Result == nil || a.Result.Reason == executor.Lost) {
-				out = append(out, a)
+		for id, rec := range tasks {
+			if rec.Attempts == 0 {
+				continue
+			}
+			attempts, err := st.Attempts(run, id)
+			if err != nil {
+				continue
+			}
+			for _, a := range attempts {
+				if a.N == rec.Attempts && (a.Result == nil || a.Result.Reason == executor.Lost) {
+					lost[run] = append(lost[run], a)
+				}
 			}
 		}
 	}
-	return out
+	return lost
 }
 
 // killGroups SIGKILLs the members of each group, and returns how many it
@@ -101,8 +105,8 @@ func killGroups(groups []lostGroup) int {
 		if err != nil || pid == self {
 			continue
 		}
-		pgrp, ok := processGroup(pid)
-		if !ok {
+		pgrp, err := procstat.Group(pid)
+		if err != nil {
 			continue
 		}
 		g, ok := byGroup[pgrp]
@@ -114,24 +118,6 @@ func killGroups(groups []lostGroup) int {
 		}
 	}
 	return killed
-}
-
-// processGroup is field 5 of /proc/PID/stat.
-func processGroup(pid int) (int, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := bytes.Fields(b[i+1:]) // state, ppid, pgrp, ...
-	if len(f) < 3 {
-		return 0, false
-	}
-	pgrp, err := strconv.Atoi(string(f[2]))
-	return pgrp, err == nil
 }
 
 // hasEnv reports whether pid's environment holds the entry kv exactly.

@@ -211,14 +211,14 @@ func movePartial(from, to string) error {
 // starts from nothing of theirs. The run a resume continues is spared: its
 // jobs are re-attached instead. It warns rather than fails: a job it could
 // not cancel only wastes the cluster's time.
-func endLostJobs(o *options, st *store.Store, spare string) {
+func endLostJobs(o *options, lost map[string][]store.AttemptRecord, spare string) {
 	type job struct{ run, id, name string }
 	var jobs []job
-	for _, run := range st.LostAtOpen() {
+	for run, attempts := range lost {
 		if run == spare {
 			continue
 		}
-		for _, a := range lostAttempts(st, run) {
+		for _, a := range attempts {
 			var h struct {
 				JobID   string `json:"job_id"`
 				JobName string `json:"job_name"`

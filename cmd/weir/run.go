@@ -120,8 +120,9 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 	if resume != nil {
 		spare = resume.from.ID
 	}
-	endLostJobs(o, st, spare)
-	endLostGroups(o, st)
+	lost := lostAttempts(st)
+	endLostJobs(o, lost, spare)
+	endLostGroups(o, lost)
 	runner, cgroups, err := newLocalRunner(o, rf.enforcement)
 	if err != nil {
 		return err

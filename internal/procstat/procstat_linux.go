@@ -24,24 +24,55 @@ func Alive(pid int, start uint64) bool {
 // /proc/<pid>/stat. It reads into a stack buffer: the engine calls it for
 // every child it starts.
 func Read(pid int) (state byte, start uint64, err error) {
+	var buf [1024]byte
+	b, err := readStat(pid, buf[:])
+	if err != nil {
+		return 0, 0, err
+	}
+	state, start, err = Parse(b)
+	if err != nil {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return state, start, nil
+}
+
+// Group returns the process group (field 5 of /proc/<pid>/stat) of pid.
+func Group(pid int) (int, error) {
+	var buf [1024]byte
+	b, err := readStat(pid, buf[:])
+	if err != nil {
+		return 0, err
+	}
+	f, err := fields(b)
+	const groupField = 5 - 3
+	if err == nil && len(f) <= groupField {
+		err = errors.New("malformed: too few fields")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	g, err := strconv.Atoi(string(f[groupField]))
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: malformed process group: %w", pid, err)
+	}
+	return g, nil
+}
+
+// readStat reads /proc/<pid>/stat into buf.
+func readStat(pid int, buf []byte) ([]byte, error) {
 	var pathBuf [32]byte
 	path := strconv.AppendInt(append(pathBuf[:0], "/proc/"...), int64(pid), 10)
 	path = append(path, "/stat"...)
 	fd, err := syscall.Open(string(path), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return 0, 0, fmt.Errorf("read /proc/%d/stat: %w", pid, err)
+		return nil, fmt.Errorf("read /proc/%d/stat: %w", pid, err)
 	}
-	var buf [1024]byte
-	n, err := readFull(fd, buf[:])
+	n, err := readFull(fd, buf)
 	syscall.Close(fd)
 	if err != nil {
-		return 0, 0, fmt.Errorf("read /proc/%d/stat: %w", pid, err)
+		return nil, fmt.Errorf("read /proc/%d/stat: %w", pid, err)
 	}
-	state, start, err = Parse(buf[:n])
-	if err != nil {
-		return 0, 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
-	}
-	return state, start, nil
+	return buf[:n], nil
 }
 
 func readFull(fd int, buf []byte) (int, error) {
@@ -66,11 +97,10 @@ func readFull(fd int, buf []byte) (int, error) {
 // the command name in parentheses and may itself hold spaces and ')', so
 // fields are counted from the last ')'.
 func Parse(b []byte) (state byte, start uint64, err error) {
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, 0, errors.New("malformed: no ')'")
+	f, err := fields(b)
+	if err != nil {
+		return 0, 0, err
 	}
-	f := bytes.Fields(b[i+1:]) // f[0] is field 3
 	const startField = 22 - 3
 	if len(f) <= startField || len(f[0]) != 1 {
 		return 0, 0, errors.New("malformed: too few fields")
@@ -80,4 +110,13 @@ func Parse(b []byte) (state byte, start uint64, err error) {
 		return 0, 0, fmt.Errorf("malformed start time: %w", err)
 	}
 	return f[0][0], start, nil
+}
+
+// fields splits a stat line after the command name: f[0] is field 3.
+func fields(b []byte) ([][]byte, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return nil, errors.New("malformed: no ')'")
+	}
+	return bytes.Fields(b[i+1:]), nil
 }

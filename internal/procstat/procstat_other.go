@@ -21,3 +21,8 @@ func Alive(pid int, start uint64) bool {
 func Read(pid int) (state byte, start uint64, err error) {
 	return 0, 0, errors.ErrUnsupported
 }
+
+// Group is not supported off Linux.
+func Group(pid int) (int, error) {
+	return 0, errors.ErrUnsupported
+}

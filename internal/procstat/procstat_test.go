@@ -4,6 +4,7 @@ package procstat
 
 import (
 	"os"
+	"syscall"
 	"testing"
 )
 
@@ -33,5 +34,16 @@ func TestAlive(t *testing.T) {
 	}
 	if Alive(0, 0) || Alive(-1, 0) {
 		t.Error("pid 0 or below is alive")
+	}
+}
+
+// TestGroup: this process's group as the kernel reports it.
+func TestGroup(t *testing.T) {
+	g, err := Group(os.Getpid())
+	if err != nil || g != syscall.Getpgrp() {
+		t.Errorf("Group = %d, %v; want %d", g, err, syscall.Getpgrp())
+	}
+	if _, err := Group(1 << 30); err == nil {
+		t.Error("a pid that does not exist has a group")
 	}
 }
