@@ -1,6 +1,7 @@
 package cgroup
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 )
@@ -32,7 +33,10 @@ func (c *Cgroup) Reusable() bool {
 	if subs, err := subdirs(c.dir); err != nil || len(subs) > 0 {
 		return false
 	}
-	if pids, err := c.Procs(); err != nil || len(pids) > 0 {
+	// No cgroup below: its own cgroup.procs is all there is to read.
+	var a [256]byte
+	b, err := readFile(c.dir+"/cgroup.procs", a[:0])
+	if err != nil || len(bytes.TrimSpace(b)) > 0 {
 		return false
 	}
 	used, err := c.Usage()

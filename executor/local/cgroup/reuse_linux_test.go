@@ -3,6 +3,7 @@ package cgroup
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"syscall"
 	"testing"
@@ -70,6 +71,29 @@ func TestReuse(t *testing.T) {
 		case st.limit > 0 && peak > st.limit+mib:
 			t.Errorf("step %d: peak %d above the cap %d", i, peak, st.limit)
 		}
+	}
+
+	// A process still in it, or a cgroup below it, keeps it from reuse.
+	sleeper := exec.Command("sleep", "30")
+	if err := startIn(c, sleeper); err != nil {
+		t.Fatal(err)
+	}
+	if c.Reusable() {
+		t.Error("reusable with a process in it")
+	}
+	sleeper.Process.Kill()
+	sleeper.Wait()
+	if err := os.Mkdir(c.Path()+"/below", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if c.Reusable() {
+		t.Error("reusable with a cgroup below it")
+	}
+	if err := os.Remove(c.Path() + "/below"); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Reusable() {
+		t.Error("not reusable once empty again")
 	}
 
 	// A tmpfs file written from the cgroup keeps it charged.
