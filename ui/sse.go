@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -85,15 +86,25 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		if h.ended() {
 			return
 		}
-		select {
-		case <-r.Context().Done():
+		if !s.waitStream(w, fl, r, wake, ping.C) {
 			return
-		case <-s.ctx.Done():
-			return
-		case <-wake:
-		case <-ping.C:
-			fmt.Fprint(w, ": keep-alive\n\n")
-			fl.Flush()
 		}
 	}
+}
+
+// waitStream waits, in an event stream, for wake or for ping, when it
+// sends a keep-alive comment; false when the client or the server went
+// away.
+func (s *Server) waitStream(w io.Writer, fl http.Flusher, r *http.Request, wake <-chan struct{}, ping <-chan time.Time) bool {
+	select {
+	case <-r.Context().Done():
+		return false
+	case <-s.ctx.Done():
+		return false
+	case <-wake:
+	case <-ping:
+		fmt.Fprint(w, ": keep-alive\n\n")
+		fl.Flush()
+	}
+	return true
 }

@@ -174,15 +174,8 @@ func (s *Server) apiWorkflowEvents(w http.ResponseWriter, r *http.Request) {
 			fl.Flush()
 			sent = v.Version
 		}
-		select {
-		case <-r.Context().Done():
+		if !s.waitStream(w, fl, r, wake, ping.C) {
 			return
-		case <-s.ctx.Done():
-			return
-		case <-wake:
-		case <-ping.C:
-			fmt.Fprint(w, ": keep-alive\n\n")
-			fl.Flush()
 		}
 	}
 }
