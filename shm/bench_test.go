@@ -3,7 +3,6 @@ package shm
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/weirflow/weir/internal/bytesum"
+	"github.com/weirflow/weir/internal/median"
 )
 
 // The consumer's own cost: mapping a committed, resident 1 GiB segment
@@ -115,9 +115,9 @@ func BenchmarkConsumerSum(b *testing.B) {
 			b.Fatalf("sum %d, want %d", got, want)
 		}
 	}
-	b.ReportMetric(float64(medianDuration(consumer))/float64(medianDuration(memcpy)), "x-memcpy")
-	b.ReportMetric(float64(medianDuration(memcpy))/1e6, "memcpy-ms")
-	b.ReportMetric(float64(medianDuration(inMemory))/1e6, "sum-resident-ms")
+	b.ReportMetric(float64(median.Of(consumer))/float64(median.Of(memcpy)), "x-memcpy")
+	b.ReportMetric(float64(median.Of(memcpy))/1e6, "memcpy-ms")
+	b.ReportMetric(float64(median.Of(inMemory))/1e6, "sum-resident-ms")
 	b.SetBytes(benchSegment)
 }
 
@@ -128,10 +128,4 @@ func BenchmarkMemcpy(b *testing.B) {
 	for b.Loop() {
 		copy(dst, src)
 	}
-}
-
-func medianDuration(ds []time.Duration) time.Duration {
-	ds = slices.Clone(ds)
-	slices.Sort(ds)
-	return ds[len(ds)/2]
 }

@@ -19,11 +19,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/weirflow/weir/internal/median"
 )
 
 func main() {
@@ -87,14 +88,14 @@ func measure() error {
 	fmt.Printf("%d no-op tasks, 2 at a time; medians of %d rounds, alternating; ratios to --quiet in the same round\n", *n, *rounds)
 	fmt.Printf("  %-22s %9s %7s %9s %7s\n", "", "wall", "ratio", "cpu", "ratio")
 	for i, w := range ways {
-		m := median(samples[i])
+		m := medianSample(samples[i])
 		var walls, cpus []float64
 		for r := range samples[i] {
 			walls = append(walls, ratio(samples[i][r].wall, samples[0][r].wall))
 			cpus = append(cpus, ratio(samples[i][r].cpu, samples[0][r].cpu))
 		}
-		fmt.Printf("  %-22s %7.3f s %6.3fx %7.3f s %6.3fx\n", w.name, m.wall.Seconds(), medianOf(walls),
-			m.cpu.Seconds(), medianOf(cpus))
+		fmt.Printf("  %-22s %7.3f s %6.3fx %7.3f s %6.3fx\n", w.name, m.wall.Seconds(), median.Of(walls),
+			m.cpu.Seconds(), median.Of(cpus))
 	}
 	return nil
 }
@@ -232,24 +233,17 @@ func run(name string, args ...string) error {
 	return nil
 }
 
-func median(ss []sample) sample {
+// medianSample is the median wall time and the median CPU time of ss.
+func medianSample(ss []sample) sample {
 	walls := make([]time.Duration, len(ss))
 	cpus := make([]time.Duration, len(ss))
 	for i, s := range ss {
 		walls[i], cpus[i] = s.wall, s.cpu
 	}
-	slices.Sort(walls)
-	slices.Sort(cpus)
-	return sample{walls[len(walls)/2], cpus[len(cpus)/2]}
+	return sample{median.Of(walls), median.Of(cpus)}
 }
 
 func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
-
-func medianOf(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
 
 func must(err error) {
 	if err != nil {

@@ -14,10 +14,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/weirflow/weir/internal/median"
 )
 
 func main() {
@@ -80,7 +81,7 @@ func main() {
 	fmt.Printf("%d tasks, median of %d rounds\n", *n, *rounds)
 	base := map[bool]time.Duration{}
 	for i, c := range cs {
-		med := median(times[i])
+		med := median.Of(times[i])
 		chainCase := strings.Contains(c.name, "chain")
 		if strings.HasPrefix(c.name, "go loop") {
 			base[chainCase] = med
@@ -157,12 +158,6 @@ func commandEnv(env []string, name string, args ...string) error {
 		return fmt.Errorf("%v: %s%s", err, out, stderr.String())
 	}
 	return nil
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 func must(err error) {

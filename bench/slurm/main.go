@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +29,7 @@ import (
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/local/proc"
 	"github.com/weirflow/weir/executor/slurm"
+	"github.com/weirflow/weir/internal/median"
 	"github.com/weirflow/weir/shm"
 )
 
@@ -72,11 +72,11 @@ func main() {
 			fmt.Fprintf(os.Stderr, "round %d: %s: %v\n", r+1, c.name, d.Round(time.Millisecond))
 		}
 	}
-	base := median(cs[0].times)
+	base := median.Of(cs[0].times)
 	fmt.Printf("%d tiny Slurm jobs, median of %d rounds\n", *n, *rounds)
 	fmt.Printf("| | wall time | sbatch calls/task | squeue calls/task | other calls/task |\n|---|---|---|---|---|\n")
 	for _, c := range cs {
-		m := median(c.times)
+		m := median.Of(c.times)
 		fmt.Printf("| %s | %.2f s (%.2fx) | %s |\n", c.name, m.Seconds(), m.Seconds()/base.Seconds(), perTask(c.calls, *n))
 	}
 }
@@ -169,12 +169,6 @@ func weir(dir string, n int, poll, window time.Duration) (time.Duration, callCou
 	st := r.Stats()
 	c = callCount{sbatch: st.Sbatch, squeue: st.Squeue, other: st.Scontrol + st.Scancel + st.Sacct}
 	return d, c, nil
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 func fail(err error) {

@@ -27,6 +27,7 @@ import (
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/internal/browser"
+	"github.com/weirflow/weir/internal/median"
 	"github.com/weirflow/weir/store"
 	"github.com/weirflow/weir/ui"
 )
@@ -138,9 +139,9 @@ func main() {
 			r+1, cold[r].Round(time.Millisecond), tm["fetched"], tm["layout"], tm["elements"], tm["place"], warm[r].Round(time.Millisecond), lags[r].Round(time.Millisecond))
 	}
 	fmt.Printf("\n%d stages, medians of %d (goal < 3s): first view interactive in %v (layout %.0f ms; the same layout again in that page %.0f ms); reloaded, layout cached, %v\n",
-		*stages, *rounds, median(cold).Round(time.Millisecond), medianF(layout), medianF(relayouts), median(warm).Round(time.Millisecond))
-	fmt.Printf("every edge drawn too (nodes come first) at %v (median)\n", median(edged).Round(time.Millisecond))
-	fmt.Printf("%d events: shown %v after the last (median; goal < 2s)\n", *burst, median(lags).Round(time.Millisecond))
+		*stages, *rounds, median.Of(cold).Round(time.Millisecond), median.Of(layout), median.Of(relayouts), median.Of(warm).Round(time.Millisecond))
+	fmt.Printf("every edge drawn too (nodes come first) at %v (median)\n", median.Of(edged).Round(time.Millisecond))
+	fmt.Printf("%d events: shown %v after the last (median; goal < 2s)\n", *burst, median.Of(lags).Round(time.Millisecond))
 	fmt.Printf("load average at the end: %s\n", loadavg())
 	if errs := tab.Errors(); len(errs) > 0 {
 		fmt.Fprintln(os.Stderr, "console errors:", errs)
@@ -216,18 +217,6 @@ func loadavg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-func medianF(fs []float64) float64 {
-	s := slices.Clone(fs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 func check(err error) {

@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/weirflow/weir/internal/median"
 	"github.com/weirflow/weir/ui"
 )
 
@@ -75,7 +76,7 @@ func main() {
 		fmt.Printf("round %d: alone %v, with %d clients %v (%.2fx); events per client: %s\n", r+1,
 			alone[r].Round(time.Millisecond), *clients, d.Round(time.Millisecond), ratio(d, alone[r]), summary(got))
 	}
-	a, w := median(alone), median(watched)
+	a, w := median.Of(alone), median.Of(watched)
 	var paired []float64
 	for i := range alone {
 		paired = append(paired, ratio(watched[i], alone[i]))
@@ -197,12 +198,6 @@ func summary(got []int) string {
 }
 
 func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
 
 func check(err error) {
 	if err != nil {
