@@ -31,6 +31,10 @@ func TestSum(t *testing.T) {
 				if got := Sum(part); got != want {
 					t.Fatalf("offset %d, %d bytes: %d, want %d", off, n, got, want)
 				}
+				// The plain Go path, which machines without AVX2 take.
+				if got := sumScalar(part); got != want {
+					t.Fatalf("sumScalar: offset %d, %d bytes: %d, want %d", off, n, got, want)
+				}
 			}
 		}
 	}
