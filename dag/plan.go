@@ -19,6 +19,9 @@ type Settings struct {
 	StateDir     string `json:"state_dir"`
 	ShmDir       string `json:"shm_dir"`
 	MemoryBudget int64  `json:"memory_budget,omitempty"` // bytes, 0 = a share of available memory
+	// ShmReuse is the most bytes of released segments kept in shm_dir for
+	// later outputs to write over (see shm.Pool); 0 = none are kept.
+	ShmReuse int64 `json:"shm_reuse,omitempty"`
 }
 
 // DefaultPool is the pool of stages that name none.

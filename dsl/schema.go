@@ -20,6 +20,7 @@ var workflowSchema = &hcl.BodySchema{
 		{Name: "state_dir"},
 		{Name: "shm_dir"},
 		{Name: "memory_budget"},
+		{Name: "shm_reuse"},
 		{Name: "description"},
 	},
 }

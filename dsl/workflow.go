@@ -63,6 +63,10 @@ func (l *loader) decodeWorkflow() dag.Settings {
 			n, d := evalSize(attr, ctx)
 			l.add(d)
 			s.MemoryBudget = n
+		case "shm_reuse":
+			n, d := evalSize(attr, ctx)
+			l.add(d)
+			s.ShmReuse = n
 		case "description":
 			_, d := evalString(attr, ctx)
 			l.add(d)

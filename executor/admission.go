@@ -86,10 +86,11 @@ func (s *scheduler) shareCap(p *poolRun) int64 {
 // for more.
 func (s *scheduler) shareBesideSegments(p *poolRun, t *taskRun) {
 	budget := s.budget(p)
-	if t.t.Memory != 0 || budget == 0 || s.segs.bytes == 0 {
+	held := s.segmentBytes()
+	if t.t.Memory != 0 || budget == 0 || held == 0 {
 		return
 	}
-	if share := (budget - s.segs.bytes) / int64(p.p.Processes); share > 0 && share < t.cap {
+	if share := (budget - held) / int64(p.p.Processes); share > 0 && share < t.cap {
 		t.cap = share
 	}
 }
@@ -160,12 +161,12 @@ func (s *scheduler) admit() {
 			continue
 		}
 		s.shareBesideSegments(best, t)
-		if budget := s.budget(best); budget > 0 && s.budgetUsed+s.segs.bytes+t.cap > budget {
+		if budget := s.budget(best); budget > 0 && s.budgetUsed+s.segmentBytes()+t.cap > budget {
 			if s.running == 0 {
 				// Only live segments stand in the way, and nothing runs
 				// that could release them: waiting would never end.
 				t.stuck = fmt.Sprintf("its cap of %s does not fit the memory budget of %s beside %s of live segments in shm_dir, which is RAM; raise memory_budget or put shm_dir on a disk",
-					units.Size(t.cap), units.Size(budget), units.Size(s.segs.bytes))
+					units.Size(t.cap), units.Size(budget), units.Size(s.segmentBytes()))
 			} else {
 				blocked[best.index] = true
 				budgetBlocked = true

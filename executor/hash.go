@@ -1,6 +1,9 @@
 package executor
 
 import (
+	"context"
+
+	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/shm"
 )
 
@@ -10,11 +13,19 @@ import (
 // ends. A hash that never got recorded (the engine died first) makes a
 // later resume run the producer again if a reader still needs the output.
 
+//
+// A segment released while it is hashed (its readers all succeeded) needs
+// no hash: resume reuses a released segment's producer only when no reader
+// runs again, and never reads the segment. So its hashing stops, and the
+// release waits until it has (its file closed), since a segment still open
+// cannot be recycled (shm.Pool).
+
 // hashDone is what a hashing goroutine sends back.
 type hashDone struct {
 	t       *taskRun
 	attempt int
-	outputs []shm.Committed // the hashed ones, Hash filled
+	refs    []dag.SegmentRef // every output it was given
+	outputs []shm.Committed  // the hashed ones, Hash filled
 }
 
 // hashLater hashes attempt n's committed outputs that have no hash yet.
@@ -29,12 +40,18 @@ func (s *scheduler) hashLater(t *taskRun, n int, committed []shm.Committed) {
 		return
 	}
 	s.hashing++
+	done := hashDone{t: t, attempt: n}
+	stops := make([]context.Context, len(todo))
+	for i, c := range todo {
+		ref := dag.SegmentRef{Task: t.t.ID, Output: c.Name}
+		done.refs = append(done.refs, ref)
+		var stop context.CancelFunc
+		stops[i], stop = context.WithCancel(context.Background())
+		s.segs.hashStop[ref] = stop
+	}
 	go func() {
-		done := hashDone{t: t, attempt: n}
-		for _, c := range todo {
-			// The file may be released meanwhile (its readers done); the
-			// open file is still read to the end.
-			if _, h, err := shm.HashBeside(c.Path); err == nil {
+		for i, c := range todo {
+			if _, h, err := shm.HashBeside(stops[i], c.Path); err == nil {
 				c.Hash = h
 				done.outputs = append(done.outputs, c)
 			}
@@ -43,9 +60,18 @@ func (s *scheduler) hashLater(t *taskRun, n int, committed []shm.Committed) {
 	}()
 }
 
-// onHashed records the hashes of outputs committed without them.
+// onHashed records the hashes of outputs committed without them, and
+// releases those whose hashing stopped for a release.
 func (s *scheduler) onHashed(d hashDone) {
 	s.hashing--
+	for _, ref := range d.refs {
+		s.segs.hashStop[ref]()
+		delete(s.segs.hashStop, ref)
+		if s.segs.releaseAfterHash[ref] {
+			delete(s.segs.releaseAfterHash, ref)
+			s.releaseSegment(ref)
+		}
+	}
 	if len(d.outputs) == 0 {
 		return
 	}

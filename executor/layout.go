@@ -48,6 +48,9 @@ type Segments interface {
 	// Space tells how much room is left where segments are written, and
 	// whether that room is RAM.
 	Space() (shm.Space, error)
+	// Recycled is the bytes of released segments kept for reuse by later
+	// producers (see shm.Pool): RAM the run still holds.
+	Recycled() int64
 }
 
 // DirLayout keeps an attempt's logs and temporary directory under one run

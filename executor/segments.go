@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/weirflow/weir/dag"
@@ -31,6 +32,11 @@ type segmentState struct {
 	bytes   int64                    // sum of live
 	writing int64                    // declared output bytes of running producers
 	outputs map[dag.SegmentRef]dag.Output
+	// hashStop stops the hashing of a segment committed without its hash
+	// (see hash.go); releaseAfterHash holds the release of one whose
+	// readers are done until that hashing has stopped.
+	hashStop         map[dag.SegmentRef]context.CancelFunc
+	releaseAfterHash map[dag.SegmentRef]bool
 }
 
 // initSegments counts each segment's readers and learns whether segments
@@ -40,6 +46,8 @@ func (s *scheduler) initSegments() error {
 	seg.readers = map[dag.SegmentRef]int{}
 	seg.live = map[dag.SegmentRef]int64{}
 	seg.outputs = map[dag.SegmentRef]dag.Output{}
+	seg.hashStop = map[dag.SegmentRef]context.CancelFunc{}
+	seg.releaseAfterHash = map[dag.SegmentRef]bool{}
 	for _, t := range s.tasks {
 		for _, o := range t.t.Outputs {
 			seg.outputs[dag.SegmentRef{Task: t.t.ID, Output: o.Name}] = o
@@ -111,6 +119,12 @@ func (s *scheduler) reusedSegments() {
 	}
 }
 
+// segmentBytes is the RAM segments hold beside the running tasks' caps:
+// live segments, and released ones kept for reuse.
+func (s *scheduler) segmentBytes() int64 {
+	return s.segs.bytes + s.o.Segments.Recycled()
+}
+
 func (s *scheduler) countLive(ref dag.SegmentRef, n int64) {
 	if !s.segs.space.InRAM {
 		return
@@ -130,14 +144,24 @@ func (s *scheduler) readersDone(t *taskRun) {
 			if o := s.segs.outputs[ref]; o.Keep || o.Publish != "" {
 				continue
 			}
-			// A release that fails leaves the file to the end of the run
-			// (or gc); the run itself is not harmed.
-			if err := s.o.Segments.Release(ref); err == nil {
-				if n, ok := s.segs.live[ref]; ok {
-					s.segs.bytes -= n
-					delete(s.segs.live, ref)
-				}
+			if stop, ok := s.segs.hashStop[ref]; ok {
+				stop()
+				s.segs.releaseAfterHash[ref] = true
+				continue
 			}
+			s.releaseSegment(ref)
+		}
+	}
+}
+
+// releaseSegment removes (or recycles) the segment ref, which nobody needs.
+func (s *scheduler) releaseSegment(ref dag.SegmentRef) {
+	// A release that fails leaves the file to the end of the run (or gc);
+	// the run itself is not harmed.
+	if err := s.o.Segments.Release(ref); err == nil {
+		if n, ok := s.segs.live[ref]; ok {
+			s.segs.bytes -= n
+			delete(s.segs.live, ref)
 		}
 	}
 }

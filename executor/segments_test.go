@@ -2,6 +2,7 @@ package executor_test
 
 import (
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -211,5 +212,50 @@ func TestShareCapShrinksBesideSegments(t *testing.T) {
 		if sp.Memory != want {
 			t.Errorf("%s ran with a cap of %d MiB, want %d MiB", sp.Task.ID, sp.Memory/MiB, want/MiB)
 		}
+	}
+}
+
+// A segment larger than a hash chunk is hashed after its commit. When its
+// readers finish first, the hashing stops and the release waits for it to
+// let go of the file: a file still open elsewhere cannot be recycled, and
+// would be removed instead of kept for reuse.
+func TestReleaseWaitsForTheHash(t *testing.T) {
+	shmDir, err := os.MkdirTemp("/dev/shm", "weir-executor-test-")
+	if err != nil {
+		t.Skipf("no /dev/shm: %v", err)
+	}
+	t.Cleanup(func() { shm.RemoveAll(shmDir) })
+	const size = 256 << 20 // four hash chunks
+	run, err := shm.OpenRun(shmDir, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := shm.OpenPool(shmDir, "r1", size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Reuse(pages)
+	plan := mkPlan(t, []*dag.Pool{pool("p", 1, 0)}, producer("a", size), reader("b", "a"))
+	h := newHarness(plan, func(s *executor.Spec) executortest.Behavior {
+		if s.Task.ID != "a" {
+			return executortest.Behavior{}
+		}
+		return executortest.Behavior{OnWait: func() {
+			path := run.Partial(dag.SegmentRef{Task: "a", Output: "out"})
+			if err := os.WriteFile(path, nil, 0o600); err != nil {
+				t.Error(err)
+			}
+			if err := os.Truncate(path, size); err != nil {
+				t.Error(err)
+			}
+		}}
+	})
+	h.opts.Segments = run
+	h.mustRun(t)
+	if err := pages.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := pages.Held(); got != size {
+		t.Errorf("the pool holds %d bytes, want the released segment's %d", got, size)
 	}
 }

@@ -1,6 +1,7 @@
 package shm
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -27,13 +28,16 @@ var hashChunk int64 = 64 << 20 // a variable for tests
 var hashWorkers = min(runtime.NumCPU(), 8)
 
 // Hash reads a segment and returns its size and its hash (see above).
-func Hash(path string) (int64, string, error) { return hash(path, hashWorkers) }
+func Hash(path string) (int64, string, error) { return hash(context.Background(), path, hashWorkers) }
 
 // HashBeside is Hash on half the cores (at least one): for hashing while
-// the segment's readers run, which need the others.
-func HashBeside(path string) (int64, string, error) { return hash(path, max(1, hashWorkers/2)) }
+// the segment's readers run, which need the others. It gives up, with
+// ctx's error, between chunks once ctx is done.
+func HashBeside(ctx context.Context, path string) (int64, string, error) {
+	return hash(ctx, path, max(1, hashWorkers/2))
+}
 
-func hash(path string, workers int) (int64, string, error) {
+func hash(ctx context.Context, path string, workers int) (int64, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, "", fmt.Errorf("shm: hash: %w", err)
@@ -46,7 +50,7 @@ func hash(path string, workers int) (int64, string, error) {
 	if fi.Size() <= hashChunk {
 		return plainHash(f, path)
 	}
-	sum, err := chunkedHash(f, fi.Size(), workers)
+	sum, err := chunkedHash(ctx, f, fi.Size(), workers)
 	if err != nil {
 		return 0, "", fmt.Errorf("shm: hash %s: %w", path, err)
 	}
@@ -86,8 +90,8 @@ func plainHash(f *os.File, path string) (int64, string, error) {
 }
 
 // chunkedHash hashes the size bytes of f chunk by chunk on workers
-// goroutines, each reading its chunks with ReadAt.
-func chunkedHash(f *os.File, size int64, workers int) (uint64, error) {
+// goroutines, each reading its chunks with ReadAt, until ctx is done.
+func chunkedHash(ctx context.Context, f *os.File, size int64, workers int) (uint64, error) {
 	chunks := int((size + hashChunk - 1) / hashChunk)
 	sums := make([]uint64, chunks)
 	errs := make([]error, chunks)
@@ -97,7 +101,9 @@ func chunkedHash(f *os.File, size int64, workers int) (uint64, error) {
 		wg.Go(func() {
 			buf := make([]byte, 1<<20)
 			for c := range next {
-				sums[c], errs[c] = hashRange(f, int64(c)*hashChunk, min(hashChunk, size-int64(c)*hashChunk), buf)
+				if errs[c] = ctx.Err(); errs[c] == nil {
+					sums[c], errs[c] = hashRange(f, int64(c)*hashChunk, min(hashChunk, size-int64(c)*hashChunk), buf)
+				}
 			}
 		})
 	}

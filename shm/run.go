@@ -15,7 +15,21 @@ const partialSuffix = ".partial"
 
 // Run is the segment directory of one run: <shm_dir>/<run id>/<task>/<output>.
 type Run struct {
-	dir string
+	dir  string
+	pool *Pool // nil: released segments are removed
+}
+
+// Reuse makes the run recycle its released segments into pool, and give
+// producers that declare their output's size the pool's pages.
+func (r *Run) Reuse(pool *Pool) { r.pool = pool }
+
+// Recycled implements executor.Segments: the bytes of released segments
+// the run keeps in its pool, memory it still holds.
+func (r *Run) Recycled() int64 {
+	if r.pool == nil {
+		return 0
+	}
+	return r.pool.Held()
 }
 
 // OpenRun creates (or opens, on resume) the segment directory of a run. The
@@ -57,6 +71,14 @@ func (r *Run) Prepare(t *dag.Task) error {
 		return fmt.Errorf("shm: create %s: %w", dir, err)
 	}
 	r.Discard(t)
+	if r.pool == nil {
+		return nil
+	}
+	for _, o := range t.Outputs {
+		if o.Size > 0 {
+			r.pool.Take(r.Partial(dag.SegmentRef{Task: t.ID, Output: o.Name})+ZeroedSuffix, o.Size)
+		}
+	}
 	return nil
 }
 
@@ -118,6 +140,7 @@ func (r *Run) Commit(t *dag.Task) (committed []Committed, missing []string, err 
 		protect(final)
 		committed = append(committed, Committed{Name: o.Name, Path: final, Size: size, Hash: hash})
 	}
+	r.returnZeroed(t)
 	return committed, nil, nil
 }
 
@@ -126,6 +149,31 @@ func (r *Run) Discard(t *dag.Task) {
 	for _, o := range t.Outputs {
 		os.Remove(r.Partial(dag.SegmentRef{Task: t.ID, Output: o.Name}))
 	}
+	r.returnZeroed(t)
+}
+
+// returnZeroed gives the pool back the zeroed files t's producer did not
+// take over. It may have written into one all the same, so they are zeroed
+// again like any released segment.
+func (r *Run) returnZeroed(t *dag.Task) {
+	for _, o := range t.Outputs {
+		if o.Size > 0 {
+			r.recycle(r.Partial(dag.SegmentRef{Task: t.ID, Output: o.Name}) + ZeroedSuffix)
+		}
+	}
+}
+
+// recycle gives the file at path to the pool, or removes it.
+func (r *Run) recycle(path string) error {
+	if r.pool != nil {
+		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if r.pool.Put(path) == nil {
+			return nil
+		}
+	}
+	return remove(path)
 }
 
 // Remove deletes the run's segments, except the paths in keep.

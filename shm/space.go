@@ -50,10 +50,11 @@ func (r *Run) Size(ref dag.SegmentRef) int64 {
 	return fi.Size()
 }
 
-// Release implements executor.Segments: it removes the committed segment
-// ref once no task needs it. A segment already gone is not an error.
+// Release implements executor.Segments: it recycles (see Pool) or removes
+// the committed segment ref once no task needs it. A segment already gone
+// is not an error.
 func (r *Run) Release(ref dag.SegmentRef) error {
-	if err := remove(r.Path(ref)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := r.recycle(r.Path(ref)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("shm: release %s: %w", r.Path(ref), err)
 	}
 	return nil

@@ -60,6 +60,7 @@ type config struct {
 	size              int64
 	tmp, shmRoot      string
 	pyShmName         string
+	poolWarm          bool // weirReused's pool holds a released segment
 }
 
 // result is one run of one method.
@@ -165,6 +166,8 @@ func methods() []method {
 	return []method{
 		{floorName, floor},
 		{"weir: segment, producer -> consumer", weirHandoff},
+		{reusedFloorName, reusedFloor},
+		{"weir: segment on reused pages (shm_reuse)", weirReused},
 		{"weir: the same stages, 8 bytes (fixed cost)", weirEmpty},
 		{"pipe (default 64 KiB buffer)", func(ctx context.Context, c *config, _ string) (result, error) {
 			return pipe(ctx, c, 0)
@@ -311,6 +314,58 @@ func weirHandoff(ctx context.Context, c *config, dir string) (result, error) {
 	return runWeir(ctx, c, dir, c.size, 1)
 }
 
+// reusedFloorName is the floor on pages a file already has.
+const reusedFloorName = "floor on reused pages: by hand, over a zeroed file"
+
+// reusedFloor: the floor's two programs, the producer writing over a file
+// of zeros whose pages exist (as shm.Create does with what weir's pool
+// hands it), made and zeroed before the clock starts.
+func reusedFloor(ctx context.Context, c *config, dir string) (result, error) {
+	path := filepath.Join(c.shmRoot, filepath.Base(dir))
+	if err := zeroedFile(path+shm.ZeroedSuffix, c.size); err != nil {
+		return result{}, err
+	}
+	res, err := floor(ctx, c, dir)
+	os.Remove(path + shm.ZeroedSuffix)
+	return res, err
+}
+
+// zeroedFile makes a file of size zero bytes whose pages exist.
+func zeroedFile(path string, size int64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	for off := int64(0); off < size; off += int64(len(buf)) {
+		if _, err := f.WriteAt(buf[:min(int64(len(buf)), size-off)], off); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// weirReused: the handoff with shm_reuse set, in one shm_dir kept across
+// rounds, so that the producer writes over the pages the last round's
+// consumer released (zeroed by weir at the end of that run, inside its
+// time). An untimed run first fills the pool.
+func weirReused(ctx context.Context, c *config, dir string) (result, error) {
+	if !c.poolWarm {
+		warm := dir + "-warm"
+		if err := os.Mkdir(warm, 0o755); err != nil {
+			return result{}, err
+		}
+		_, err := runWeirIn(ctx, c, warm, filepath.Join(c.shmRoot, "reuse"), c.size, 1)
+		shm.RemoveAll(warm)
+		if err != nil {
+			return result{}, err
+		}
+		c.poolWarm = true
+	}
+	return runWeirIn(ctx, c, dir, filepath.Join(c.shmRoot, "reuse"), c.size, 1)
+}
+
 // weirEmpty: the same workflow handing over 8 bytes: what weir costs
 // whatever the size.
 func weirEmpty(ctx context.Context, c *config, dir string) (result, error) {
@@ -326,8 +381,13 @@ func weirFanout(ctx context.Context, c *config, dir string) (result, error) {
 }
 
 func runWeir(ctx context.Context, c *config, dir string, size int64, consumers int) (result, error) {
+	return runWeirIn(ctx, c, dir, filepath.Join(c.shmRoot, filepath.Base(dir)), size, consumers)
+}
+
+// runWeirIn runs the handoff with its segments in shmDir; one under
+// c.shmRoot/reuse keeps released pages for the next run (shm_reuse).
+func runWeirIn(ctx context.Context, c *config, dir, shmDir string, size int64, consumers int) (result, error) {
 	file := filepath.Join(dir, "handoff.hcl")
-	shmDir := filepath.Join(c.shmRoot, filepath.Base(dir))
 	if err := os.WriteFile(file, []byte(workflow(c, shmDir, size, consumers)), 0o644); err != nil {
 		return result{}, err
 	}
@@ -388,7 +448,11 @@ func runWeir(ctx context.Context, c *config, dir string, size int64, consumers i
 
 func workflow(c *config, shmDir string, size int64, consumers int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "workflow \"segments\" {\n  shm_dir = %q\n}\n\n", shmDir)
+	reuse := ""
+	if filepath.Base(shmDir) == "reuse" {
+		reuse = fmt.Sprintf("  shm_reuse = %d\n", size)
+	}
+	fmt.Fprintf(&b, "workflow \"segments\" {\n  shm_dir = %q\n%s}\n\n", shmDir, reuse)
 	fmt.Fprintf(&b, "pool \"fan\" {\n  processes = %d\n}\n\n", consumers)
 	// What the producer writes to tmpfs is charged to its cap: the
 	// segment plus room for the program.

@@ -24,7 +24,8 @@ func newGCCmd(o *options) *cobra.Command {
 		Long: `gc removes what runs that are over left in shm_dir (their segments, partial
 files of killed attempts among them) and in the state dir (temporary
 directories), and says how much it freed. Records and logs stay: weir runs,
-status and logs still show every run.
+status and logs still show every run. The pages of released segments
+that workflows keep for reuse (shm_reuse) are freed too.
 
 The latest run of each workflow is kept when it did not succeed, since
 weir resume reuses its segments; --all removes those too. --older-than D
@@ -51,7 +52,11 @@ only touches runs that ended (or, if lost, started) more than D ago.`,
 			latest := map[string]bool{} // workflows whose latest run was seen
 			var freed int64
 			removed := 0
+			shmDirs := map[string]bool{}
 			for _, r := range runs { // newest first
+				for _, dir := range r.SegmentDirs() {
+					shmDirs[filepath.Dir(dir)] = true
+				}
 				first := !latest[r.Workflow]
 				latest[r.Workflow] = true
 				switch {
@@ -73,6 +78,18 @@ only touches runs that ended (or, if lost, started) more than D ago.`,
 							return fmt.Errorf("run %s: %w", r.ID, err)
 						}
 					}
+					freed += n
+					removed++
+				}
+			}
+			// The pages kept for reuse (shm_reuse) belong to no run: a
+			// workflow that keeps some gets them back on its next release.
+			for dir := range shmDirs {
+				n, err := shm.ClearPool(dir, dryRun)
+				if err != nil {
+					return err
+				}
+				if n > 0 {
 					freed += n
 					removed++
 				}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/shm"
@@ -11,6 +13,7 @@ import (
 // workflow's. Readers find a segment where its producer's pool put it.
 type segmentRouter struct {
 	main   *shm.Run
+	pool   *shm.Pool           // nil: shm_reuse is 0, or shm_dir is not RAM
 	byPool map[string]*shm.Run // pools with their own shm_dir
 	poolOf map[string]string   // task -> pool
 }
@@ -39,6 +42,36 @@ func openSegments(plan *dag.Plan, runID string) (*segmentRouter, error) {
 		r.poolOf[t.ID] = t.Pool
 	}
 	return r, nil
+}
+
+// reuse recycles the run's released segments when the workflow keeps
+// some (shm_reuse) and shm_dir is RAM: on a disk the kernel allocates no
+// page that a recycled file would save.
+func (r *segmentRouter) reuse(plan *dag.Plan, runID string) error {
+	if plan.Settings.ShmReuse <= 0 {
+		return nil
+	}
+	if space, err := r.main.Space(); err != nil || !space.InRAM {
+		return err
+	}
+	pool, err := shm.OpenPool(plan.Settings.ShmDir, runID, plan.Settings.ShmReuse)
+	if err != nil {
+		return err
+	}
+	r.pool = pool
+	r.main.Reuse(pool)
+	return nil
+}
+
+// waitRecycled waits until the segments the run recycled are zeroed and
+// ready for the next producer; one that could not be was removed.
+func (r *segmentRouter) waitRecycled(o *options) {
+	if r.pool == nil {
+		return
+	}
+	if err := r.pool.Wait(); err != nil {
+		fmt.Fprintf(o.stderr, "weir: warning: a released segment could not be kept for reuse: %v\n", err)
+	}
 }
 
 func (r *segmentRouter) of(task string) *shm.Run {
@@ -73,6 +106,10 @@ func (r *segmentRouter) Adopt(ref dag.SegmentRef, p string) error {
 // Space is the room of the workflow's shm_dir, where local producers
 // write; a cluster pool's shared directory is the cluster's to manage.
 func (r *segmentRouter) Space() (shm.Space, error) { return r.main.Space() }
+
+// Recycled is what the workflow's shm_dir keeps for reuse: pools with
+// their own shm_dir (cluster directories) recycle nothing.
+func (r *segmentRouter) Recycled() int64 { return r.main.Recycled() }
 
 // Remove removes every segment directory of the run except the paths in
 // keep.

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,6 +112,8 @@ type Segments struct {
 	CommitFn  func(t *dag.Task) (missing []string, err error) // committed outputs are derived from t
 	// Room is what Space reports; the zero value is 1 TiB free on disk.
 	Room shm.Space
+	// Held is what Recycled reports: released segments kept for reuse.
+	Held atomic.Int64
 
 	mu        sync.Mutex
 	calls     []string
@@ -194,6 +197,9 @@ func (s *Segments) Space() (shm.Space, error) {
 	}
 	return s.Room, nil
 }
+
+// Recycled returns Held.
+func (s *Segments) Recycled() int64 { return s.Held.Load() }
 
 func (s *Segments) note(call string) {
 	s.mu.Lock()

@@ -1,0 +1,212 @@
+package shm
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// memDir is a directory on tmpfs, where pools are used, removed with
+// whatever protected files a test left.
+func memDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("/dev/shm", "weir-shm-test-")
+	if err != nil {
+		t.Skipf("no /dev/shm: %v", err)
+	}
+	t.Cleanup(func() { RemoveAll(dir) })
+	return dir
+}
+
+// released writes a committed-looking segment of n bytes of 0xAB.
+func released(t *testing.T, dir, name string, n int) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, bytes.Repeat([]byte{0xAB}, n), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	protect(path)
+	return path
+}
+
+func openTestPool(t *testing.T, limit int64) (*Pool, string) {
+	t.Helper()
+	dir := memDir(t)
+	p, err := OpenPool(dir, "run1", limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Wait() })
+	return p, dir
+}
+
+// A released segment goes into the pool, comes out zeroed at the size
+// asked for, and is counted as held until taken.
+func TestPoolPutTake(t *testing.T) {
+	p, dir := openTestPool(t, 1<<30)
+	seg := released(t, dir, "seg", 3*zeroWindow/2) // two windows, one partial
+	if err := p.Put(seg); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	if _, err := os.Stat(seg); !os.IsNotExist(err) {
+		t.Errorf("the released name still exists: %v", err)
+	}
+	if err := p.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Held(); got != 3*zeroWindow/2 {
+		t.Errorf("Held = %d, want %d", got, 3*zeroWindow/2)
+	}
+	dest := filepath.Join(dir, "out.partial"+ZeroedSuffix)
+	if !p.Take(dest, 1000) {
+		t.Fatal("Take found nothing")
+	}
+	b, err := os.ReadFile(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != 1000 || !bytes.Equal(b, make([]byte, 1000)) {
+		t.Errorf("taken file: %d bytes, zero: %v", len(b), bytes.Equal(b, make([]byte, len(b))))
+	}
+	if p.Held() != 0 {
+		t.Errorf("Held = %d after Take, want 0", p.Held())
+	}
+	if p.Take(filepath.Join(dir, "other"), 10) {
+		t.Error("Take found a second file in a pool of one")
+	}
+}
+
+// The pool refuses what it must not recycle; the caller then removes the
+// segment as before.
+func TestPoolRefuses(t *testing.T) {
+	p, dir := openTestPool(t, reuseMin)
+	cases := []struct {
+		name  string
+		setup func(path string) (undo func())
+	}{
+		{"open elsewhere", func(path string) func() {
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return func() { f.Close() }
+		}},
+		{"mapped elsewhere", func(path string) func() {
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := unix.Mmap(int(f.Fd()), 0, 4096, unix.PROT_READ, unix.MAP_SHARED)
+			f.Close() // the mapping alone holds the file
+			if err != nil {
+				t.Fatal(err)
+			}
+			return func() { unix.Munmap(b) }
+		}},
+		{"another name", func(path string) func() {
+			setImmutable(path, false)
+			if err := os.Link(path, path+".link"); err != nil {
+				t.Fatal(err)
+			}
+			return func() { os.Remove(path + ".link") }
+		}},
+		{"too small", func(path string) func() {
+			setImmutable(path, false)
+			if err := os.Truncate(path, reuseMin-1); err != nil {
+				t.Fatal(err)
+			}
+			return func() {}
+		}},
+		{"over the limit", func(path string) func() {
+			setImmutable(path, false)
+			if err := os.Truncate(path, 2*reuseMin); err != nil {
+				t.Fatal(err)
+			}
+			return func() {}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			seg := released(t, dir, "seg-"+c.name, reuseMin)
+			undo := c.setup(seg)
+			defer undo()
+			if err := p.Put(seg); err == nil {
+				t.Fatal("Put accepted it")
+			}
+			b, err := os.ReadFile(seg)
+			if err != nil || b[0] != 0xAB {
+				t.Errorf("the segment changed: %v", err)
+			}
+			remove(seg)
+		})
+	}
+}
+
+// Take prefers the smallest file that covers the size.
+func TestPoolTakeFit(t *testing.T) {
+	p, dir := openTestPool(t, 1<<30)
+	for _, n := range []int{1 << 20, 4 << 20, 16 << 20} {
+		if err := p.Put(released(t, dir, "s", n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Take waits for files being zeroed rather than give nothing.
+	dest := filepath.Join(dir, "out")
+	if !p.Take(dest, 3<<20) {
+		t.Fatal("Take found nothing")
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(dest, &st); err != nil {
+		t.Fatal(err)
+	}
+	// The 4 MiB file, cut to 3 MiB: its pages, not fresh ones.
+	if st.Size != 3<<20 || st.Blocks*512 < 3<<20 {
+		t.Errorf("size %d, %d bytes allocated; want 3 MiB of existing pages", st.Size, st.Blocks*512)
+	}
+	if got := p.Held(); got != 17<<20 {
+		t.Errorf("Held = %d, want the 1 and 16 MiB files", got)
+	}
+	freed, err := ClearPool(dir, false)
+	if err != nil || freed != 17<<20 {
+		t.Errorf("ClearPool freed %d, %v; want 17 MiB", freed, err)
+	}
+	if entries, _ := os.ReadDir(PoolDir(dir)); len(entries) != 0 {
+		t.Errorf("left in the pool: %v", entries)
+	}
+}
+
+// Create takes over the zeroed file weir left beside the output path.
+func TestCreateTakesZeroed(t *testing.T) {
+	dir := memDir(t)
+	path := filepath.Join(dir, "out.partial")
+	if err := os.WriteFile(path+ZeroedSuffix, make([]byte, 8192), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var before unix.Stat_t
+	unix.Stat(path+ZeroedSuffix, &before)
+	seg, err := Create(path, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(seg.Bytes(), "hello")
+	if err := seg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var after unix.Stat_t
+	if err := unix.Stat(path, &after); err != nil {
+		t.Fatal(err)
+	}
+	if after.Ino != before.Ino || after.Size != 4096 {
+		t.Errorf("inode %d (zeroed file's %d), size %d; want the zeroed file at 4096 bytes", after.Ino, before.Ino, after.Size)
+	}
+	if _, err := os.Stat(path + ZeroedSuffix); !os.IsNotExist(err) {
+		t.Errorf("the zeroed file is still there: %v", err)
+	}
+	b, _ := os.ReadFile(path)
+	if string(b[:5]) != "hello" || !bytes.Equal(b[5:], make([]byte, 4091)) {
+		t.Error("the bytes are not what was written over zeros")
+	}
+}
