@@ -3,6 +3,7 @@ package shm
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -102,7 +103,7 @@ func chunkedHash(ctx context.Context, f *os.File, size int64, workers int) (uint
 			buf := make([]byte, 1<<20)
 			for c := range next {
 				if errs[c] = ctx.Err(); errs[c] == nil {
-					sums[c], errs[c] = hashRange(f, int64(c)*hashChunk, min(hashChunk, size-int64(c)*hashChunk), buf)
+					sums[c], errs[c] = hashRange(ctx, f, int64(c)*hashChunk, min(hashChunk, size-int64(c)*hashChunk), buf)
 				}
 			}
 		})
@@ -126,10 +127,21 @@ func chunkedHash(ctx context.Context, f *os.File, size int64, workers int) (uint
 	return top.Sum64(), nil
 }
 
-func hashRange(f *os.File, off, n int64, buf []byte) (uint64, error) {
+// hashRange hashes n bytes of f at off, a buffer at a time, until ctx is
+// done: a release waiting for the hash to stop waits for one buffer, not
+// for a whole chunk.
+func hashRange(ctx context.Context, f *os.File, off, n int64, buf []byte) (uint64, error) {
 	h := xxhash.New()
-	if _, err := io.CopyBuffer(h, io.NewSectionReader(f, off, n), buf); err != nil {
-		return 0, err
+	for end := off + n; off < end; {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		m, err := f.ReadAt(buf[:min(int64(len(buf)), end-off)], off)
+		h.Write(buf[:m])
+		off += int64(m)
+		if err != nil && !(errors.Is(err, io.EOF) && off == end) {
+			return 0, err
+		}
 	}
 	return h.Sum64(), nil
 }

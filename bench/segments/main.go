@@ -3,8 +3,12 @@
 // Go programs run by hand through a file in /dev/shm (the floor), against a
 // pipe between them, against Python's multiprocessing.Queue and
 // shared_memory, and a fan-out to four consumers against four pipes fed by
-// tee. Every round starts from fresh pages and runs each method once, in
-// the same order (A B C ... A B C ...); the table has medians and ratios.
+// tee. Every round runs each method once, in the same order (A B C ...
+// A B C ...); the table has medians and ratios. Every method starts from
+// fresh pages except the two on reused pages: the floor writing over a
+// zeroed file made before its clock starts, and weir with shm_reuse in a
+// shm_dir kept across rounds, whose producer writes over the pages the last
+// round released (an untimed run fills the pool first).
 //
 //	go run ./bench/segments                 # builds ./cmd/weir into its temp dir
 //	go run ./bench/segments -weir /tmp/weir -rounds 5
@@ -81,7 +85,7 @@ type method struct {
 func drive() int {
 	weir := flag.String("weir", "", "weir binary (default: build ./cmd/weir into the temp dir)")
 	mib := flag.Int64("mib", 1024, "MiB handed over")
-	rounds := flag.Int("rounds", 5, "rounds; each runs every method once, from fresh pages")
+	rounds := flag.Int("rounds", 5, "rounds; each runs every method once")
 	python := flag.String("python", "/usr/bin/python3", "Python with numpy, for the Python rows")
 	only := flag.String("methods", "", "comma-separated substrings: run only the methods whose names contain one")
 	shmBase := flag.String("shm", "/dev/shm", "the tmpfs where the floor's file and weir's segments live (one mounted with huge=within_size gives them 2 MiB pages); Python's shared_memory is always in /dev/shm")
@@ -167,7 +171,7 @@ func methods() []method {
 		{floorName, floor},
 		{"weir: segment, producer -> consumer", weirHandoff},
 		{reusedFloorName, reusedFloor},
-		{"weir: segment on reused pages (shm_reuse)", weirReused},
+		{reusedName, weirReused},
 		{"weir: the same stages, 8 bytes (fixed cost)", weirEmpty},
 		{"pipe (default 64 KiB buffer)", func(ctx context.Context, c *config, _ string) (result, error) {
 			return pipe(ctx, c, 0)
@@ -314,8 +318,12 @@ func weirHandoff(ctx context.Context, c *config, dir string) (result, error) {
 	return runWeir(ctx, c, dir, c.size, 1)
 }
 
-// reusedFloorName is the floor on pages a file already has.
-const reusedFloorName = "floor on reused pages: by hand, over a zeroed file"
+// The rows on reused pages: the floor over a file whose pages exist, and
+// weir with shm_reuse.
+const (
+	reusedFloorName = "floor on reused pages: by hand, over a zeroed file"
+	reusedName      = "weir: segment on reused pages (shm_reuse)"
+)
 
 // reusedFloor: the floor's two programs, the producer writing over a file
 // of zeros whose pages exist (as shm.Create does with what weir's pool
@@ -356,14 +364,14 @@ func weirReused(ctx context.Context, c *config, dir string) (result, error) {
 		if err := os.Mkdir(warm, 0o755); err != nil {
 			return result{}, err
 		}
-		_, err := runWeirIn(ctx, c, warm, filepath.Join(c.shmRoot, "reuse"), c.size, 1)
+		_, err := runWeirIn(ctx, c, warm, filepath.Join(c.shmRoot, "reuse"), c.size, 1, c.size)
 		shm.RemoveAll(warm)
 		if err != nil {
 			return result{}, err
 		}
 		c.poolWarm = true
 	}
-	return runWeirIn(ctx, c, dir, filepath.Join(c.shmRoot, "reuse"), c.size, 1)
+	return runWeirIn(ctx, c, dir, filepath.Join(c.shmRoot, "reuse"), c.size, 1, c.size)
 }
 
 // weirEmpty: the same workflow handing over 8 bytes: what weir costs
@@ -381,14 +389,14 @@ func weirFanout(ctx context.Context, c *config, dir string) (result, error) {
 }
 
 func runWeir(ctx context.Context, c *config, dir string, size int64, consumers int) (result, error) {
-	return runWeirIn(ctx, c, dir, filepath.Join(c.shmRoot, filepath.Base(dir)), size, consumers)
+	return runWeirIn(ctx, c, dir, filepath.Join(c.shmRoot, filepath.Base(dir)), size, consumers, 0)
 }
 
-// runWeirIn runs the handoff with its segments in shmDir; one under
-// c.shmRoot/reuse keeps released pages for the next run (shm_reuse).
-func runWeirIn(ctx context.Context, c *config, dir, shmDir string, size int64, consumers int) (result, error) {
+// runWeirIn runs the handoff with its segments in shmDir, keeping up to
+// reuse bytes of released segments there for the next run (shm_reuse).
+func runWeirIn(ctx context.Context, c *config, dir, shmDir string, size int64, consumers int, reuse int64) (result, error) {
 	file := filepath.Join(dir, "handoff.hcl")
-	if err := os.WriteFile(file, []byte(workflow(c, shmDir, size, consumers)), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(workflow(c, shmDir, size, consumers, reuse)), 0o644); err != nil {
 		return result{}, err
 	}
 	state := filepath.Join(dir, "state")
@@ -446,13 +454,9 @@ func runWeirIn(ctx context.Context, c *config, dir, shmDir string, size int64, c
 	return res, nil
 }
 
-func workflow(c *config, shmDir string, size int64, consumers int) string {
+func workflow(c *config, shmDir string, size int64, consumers int, reuse int64) string {
 	var b strings.Builder
-	reuse := ""
-	if filepath.Base(shmDir) == "reuse" {
-		reuse = fmt.Sprintf("  shm_reuse = %d\n", size)
-	}
-	fmt.Fprintf(&b, "workflow \"segments\" {\n  shm_dir = %q\n%s}\n\n", shmDir, reuse)
+	fmt.Fprintf(&b, "workflow \"segments\" {\n  shm_dir   = %q\n  shm_reuse = %d\n}\n\n", shmDir, reuse)
 	fmt.Fprintf(&b, "pool \"fan\" {\n  processes = %d\n}\n\n", consumers)
 	// What the producer writes to tmpfs is charged to its cap: the
 	// segment plus room for the program.

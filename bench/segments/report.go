@@ -19,8 +19,11 @@ func report(ms []method, results [][]result, sum uint64, size int64) {
 	}
 	floorOf := func(name string) (string, int) {
 		n, short := floorName, "floor"
-		if strings.HasPrefix(name, "fan-out") {
+		switch {
+		case strings.HasPrefix(name, "fan-out"):
 			n, short = "fan-out x4: Go programs by hand, one file", "fan-out floor"
+		case strings.Contains(name, "reused") && name != reusedFloorName:
+			n, short = reusedFloorName, "reused floor"
 		}
 		i, ok := index[n]
 		if !ok || strings.Contains(name, "8 bytes") {
@@ -100,6 +103,17 @@ func report(ms []method, results [][]result, sum uint64, size int64) {
 	}
 	if s := med["python shared_memory"]; s > 0 && w > 0 {
 		goal("weir faster than shared_memory", float64(s)/float64(w), 2.5, false)
+	}
+	if r := med[reusedName]; r > 0 {
+		if q := med["python multiprocessing.Queue"]; q > 0 {
+			goal("the same with shm_reuse, faster than the Queue", float64(q)/float64(r), 5, false)
+		}
+		if s := med["python shared_memory"]; s > 0 {
+			goal("the same with shm_reuse, faster than shared_memory", float64(s)/float64(r), 2.5, false)
+		}
+		if f := med[floorName]; f > 0 {
+			fmt.Printf("  %-52s %5.2fx\n", "with shm_reuse, against the fresh floor", float64(r)/float64(f))
+		}
 	}
 	if p := med["pipe (default 64 KiB buffer)"]; p > 0 && w > 0 {
 		fmt.Printf("  %-52s %5.2fx\n", "weir faster than a pipe (64 KiB)", float64(p)/float64(w))
