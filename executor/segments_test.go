@@ -252,7 +252,7 @@ func TestReleaseWaitsForTheHash(t *testing.T) {
 	})
 	h.opts.Segments = run
 	h.mustRun(t)
-	if err := pages.Wait(); err != nil {
+	if err := pages.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if got := pages.Held(); got != size {

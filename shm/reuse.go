@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,23 +19,35 @@ import (
 // On tmpfs most of a fresh handoff is the kernel allocating and clearing
 // every page the producer touches (about 0.33 s a GiB here, half of the
 // handoff); writing over pages a file already has costs none of that. A
-// Pool keeps released segments of one shm_dir, zeroed, in
-// <shm_dir>/.reuse, up to a limit, for later producers of this run or of
-// a later one, and hands one to a producer that declares its output's
-// size: <output path>.zeroed is then a file of that many zero bytes whose
-// pages exist. shm.Create renames it to the output path and writes over
-// it; a producer that makes its own file never knows, and its output is
-// what it would have been.
+// Pool keeps released segments of one shm_dir in <shm_dir>/.reuse, up to
+// a limit, for later producers of this run or of a later one, and hands a
+// zeroed one to a producer that declares its output's size:
+// <output path>.zeroed is then a file of that many zero bytes whose pages
+// exist. shm.Create renames it to the output path and writes over it; a
+// producer that makes its own file never knows, and its output is what it
+// would have been.
+//
+// A file in the pool is in one of three states, told by its name:
+//   - d-NAME, dirty: released, not zeroed. An engine that opens the pool
+//     zeroes the dirty files it finds, in the background.
+//   - .zeroing-NAME: an engine is zeroing it. One that stops (its run
+//     ended) renames what it did not finish back to d-NAME; one killed
+//     leaves it to gc.
+//   - z-NAME, ready: all zeros, for the next producer.
+//
+// Zeroing runs on one core beside the tasks, starts as soon as a segment
+// is released, and never holds up the end of a run: a run that ends first
+// leaves the rest dirty, and the next engine finishes it.
 //
 // What makes it safe:
 //   - a segment is recycled only when its one name is the released one
 //     and no process has it open or mapped (a write lease is granted only
-//     then, see lease); else it is removed as before, so committed bytes
+//     then, see claim); else it is removed as before, so committed bytes
 //     never change under anyone;
-//   - it is zeroed before any producer sees it, so one that writes part of
-//     it finds zeros elsewhere, as on fresh pages, never another segment's
+//   - only a zeroed file goes to a producer, so one that writes part of it
+//     finds zeros elsewhere, as on fresh pages, never another segment's
 //     bytes;
-//   - files move between names by rename only: a pool shared by two
+//   - files move between states by rename only: a pool shared by two
 //     engines gives a file to one of them.
 
 // ZeroedSuffix names the file of reused zero pages beside an output path.
@@ -44,9 +55,10 @@ const ZeroedSuffix = ".zeroed"
 
 const (
 	reuseDir      = ".reuse"
-	readyPrefix   = "z-"        // zeroed, ready for a producer
-	zeroingPrefix = ".zeroing-" // being zeroed; removed by gc if left
-	zeroWindow    = 64 << 20    // mapped at a time while zeroing, to bound the engine's RSS
+	dirtyPrefix   = "d-"
+	zeroingPrefix = ".zeroing-"
+	readyPrefix   = "z-"
+	zeroWindow    = 64 << 20 // mapped at a time while zeroing, to bound the engine's RSS
 	// reuseMin is the smallest segment kept: below it fresh pages cost
 	// less than the bookkeeping.
 	reuseMin = 1 << 20
@@ -59,16 +71,17 @@ type Pool struct {
 	owner string // names this engine's files apart from another engine's
 	seq   atomic.Int64
 
-	mu    sync.Mutex
-	mine  map[string]int64 // files this engine put in and nobody took yet
-	jobs  map[*zeroJob]bool
-	wg    sync.WaitGroup
-	held  atomic.Int64 // sum of mine
-	inErr error        // first failure while zeroing, for Wait
+	mu   sync.Mutex
+	mine map[string]int64 // files this engine put in and nobody took yet
+	jobs map[*zeroJob]bool
+	wg   sync.WaitGroup
+	held atomic.Int64 // sum of mine
+	err  error        // first failure while zeroing, for Close
 }
 
-// OpenPool opens the pool of shm_dir, which keeps at most limit bytes.
-// owner (a run id) names the files this engine adds.
+// OpenPool opens the pool of shm_dir, which keeps at most limit bytes,
+// and starts zeroing the dirty files earlier engines left. owner (a run
+// id) names the files this engine adds. Close stops it.
 func OpenPool(shmDir, owner string, limit int64) (*Pool, error) {
 	if !validComponent(owner) {
 		return nil, fmt.Errorf("shm: invalid pool owner %q", owner)
@@ -77,7 +90,22 @@ func OpenPool(shmDir, owner string, limit int64) (*Pool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("shm: create %s: %w", dir, err)
 	}
-	return &Pool{dir: dir, limit: limit, owner: owner, mine: map[string]int64{}, jobs: map[*zeroJob]bool{}}, nil
+	p := &Pool{dir: dir, limit: limit, owner: owner, mine: map[string]int64{}, jobs: map[*zeroJob]bool{}}
+	for _, f := range p.files(dirtyPrefix) {
+		name := strings.TrimPrefix(f.name, dirtyPrefix)
+		zeroing := filepath.Join(dir, zeroingPrefix+name)
+		// Another engine opening the pool at the same time may win it.
+		if os.Rename(filepath.Join(dir, f.name), zeroing) != nil {
+			continue
+		}
+		file, err := os.OpenFile(zeroing, os.O_RDWR|unix.O_NOFOLLOW, 0)
+		if err != nil {
+			os.Remove(zeroing)
+			continue
+		}
+		p.zero(name, file, f.size)
+	}
+	return p, nil
 }
 
 // PoolDir is where the pool of shm_dir keeps its files.
@@ -89,7 +117,7 @@ func (p *Pool) Held() int64 { return p.held.Load() }
 
 // Put recycles the released segment at path, or says why not (nil: it is
 // the pool's now, and path is gone). The caller removes a segment Put
-// refused. The zeroing runs in the background; Wait waits for it.
+// refused. The zeroing runs in the background.
 func (p *Pool) Put(path string) error {
 	setImmutable(path, false)
 	if err := os.Chmod(path, 0o600); err != nil {
@@ -105,38 +133,56 @@ func (p *Pool) Put(path string) error {
 		return err
 	}
 	name := strconv.FormatInt(p.seq.Add(1), 10) + "-" + p.owner
-	zeroing := filepath.Join(p.dir, zeroingPrefix+name)
-	if err := os.Rename(path, zeroing); err != nil {
+	if err := os.Rename(path, filepath.Join(p.dir, zeroingPrefix+name)); err != nil {
 		f.Close()
 		return err
 	}
 	// Nobody else knows the new name: the lease has done its work.
 	unix.FcntlInt(f.Fd(), unix.F_SETLEASE, unix.F_UNLCK)
 	p.add(name, size)
+	p.zero(name, f, size)
+	return nil
+}
+
+// zero zeroes the file open as f, now .zeroing-NAME, in the background,
+// then makes it ready (or dirty again, when the pool closes first). It
+// owns f.
+func (p *Pool) zero(name string, f *os.File, size int64) {
 	job := newZeroJob(f, size)
 	p.mu.Lock()
 	p.jobs[job] = true
 	p.mu.Unlock()
 	p.wg.Go(func() {
-		err := job.run()
+		job.work()
+		complete, err := job.finish()
+		f.Close()
+		zeroing := filepath.Join(p.dir, zeroingPrefix+name)
+		switch {
+		case err != nil:
+			p.fail(name, zeroing, fmt.Errorf("shm: zero %s: %w", zeroing, err))
+		case !complete:
+			if os.Rename(zeroing, filepath.Join(p.dir, dirtyPrefix+name)) != nil {
+				os.Remove(zeroing)
+				p.taken(name)
+			}
+		default:
+			if err := os.Rename(zeroing, filepath.Join(p.dir, readyPrefix+name)); err != nil {
+				p.fail(name, zeroing, err) // gc removed it meanwhile
+			} else {
+				job.ready = true
+			}
+		}
 		p.mu.Lock()
 		delete(p.jobs, job)
 		p.mu.Unlock()
-		f.Close()
-		if err != nil {
-			p.fail(name, zeroing, fmt.Errorf("shm: zero %s: %w", zeroing, err))
-			return
-		}
-		if err := os.Rename(zeroing, filepath.Join(p.dir, readyPrefix+name)); err != nil {
-			p.fail(name, zeroing, err)
-		}
+		close(job.finished)
 	})
-	return nil
 }
 
 // claim checks that the file open as f may be recycled: a regular file of
-// one name, in room under the limit, that no other open file or mapping
-// holds. It returns the file's size, with a write lease held on f.
+// one name, large enough to be worth it, in room under the limit, that no
+// other open file or mapping holds. It returns the file's size, with a
+// write lease held on f.
 func (p *Pool) claim(f *os.File) (int64, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
@@ -196,27 +242,26 @@ func (p *Pool) files(prefix string) []poolFile {
 // Take moves a zeroed file of the pool to dest and sizes it to size bytes,
 // and reports whether there was one. It prefers the smallest file that
 // covers size, else the largest: a file cut down frees its tail, one
-// grown gets fresh zero pages for the rest.
+// grown gets fresh zero pages for the rest. With none ready, it helps zero
+// one this engine is zeroing and takes that: zeroing costs a third of
+// what fresh pages would.
 func (p *Pool) Take(dest string, size int64) bool {
-	if p.take(dest, size) {
-		return true
+	for {
+		if p.take(dest, size) {
+			return true
+		}
+		p.mu.Lock()
+		var job *zeroJob
+		for j := range p.jobs {
+			if job == nil || j.size > job.size {
+				job = j
+			}
+		}
+		p.mu.Unlock()
+		if job == nil || !job.help() {
+			return false
+		}
 	}
-	// A file this engine is zeroing is worth the wait: zeroing costs a
-	// third of what fresh pages would. Helping zero it shortens the wait.
-	p.mu.Lock()
-	var jobs []*zeroJob
-	for job := range p.jobs {
-		jobs = append(jobs, job)
-	}
-	p.mu.Unlock()
-	if len(jobs) == 0 {
-		return false
-	}
-	for _, job := range jobs {
-		job.run()
-	}
-	p.wg.Wait()
-	return p.take(dest, size)
 }
 
 func (p *Pool) take(dest string, size int64) bool {
@@ -266,74 +311,43 @@ func (p *Pool) fail(name, path string, err error) {
 	os.Remove(path)
 	p.taken(name)
 	p.mu.Lock()
-	if p.inErr == nil {
-		p.inErr = err
+	if p.err == nil {
+		p.err = err
 	}
 	p.mu.Unlock()
 }
 
-// Wait waits until every file Put gave the pool is zeroed and ready, and
-// returns the first error among them (such a file was removed). While the
-// run goes on, a file is zeroed on one core; at its end nothing else needs
-// the others, so Wait zeroes on all of them.
-func (p *Pool) Wait() error {
+// Flush waits until every file being zeroed is ready, helping on the
+// calling goroutine.
+func (p *Pool) Flush() {
+	for {
+		p.mu.Lock()
+		var job *zeroJob
+		for j := range p.jobs {
+			job = j
+			break
+		}
+		p.mu.Unlock()
+		if job == nil {
+			return
+		}
+		job.help()
+	}
+}
+
+// Close stops the zeroing between two windows, leaves what it did not
+// finish dirty for the next engine, and returns the first error met while
+// zeroing (such a file was removed).
+func (p *Pool) Close() error {
 	p.mu.Lock()
 	for job := range p.jobs {
-		for range runtime.NumCPU() - 1 {
-			go job.run()
-		}
+		job.stop.Store(true)
 	}
 	p.mu.Unlock()
 	p.wg.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.inErr
-}
-
-// zeroJob writes zeros over a file, zeroWindow bytes at a time, on as
-// many goroutines as call run.
-type zeroJob struct {
-	fd      int
-	size    int64
-	next    atomic.Int64 // the next window to take
-	done    sync.WaitGroup
-	errOnce sync.Once
-	err     error
-}
-
-func newZeroJob(f *os.File, size int64) *zeroJob {
-	j := &zeroJob{fd: int(f.Fd()), size: size}
-	j.done.Add(int((size + zeroWindow - 1) / zeroWindow))
-	return j
-}
-
-// run zeroes windows until none is left to take, then waits for those
-// other goroutines took, and returns the first error.
-func (j *zeroJob) run() error {
-	for {
-		off := (j.next.Add(1) - 1) * zeroWindow
-		if off >= j.size {
-			break
-		}
-		if err := zeroWindowAt(j.fd, off, min(zeroWindow, j.size-off)); err != nil {
-			j.errOnce.Do(func() { j.err = err })
-		}
-		j.done.Done()
-	}
-	j.done.Wait()
-	return j.err
-}
-
-// zeroWindowAt writes zeros over n bytes at off through a mapping: on
-// tmpfs a third of the cost of pwrite from a buffer of zeros, since
-// filling a window's page tables at once is cheaper than copying.
-func zeroWindowAt(fd int, off, n int64) error {
-	b, err := unix.Mmap(fd, off, int(n), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_POPULATE)
-	if err != nil {
-		return err
-	}
-	clear(b)
-	return unix.Munmap(b)
+	return p.err
 }
 
 // ClearPool removes every file of the pool of shm_dir and says how many

@@ -39,7 +39,7 @@ func openTestPool(t *testing.T, limit int64) (*Pool, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.Wait() })
+	t.Cleanup(func() { p.Close() })
 	return p, dir
 }
 
@@ -54,8 +54,9 @@ func TestPoolPutTake(t *testing.T) {
 	if _, err := os.Stat(seg); !os.IsNotExist(err) {
 		t.Errorf("the released name still exists: %v", err)
 	}
-	if err := p.Wait(); err != nil {
-		t.Fatal(err)
+	p.Flush()
+	if ready := p.files(readyPrefix); len(ready) != 1 {
+		t.Fatalf("ready files after Flush: %v", ready)
 	}
 	if got := p.Held(); got != 3*zeroWindow/2 {
 		t.Errorf("Held = %d, want %d", got, 3*zeroWindow/2)
@@ -208,5 +209,56 @@ func TestCreateTakesZeroed(t *testing.T) {
 	b, _ := os.ReadFile(path)
 	if string(b[:5]) != "hello" || !bytes.Equal(b[5:], make([]byte, 4091)) {
 		t.Error("the bytes are not what was written over zeros")
+	}
+}
+
+// A pool that closes leaves what it did not zero dirty, never half-zeroed
+// under a ready name; the next engine that opens the pool zeroes the dirty
+// files (here also one an earlier engine left) before any producer gets
+// them.
+func TestPoolDirtyFilesZeroedByTheNextEngine(t *testing.T) {
+	dir := memDir(t)
+	a, err := OpenPool(dir, "runA", 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Put(released(t, dir, "seg", zeroWindow+reuseMin)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil { // at once: most likely mid-zeroing
+		t.Fatal(err)
+	}
+	if leftover := a.files(zeroingPrefix); len(leftover) != 0 {
+		t.Fatalf("left being zeroed: %v", leftover)
+	}
+	if n := len(a.files(dirtyPrefix)) + len(a.files(readyPrefix)); n != 1 {
+		t.Fatalf("%d dirty or ready files, want 1", n)
+	}
+	// And one an engine left before it, full of another segment's bytes.
+	if err := os.WriteFile(filepath.Join(PoolDir(dir), dirtyPrefix+"1-runZ"), bytes.Repeat([]byte{0xCD}, 2*reuseMin), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	b, err := OpenPool(dir, "runB", 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, size := range []int64{2 * reuseMin, zeroWindow + reuseMin} {
+		dest := filepath.Join(dir, "out")
+		if !b.Take(dest, size) {
+			t.Fatalf("Take(%d) found nothing", size)
+		}
+		got, err := os.ReadFile(dest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(got)) != size || !bytes.Equal(got, make([]byte, size)) {
+			t.Fatalf("Take(%d): %d bytes, all zero: %v", size, len(got), bytes.Equal(got, make([]byte, len(got))))
+		}
+		os.Remove(dest)
+	}
+	if b.Held() != 0 {
+		t.Errorf("Held = %d: b put nothing in", b.Held())
 	}
 }

@@ -355,23 +355,25 @@ func zeroedFile(path string, size int64) error {
 }
 
 // weirReused: the handoff with shm_reuse set, in one shm_dir kept across
-// rounds, so that the producer writes over the pages the last round's
-// consumer released (zeroed by weir at the end of that run, inside its
-// time). An untimed run first fills the pool.
+// rounds, so that the producer writes over the pages the last round
+// released. That round left them dirty (a run does not wait for zeroing
+// at its end); this one zeroes them as it starts, inside its time, and its
+// producer helps. An untimed run fills the pool first.
 func weirReused(ctx context.Context, c *config, dir string) (result, error) {
+	shmDir := filepath.Join(c.shmRoot, "reuse")
 	if !c.poolWarm {
 		warm := dir + "-warm"
 		if err := os.Mkdir(warm, 0o755); err != nil {
 			return result{}, err
 		}
-		_, err := runWeirIn(ctx, c, warm, filepath.Join(c.shmRoot, "reuse"), c.size, 1, c.size)
+		_, err := runWeirIn(ctx, c, warm, shmDir, c.size, 1, c.size)
 		shm.RemoveAll(warm)
 		if err != nil {
 			return result{}, err
 		}
 		c.poolWarm = true
 	}
-	return runWeirIn(ctx, c, dir, filepath.Join(c.shmRoot, "reuse"), c.size, 1, c.size)
+	return runWeirIn(ctx, c, dir, shmDir, c.size, 1, c.size)
 }
 
 // weirEmpty: the same workflow handing over 8 bytes: what weir costs

@@ -146,7 +146,7 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 	if err := segments.reuse(plan, runID); err != nil {
 		return err
 	}
-	defer segments.waitRecycled(o)
+	defer segments.closePool(o)
 	runners := map[string]executor.Runner{"local": runner}
 	if usesSlurm(plan) {
 		sr, err := newSlurmRunner(o, plan)

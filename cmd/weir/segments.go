@@ -63,13 +63,14 @@ func (r *segmentRouter) reuse(plan *dag.Plan, runID string) error {
 	return nil
 }
 
-// waitRecycled waits until the segments the run recycled are zeroed and
-// ready for the next producer; one that could not be was removed.
-func (r *segmentRouter) waitRecycled(o *options) {
+// closePool stops zeroing the pages the run recycled: what is not zeroed
+// yet the next run that opens the pool finishes, so the end of this one
+// never waits for it.
+func (r *segmentRouter) closePool(o *options) {
 	if r.pool == nil {
 		return
 	}
-	if err := r.pool.Wait(); err != nil {
+	if err := r.pool.Close(); err != nil {
 		fmt.Fprintf(o.stderr, "weir: warning: a released segment could not be kept for reuse: %v\n", err)
 	}
 }
