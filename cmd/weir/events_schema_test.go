@@ -101,7 +101,8 @@ func TestEventsSchema(t *testing.T) {
 	})
 	t.Run("big output", func(t *testing.T) {
 		// Over 64 MiB: committed without its hash, which outputs_hashed
-		// gives while the reader already runs.
+		// gives while the reader already runs. Kept, so that the hash is
+		// finished: a segment released first stops its hashing.
 		big := shmtest.TempDir(t)
 		bwf := filepath.Join(big, "big.hcl")
 		writeFile(t, bwf, `
@@ -112,7 +113,7 @@ workflow "big" {
 stage "make" {
   command = ["sh", "-c", "head -c 68157440 /dev/zero > \"$WEIR_OUTPUT_OUT\""]
   env_passthrough = ["PATH"]
-  output "out" {}
+  output "out" { keep = true }
 }
 
 stage "read" {
