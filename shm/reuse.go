@@ -240,39 +240,65 @@ func (p *Pool) files(prefix string) []poolFile {
 }
 
 // Take moves a zeroed file of the pool to dest and sizes it to size bytes,
-// and reports whether there was one. It prefers the smallest file that
-// covers size, else the largest: a file cut down frees its tail, one
-// grown gets fresh zero pages for the rest. With none ready, it helps zero
-// one this engine is zeroing and takes that: zeroing costs a third of
-// what fresh pages would.
+// and reports whether there was one (see bestFit for which: a file cut
+// down frees its tail, one grown gets fresh zero pages for the rest). With
+// none ready, it helps zero one this engine is zeroing and takes that:
+// zeroing costs a third of what fresh pages would.
 func (p *Pool) Take(dest string, size int64) bool {
 	for {
 		if p.take(dest, size) {
 			return true
 		}
 		p.mu.Lock()
-		var job *zeroJob
+		sizes := make([]int64, 0, len(p.jobs))
+		jobs := make([]*zeroJob, 0, len(p.jobs))
 		for j := range p.jobs {
-			if job == nil || j.size > job.size {
-				job = j
-			}
+			sizes = append(sizes, j.size)
+			jobs = append(jobs, j)
 		}
 		p.mu.Unlock()
-		if job == nil || !job.help() {
+		i := bestFit(sizes, size)
+		if i < 0 || !jobs[i].help() {
 			return false
 		}
 	}
 }
 
+// bestFit picks among file sizes the one to give a producer of size
+// bytes, or -1: the smallest that covers size, else the largest. A file
+// more than overSize times larger is left alone: cutting it down would
+// throw away more zeroed pages than the producer saves.
+func bestFit(sizes []int64, size int64) int {
+	best := -1
+	for i, n := range sizes {
+		if n > overSize*size {
+			continue
+		}
+		if best < 0 {
+			best = i
+			continue
+		}
+		b := sizes[best]
+		if (n >= size && (b < size || n < b)) || (b < size && n > b) {
+			best = i
+		}
+	}
+	return best
+}
+
+// overSize bounds how much larger than asked a pool file handed out may be.
+const overSize = 4
+
 func (p *Pool) take(dest string, size int64) bool {
 	ready := p.files(readyPrefix)
-	for len(ready) > 0 {
-		best := 0
+	for {
+		sizes := make([]int64, len(ready))
 		for i, f := range ready {
-			b := ready[best]
-			if (f.size >= size && (b.size < size || f.size < b.size)) || (b.size < size && f.size > b.size) {
-				best = i
-			}
+			sizes[i] = f.size
+		}
+		best := bestFit(sizes, size)
+		if best < 0 {
+			return false
 		}
 		f := ready[best]
 		ready = append(ready[:best], ready[best+1:]...)
@@ -287,7 +313,6 @@ func (p *Pool) take(dest string, size int64) bool {
 		}
 		return true
 	}
-	return false
 }
 
 func (p *Pool) add(name string, size int64) {

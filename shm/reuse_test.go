@@ -62,14 +62,17 @@ func TestPoolPutTake(t *testing.T) {
 		t.Errorf("Held = %d, want %d", got, 3*zeroWindow/2)
 	}
 	dest := filepath.Join(dir, "out.partial"+ZeroedSuffix)
-	if !p.Take(dest, 1000) {
+	if p.Take(dest, 1000) {
+		t.Fatal("Take cut a 96 MiB file down to 1000 bytes")
+	}
+	if !p.Take(dest, zeroWindow) {
 		t.Fatal("Take found nothing")
 	}
 	b, err := os.ReadFile(dest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b) != 1000 || !bytes.Equal(b, make([]byte, 1000)) {
+	if len(b) != zeroWindow || !bytes.Equal(b, make([]byte, zeroWindow)) {
 		t.Errorf("taken file: %d bytes, zero: %v", len(b), bytes.Equal(b, make([]byte, len(b))))
 	}
 	if p.Held() != 0 {
@@ -260,5 +263,24 @@ func TestPoolDirtyFilesZeroedByTheNextEngine(t *testing.T) {
 	}
 	if b.Held() != 0 {
 		t.Errorf("Held = %d: b put nothing in", b.Held())
+	}
+}
+
+func TestBestFit(t *testing.T) {
+	for _, c := range []struct {
+		sizes []int64
+		size  int64
+		want  int
+	}{
+		{nil, 10, -1},
+		{[]int64{10, 20, 30}, 15, 1}, // smallest that covers
+		{[]int64{5, 8, 3}, 10, 1},    // none covers: the largest
+		{[]int64{50}, 10, -1},        // far too large: left alone
+		{[]int64{50, 40}, 10, 1},     // 4x is still fine
+		{[]int64{50, 6}, 10, 1},
+	} {
+		if got := bestFit(c.sizes, c.size); got != c.want {
+			t.Errorf("bestFit(%v, %d) = %d, want %d", c.sizes, c.size, got, c.want)
+		}
 	}
 }
