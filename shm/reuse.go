@@ -242,12 +242,19 @@ func (p *Pool) files(prefix string) []poolFile {
 // Take moves a zeroed file of the pool to dest and sizes it to size bytes,
 // and reports whether there was one (see bestFit for which: a file cut
 // down frees its tail, one grown gets fresh zero pages for the rest). With
-// none ready, it helps zero one this engine is zeroing and takes that:
-// zeroing costs a third of what fresh pages would.
+// none ready and the pool full, it helps zero one this engine is zeroing
+// and takes that: zeroing costs a third of what fresh pages would.
 func (p *Pool) Take(dest string, size int64) bool {
 	for {
 		if p.take(dest, size) {
 			return true
+		}
+		// While the pool has room for this output's segment, fresh pages
+		// now let it grow: later, one file is written over while another
+		// is zeroed beside it, and no producer waits for zeroing. Only a
+		// full pool makes the producer wait for (and help) the zeroing.
+		if p.bytes()+size <= p.limit {
+			return false
 		}
 		p.mu.Lock()
 		sizes := make([]int64, 0, len(p.jobs))

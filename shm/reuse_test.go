@@ -157,7 +157,7 @@ func TestPoolTakeFit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Take waits for files being zeroed rather than give nothing.
+	p.Flush()
 	dest := filepath.Join(dir, "out")
 	if !p.Take(dest, 3<<20) {
 		t.Fatal("Take found nothing")
@@ -242,7 +242,9 @@ func TestPoolDirtyFilesZeroedByTheNextEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b, err := OpenPool(dir, "runB", 1<<30)
+	// Full, so that a producer waits for the zeroing rather than take
+	// fresh pages to let the pool grow.
+	b, err := OpenPool(dir, "runB", zeroWindow+3*reuseMin)
 	if err != nil {
 		t.Fatal(err)
 	}

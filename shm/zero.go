@@ -43,7 +43,7 @@ func (j *zeroJob) work() {
 		if off >= j.size {
 			return
 		}
-		if err := zeroWindowAt(int(j.f.Fd()), off, min(zeroWindow, j.size-off)); err != nil {
+		if err := zeroWindowAt(int(j.f.Fd()), off, min(zeroWindow, j.size-off), &j.stop); err != nil {
 			j.mu.Lock()
 			if j.err == nil {
 				j.err = err
@@ -51,7 +51,9 @@ func (j *zeroJob) work() {
 			j.mu.Unlock()
 			continue
 		}
-		j.left.Add(-1)
+		if !j.stop.Load() { // else the window may be half done
+			j.left.Add(-1)
+		}
 	}
 }
 
@@ -88,15 +90,16 @@ func (j *zeroJob) finish() (complete bool, err error) {
 // zeroWindowAt writes zeros over n bytes at off through a mapping: on
 // tmpfs a third of the cost of pwrite from a buffer of zeros, since
 // filling a window's page tables at once is cheaper than copying.
-func zeroWindowAt(fd int, off, n int64) error {
+// It gives up between two pieces once stop is set.
+func zeroWindowAt(fd int, off, n int64, stop *atomic.Bool) error {
 	b, err := unix.Mmap(fd, off, int(n), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_POPULATE)
 	if err != nil {
 		return err
 	}
 	// A piece at a time: one clear of the whole window could not be
 	// preempted, and a stop of the world (the garbage collector's) would
-	// wait for it.
-	for piece := b; len(piece) > 0; piece = piece[min(len(piece), 1<<20):] {
+	// wait for it; a pool that closes waits for one piece at most.
+	for piece := b; len(piece) > 0 && !stop.Load(); piece = piece[min(len(piece), 1<<20):] {
 		clear(piece[:min(len(piece), 1<<20)])
 	}
 	return unix.Munmap(b)

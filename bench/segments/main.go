@@ -8,7 +8,7 @@
 // fresh pages except the two on reused pages: the floor writing over a
 // zeroed file made before its clock starts, and weir with shm_reuse in a
 // shm_dir kept across rounds, whose producer writes over the pages the last
-// round released (an untimed run fills the pool first).
+// round released (untimed runs fill the pool first).
 //
 //	go run ./bench/segments                 # builds ./cmd/weir into its temp dir
 //	go run ./bench/segments -weir /tmp/weir -rounds 5
@@ -75,6 +75,7 @@ type result struct {
 	producer time.Duration // weir: the producer's attempt
 	consumer time.Duration // weir: first consumer start to last consumer end
 	hash     time.Duration // floor: shm.Hash of the file afterwards, as weir's commit hashes
+	remove   time.Duration // floor: removing the file afterwards, as weir's release does within its time
 }
 
 type method struct {
@@ -202,7 +203,9 @@ func floor(ctx context.Context, c *config, dir string) (result, error) {
 		_, _, err = shm.Hash(path)
 		res.hash = time.Since(t)
 	}
+	t := time.Now()
 	os.Remove(path)
+	res.remove = time.Since(t)
 	return res, err
 }
 
@@ -355,25 +358,28 @@ func zeroedFile(path string, size int64) error {
 }
 
 // weirReused: the handoff with shm_reuse set, in one shm_dir kept across
-// rounds, so that the producer writes over the pages the last round
-// released. That round left them dirty (a run does not wait for zeroing
-// at its end); this one zeroes them as it starts, inside its time, and its
-// producer helps. An untimed run fills the pool first.
+// rounds, so that the producer writes over the pages an earlier round
+// released. shm_reuse is twice the data: the pool holds two files, and
+// while the producer writes over the one zeroed during the last round,
+// weir zeroes the one the last round released on the other core. Two
+// untimed runs fill the pool first.
 func weirReused(ctx context.Context, c *config, dir string) (result, error) {
 	shmDir := filepath.Join(c.shmRoot, "reuse")
 	if !c.poolWarm {
-		warm := dir + "-warm"
-		if err := os.Mkdir(warm, 0o755); err != nil {
-			return result{}, err
-		}
-		_, err := runWeirIn(ctx, c, warm, shmDir, c.size, 1, c.size)
-		shm.RemoveAll(warm)
-		if err != nil {
-			return result{}, err
+		for i := range 2 {
+			warm := fmt.Sprintf("%s-warm%d", dir, i)
+			if err := os.Mkdir(warm, 0o755); err != nil {
+				return result{}, err
+			}
+			_, err := runWeirIn(ctx, c, warm, shmDir, c.size, 1, 2*c.size)
+			shm.RemoveAll(warm)
+			if err != nil {
+				return result{}, err
+			}
 		}
 		c.poolWarm = true
 	}
-	return runWeirIn(ctx, c, dir, shmDir, c.size, 1, c.size)
+	return runWeirIn(ctx, c, dir, shmDir, c.size, 1, 2*c.size)
 }
 
 // weirEmpty: the same workflow handing over 8 bytes: what weir costs

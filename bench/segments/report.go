@@ -55,6 +55,8 @@ func report(ms []method, results [][]result, sum uint64, size int64) {
 	if i, ok := index[floorName]; ok {
 		h := median(results[i], func(r result) time.Duration { return r.hash })
 		fmt.Printf("shm.Hash of the resident file (what weir's commit reads), timed after each floor run: %.3f s\n", h.Seconds())
+		rm := median(results[i], func(r result) time.Duration { return r.remove })
+		fmt.Printf("removing the file (freeing its pages, which weir's release does within its time), timed after each floor run: %.3f s\n", rm.Seconds())
 	}
 	for i, m := range ms {
 		if !strings.HasPrefix(m.name, "fan-out x4: weir") && !strings.HasPrefix(m.name, "weir") {
