@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/executor"
@@ -110,7 +111,7 @@ func TestFairShareFillsPool(t *testing.T) {
 		tasks = append(tasks, task(fmt.Sprintf("t%d", i)))
 	}
 	plan := mkPlan(t, []*dag.Pool{pool("p", 3, 3*GiB)}, tasks...)
-	h := newHarness(plan, sleepFor(500_000))
+	h := newHarness(plan, sleepFor(20*time.Millisecond)) // every slot fills, even under load
 	h.mustRun(t)
 	if peak := maxRunning(plan, h.journal.Events())["p"]; peak != 3 {
 		t.Errorf("peak %d running, want 3", peak)

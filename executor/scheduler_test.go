@@ -71,7 +71,9 @@ func TestPoolSlots(t *testing.T) {
 		tasks = append(tasks, tk)
 	}
 	plan := mkPlan(t, pools, tasks...)
-	h := newHarness(plan, sleepFor(time.Millisecond))
+	// Long enough that every slot fills even on a loaded machine: with
+	// 1 ms tasks a slow start let the first finish before the third began.
+	h := newHarness(plan, sleepFor(20*time.Millisecond))
 	sum := h.mustRun(t)
 	if !sum.OK() {
 		t.Fatalf("states %v", states(sum))
