@@ -39,8 +39,9 @@ type Segments interface {
 	Commit(t *dag.Task) (committed []shm.Committed, missing []string, err error)
 	// Discard removes what a failed attempt of t wrote.
 	Discard(t *dag.Task)
-	// Release removes the committed segment ref: every task that reads it
-	// has succeeded.
+	// Release removes (or recycles) the committed segment ref: every task
+	// that reads it has succeeded. It returns quickly; freeing the pages
+	// may go on after it, counted in Held.
 	Release(ref dag.SegmentRef) error
 	// Size is the size of the committed segment ref, or -1 when there is
 	// none (a resumed run's segment released before).
@@ -48,9 +49,9 @@ type Segments interface {
 	// Space tells how much room is left where segments are written, and
 	// whether that room is RAM.
 	Space() (shm.Space, error)
-	// Recycled is the bytes of released segments kept for reuse by later
-	// producers (see shm.Pool): RAM the run still holds.
-	Recycled() int64
+	// Held is the bytes of released segments still in memory: kept for
+	// reuse by later producers (see shm.Pool), or being freed.
+	Held() int64
 }
 
 // DirLayout keeps an attempt's logs and temporary directory under one run

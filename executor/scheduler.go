@@ -99,16 +99,12 @@ type scheduler struct {
 	results chan attemptEnd
 	started chan startDone
 	hashed  chan hashDone
-	hashing int // outputs being hashed after their commit
-	// released brings back the segments released in the background (see
-	// releaseSegment); releasing counts those not back yet.
-	released  chan releaseDone
-	releasing int
-	wakes     chan *taskRun   // a retry delay is over
-	quit      chan struct{}   // closed when retry timers should give up
-	timers    sync.WaitGroup  // retry timer goroutines
-	ctxDone   <-chan struct{} // ctx.Done() until seen, then nil
-	kill      <-chan struct{} // Options.Kill until seen, then nil
+	hashing int             // outputs being hashed after their commit
+	wakes   chan *taskRun   // a retry delay is over
+	quit    chan struct{}   // closed when retry timers should give up
+	timers  sync.WaitGroup  // retry timer goroutines
+	ctxDone <-chan struct{} // ctx.Done() until seen, then nil
+	kill    <-chan struct{} // Options.Kill until seen, then nil
 
 	// halt says why admissions stopped ("task x failed", "run cancelled");
 	// empty while the run admits.
@@ -175,16 +171,15 @@ func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, e
 		}
 	}
 	s := &scheduler{
-		ctx:      ctx,
-		o:        o,
-		results:  make(chan attemptEnd),
-		started:  make(chan startDone),
-		hashed:   make(chan hashDone),
-		released: make(chan releaseDone),
-		wakes:    make(chan *taskRun),
-		quit:     make(chan struct{}),
-		ctxDone:  ctx.Done(),
-		kill:     o.Kill,
+		ctx:     ctx,
+		o:       o,
+		results: make(chan attemptEnd),
+		started: make(chan startDone),
+		hashed:  make(chan hashDone),
+		wakes:   make(chan *taskRun),
+		quit:    make(chan struct{}),
+		ctxDone: ctx.Done(),
+		kill:    o.Kill,
 	}
 	pools, err := s.preparePools(plan, g)
 	if err != nil {
@@ -288,7 +283,7 @@ func (s *scheduler) run() {
 		if s.halt != "" {
 			s.sweep()
 		}
-		if s.running == 0 && s.backoffs == 0 && s.hashing == 0 && s.releasing == 0 {
+		if s.running == 0 && s.backoffs == 0 && s.hashing == 0 {
 			break
 		}
 		select {
@@ -296,8 +291,6 @@ func (s *scheduler) run() {
 			s.onStarted(d)
 		case d := <-s.hashed:
 			s.onHashed(d)
-		case d := <-s.released:
-			s.onReleased(d)
 		case e := <-s.results:
 			s.finish(e.t, e.r)
 		case t := <-s.wakes:

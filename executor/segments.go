@@ -120,9 +120,9 @@ func (s *scheduler) reusedSegments() {
 }
 
 // segmentBytes is the RAM segments hold beside the running tasks' caps:
-// live segments, and released ones kept for reuse.
+// live segments, and released ones kept for reuse or not freed yet.
 func (s *scheduler) segmentBytes() int64 {
-	return s.segs.bytes + s.o.Segments.Recycled()
+	return s.segs.bytes + s.o.Segments.Held()
 }
 
 func (s *scheduler) countLive(ref dag.SegmentRef, n int64) {
@@ -154,33 +154,17 @@ func (s *scheduler) readersDone(t *taskRun) {
 	}
 }
 
-// releaseSegment removes (or recycles) the segment ref, which nobody needs,
-// in the background: freeing a GiB of tmpfs pages takes 0.05 s, which the
-// scheduler does not wait for. The segment counts against the memory
-// budget until its release is back (onReleased).
+// releaseSegment removes (or recycles) the segment ref, which nobody needs.
+// Freeing its pages (0.05 s a GiB on tmpfs) goes on in the background;
+// until it is over they count in Segments.Held.
 func (s *scheduler) releaseSegment(ref dag.SegmentRef) {
-	s.releasing++
-	go func() {
-		s.released <- releaseDone{ref: ref, err: s.o.Segments.Release(ref)}
-	}()
-}
-
-// releaseDone is a release that is over.
-type releaseDone struct {
-	ref dag.SegmentRef
-	err error
-}
-
-func (s *scheduler) onReleased(d releaseDone) {
-	s.releasing--
-	// A release that failed leaves the file to the end of the run (or gc);
-	// the run itself is not harmed, and it stays counted.
-	if d.err != nil {
-		return
-	}
-	if n, ok := s.segs.live[d.ref]; ok {
-		s.segs.bytes -= n
-		delete(s.segs.live, d.ref)
+	// A release that fails leaves the file to the end of the run (or gc);
+	// the run itself is not harmed.
+	if err := s.o.Segments.Release(ref); err == nil {
+		if n, ok := s.segs.live[ref]; ok {
+			s.segs.bytes -= n
+			delete(s.segs.live, ref)
+		}
 	}
 }
 

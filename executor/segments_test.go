@@ -55,14 +55,7 @@ func TestSegmentReleasedAfterItsLastReader(t *testing.T) {
 		kept, reader("kr", "kept"), published, reader("pr", "published"),
 		producer("unread", 0),
 	)
-	// Releases run in the background; late runs long enough for one
-	// made before it started to be over before it ends.
-	h := newHarness(plan, func(s *executor.Spec) executortest.Behavior {
-		if s.Task.ID == "late" {
-			return executortest.Behavior{Duration: 100 * time.Millisecond}
-		}
-		return executortest.Behavior{}
-	})
+	h := newHarness(plan, sleepFor(0))
 	h.mustRun(t)
 	calls := h.segs.Calls()
 	if got := releases(calls); !slices.Equal(got, []string{"release a.out"}) {

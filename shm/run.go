@@ -6,6 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/weirflow/weir/dag"
 )
@@ -17,20 +21,27 @@ const partialSuffix = ".partial"
 type Run struct {
 	dir  string
 	pool *Pool // nil: released segments are removed
+
+	freeing atomic.Int64   // bytes of removed segments whose pages are not freed yet
+	frees   sync.WaitGroup // the goroutines freeing them
 }
 
 // Reuse makes the run recycle its released segments into pool, and give
 // producers that declare their output's size the pool's pages.
 func (r *Run) Reuse(pool *Pool) { r.pool = pool }
 
-// Recycled implements executor.Segments: the bytes of released segments
-// the run keeps in its pool, memory it still holds.
-func (r *Run) Recycled() int64 {
-	if r.pool == nil {
-		return 0
+// Held implements executor.Segments: the bytes of released segments the
+// run keeps in its pool or is still freeing, memory it still holds.
+func (r *Run) Held() int64 {
+	n := r.freeing.Load()
+	if r.pool != nil {
+		n += r.pool.Held()
 	}
-	return r.pool.Held()
+	return n
 }
+
+// Wait waits until the pages of every segment released are freed.
+func (r *Run) Wait() { r.frees.Wait() }
 
 // OpenRun creates (or opens, on resume) the segment directory of a run. The
 // run directory is private (0700): segments can hold anything a stage
@@ -173,7 +184,45 @@ func (r *Run) recycle(path string) error {
 			return nil
 		}
 	}
-	return remove(path)
+	return r.removeLater(path)
+}
+
+// removeLater removes the file at path and frees its pages in the
+// background: on tmpfs the last close of a file frees them, 0.05 s a GiB
+// that its caller need not wait for. Until they are freed they count in
+// Held; Wait waits for them. A file with another name keeps its pages
+// (and its immutable attribute).
+func (r *Run) removeLater(path string) error {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return remove(path) // a file it cannot open: remove says why
+	}
+	flags, ferr := unix.IoctlGetUint32(fd, unix.FS_IOC_GETFLAGS)
+	wasProtected := ferr == nil && flags&immutableFlag != 0
+	if wasProtected {
+		setImmutableFD(fd, false)
+	}
+	if err := os.Remove(path); err != nil {
+		if wasProtected {
+			setImmutableFD(fd, true)
+		}
+		unix.Close(fd)
+		return err
+	}
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || st.Nlink > 0 {
+		if wasProtected && st.Nlink > 0 {
+			setImmutableFD(fd, true)
+		}
+		unix.Close(fd)
+		return nil
+	}
+	r.freeing.Add(st.Size)
+	r.frees.Go(func() {
+		unix.Close(fd)
+		r.freeing.Add(-st.Size)
+	})
+	return nil
 }
 
 // Remove deletes the run's segments, except the paths in keep.

@@ -132,3 +132,59 @@ func TestAdopt(t *testing.T) {
 		t.Errorf("adopted segment: %q %v", b, err)
 	}
 }
+
+// Release removes the segment at once and frees its pages in the
+// background, counted in Held until Wait; a segment with another name (a
+// resume adopted it) keeps its pages and its protection under that name.
+func TestReleaseFreesInTheBackground(t *testing.T) {
+	dir := memDir(t)
+	run, err := OpenRun(dir, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := dag.SegmentRef{Task: "a", Output: "out"}
+	path := run.Path(ref)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, make([]byte, 4<<20), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	protect(path)
+	other := filepath.Join(dir, "adopted")
+	setImmutable(path, false)
+	if err := os.Link(path, other); err != nil {
+		t.Fatal(err)
+	}
+	protect(path)
+
+	if err := run.Release(ref); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("released segment still there: %v", err)
+	}
+	run.Wait()
+	if run.Held() != 0 {
+		t.Errorf("Held = %d with the pages still under another name", run.Held())
+	}
+	if !Protected(other) {
+		t.Error("the other name lost its protection")
+	}
+
+	// Its last name: the pages go, and Held says so until they have.
+	if err := run.Adopt(ref, other); err != nil {
+		t.Fatal(err)
+	}
+	remove(other)
+	if err := run.Release(ref); err != nil {
+		t.Fatal(err)
+	}
+	if n := run.Held(); n != 0 && n != 4<<20 {
+		t.Errorf("Held = %d while freeing, want 0 or 4 MiB", n)
+	}
+	run.Wait()
+	if run.Held() != 0 {
+		t.Errorf("Held = %d after Wait", run.Held())
+	}
+}

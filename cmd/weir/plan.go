@@ -1,14 +1,11 @@
 package main
 
 import (
-	"os"
-
 	"encoding/json"
 	"fmt"
-	"github.com/weirflow/weir/internal/units"
-	"github.com/weirflow/weir/store"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/internal/units"
+	"github.com/weirflow/weir/shm"
+	"github.com/weirflow/weir/store"
 )
 
 type planFlags struct {
@@ -113,6 +113,9 @@ func writePlanText(w io.Writer, p *dag.Plan, resume *resumption) error {
 	}
 	if p.Settings.MemoryBudget > 0 {
 		tw.printf("memory budget: %s\n", units.Size(p.Settings.MemoryBudget))
+	}
+	if p.Settings.ShmReuse > 0 {
+		tw.printf("shm reuse: up to %s of released segments kept in %s\n", units.Size(p.Settings.ShmReuse), shm.PoolDir(p.Settings.ShmDir))
 	}
 	tw.printf("pools: %s\n", describePools(p.Pools))
 	path, est := criticalPath(p)

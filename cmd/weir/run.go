@@ -143,10 +143,10 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 	if err != nil {
 		return err
 	}
-	if err := segments.reuse(plan, runID); err != nil {
+	if err := segments.reuse(o, plan, runID); err != nil {
 		return err
 	}
-	defer segments.closePool(o)
+	defer segments.close(o)
 	runners := map[string]executor.Runner{"local": runner}
 	if usesSlurm(plan) {
 		sr, err := newSlurmRunner(o, plan)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
 
 	"github.com/weirflow/weir/internal/browser"
 	"github.com/weirflow/weir/internal/testenv"
@@ -63,6 +64,11 @@ func TestScripts(t *testing.T) {
 				return err == nil && st.IsDir(), nil
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "tmpfs-tmp":
+				// The work dir is in memory: no directory there stands
+				// for a disk.
+				var st unix.Statfs_t
+				return unix.Statfs(os.TempDir(), &st) == nil && st.Type == unix.TMPFS_MAGIC, nil
 			case "chromium":
 				if _, err := browser.Path(); err == nil {
 					return true, nil

@@ -47,12 +47,17 @@ func openSegments(plan *dag.Plan, runID string) (*segmentRouter, error) {
 // reuse recycles the run's released segments when the workflow keeps
 // some (shm_reuse) and shm_dir is RAM: on a disk the kernel allocates no
 // page that a recycled file would save.
-func (r *segmentRouter) reuse(plan *dag.Plan, runID string) error {
+func (r *segmentRouter) reuse(o *options, plan *dag.Plan, runID string) error {
 	if plan.Settings.ShmReuse <= 0 {
 		return nil
 	}
-	if space, err := r.main.Space(); err != nil || !space.InRAM {
+	space, err := r.main.Space()
+	if err != nil {
 		return err
+	}
+	if !space.InRAM {
+		fmt.Fprintf(o.stderr, "weir: note: shm_reuse does nothing here: shm_dir %s is not in memory (tmpfs), where fresh pages cost no more than reused ones\n", plan.Settings.ShmDir)
+		return nil
 	}
 	pool, err := shm.OpenPool(plan.Settings.ShmDir, runID, plan.Settings.ShmReuse)
 	if err != nil {
@@ -63,10 +68,14 @@ func (r *segmentRouter) reuse(plan *dag.Plan, runID string) error {
 	return nil
 }
 
-// closePool stops zeroing the pages the run recycled: what is not zeroed
-// yet the next run that opens the pool finishes, so the end of this one
-// never waits for it.
-func (r *segmentRouter) closePool(o *options) {
+// close waits until the released segments' pages are freed, and stops
+// zeroing the pages the run recycled: what is not zeroed yet the next run
+// that opens the pool finishes, so the end of this one never waits for it.
+func (r *segmentRouter) close(o *options) {
+	r.main.Wait()
+	for _, run := range r.byPool {
+		run.Wait()
+	}
 	if r.pool == nil {
 		return
 	}
@@ -108,9 +117,14 @@ func (r *segmentRouter) Adopt(ref dag.SegmentRef, p string) error {
 // write; a cluster pool's shared directory is the cluster's to manage.
 func (r *segmentRouter) Space() (shm.Space, error) { return r.main.Space() }
 
-// Recycled is what the workflow's shm_dir keeps for reuse: pools with
-// their own shm_dir (cluster directories) recycle nothing.
-func (r *segmentRouter) Recycled() int64 { return r.main.Recycled() }
+// Held is what the run's released segments still hold in memory.
+func (r *segmentRouter) Held() int64 {
+	n := r.main.Held()
+	for _, run := range r.byPool {
+		n += run.Held()
+	}
+	return n
+}
 
 // Remove removes every segment directory of the run except the paths in
 // keep.

@@ -112,8 +112,8 @@ type Segments struct {
 	CommitFn  func(t *dag.Task) (missing []string, err error) // committed outputs are derived from t
 	// Room is what Space reports; the zero value is 1 TiB free on disk.
 	Room shm.Space
-	// Held is what Recycled reports: released segments kept for reuse.
-	Held atomic.Int64
+	// Kept is what Held reports: released segments kept or being freed.
+	Kept atomic.Int64
 
 	mu        sync.Mutex
 	calls     []string
@@ -198,8 +198,8 @@ func (s *Segments) Space() (shm.Space, error) {
 	return s.Room, nil
 }
 
-// Recycled returns Held.
-func (s *Segments) Recycled() int64 { return s.Held.Load() }
+// Held returns Kept.
+func (s *Segments) Held() int64 { return s.Kept.Load() }
 
 func (s *Segments) note(call string) {
 	s.mu.Lock()
