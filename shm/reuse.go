@@ -382,9 +382,10 @@ func (p *Pool) Close() error {
 	return p.err
 }
 
-// ClearPool removes every file of the pool of shm_dir and says how many
-// bytes it freed. A file another engine is zeroing right now goes too:
-// that engine then fails to make it ready and drops it.
+// ClearPool removes every file of the pool of shm_dir, and the pool's
+// directory, and says how many bytes it freed. A file another engine is
+// zeroing right now goes too: that engine then fails to make it ready and
+// drops it.
 func ClearPool(shmDir string, dryRun bool) (int64, error) {
 	dir := PoolDir(shmDir)
 	entries, err := os.ReadDir(dir)
@@ -406,6 +407,9 @@ func ClearPool(shmDir string, dryRun bool) (int64, error) {
 			}
 		}
 		freed += fi.Size()
+	}
+	if !dryRun {
+		os.Remove(dir) // gone with its last file; one an engine refilled meanwhile stays
 	}
 	return freed, nil
 }
