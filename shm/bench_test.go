@@ -32,12 +32,7 @@ const benchSegment = 1 << 30
 // path; it is removed when the benchmark ends.
 func committedSegment(b *testing.B) string {
 	b.Helper()
-	dir, err := os.MkdirTemp("/dev/shm", "weir-shm-bench-")
-	if err != nil {
-		b.Skip("no /dev/shm:", err)
-	}
-	b.Cleanup(func() { RemoveAll(dir) })
-	path := filepath.Join(dir, "data")
+	path := filepath.Join(memDir(b), "data")
 	seg, err := Create(path, benchSegment)
 	if err != nil {
 		b.Fatal(err)

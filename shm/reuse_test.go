@@ -11,7 +11,7 @@ import (
 
 // memDir is a directory on tmpfs, where pools are used, removed with
 // whatever protected files a test left.
-func memDir(t *testing.T) string {
+func memDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("/dev/shm", "weir-shm-test-")
 	if err != nil {
