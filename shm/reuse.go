@@ -30,9 +30,10 @@ import (
 // A file in the pool is in one of three states, told by its name:
 //   - d-NAME, dirty: released, not zeroed. An engine that opens the pool
 //     zeroes the dirty files it finds, in the background.
-//   - .zeroing-NAME: an engine is zeroing it. One that stops (its run
-//     ended) renames what it did not finish back to d-NAME; one killed
-//     leaves it to gc.
+//   - .zeroing-NAME: an engine is zeroing it, holding a lock on it. One
+//     that stops (its run ended) renames what it did not finish back to
+//     d-NAME; one killed loses the lock, and the next engine to open the
+//     pool zeroes the file.
 //   - z-NAME, ready: all zeros, for the next producer.
 //
 // Zeroing runs on one core beside the tasks, starts as soon as a segment
@@ -80,7 +81,8 @@ type Pool struct {
 }
 
 // OpenPool opens the pool of shm_dir, which keeps at most limit bytes,
-// and starts zeroing the dirty files earlier engines left. owner (a run
+// and starts zeroing the dirty files earlier engines left, and those a
+// killed engine was zeroing. owner (a run
 // id) names the files this engine adds. Close stops it.
 func OpenPool(shmDir, owner string, limit int64) (*Pool, error) {
 	if !validComponent(owner) {
@@ -91,21 +93,42 @@ func OpenPool(shmDir, owner string, limit int64) (*Pool, error) {
 		return nil, fmt.Errorf("shm: create %s: %w", dir, err)
 	}
 	p := &Pool{dir: dir, limit: limit, owner: owner, mine: map[string]int64{}, jobs: map[*zeroJob]bool{}}
-	for _, f := range p.files(dirtyPrefix) {
-		name := strings.TrimPrefix(f.name, dirtyPrefix)
-		zeroing := filepath.Join(dir, zeroingPrefix+name)
-		// Another engine opening the pool at the same time may win it.
-		if os.Rename(filepath.Join(dir, f.name), zeroing) != nil {
+	for _, f := range p.files("") {
+		var name string
+		switch {
+		case strings.HasPrefix(f.name, dirtyPrefix):
+			name = strings.TrimPrefix(f.name, dirtyPrefix)
+		case strings.HasPrefix(f.name, zeroingPrefix):
+			name = strings.TrimPrefix(f.name, zeroingPrefix) // its engine may be gone
+		default:
 			continue
 		}
-		file, err := os.OpenFile(zeroing, os.O_RDWR|unix.O_NOFOLLOW, 0)
+		file, err := os.OpenFile(filepath.Join(dir, f.name), os.O_RDWR|unix.O_NOFOLLOW, 0)
 		if err != nil {
-			os.Remove(zeroing)
+			continue // another engine took it meanwhile
+		}
+		// A lock held means a live engine is zeroing it (or adopting it
+		// right now): leave it.
+		if !lockZeroing(file) {
+			file.Close()
+			continue
+		}
+		zeroing := filepath.Join(dir, zeroingPrefix+name)
+		if f.name != zeroingPrefix+name && os.Rename(filepath.Join(dir, f.name), zeroing) != nil {
+			file.Close()
 			continue
 		}
 		p.zero(name, file, f.size)
 	}
 	return p, nil
+}
+
+// lockZeroing takes the lock that marks a pool file as being zeroed by a
+// live engine: held from before the file is named .zeroing- until it has
+// its next name, and released by the kernel when the engine dies, so that
+// a .zeroing- file nobody holds is an orphan the next engine zeroes.
+func lockZeroing(f *os.File) bool {
+	return unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil
 }
 
 // PoolDir is where the pool of shm_dir keeps its files.
@@ -133,6 +156,10 @@ func (p *Pool) Put(path string) error {
 		return err
 	}
 	name := strconv.FormatInt(p.seq.Add(1), 10) + "-" + p.owner
+	if !lockZeroing(f) {
+		f.Close()
+		return errors.New("cannot lock it")
+	}
 	if err := os.Rename(path, filepath.Join(p.dir, zeroingPrefix+name)); err != nil {
 		f.Close()
 		return err
@@ -155,7 +182,10 @@ func (p *Pool) zero(name string, f *os.File, size int64) {
 	p.wg.Go(func() {
 		job.work()
 		complete, err := job.finish()
-		f.Close()
+		// The file keeps its lock until it has its next name (see
+		// lockZeroing): closing first would let another engine take it
+		// for an orphan and zero it too.
+		defer f.Close()
 		zeroing := filepath.Join(p.dir, zeroingPrefix+name)
 		switch {
 		case err != nil:
@@ -265,7 +295,12 @@ func (p *Pool) Take(dest string, size int64) bool {
 		}
 		p.mu.Unlock()
 		i := bestFit(sizes, size)
-		if i < 0 || !jobs[i].help() {
+		if i < 0 {
+			// A job that ended since the first look has named its file
+			// already (it leaves jobs after the rename): one more look.
+			return p.take(dest, size)
+		}
+		if !jobs[i].help() {
 			return false
 		}
 	}

@@ -343,3 +343,46 @@ func TestPoolSharedByTwoEngines(t *testing.T) {
 		t.Errorf("left being zeroed: %v", left)
 	}
 }
+
+// A .zeroing- file whose engine died (nobody holds its lock) is zeroed by
+// the next engine; one whose engine lives (its lock held) is left alone.
+func TestPoolAdoptsOnlyOrphans(t *testing.T) {
+	dir := memDir(t)
+	if err := os.MkdirAll(PoolDir(dir), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	orphan := filepath.Join(PoolDir(dir), zeroingPrefix+"1-deadrun")
+	live := filepath.Join(PoolDir(dir), zeroingPrefix+"1-liverun")
+	for _, path := range []string{orphan, live} {
+		if err := os.WriteFile(path, bytes.Repeat([]byte{0xAB}, reuseMin), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held, err := os.OpenFile(live, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	if !lockZeroing(held) {
+		t.Fatal("cannot lock the live engine's file")
+	}
+
+	p, err := OpenPool(dir, "run2", 2*reuseMin) // full: Take waits for zeroing
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(dir, "out")
+	if !p.Take(dest, reuseMin) {
+		t.Fatal("the orphan was not zeroed for a producer")
+	}
+	if b, _ := os.ReadFile(dest); !bytes.Equal(b, make([]byte, reuseMin)) {
+		t.Error("the orphan's bytes show through")
+	}
+	if p.Take(filepath.Join(dir, "out2"), reuseMin) {
+		t.Error("Take handed out the file a live engine is zeroing")
+	}
+	p.Close()
+	if b, err := os.ReadFile(live); err != nil || b[0] != 0xAB {
+		t.Errorf("the live engine's file was touched: %v", err)
+	}
+}
