@@ -12,7 +12,6 @@ import (
 // here meanwhile, and the hashes recorded (OutputsHashed) before the run
 // ends. A hash that never got recorded (the engine died first) makes a
 // later resume run the producer again if a reader still needs the output.
-
 //
 // A segment released while it is hashed (its readers all succeeded) needs
 // no hash: resume reuses a released segment's producer only when no reader

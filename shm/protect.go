@@ -71,30 +71,44 @@ func setImmutableFD(fd int, on bool) error {
 
 // remove deletes one segment file. A protected one loses its attribute
 // first; when the file has another name (a resume adopted it by hard
-// link), the attribute is put back through the still open file, so the
-// other name stays protected.
+// link), the attribute is put back, so the other name stays protected.
 func remove(path string) error {
-	err := os.Remove(path)
-	if !errors.Is(err, fs.ErrPermission) {
-		return err
+	fd, _, _, err := unlink(path)
+	if fd >= 0 {
+		unix.Close(fd)
 	}
-	fd, oerr := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if oerr != nil {
-		return err
+	return err
+}
+
+// unlink removes the file at path as remove does, and returns a descriptor
+// still open on it (-1 for a path it could not open, such as a symbolic
+// link, which is removed plainly), its size, and whether path was its last
+// name: then its pages are freed when the descriptor is closed.
+func unlink(path string) (fd int, size int64, last bool, err error) {
+	fd, err = unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, 0, false, os.Remove(path) // it says why, if it cannot either
 	}
-	defer unix.Close(fd)
-	if setImmutableFD(fd, false) != nil {
-		return err
+	flags, ferr := unix.IoctlGetUint32(fd, unix.FS_IOC_GETFLAGS)
+	protected := ferr == nil && flags&immutableFlag != 0
+	if protected {
+		setImmutableFD(fd, false)
 	}
 	if err := os.Remove(path); err != nil {
-		setImmutableFD(fd, true)
-		return err
+		if protected {
+			setImmutableFD(fd, true)
+		}
+		unix.Close(fd)
+		return -1, 0, false, err
 	}
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) == nil && st.Nlink > 0 {
-		setImmutableFD(fd, true)
+		if protected {
+			setImmutableFD(fd, true)
+		}
+		return fd, st.Size, false, nil
 	}
-	return nil
+	return fd, st.Size, true, nil
 }
 
 // Unprotect takes the immutable attribute off every regular file under

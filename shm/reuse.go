@@ -82,8 +82,8 @@ type Pool struct {
 
 // OpenPool opens the pool of shm_dir, which keeps at most limit bytes,
 // and starts zeroing the dirty files earlier engines left, and those a
-// killed engine was zeroing. owner (a run
-// id) names the files this engine adds. Close stops it.
+// killed engine was zeroing. owner (a run id) names the files this engine
+// adds. Close stops it.
 func OpenPool(shmDir, owner string, limit int64) (*Pool, error) {
 	if !validComponent(owner) {
 		return nil, fmt.Errorf("shm: invalid pool owner %q", owner)
@@ -103,18 +103,18 @@ func OpenPool(shmDir, owner string, limit int64) (*Pool, error) {
 		default:
 			continue
 		}
-		file, err := os.OpenFile(filepath.Join(dir, f.name), os.O_RDWR|unix.O_NOFOLLOW, 0)
+		path := filepath.Join(dir, f.name)
+		file, err := os.OpenFile(path, os.O_RDWR|unix.O_NOFOLLOW, 0)
 		if err != nil {
 			continue // another engine took it meanwhile
 		}
 		// A lock held means a live engine is zeroing it (or adopting it
-		// right now): leave it.
-		if !lockZeroing(file) {
-			file.Close()
-			continue
-		}
+		// right now): leave it. A lock taken after that engine let go is
+		// on a file that has another name by now (ready, perhaps already
+		// a producer's): only the file the name still gives is ours.
 		zeroing := filepath.Join(dir, zeroingPrefix+name)
-		if f.name != zeroingPrefix+name && os.Rename(filepath.Join(dir, f.name), zeroing) != nil {
+		if !lockZeroing(file) || !names(path, file) ||
+			(path != zeroing && os.Rename(path, zeroing) != nil) {
 			file.Close()
 			continue
 		}
@@ -129,6 +129,13 @@ func OpenPool(shmDir, owner string, limit int64) (*Pool, error) {
 // a .zeroing- file nobody holds is an orphan the next engine zeroes.
 func lockZeroing(f *os.File) bool {
 	return unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil
+}
+
+// names reports whether path still names the file open as f.
+func names(path string, f *os.File) bool {
+	a, err1 := os.Lstat(path)
+	b, err2 := f.Stat()
+	return err1 == nil && err2 == nil && os.SameFile(a, b)
 }
 
 // PoolDir is where the pool of shm_dir keeps its files.

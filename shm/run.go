@@ -167,6 +167,9 @@ func (r *Run) Discard(t *dag.Task) {
 // take over. It may have written into one all the same, so they are zeroed
 // again like any released segment.
 func (r *Run) returnZeroed(t *dag.Task) {
+	if r.pool == nil {
+		return // only a pool puts such files there
+	}
 	for _, o := range t.Outputs {
 		if o.Size > 0 {
 			r.recycle(r.Partial(dag.SegmentRef{Task: t.ID, Output: o.Name}) + ZeroedSuffix)
@@ -193,34 +196,18 @@ func (r *Run) recycle(path string) error {
 // Held; Wait waits for them. A file with another name keeps its pages
 // (and its immutable attribute).
 func (r *Run) removeLater(path string) error {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return remove(path) // a file it cannot open: remove says why
-	}
-	flags, ferr := unix.IoctlGetUint32(fd, unix.FS_IOC_GETFLAGS)
-	wasProtected := ferr == nil && flags&immutableFlag != 0
-	if wasProtected {
-		setImmutableFD(fd, false)
-	}
-	if err := os.Remove(path); err != nil {
-		if wasProtected {
-			setImmutableFD(fd, true)
-		}
-		unix.Close(fd)
+	fd, size, last, err := unlink(path)
+	if err != nil || fd < 0 {
 		return err
 	}
-	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || st.Nlink > 0 {
-		if wasProtected && st.Nlink > 0 {
-			setImmutableFD(fd, true)
-		}
+	if !last {
 		unix.Close(fd)
 		return nil
 	}
-	r.freeing.Add(st.Size)
+	r.freeing.Add(size)
 	r.frees.Go(func() {
 		unix.Close(fd)
-		r.freeing.Add(-st.Size)
+		r.freeing.Add(-size)
 	})
 	return nil
 }

@@ -13,11 +13,11 @@ func Sum(b []byte) uint64 {
 	return total + sumScalar(b[n:])
 }
 
-// sumScalar adds up every byte of b in plain Go. Whole words are summed eight bytes at
-// a time: the even and the odd bytes of each word masked apart into 16-bit
-// lanes, eight words an iteration into four accumulators, folded into the
-// total every 128 words, before a lane can overflow (128 x 2 x 255 <
-// 65536).
+// sumScalar adds up every byte of b in plain Go. Whole words are summed
+// eight bytes at a time: the even and the odd bytes of each word masked
+// apart into 16-bit lanes, eight words an iteration into four
+// accumulators, folded into the total every 128 words, before a lane can
+// overflow (128 x 2 x 255 < 65536).
 func sumScalar(b []byte) uint64 {
 	var total uint64
 	if len(b) >= 8 && uintptr(unsafe.Pointer(&b[0]))%8 == 0 {
