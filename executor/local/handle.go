@@ -117,44 +117,40 @@ func (h *handle) killAll() {
 }
 
 func (h *handle) supervise(interval time.Duration) {
-	var timeout <-chan time.Time
+	var timeout *time.Timer
 	if h.spec.Timeout > 0 {
-		t := time.NewTimer(h.spec.Timeout)
-		defer t.Stop()
-		timeout = t.C
+		timeout = time.AfterFunc(h.spec.Timeout, func() { h.Stop(executor.Timeout, h.spec.Grace) })
 	}
 	// The watchdog samples at its own interval; under a cgroup the kernel
 	// enforces the cap and a tick is needed only for the samples.
 	if h.tree == nil {
 		interval = SampleInterval
 	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
 	samples := newSampleFile(h.spec.Samples, h.start)
 	overCap := false
-wait:
-	for {
-		select {
-		case <-h.proc.Done():
-			break wait
-		case <-timeout:
-			timeout = nil
-			h.Stop(executor.Timeout, h.spec.Grace)
-		case now := <-tick.C:
-			var used int64
-			if h.tree != nil {
-				used = h.tree.sample()
-				if h.spec.Memory > 0 && used > h.spec.Memory && !overCap {
-					overCap = true
-					h.mu.Lock()
-					h.killAll()
-					h.mu.Unlock()
-				}
-			} else if u, err := h.cg.Usage(); err == nil {
-				used = u
-			}
-			samples.add(now, used)
+	// The exit wakes this goroutine itself (proc.Process.WaitUntil), with
+	// no goroutine between the kernel and the attempt's end.
+	for next := h.start.Add(interval); !h.proc.WaitUntil(next); {
+		now := time.Now()
+		for !next.After(now) {
+			next = next.Add(interval)
 		}
+		var used int64
+		if h.tree != nil {
+			used = h.tree.sample()
+			if h.spec.Memory > 0 && used > h.spec.Memory && !overCap {
+				overCap = true
+				h.mu.Lock()
+				h.killAll()
+				h.mu.Unlock()
+			}
+		} else if u, err := h.cg.Usage(); err == nil {
+			used = u
+		}
+		samples.add(now, used)
+	}
+	if timeout != nil {
+		timeout.Stop()
 	}
 	exit, _ := h.proc.Wait()
 	end := time.Now()

@@ -102,14 +102,11 @@ func Output(ctx context.Context, argv []string, env []string, stdin io.Reader) (
 	go func() { wg.Wait(); close(readersDone) }()
 
 	var ctxErr error
-	select {
-	case <-p.Done():
-	case <-ctx.Done():
-		ctxErr = ctx.Err()
-		p.SignalGroup(syscall.SIGKILL)
-		<-p.Done()
-	}
+	kill := context.AfterFunc(ctx, func() { p.SignalGroup(syscall.SIGKILL) })
 	exit, werr := p.Wait()
+	if !kill() {
+		ctxErr = ctx.Err()
+	}
 	if inW != nil {
 		inW.Close() // unblocks the copier if it is stuck writing
 	}

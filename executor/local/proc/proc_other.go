@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+	"time"
 )
 
 // Init is not supported off Linux.
@@ -23,3 +24,18 @@ func (p *Process) SignalGroup(sig syscall.Signal) error {
 
 // Alive is not supported off Linux; it reports false.
 func Alive(pid int, startTime uint64) bool { return false }
+
+// WaitUntil reports whether the child was reaped by deadline; off Linux
+// no child is ever started.
+func (p *Process) WaitUntil(deadline time.Time) bool {
+	if deadline.IsZero() {
+		<-p.done
+		return true
+	}
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(time.Until(deadline)):
+		return false
+	}
+}

@@ -3,6 +3,7 @@ package proc
 import (
 	"fmt"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -46,6 +47,15 @@ type Process struct {
 	done chan struct{}
 	exit Exit  // set before done is closed
 	err  error // set before done is closed
+
+	// exited is the child's pidfd, registered with the runtime's poller:
+	// it turns readable when the child exits, which wakes the goroutine
+	// waiting in WaitUntil directly. nil where the kernel has no pidfds;
+	// then SIGCHLD drives the reaper. Closed when the child is reaped.
+	exited *os.File
+	// polling is held by the goroutine waiting on exited (its read
+	// deadline is one for the whole file); other waiters wait for done.
+	polling sync.Mutex
 }
 
 // Exit is how a child ended and what it used.
@@ -84,12 +94,19 @@ func (e Exit) String() string {
 // non-nil only if the child was reaped by someone else (os/exec used after
 // Init), in which case its exit is unknown.
 func (p *Process) Wait() (Exit, error) {
-	<-p.done
+	p.WaitUntil(time.Time{})
 	return p.exit, p.err
 }
 
-// Done is closed once the child has been reaped.
-func (p *Process) Done() <-chan struct{} { return p.done }
+// reaped reports whether the child has been reaped.
+func (p *Process) reaped() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
 
 // NotFoundError is returned by Start when Argv[0] is not in the child's
 // PATH.

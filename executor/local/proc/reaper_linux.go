@@ -55,8 +55,18 @@ type reaper struct {
 	devNull *os.File // stdin/stdout/stderr of children given none; kept open for the engine's life
 	// closeRange is whether close_range(CLOSE_RANGE_CLOEXEC) works (Linux 5.11+).
 	closeRange bool
-	sigc       chan os.Signal
+	// pidfds is whether children come with a pidfd (Linux 5.3+): then
+	// each child's waiter reaps (see WaitUntil), and the reaper only
+	// sweeps now and then for orphans; without, SIGCHLD wakes it.
+	pidfds bool
+	sigc   chan os.Signal
 }
+
+// orphanSweep is how often the reaper collects, when children come with
+// pidfds, the orphans that no waiter's reap happened to collect. An
+// orphan that has exited stays a zombie (a pid, no memory) at most this
+// long.
+const orphanSweep = 100 * time.Millisecond
 
 func newReaper() (*reaper, error) {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -94,7 +104,12 @@ func newReaper() (*reaper, error) {
 			return nil, fmt.Errorf("proc: init: %w", err)
 		}
 	}
-	signal.Notify(r.sigc, syscall.SIGCHLD)
+	if fd, err := unix.PidfdOpen(os.Getpid(), 0); err == nil {
+		unix.Close(fd)
+		r.pidfds = true
+	} else {
+		signal.Notify(r.sigc, syscall.SIGCHLD)
+	}
 	go r.loop()
 	r.reap() // children that exited before Notify
 	return r, nil
@@ -123,9 +138,14 @@ func cloexecAll() error {
 }
 
 func (r *reaper) loop() {
-	// SIGCHLD drives reaping; the slow tick is insurance in case the
-	// notification is ever lost (signal.Reset elsewhere in the program).
-	tick := time.NewTicker(time.Second)
+	// Without pidfds SIGCHLD drives reaping, and the slow tick is
+	// insurance in case the notification is ever lost (signal.Reset
+	// elsewhere in the program).
+	every := time.Second
+	if r.pidfds {
+		every = orphanSweep
+	}
+	tick := time.NewTicker(every)
 	for {
 		select {
 		case <-r.sigc:
@@ -181,6 +201,9 @@ func (r *reaper) reap() {
 	r.spawnMu.Unlock()
 	for _, p := range done {
 		close(p.done)
+		if p.exited != nil {
+			p.exited.Close()
+		}
 	}
 }
 

@@ -170,7 +170,7 @@ func (s *spawn) onLockedThread() (p *Process, tainted bool, err error) {
 	if restoreErr != nil {
 		if p != nil {
 			p.SignalGroup(syscall.SIGKILL)
-			<-p.done
+			p.Wait()
 		}
 		return nil, true, errors.Join(err, restoreErr)
 	}
@@ -191,6 +191,10 @@ func (s *spawn) forkRegister() (*Process, error) {
 		unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	}
 	s.pa.Files = []uintptr{s.files[0].Fd(), s.files[1].Fd(), s.files[2].Fd()}
+	pidfd := -1
+	if r.pidfds {
+		s.sys.PidFD = &pidfd
+	}
 	pid, err := syscall.ForkExec(s.path, s.argv, &s.pa)
 	runtime.KeepAlive(s.files) // their fds were used by the fork
 	if err != nil {
@@ -202,6 +206,14 @@ func (s *spawn) forkRegister() (*Process, error) {
 		return nil, fmt.Errorf("proc: start %q (%s): %w", name, s.path, err)
 	}
 	p := &Process{Pid: pid, done: make(chan struct{})}
+	if pidfd >= 0 {
+		// Non-blocking, so that os.NewFile hands it to the poller.
+		if err := unix.SetNonblock(pidfd, true); err == nil {
+			p.exited = os.NewFile(uintptr(pidfd), "pidfd")
+		} else {
+			unix.Close(pidfd)
+		}
+	}
 	r.register(p)
 	// Cannot race with the reaper: even a child that has already exited
 	// is a zombie with a stat file until spawnMu is released.

@@ -38,9 +38,7 @@ func start(t *testing.T, a proc.Attr) *proc.Process {
 
 func wait(t *testing.T, p *proc.Process) proc.Exit {
 	t.Helper()
-	select {
-	case <-p.Done():
-	case <-time.After(10 * time.Second):
+	if !p.WaitUntil(time.Now().Add(10 * time.Second)) {
 		t.Fatalf("pid %d not reaped after 10s", p.Pid)
 	}
 	e, err := p.Wait()
