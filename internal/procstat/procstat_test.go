@@ -4,6 +4,7 @@ package procstat
 
 import (
 	"os"
+	"os/exec"
 	"syscall"
 	"testing"
 )
@@ -45,5 +46,30 @@ func TestGroup(t *testing.T) {
 	}
 	if _, err := Group(1 << 30); err == nil {
 		t.Error("a pid that does not exist has a group")
+	}
+}
+
+// TestBootTicksBracketStartTimes: the start time of a process forked
+// between two BootTicks readings lies between them, in the same unit.
+func TestBootTicksBracketStartTimes(t *testing.T) {
+	for range 20 {
+		before, ok := BootTicks()
+		if !ok {
+			t.Fatal("no boot clock")
+		}
+		cmd := exec.Command("sleep", "10")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		after, _ := BootTicks()
+		_, start, err := Read(cmd.Process.Pid)
+		cmd.Process.Kill()
+		cmd.Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if start < before || start > after {
+			t.Fatalf("start time %d outside [%d, %d]", start, before, after)
+		}
 	}
 }

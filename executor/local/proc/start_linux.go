@@ -195,7 +195,9 @@ func (s *spawn) forkRegister() (*Process, error) {
 	if r.pidfds {
 		s.sys.PidFD = &pidfd
 	}
+	before, clock := procstat.BootTicks()
 	pid, err := syscall.ForkExec(s.path, s.argv, &s.pa)
+	after, _ := procstat.BootTicks()
 	runtime.KeepAlive(s.files) // their fds were used by the fork
 	if err != nil {
 		if s.pa.Dir != "" {
@@ -215,6 +217,10 @@ func (s *spawn) forkRegister() (*Process, error) {
 		}
 	}
 	r.register(p)
+	if clock && before == after {
+		p.StartTime = before // forked within this clock tick
+		return p, nil
+	}
 	// Cannot race with the reaper: even a child that has already exited
 	// is a zombie with a stat file until spawnMu is released.
 	_, p.StartTime, err = procstat.Read(pid)
