@@ -30,6 +30,10 @@ type handle struct {
 	killTimer *time.Timer
 	killBy    time.Time
 	stopped   chan struct{} // closed by the first Stop
+	// ended is set once the main process was reaped and what it left
+	// killed: signals from then on could reach the next attempt in a
+	// reused cgroup.
+	ended bool
 
 	tree *tree // the watchdog's view of the process tree
 
@@ -64,10 +68,8 @@ func (h *handle) Wait() executor.Result {
 func (h *handle) Stop(cause executor.Reason, grace time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	select {
-	case <-h.done:
+	if h.ended {
 		return
-	default:
 	}
 	first := h.cause == ""
 	if first {
@@ -90,7 +92,9 @@ func (h *handle) Stop(cause executor.Reason, grace time.Duration) {
 	h.killTimer = time.AfterFunc(grace, func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		h.killAll()
+		if !h.ended {
+			h.killAll()
+		}
 	})
 }
 
@@ -158,6 +162,7 @@ func (h *handle) supervise(interval time.Duration) {
 	// The main process is gone; whatever it left behind dies with it.
 	leftovers := 0
 	h.mu.Lock()
+	h.ended = true
 	if h.killTimer != nil {
 		h.killTimer.Stop()
 	}

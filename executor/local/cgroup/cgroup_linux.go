@@ -153,6 +153,11 @@ type Cgroup struct {
 	// as the next base instead of reading again.
 	oomBase, oomSeen int
 	oomFresh         bool
+
+	// files guards fds: the descriptors of the files each attempt uses
+	// (files_linux.go), each stored plus one so that 0 is none.
+	files sync.Mutex
+	fds   [numFiles]int32
 }
 
 // New creates a task cgroup below the engine's parent with a memory cap of
@@ -258,6 +263,7 @@ func (c *Cgroup) Path() string { return c.dir }
 // then fails. Deleting a deleted cgroup is not an error. On v1 what the
 // task left charged (pages of tmpfs files it wrote) moves to the parent.
 func (c *Cgroup) Delete() error {
+	c.closeFiles()
 	if err := rmdirTree(c.dir, time.Now().Add(deleteWait)); err != nil {
 		return fmt.Errorf("cgroup: delete: %w", err)
 	}
@@ -312,7 +318,9 @@ func removeTree(m *Manager, dir string, deadline time.Time) error {
 	var errs []error
 	for _, s := range subs {
 		c := &Cgroup{m: m, dir: s}
-		if _, err := c.kill(deadline); err != nil {
+		_, err := c.kill(deadline)
+		c.closeFiles()
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -82,13 +82,8 @@ func readFile(path string, buf []byte) ([]byte, error) {
 	}
 }
 
-// readInt reads a file holding one integer ("max" reads as -1).
-func readInt(path string) (int64, error) {
-	var a [32]byte
-	b, err := readFile(path, a[:0])
-	if err != nil {
-		return 0, err
-	}
+// parseInt parses the content of a file holding one integer ("max" is -1).
+func parseInt(b []byte, path string) (int64, error) {
 	b = bytes.TrimSpace(b)
 	if string(b) == "max" {
 		return -1, nil

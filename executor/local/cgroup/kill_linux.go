@@ -16,11 +16,28 @@ const killWait = 5 * time.Second
 
 // Procs lists the processes in c and in any cgroups below it.
 func (c *Cgroup) Procs() ([]int, error) {
-	pids, err := procsTree(c.dir)
+	pids, err := c.procs()
 	if err != nil {
 		return nil, fmt.Errorf("cgroup: procs: %w", err)
 	}
 	return pids, nil
+}
+
+// procs is procsTree for c, through c's open files.
+func (c *Cgroup) procs() ([]int, error) {
+	var a [256]byte
+	b, err := readFile(c.dir+"/cgroup.procs", a[:0])
+	if err != nil {
+		return nil, err
+	}
+	pids, err := parsePids(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s/cgroup.procs: %w", c.dir, err)
+	}
+	if subs, err := c.hasSubdirs(); err != nil || !subs {
+		return pids, err
+	}
+	return procsTree(c.dir)
 }
 
 // procsTree reads cgroup.procs of dir and of the cgroups below it. Tasks
@@ -102,7 +119,7 @@ func (c *Cgroup) kill(deadline time.Time) (passes int, err error) {
 	self := os.Getpid()
 	pause := 50 * time.Microsecond
 	for {
-		pids, err := procsTree(c.dir)
+		pids, err := c.procs()
 		if errors.Is(err, os.ErrNotExist) {
 			return passes, nil
 		}

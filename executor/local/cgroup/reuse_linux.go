@@ -30,7 +30,7 @@ func (c *Cgroup) Reusable() bool {
 		// wrote to it (Linux 6.12): a fresh cgroup is simpler.
 		return false
 	}
-	if subs, err := subdirs(c.dir); err != nil || len(subs) > 0 {
+	if subs, err := c.hasSubdirs(); err != nil || subs {
 		return false
 	}
 	// No cgroup below: its own cgroup.procs is all there is to read.
@@ -60,13 +60,13 @@ func (c *Cgroup) Reuse(limit int64) error {
 	}
 	// Writing 0 starts the peak over from what is used now (at most
 	// ReuseLimit).
-	if err := writeFile(c.dir+"/memory.max_usage_in_bytes", []byte("0")); err != nil {
+	if err := c.write(filePeak, []byte("0")); err != nil {
 		return fmt.Errorf("cgroup: reuse: %w", err)
 	}
 	// The count the last attempt's end read stays final: nothing runs in
 	// a Reusable cgroup.
 	if !c.oomFresh {
-		n, err := c.keyed("/memory.oom_control", "oom_kill")
+		n, err := c.keyed(fileOOM, "oom_kill")
 		if err != nil {
 			return fmt.Errorf("cgroup: reuse: %w", err)
 		}

@@ -114,3 +114,40 @@ func TestReuse(t *testing.T) {
 		t.Errorf("reusable with %d bytes of a tmpfs file charged", u)
 	}
 }
+
+// TestDeleteClosesFiles: the descriptors a cgroup keeps open for its
+// attempts are closed by Delete.
+func TestDeleteClosesFiles(t *testing.T) {
+	m := newManager(t)
+	before := openFDs(t)
+	c, err := m.New("files", 64*mib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Peak()
+	c.Usage()
+	c.OOMKills()
+	c.Procs()
+	if m.Mode() == V1 {
+		c.Reusable()
+		c.Reuse(32 * mib)
+	}
+	if n := openFDs(t); n <= before {
+		t.Errorf("%d descriptors open with the cgroup in use, %d before: none kept?", n, before)
+	}
+	if err := c.Delete(); err != nil {
+		t.Fatal(err)
+	}
+	if n := openFDs(t); n != before {
+		t.Errorf("%d descriptors open after Delete, %d before", n, before)
+	}
+}
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}

@@ -82,7 +82,7 @@ func (c *Cgroup) EnterThread() (restore func() error, err error) {
 	}
 	var a [12]byte
 	id := strconv.AppendInt(a[:0], int64(tid), 10)
-	if err := writeFile(c.dir+"/tasks", id); err != nil {
+	if err := c.write(fileTasks, id); err != nil {
 		return nil, fmt.Errorf("cgroup: enter: %w", err)
 	}
 	m := c.m

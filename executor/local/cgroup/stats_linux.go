@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 var errNoMemory = errors.New("no memory controller")
@@ -14,11 +15,7 @@ var errNoMemory = errors.New("no memory controller")
 // which stays 0 after an OOM kill on v1, and not exit status 137, which any
 // SIGKILL gives. A reused cgroup counts from its last Reuse.
 func (c *Cgroup) OOMKills() (int, error) {
-	file := "/memory.oom_control"
-	if c.m.mode == V2 {
-		file = "/memory.events"
-	}
-	n, err := c.keyed(file, "oom_kill")
+	n, err := c.keyed(fileOOM, "oom_kill")
 	if err != nil {
 		return 0, err
 	}
@@ -26,18 +23,19 @@ func (c *Cgroup) OOMKills() (int, error) {
 	return int(n) - c.oomBase, nil
 }
 
-func (c *Cgroup) keyed(file, key string) (int64, error) {
+func (c *Cgroup) keyed(f file, key string) (int64, error) {
 	if !c.m.memory {
 		return 0, fmt.Errorf("cgroup: %s: %w", key, errNoMemory)
 	}
 	var a [256]byte
-	b, err := readFile(c.dir+file, a[:0])
+	b, err := c.read(f, a[:0])
 	if err != nil {
 		return 0, fmt.Errorf("cgroup: %s: %w", key, err)
 	}
 	n, ok := keyValue(b, key)
 	if !ok {
-		return 0, fmt.Errorf("cgroup: %s: %w", key, &os.PathError{Op: "parse", Path: c.dir + file, Err: errors.New("no " + key + " line")})
+		path, _ := c.path(f)
+		return 0, fmt.Errorf("cgroup: %s: %w", key, &os.PathError{Op: "parse", Path: path, Err: errors.New("no " + key + " line")})
 	}
 	return n, nil
 }
@@ -46,34 +44,24 @@ func (c *Cgroup) keyed(file, key string) (int64, error) {
 // memory.max_usage_in_bytes, v2 memory.peak (Linux 5.19). On older v2
 // kernels it is memory.current sampled now, a lower bound
 // (Features.Peak says which).
-func (c *Cgroup) Peak() (int64, error) {
-	file := "/memory.max_usage_in_bytes"
-	if c.m.mode == V2 {
-		file = "/memory.current"
-		if c.m.feat.Peak {
-			file = "/memory.peak"
-		}
-	}
-	return c.readBytes(file)
-}
+func (c *Cgroup) Peak() (int64, error) { return c.readBytes(filePeak) }
 
 // Usage is what c uses now, in bytes, page cache and tmpfs pages it wrote
 // included (v1 memory.usage_in_bytes, v2 memory.current).
-func (c *Cgroup) Usage() (int64, error) {
-	file := "/memory.usage_in_bytes"
-	if c.m.mode == V2 {
-		file = "/memory.current"
-	}
-	return c.readBytes(file)
-}
+func (c *Cgroup) Usage() (int64, error) { return c.readBytes(fileUsage) }
 
-func (c *Cgroup) readBytes(file string) (int64, error) {
+func (c *Cgroup) readBytes(f file) (int64, error) {
+	path, _ := c.path(f)
 	if !c.m.memory {
-		return 0, fmt.Errorf("cgroup: read %s: %w", file[1:], errNoMemory)
+		return 0, fmt.Errorf("cgroup: read %s: %w", filepath.Base(path), errNoMemory)
 	}
-	n, err := readInt(c.dir + file)
-	if err != nil {
-		return 0, fmt.Errorf("cgroup: %w", err)
+	var a [32]byte
+	b, err := c.read(f, a[:0])
+	if err == nil {
+		var n int64
+		if n, err = parseInt(b, path); err == nil {
+			return n, nil
+		}
 	}
-	return n, nil
+	return 0, fmt.Errorf("cgroup: %w", err)
 }
