@@ -366,8 +366,12 @@ const (
 	// costs.
 	maxLinger = time.Millisecond
 	// appendDelay bounds how long an appended event nobody waits for stays
-	// uncommitted (and out of events.jsonl).
-	appendDelay = 5 * time.Millisecond
+	// uncommitted (and out of events.jsonl): what a crash can forget. Each
+	// commit costs two fdatasyncs; with two short tasks a millisecond
+	// ending, commits 5 ms apart cost the run 7% of its wall time
+	// (1,000 independent tasks: 0.86 s, against 0.80 s with no fsync at
+	// all), 10 ms apart next to nothing (0.80 s), 20 ms no less.
+	appendDelay = 10 * time.Millisecond
 	// maxQueue commits a long queue nobody waits for, to bound the memory
 	// and the transaction.
 	maxQueue = 4096
