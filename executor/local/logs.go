@@ -40,7 +40,7 @@ const drainGrace = time.Second
 // the child has started, and calls wait after the attempt ended.
 func newRelays(stdoutPath, stderrPath string) (w [2]*os.File, relays [2]*relay, err error) {
 	for i, path := range []string{stdoutPath, stderrPath} {
-		r, pw, err := os.Pipe()
+		r, pw, err := outputPipe()
 		if err != nil {
 			for _, f := range w[:i] {
 				f.Close()
@@ -57,6 +57,25 @@ func newRelays(stdoutPath, stderrPath string) (w [2]*os.File, relays [2]*relay, 
 		go l.run()
 	}
 	return w, relays, nil
+}
+
+// outputPipe makes a pipe whose read end the engine polls and whose write
+// end stays blocking and out of the runtime's poller: the child's stdout
+// must be blocking, and os.Pipe would register both ends with the poller
+// only for the write end to be made blocking again when it is handed over
+// (four epoll_ctl calls and two fcntls a pipe, 5% of the engine's CPU on
+// short tasks).
+func outputPipe() (r, w *os.File, err error) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		return nil, nil, err
+	}
+	if err := unix.SetNonblock(p[0], true); err != nil {
+		unix.Close(p[0])
+		unix.Close(p[1])
+		return nil, nil, err
+	}
+	return os.NewFile(uintptr(p[0]), "|0"), os.NewFile(uintptr(p[1]), "|1"), nil
 }
 
 // waitRelays returns once both streams are in their files (the attempt's

@@ -2,13 +2,13 @@ package local
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // tmpDirs hands attempts their private temporary directories. The
@@ -85,16 +85,34 @@ func (d *tmpDirs) removeKept() {
 
 // reusable reports whether dir is still the private, empty directory take
 // made: a task may have filled it, or changed its mode.
+// Raw system calls, once a task: an os.File would try to register the
+// directory with the runtime's poller, and Readdirnames allocates.
 func reusable(dir string) bool {
-	f, err := os.Open(dir)
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false
 	}
-	defer f.Close()
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFDIR || st.Mode&0o7777 != 0o700 || int(st.Uid) != os.Geteuid() {
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR || st.Mode&0o7777 != 0o700 || int(st.Uid) != os.Geteuid() {
 		return false
 	}
-	_, err = f.Readdirnames(1)
-	return errors.Is(err, io.EOF)
+	var buf [1024]byte
+	var names [1]string
+	for {
+		n, err := unix.Getdents(fd, buf[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return false
+		}
+		if n <= 0 {
+			return true // only . and ..
+		}
+		// ParseDirent skips . and ..
+		if _, found, _ := unix.ParseDirent(buf[:n], 1, names[:0]); found > 0 {
+			return false
+		}
+	}
 }

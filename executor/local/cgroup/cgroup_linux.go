@@ -158,6 +158,13 @@ type Cgroup struct {
 	// (files_linux.go), each stored plus one so that 0 is none.
 	files sync.Mutex
 	fds   [numFiles]int32
+
+	// emptied is set when Procs found no process in c or below it, and
+	// cleared when a start prepares a fork into c: in between nothing of
+	// weir's can join it (no process is left to fork), so Reusable need
+	// not read cgroup.procs again. (Something outside weir writing pids
+	// into a task cgroup is not guarded against.)
+	emptied atomic.Bool
 }
 
 // New creates a task cgroup below the engine's parent with a memory cap of

@@ -20,6 +20,9 @@ func (c *Cgroup) Procs() ([]int, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cgroup: procs: %w", err)
 	}
+	if len(pids) == 0 {
+		c.emptied.Store(true)
+	}
 	return pids, nil
 }
 

@@ -33,11 +33,13 @@ func (c *Cgroup) Reusable() bool {
 	if subs, err := c.hasSubdirs(); err != nil || subs {
 		return false
 	}
-	// No cgroup below: its own cgroup.procs is all there is to read.
-	var a [256]byte
-	b, err := readFile(c.dir+"/cgroup.procs", a[:0])
-	if err != nil || len(bytes.TrimSpace(b)) > 0 {
-		return false
+	if !c.emptied.Load() {
+		// No cgroup below: its own cgroup.procs is all there is to read.
+		var a [256]byte
+		b, err := readFile(c.dir+"/cgroup.procs", a[:0])
+		if err != nil || len(bytes.TrimSpace(b)) > 0 {
+			return false
+		}
 	}
 	used, err := c.Usage()
 	return err == nil && used <= ReuseLimit

@@ -52,6 +52,7 @@ func (c *Cgroup) ProcAttr(attr *syscall.SysProcAttr) (closeFD func(), err error)
 	if attr == nil {
 		return nil, errors.New("cgroup: ProcAttr: nil SysProcAttr")
 	}
+	c.emptied.Store(false)
 	fd, err := open(c.dir, unix.O_PATH|unix.O_DIRECTORY)
 	if err != nil {
 		return nil, fmt.Errorf("cgroup: clone into: %w", err)
@@ -82,6 +83,7 @@ func (c *Cgroup) EnterThread() (restore func() error, err error) {
 	}
 	var a [12]byte
 	id := strconv.AppendInt(a[:0], int64(tid), 10)
+	c.emptied.Store(false)
 	if err := c.write(fileTasks, id); err != nil {
 		return nil, fmt.Errorf("cgroup: enter: %w", err)
 	}
