@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -62,17 +61,26 @@ func (c *Cgroup) ProcAttr(attr *syscall.SysProcAttr) (closeFD func(), err error)
 	return func() { unix.Close(fd) }, nil
 }
 
-// EnterThread (v1) moves the calling OS thread into c by writing its
-// thread id to c's `tasks` file, so that a child forked from this thread
-// starts inside c. The caller must hold runtime.LockOSThread from before
-// EnterThread until restore has returned, and must not be on the main
-// thread (ErrMainThread).
+// EnterThread (v1) moves the calling OS thread into c by writing "0" (the
+// writing thread) to c's `tasks` file, so that a child forked from this
+// thread starts inside c. The caller must hold runtime.LockOSThread from
+// before EnterThread until restore has returned, and must not be on the
+// main thread (ErrMainThread).
 //
-// restore writes the thread id back to the engine's own cgroup's `tasks`,
-// where every engine thread lives. It may be called from any thread (it
-// names the thread by id) and more than once. Until it has run, whatever
-// the thread allocates is charged to c. If it fails, the thread stays in c:
-// park its goroutine, still locked, for good (see Prepare).
+// restore moves the thread back to the engine's own cgroup, where every
+// engine thread lives, the same way. It must be called on the same thread
+// (it fails on another), and may be called more than once. Until it has
+// run, whatever the thread allocates is charged to c. If it fails, the
+// thread stays in c: park its goroutine, still locked, for good (see
+// Prepare).
+//
+// Why "0" and not the thread's id: the kernel moves the writing thread
+// without its global cgroup_threadgroup_rwsem (nothing can make the
+// writer exit or exec meanwhile), where a named thread needs the rwsem
+// for writing, which waits out an RCU grace period whenever it was idle.
+// Measured on 1,000 two-at-a-time tasks: the same median of 5 us a move,
+// but one move in a hundred took 10-20 ms with the id, none over 1 ms
+// with "0", and the run took 6% less wall time.
 func (c *Cgroup) EnterThread() (restore func() error, err error) {
 	if c.m.mode != V1 {
 		return nil, fmt.Errorf("cgroup: enter %s: per-thread membership needs cgroup v1", c.dir)
@@ -81,20 +89,24 @@ func (c *Cgroup) EnterThread() (restore func() error, err error) {
 	if tid == os.Getpid() {
 		return nil, ErrMainThread
 	}
-	var a [12]byte
-	id := strconv.AppendInt(a[:0], int64(tid), 10)
 	c.emptied.Store(false)
-	if err := c.write(fileTasks, id); err != nil {
+	if err := c.write(fileTasks, writer); err != nil {
 		return nil, fmt.Errorf("cgroup: enter: %w", err)
 	}
 	m := c.m
 	return func() error {
+		if self := unix.Gettid(); self != tid {
+			return fmt.Errorf("cgroup: restore thread %d: called on thread %d", tid, self)
+		}
 		if m.ownTasks < 0 {
 			return fmt.Errorf("cgroup: restore thread %d: manager closed", tid)
 		}
-		if err := writeFD(m.ownTasks, m.own+"/tasks", id); err != nil {
+		if err := writeFD(m.ownTasks, m.own+"/tasks", writer); err != nil {
 			return fmt.Errorf("cgroup: restore thread %d: %w", tid, err)
 		}
 		return nil
 	}, nil
 }
+
+// writer, written to a v1 `tasks` file, names the writing thread.
+var writer = []byte("0")
