@@ -3,10 +3,13 @@
 // # Never use os/exec after Init
 //
 // Init makes weir a child subreaper and starts ONE goroutine that reaps
-// every child of the process with wait4(-1): the tasks weir starts, helper
-// commands, and orphaned grandchildren that the kernel reparents to weir
-// (whose statuses are simply discarded, so no zombie is ever left behind).
-// That reaper also takes the exit status of children started any other way.
+// every child of the process with wait4(-1): orphaned grandchildren that
+// the kernel reparents to weir (whose statuses are simply discarded, so no
+// zombie is left behind for long), and, where the kernel has no pidfds, the
+// children weir starts too. With pidfds (Linux 5.3) a started child's
+// waiter reaps it through its pidfd (Process.WaitUntil) and the reaper
+// sweeps for orphans every 100 ms. The reaper also takes the exit status
+// of children started any other way.
 // Once Init has run, os/exec, os.StartProcess and syscall.ForkExec MUST NOT
 // be used anywhere in the engine, nor by any library it calls: their Wait
 // fails with "no child processes" or reports nothing. Start tasks with Start
