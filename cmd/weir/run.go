@@ -116,6 +116,7 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 	if err := proc.Init(); err != nil {
 		return err
 	}
+	defer setRunGCPercent()()
 	spare := ""
 	if resume != nil {
 		spare = resume.from.ID
