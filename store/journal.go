@@ -470,6 +470,11 @@ func (s *Store) loop() {
 
 // commit writes ops in one transaction, then the files that mirror it.
 func (s *Store) commit(ops []op) (events int, err error) {
+	if onlyCloses(ops) {
+		// A journal closing after its last events were committed: no
+		// transaction, whose two fdatasyncs would delay every run's end.
+		return 0, s.mirror(ops, &txWriter{})
+	}
 	for i := range ops {
 		if o := &ops[i]; o.kind == opEvent {
 			if o.raw, err = json.Marshal(o.ev); err != nil {
@@ -493,6 +498,16 @@ func (s *Store) commit(ops []op) (events int, err error) {
 		return 0, err
 	}
 	return w.events, s.mirror(ops, w)
+}
+
+// onlyCloses reports whether ops close journals and change nothing else.
+func onlyCloses(ops []op) bool {
+	for i := range ops {
+		if ops[i].kind != opCloseRun {
+			return false
+		}
+	}
+	return true
 }
 
 // update is db.Update with a panic or fault on a damaged page turned into
