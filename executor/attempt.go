@@ -27,7 +27,7 @@ func (s *scheduler) start(t *taskRun) {
 	}
 	t.state, t.message = Running, ""
 
-	spec := s.spec(t, attempt)
+	of := s.specOf(t, attempt)
 	// Preparing outputs and starting a process touch the filesystem and
 	// fork: about a millisecond, during which other slots could start too.
 	// So the start runs on its own goroutine and reports back to the loop;
@@ -40,9 +40,10 @@ func (s *scheduler) start(t *taskRun) {
 	// engine, so its runner starts at once: a short task pays no commit.
 	var journalErr error
 	var once sync.Once
-	if durable := s.durable; durable != nil {
-		spec.Durable = func() error {
-			once.Do(func() { journalErr = durable() })
+	var durable func() error
+	if d := s.durable; d != nil {
+		durable = func() error {
+			once.Do(func() { journalErr = d() })
 			return journalErr
 		}
 	}
@@ -56,6 +57,8 @@ func (s *scheduler) start(t *taskRun) {
 		delete(s.o.Reattach, t.t.ID) // the first attempt only
 	}
 	go func() {
+		spec := s.spec(of)
+		spec.Durable = durable
 		if reattach {
 			if h, ok := s.reattach(t, spec, state); ok {
 				s.started <- startDone{t: t, h: h}

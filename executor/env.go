@@ -11,15 +11,33 @@ import (
 
 // spec resolves attempt n of t for its runner: segment paths in place of
 // placeholders, the clean environment, the cap, logs and temp dir.
-func (s *scheduler) spec(t *taskRun, attempt int) *Spec {
-	task := t.t
+// specOf is what an attempt's Spec is made from, taken on the scheduler's
+// goroutine when the attempt is admitted. The Spec itself (paths and the
+// environment, about 18 us a task) is made on the attempt's start
+// goroutine, off the loop that every admission waits for: it reads only
+// this and the run's options, which never change.
+type specOf struct {
+	task    *dag.Task
+	attempt int
+	memory  int64
+	pool    string
+	slot    int
+	cpus    []int
+}
+
+func (s *scheduler) specOf(t *taskRun, attempt int) specOf {
+	return specOf{task: t.t, attempt: attempt, memory: t.cap, pool: t.pool.p.Name, slot: t.slot, cpus: t.pool.p.CPUSet}
+}
+
+func (s *scheduler) spec(a specOf) *Spec {
+	task, attempt := a.task, a.attempt
 	path := segmentPath(task, s.o.Segments)
 	argv := make([]string, len(task.Argv))
-	for i, a := range task.Argv {
-		argv[i] = dag.Expand(a, path)
+	for i, arg := range task.Argv {
+		argv[i] = dag.Expand(arg, path)
 	}
 	stdout, stderr := s.o.Layout.Logs(task.ID, attempt)
-	tmp := s.o.Layout.TmpDir(t.pool.p.Name, t.slot)
+	tmp := s.o.Layout.TmpDir(a.pool, a.slot)
 	return &Spec{
 		RunID:   s.o.RunID,
 		Task:    task,
@@ -27,8 +45,8 @@ func (s *scheduler) spec(t *taskRun, attempt int) *Spec {
 		Argv:    argv,
 		Env:     taskEnv(task, s.o.RunID, attempt, tmp, s.o.Env, s.o.Segments),
 		Dir:     dag.Expand(task.Dir, path),
-		Memory:  t.cap,
-		CPUSet:  t.pool.p.CPUSet,
+		Memory:  a.memory,
+		CPUSet:  a.cpus,
 		Timeout: task.Timeout,
 		Grace:   task.Grace,
 		TmpDir:  tmp,
