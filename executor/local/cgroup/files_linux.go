@@ -70,9 +70,8 @@ func (c *Cgroup) fdLocked(f file) (int, error) {
 	return fd, nil
 }
 
-// read reads all of f. buf is a starting buffer, as for readFile. The
-// descriptor of a removed cgroup reads ENODEV: reported as the ENOENT a
-// fresh open would have met.
+// read reads all of f (see readFD). buf is a starting buffer, as for
+// readFile.
 func (c *Cgroup) read(f file, buf []byte) ([]byte, error) {
 	c.files.Lock()
 	defer c.files.Unlock()
@@ -80,29 +79,12 @@ func (c *Cgroup) read(f file, buf []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cap(buf) == 0 {
-		buf = make([]byte, 0, 512)
+	b, err := readFD(fd, buf)
+	if err != nil {
+		path, _ := c.path(f)
+		return nil, &os.PathError{Op: "read", Path: path, Err: err}
 	}
-	buf = buf[:0]
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := unix.Pread(fd, buf[len(buf):cap(buf)], int64(len(buf)))
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err == unix.ENODEV:
-			err = unix.ENOENT
-			fallthrough
-		case err != nil:
-			path, _ := c.path(f)
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
-		case n == 0:
-			return buf, nil
-		}
-		buf = buf[:len(buf)+n]
-	}
+	return b, nil
 }
 
 // write writes data to f in one write(2).

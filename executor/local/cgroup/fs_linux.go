@@ -60,6 +60,19 @@ func readFile(path string, buf []byte) ([]byte, error) {
 		return nil, err
 	}
 	defer unix.Close(fd)
+	b, err := readFD(fd, buf)
+	if err != nil {
+		return nil, &os.PathError{Op: "read", Path: path, Err: err}
+	}
+	return b, nil
+}
+
+// readFD reads all of the cgroupfs file open at fd, from its start, with
+// preads (kernfs makes the content afresh for a read at offset 0, so an fd
+// kept open reads what is there now). A removed cgroup's descriptor reads
+// ENODEV: reported as the ENOENT a fresh open would have met. The error is
+// the bare errno: the caller names the file.
+func readFD(fd int, buf []byte) ([]byte, error) {
 	if cap(buf) == 0 {
 		buf = make([]byte, 0, 512)
 	}
@@ -68,14 +81,15 @@ func readFile(path string, buf []byte) ([]byte, error) {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
-		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
-		if err == unix.EINTR {
+		n, err := unix.Pread(fd, buf[len(buf):cap(buf)], int64(len(buf)))
+		switch {
+		case err == unix.EINTR:
 			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
-		}
-		if n == 0 {
+		case err == unix.ENODEV:
+			return nil, unix.ENOENT
+		case err != nil:
+			return nil, err
+		case n == 0:
 			return buf, nil
 		}
 		buf = buf[:len(buf)+n]
