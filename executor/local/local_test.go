@@ -371,13 +371,13 @@ func TestManyTasksLeaveNothing(t *testing.T) {
 		t.Skip("1,000 processes")
 	}
 	m := cgroups(t)
-	unowned := countFDs(t)
+	unowned := testenv.OpenFDs(t)
 	r := local.New(local.Options{Cgroups: m})
 	t.Cleanup(r.Close)
 	var f fixture
 	warm := []*dag.Task{shTask("warm", "true")}
 	f.run(t, context.Background(), r, dag.Pool{}, warm...)
-	fds, goroutines := countFDs(t), runtime.NumGoroutine()
+	fds, goroutines := testenv.OpenFDs(t), runtime.NumGoroutine()
 
 	tasks := make([]*dag.Task, 1000)
 	for i := range tasks {
@@ -393,7 +393,7 @@ func TestManyTasksLeaveNothing(t *testing.T) {
 	// The runner keeps the files of its idle cgroups open, a few for each
 	// of at most a few cgroups here (two run at a time); a descriptor lost
 	// per task would be hundreds.
-	if got := countFDs(t); got > fds+16 {
+	if got := testenv.OpenFDs(t); got > fds+16 {
 		t.Errorf("engine descriptors: %d before, %d after", fds, got)
 	}
 	deadline := time.Now().Add(2 * time.Second)
@@ -407,7 +407,7 @@ func TestManyTasksLeaveNothing(t *testing.T) {
 	if left, _ := os.ReadDir(m.Dir()); countDirs(left) > 0 {
 		t.Errorf("task cgroups left in %s", m.Dir())
 	}
-	if got := countFDs(t); got > unowned {
+	if got := testenv.OpenFDs(t); got > unowned {
 		t.Errorf("engine descriptors after the runner closed: %d, %d before it was made", got, unowned)
 	}
 	// Nothing of an attempt, nor the directories kept for the slots.
@@ -425,14 +425,6 @@ func countDirs(entries []os.DirEntry) int {
 		}
 	}
 	return n
-}
-
-func countFDs(t *testing.T) int {
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(entries)
 }
 
 // zombies lists children of this process that exited and were not reaped.

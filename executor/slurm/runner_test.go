@@ -495,7 +495,7 @@ func TestSubmitErrorsSayWhy(t *testing.T) {
 // children are this test's.
 func TestNothingLeaks(t *testing.T) {
 	cluster(t)
-	goroutines, fds := runtime.NumGoroutine(), openFDs(t)
+	goroutines, fds := runtime.NumGoroutine(), testenv.OpenFDs(t)
 	r := New(Options{PollInterval: 200 * time.Millisecond})
 	a := start(t, r, helperSpec(t, "leak-a", "exit 0"))
 	b := start(t, r, helperSpec(t, "leak-b", "sleep 60s"))
@@ -512,21 +512,12 @@ func TestNothingLeaks(t *testing.T) {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines after Close, %d before:\n%s", n, goroutines, buf[:runtime.Stack(buf, true)])
 	}
-	if n := openFDs(t); n > fds {
+	if n := testenv.OpenFDs(t); n > fds {
 		t.Errorf("%d open descriptors after Close, %d before", n, fds)
 	}
 	if kids := children(t); len(kids) > 0 {
 		t.Errorf("child processes left: %v", kids)
 	}
-}
-
-func openFDs(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
 }
 
 // children lists the pids whose parent is this process.

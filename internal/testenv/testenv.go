@@ -32,3 +32,14 @@ func LookPath(t testing.TB, program, install string) string {
 	}
 	return path
 }
+
+// OpenFDs is how many file descriptors this process has open, for tests
+// that check an engine part leaves none behind.
+func OpenFDs(t testing.TB) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}

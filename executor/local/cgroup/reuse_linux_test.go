@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+
+	"github.com/weirflow/weir/internal/testenv"
 )
 
 // TestReuse: one cgroup serves attempts one after another: an OOM kill
@@ -119,7 +121,7 @@ func TestReuse(t *testing.T) {
 // attempts are closed by Delete.
 func TestDeleteClosesFiles(t *testing.T) {
 	m := newManager(t)
-	before := openFDs(t)
+	before := testenv.OpenFDs(t)
 	c, err := m.New("files", 64*mib)
 	if err != nil {
 		t.Fatal(err)
@@ -132,22 +134,13 @@ func TestDeleteClosesFiles(t *testing.T) {
 		c.Reusable()
 		c.Reuse(32 * mib)
 	}
-	if n := openFDs(t); n <= before {
+	if n := testenv.OpenFDs(t); n <= before {
 		t.Errorf("%d descriptors open with the cgroup in use, %d before: none kept?", n, before)
 	}
 	if err := c.Delete(); err != nil {
 		t.Fatal(err)
 	}
-	if n := openFDs(t); n != before {
+	if n := testenv.OpenFDs(t); n != before {
 		t.Errorf("%d descriptors open after Delete, %d before", n, before)
 	}
-}
-
-func openFDs(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
 }
