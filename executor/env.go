@@ -9,8 +9,6 @@ import (
 	"github.com/weirflow/weir/dag"
 )
 
-// spec resolves attempt n of t for its runner: segment paths in place of
-// placeholders, the clean environment, the cap, logs and temp dir.
 // specOf is what an attempt's Spec is made from, taken on the scheduler's
 // goroutine when the attempt is admitted. The Spec itself (paths and the
 // environment, about 18 us a task) is made on the attempt's start
@@ -29,6 +27,8 @@ func (s *scheduler) specOf(t *taskRun, attempt int) specOf {
 	return specOf{task: t.t, attempt: attempt, memory: t.cap, pool: t.pool.p.Name, slot: t.slot, cpus: t.pool.p.CPUSet}
 }
 
+// spec resolves an attempt for its runner: segment paths in place of
+// placeholders, the clean environment, the cap, logs and temp dir.
 func (s *scheduler) spec(a specOf) *Spec {
 	task, attempt := a.task, a.attempt
 	path := segmentPath(task, s.o.Segments)

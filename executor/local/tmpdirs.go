@@ -84,9 +84,9 @@ func (d *tmpDirs) removeKept() {
 }
 
 // reusable reports whether dir is still the private, empty directory take
-// made: a task may have filled it, or changed its mode.
-// Raw system calls, once a task: an os.File would try to register the
-// directory with the runtime's poller, and Readdirnames allocates.
+// made: a task may have filled it, or changed its mode. It makes raw system
+// calls, once a task: an os.File would try to register the directory with
+// the runtime's poller, and Readdirnames allocates.
 func reusable(dir string) bool {
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {

@@ -26,8 +26,12 @@ func (c *Cgroup) Procs() ([]int, error) {
 	return pids, nil
 }
 
-// procs is procsTree for c, through c's open files.
+// procs is procsTree for c: when no cgroup is below c (its kept
+// directory descriptor says so), its own cgroup.procs is all there is.
 func (c *Cgroup) procs() ([]int, error) {
+	if subs, err := c.hasSubdirs(); err != nil || subs {
+		return procsTree(c.dir)
+	}
 	var a [256]byte
 	b, err := readFile(c.dir+"/cgroup.procs", a[:0])
 	if err != nil {
@@ -37,10 +41,7 @@ func (c *Cgroup) procs() ([]int, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s/cgroup.procs: %w", c.dir, err)
 	}
-	if subs, err := c.hasSubdirs(); err != nil || !subs {
-		return pids, err
-	}
-	return procsTree(c.dir)
+	return pids, nil
 }
 
 // procsTree reads cgroup.procs of dir and of the cgroups below it. Tasks

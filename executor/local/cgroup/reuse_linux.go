@@ -1,7 +1,6 @@
 package cgroup
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 )
@@ -34,10 +33,7 @@ func (c *Cgroup) Reusable() bool {
 		return false
 	}
 	if !c.emptied.Load() {
-		// No cgroup below: its own cgroup.procs is all there is to read.
-		var a [256]byte
-		b, err := readFile(c.dir+"/cgroup.procs", a[:0])
-		if err != nil || len(bytes.TrimSpace(b)) > 0 {
+		if pids, err := c.procs(); err != nil || len(pids) > 0 {
 			return false
 		}
 	}

@@ -78,13 +78,8 @@ func (r *reaper) reapOne(p *Process) {
 	}
 	delete(r.waiters, p.Pid)
 	r.mu.Unlock()
-	p.exit = Exit{Status: waitStatus(&info), Rusage: Rusage{
-		User:   time.Duration(ru.Utime.Nano()),
-		System: time.Duration(ru.Stime.Nano()),
-		MaxRSS: ru.Maxrss * 1024, // KiB on Linux
-	}}
-	close(p.done)
-	p.exited.Close()
+	p.exit = exitOf(waitStatus(&info), ru.Utime.Nano(), ru.Stime.Nano(), ru.Maxrss)
+	p.delivered()
 }
 
 // childInfo is the start of the kernel's siginfo_t as waitid fills it for
@@ -145,20 +140,5 @@ func hasExited(fd int) bool {
 			return info.Signo != 0 // WNOHANG leaves it zero while the child runs
 		}
 		return true // ECHILD: someone reaped it already
-	}
-}
-
-func (p *Process) waitReaped(deadline time.Time) bool {
-	if deadline.IsZero() {
-		<-p.done
-		return true
-	}
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
-	select {
-	case <-p.done:
-		return true
-	case <-t.C:
-		return false
 	}
 }

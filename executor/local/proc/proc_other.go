@@ -27,15 +27,4 @@ func Alive(pid int, startTime uint64) bool { return false }
 
 // WaitUntil reports whether the child was reaped by deadline; off Linux
 // no child is ever started.
-func (p *Process) WaitUntil(deadline time.Time) bool {
-	if deadline.IsZero() {
-		<-p.done
-		return true
-	}
-	select {
-	case <-p.done:
-		return true
-	case <-time.After(time.Until(deadline)):
-		return false
-	}
-}
+func (p *Process) WaitUntil(deadline time.Time) bool { return p.waitReaped(deadline) }

@@ -98,6 +98,23 @@ func (p *Process) Wait() (Exit, error) {
 	return p.exit, p.err
 }
 
+// waitReaped waits for someone else's reap of the child: true once it is
+// reaped, false when deadline (never, if zero) has passed first.
+func (p *Process) waitReaped(deadline time.Time) bool {
+	if deadline.IsZero() {
+		<-p.done
+		return true
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-p.done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
 // reaped reports whether the child has been reaped.
 func (p *Process) reaped() bool {
 	select {

@@ -63,9 +63,9 @@ type reaper struct {
 }
 
 // orphanSweep is how often the reaper collects, when children come with
-// pidfds, the orphans that no waiter's reap happened to collect. An
-// orphan that has exited stays a zombie (a pid, no memory) at most this
-// long.
+// pidfds, the orphans reparented to weir (each waiter reaps only its own
+// child). An orphan that has exited stays a zombie (a pid, no memory) at
+// most this long.
 const orphanSweep = 100 * time.Millisecond
 
 func newReaper() (*reaper, error) {
@@ -191,19 +191,31 @@ func (r *reaper) reap() {
 		if p == nil {
 			continue
 		}
-		p.exit = Exit{Status: ws, Rusage: Rusage{
-			User:   time.Duration(ru.Utime.Nano()),
-			System: time.Duration(ru.Stime.Nano()),
-			MaxRSS: ru.Maxrss * 1024, // KiB on Linux
-		}}
+		p.exit = exitOf(ws, ru.Utime.Nano(), ru.Stime.Nano(), ru.Maxrss)
 		done = append(done, p)
 	}
 	r.spawnMu.Unlock()
 	for _, p := range done {
-		close(p.done)
-		if p.exited != nil {
-			p.exited.Close()
-		}
+		p.delivered()
+	}
+}
+
+// exitOf is a child's Exit from its wait status and rusage (CPU times in
+// nanoseconds, peak RSS in KiB, as Linux reports it).
+func exitOf(ws syscall.WaitStatus, user, system, maxRSSKiB int64) Exit {
+	return Exit{Status: ws, Rusage: Rusage{
+		User:   time.Duration(user),
+		System: time.Duration(system),
+		MaxRSS: maxRSSKiB * 1024,
+	}}
+}
+
+// delivered wakes p's waiters once p.exit (or p.err) is set, and closes
+// its pidfd.
+func (p *Process) delivered() {
+	close(p.done)
+	if p.exited != nil {
+		p.exited.Close()
 	}
 }
 
