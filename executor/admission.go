@@ -63,44 +63,15 @@ func (e *CapError) Error() string {
 		e.Task, units.Size(e.Cap), e.What, units.Size(e.Limit))
 }
 
-// shareCap is the cap of a task that declares no memory: an equal share of
-// its pool's memory, or else of the budget, so that a full pool of such
-// tasks fits; 0 (no cap) when neither is set. A pool share is clamped to
-// the budget so that it can always start.
-func (s *scheduler) shareCap(p *poolRun) int64 {
-	budget := s.budget(p)
-	switch {
-	case p.p.Memory > 0 && budget > 0:
-		return min(p.p.Memory/int64(p.p.Processes), budget)
-	case p.p.Memory > 0:
-		return p.p.Memory / int64(p.p.Processes)
-	case budget > 0:
-		return budget / int64(p.p.Processes)
-	}
-	return 0
-}
-
-// shareBesideSegments shrinks the share cap of a task that declares no
-// memory to a share of what live segments leave of the budget: a share of
-// the whole budget could never fit beside them, and the task did not ask
-// for more.
+// shareBesideSegments shrinks a share cap to what live segments leave of
+// the budget (see CapBeside).
 func (s *scheduler) shareBesideSegments(p *poolRun, t *taskRun) {
-	budget := s.budget(p)
-	held := s.segmentBytes()
-	if t.t.Memory != 0 || budget == 0 || held == 0 {
-		return
-	}
-	if share := (budget - held) / int64(p.p.Processes); share > 0 && share < t.cap {
-		t.cap = share
-	}
+	t.cap = CapBeside(t.t, p.p, s.o.Budget, t.cap, s.segmentBytes())
 }
 
 // budget is the global budget as it applies to p: 0 = none.
 func (s *scheduler) budget(p *poolRun) int64 {
-	if !p.budgeted {
-		return 0
-	}
-	return s.o.Budget
+	return PoolBudget(p.p, s.o.Budget)
 }
 
 // capLimit is the largest cap a task of p can ever hold: the smaller of
@@ -119,10 +90,7 @@ func (s *scheduler) checkCaps() error {
 	var errs []error
 	for _, t := range s.tasks {
 		p := t.pool
-		t.cap = t.t.Memory
-		if t.cap == 0 {
-			t.cap = s.shareCap(p)
-		}
+		t.cap = FirstCap(t.t, p.p, s.o.Budget)
 		switch budget := s.budget(p); {
 		case p.p.Memory > 0 && t.cap > p.p.Memory:
 			errs = append(errs, &CapError{Task: t.t.ID, Cap: t.cap, Limit: p.p.Memory, What: fmt.Sprintf("pool %q memory", p.p.Name)})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/internal/units"
 )
@@ -93,7 +94,7 @@ func TestFairShareCaps(t *testing.T) {
 			if len(specs) != 1 || specs[0].Memory != tt.want {
 				t.Fatalf("spec caps %v, want %d", specs, tt.want)
 			}
-			if got := h.journal.Await(t, "attempt", isTask(executor.AttemptStarted, "a", "")).Memory; got != tt.want {
+			if got := h.journal.Await(t, "attempt", isTask(event.AttemptStarted, "a", "")).Memory; got != tt.want {
 				t.Errorf("journal cap %d, want %d", got, tt.want)
 			}
 			if sum.Task("a").Memory != tt.want {

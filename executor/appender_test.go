@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/executortest"
 )
@@ -19,7 +20,7 @@ type asyncJournal struct {
 	durable uint64 // highest Seq made durable
 	cond    *sync.Cond
 	fail    error
-	onWait  func(e executor.Event) // called as a wait begins
+	onWait  func(e event.Event) // called as a wait begins
 	// waitsFail: fail only reaches waits, as when a commit fails while
 	// the events are already queued; appends go on being accepted.
 	waitsFail bool
@@ -31,7 +32,7 @@ func newAsyncJournal() *asyncJournal {
 	return j
 }
 
-func (j *asyncJournal) Append(e executor.Event) (func() error, error) {
+func (j *asyncJournal) Append(e event.Event) (func() error, error) {
 	j.mu.Lock()
 	err := j.fail
 	j.mu.Unlock()
@@ -87,7 +88,7 @@ func TestAppenderStartsOnlyWhenDurable(t *testing.T) {
 		durable := j.durable
 		j.mu.Unlock()
 		for _, e := range j.Events() {
-			if e.Kind == executor.TaskChanged && e.State == executor.Running && e.Task == s.Task.ID && e.Attempt == s.Attempt && e.Seq > durable {
+			if e.Kind == event.TaskChanged && e.State == event.Running && e.Task == s.Task.ID && e.Attempt == s.Attempt && e.Seq > durable {
 				mu.Lock()
 				violations = append(violations, s.Task.ID)
 				mu.Unlock()
@@ -146,8 +147,8 @@ func TestAppenderLocalRunnerWaitsForNoCommit(t *testing.T) {
 	h.fake.Local = true
 	j := newAsyncJournal()
 	h.opts.Journal = j
-	j.onWait = func(e executor.Event) {
-		if e.Kind != executor.RunEnded {
+	j.onWait = func(e event.Event) {
+		if e.Kind != event.RunEnded {
 			t.Errorf("waited for %s %s to be durable", e.Kind, e.Task)
 		}
 		j.commitAll()
@@ -157,7 +158,7 @@ func TestAppenderLocalRunnerWaitsForNoCommit(t *testing.T) {
 		t.Fatalf("%v %+v", err, sum)
 	}
 	events := j.Events()
-	if last := events[len(events)-1]; j.durable != last.Seq || last.Kind != executor.RunEnded {
+	if last := events[len(events)-1]; j.durable != last.Seq || last.Kind != event.RunEnded {
 		t.Errorf("Run returned with events up to %d durable, the last is %d (%s)", j.durable, last.Seq, last.Kind)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"sync"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/shm"
+	"github.com/weirflow/weir/event"
 )
 
 // start runs the next attempt of t, which admit has taken off its pool's
@@ -16,16 +16,16 @@ import (
 func (s *scheduler) start(t *taskRun) {
 	s.reserve(t)
 	attempt := len(t.attempts) + 1
-	if err := CheckTransition(t.state, Running); err != nil {
+	if err := event.CheckTransition(t.state, event.Running); err != nil {
 		s.release(t)
 		s.fail(fmt.Errorf("executor: internal: task %q: %w", t.t.ID, err))
 		return
 	}
-	if !s.record(Event{Kind: TaskChanged, Task: t.t.ID, State: Running, Attempt: attempt, Memory: t.cap}) {
+	if !s.record(event.Event{Kind: event.TaskChanged, Task: t.t.ID, State: event.Running, Attempt: attempt, Memory: t.cap}) {
 		s.release(t) // not started; the sweep cancels it
 		return
 	}
-	t.state, t.message = Running, ""
+	t.state, t.message = event.Running, ""
 
 	of := s.specOf(t, attempt)
 	// Preparing outputs and starting a process touch the filesystem and
@@ -76,7 +76,7 @@ func (s *scheduler) start(t *taskRun) {
 		once.Do(func() {})
 		if journalErr != nil {
 			if h != nil { // a runner that started anyway
-				h.Stop(Cancelled, 0)
+				h.Stop(event.Cancelled, 0)
 				h.Wait()
 			}
 			s.started <- startDone{t: t, journalErr: journalErr}
@@ -129,26 +129,26 @@ func (s *scheduler) onStarted(d startDone) {
 			s.journalBroken = true
 			s.fail(fmt.Errorf("%w: recording %s running: %w", errJournal, t.t.ID, d.journalErr))
 		}
-		s.finish(t, s.unstarted(Cancelled, "not started: the journal failed"))
+		s.finish(t, s.unstarted(event.Cancelled, "not started: the journal failed"))
 		return
 	case d.stuck != "":
-		s.finish(t, s.unstarted(StartFailed, "%s", d.stuck))
+		s.finish(t, s.unstarted(event.StartFailed, "%s", d.stuck))
 		return
 	case d.prepErr != nil:
-		s.finish(t, s.unstarted(StartFailed, "preparing outputs: %v", d.prepErr))
+		s.finish(t, s.unstarted(event.StartFailed, "preparing outputs: %v", d.prepErr))
 		return
 	case err != nil && s.ctx.Err() != nil:
 		s.cancel(false) // before finish, so that the task ends cancelled, not failed
-		s.finish(t, s.unstarted(Cancelled, "start abandoned: run cancelled"))
+		s.finish(t, s.unstarted(event.Cancelled, "start abandoned: run cancelled"))
 		return
 	case err != nil:
-		s.finish(t, s.unstarted(StartFailed, "%v", err))
+		s.finish(t, s.unstarted(event.StartFailed, "%v", err))
 		return
 	case h == nil:
-		s.finish(t, s.unstarted(StartFailed, "runner returned no handle"))
+		s.finish(t, s.unstarted(event.StartFailed, "runner returned no handle"))
 		return
 	}
-	s.record(Event{Kind: AttemptStarted, Task: t.t.ID, Attempt: attempt, Memory: t.cap, Handle: h.State()})
+	s.record(event.Event{Kind: event.AttemptStarted, Task: t.t.ID, Attempt: attempt, Memory: t.cap, Handle: h.State()})
 	t.handle = h
 	// Nothing waits for this record to be durable: the journal commits it
 	// within moments, in one transaction with other transitions, and the
@@ -162,25 +162,25 @@ func (s *scheduler) onStarted(d startDone) {
 	if s.stopping {
 		// The run began stopping while this attempt started (the journal
 		// failed just now, or a cancel came during Start).
-		h.Stop(Cancelled, s.grace(t))
+		h.Stop(event.Cancelled, s.grace(t))
 	}
 }
 
 // unstarted is the result of an attempt that ended before it started.
-func (s *scheduler) unstarted(reason Reason, format string, a ...any) Result {
+func (s *scheduler) unstarted(reason event.Reason, format string, a ...any) event.Result {
 	now := s.o.Now()
-	return Result{Reason: reason, Detail: fmt.Sprintf(format, a...), Start: now, End: now}
+	return event.Result{Reason: reason, Detail: fmt.Sprintf(format, a...), Start: now, End: now}
 }
 
 // finish handles the end of an attempt of t: it frees the slot, commits or
 // discards outputs, records the attempt, and moves t on: succeeded, back to
 // ready for a retry, or to its final failure.
-func (s *scheduler) finish(t *taskRun, r Result) {
+func (s *scheduler) finish(t *taskRun, r event.Result) {
 	t.handle = nil
 	held := t.held
 	s.release(t)
 	var commitErr error
-	var committed []shm.Committed
+	var committed []event.Committed
 	if r.OK() {
 		var missing []string
 		var err error
@@ -189,7 +189,7 @@ func (s *scheduler) finish(t *taskRun, r Result) {
 		case err != nil:
 			commitErr = fmt.Errorf("executor: task %q: committing outputs: %w", t.t.ID, err)
 		case len(missing) > 0:
-			r.Reason = OutputMissing
+			r.Reason = event.OutputMissing
 			r.Detail = missingDetail(missing)
 		}
 	}
@@ -201,33 +201,33 @@ func (s *scheduler) finish(t *taskRun, r Result) {
 		s.countLive(dag.SegmentRef{Task: t.t.ID, Output: c.Name}, c.Size)
 	}
 	t.attempts = append(t.attempts, r)
-	s.record(Event{Kind: AttemptEnded, Task: t.t.ID, Attempt: len(t.attempts), Memory: held, Result: &r, Outputs: committed})
+	s.record(event.Event{Kind: event.AttemptEnded, Task: t.t.ID, Attempt: len(t.attempts), Memory: held, Result: &r, Outputs: committed})
 	if r.OK() && commitErr == nil {
 		// Recorded by the loop once hashed: after this end in the journal.
 		s.hashLater(t, len(t.attempts), committed)
 	}
 
-	attempt := Event{Attempt: len(t.attempts)}
+	attempt := event.Event{Attempt: len(t.attempts)}
 	switch {
 	case commitErr != nil:
 		// The task did its work but the engine cannot keep it: the same
 		// class of failure as a journal that cannot write, so the run stops.
-		s.setState(t, TaskFailed, commitErr.Error(), attempt)
+		s.setState(t, event.TaskFailed, commitErr.Error(), attempt)
 		s.fail(commitErr)
 	case r.OK():
-		if s.setState(t, TaskSucceeded, "", attempt) {
+		if s.setState(t, event.TaskSucceeded, "", attempt) {
 			s.readersDone(t)
 			for _, d := range t.succ {
-				if d.deps--; d.deps == 0 && d.state == Pending {
+				if d.deps--; d.deps == 0 && d.state == event.Pending {
 					s.makeReady(d)
 				}
 			}
 		}
 	case s.retry(t, r):
 	default:
-		to := TaskFailed
-		if r.Reason == Cancelled {
-			to = TaskCancelled
+		to := event.TaskFailed
+		if r.Reason == event.Cancelled {
+			to = event.TaskCancelled
 		}
 		s.setState(t, to, s.failureMessage(t, r), attempt)
 		if !s.cancelled {
@@ -238,7 +238,7 @@ func (s *scheduler) finish(t *taskRun, r Result) {
 
 // failureMessage is the sentence a final failure of t is shown with:
 // "attempt 2/3: oom: exceeded its memory cap of 1 GiB".
-func (s *scheduler) failureMessage(t *taskRun, r Result) string {
+func (s *scheduler) failureMessage(t *taskRun, r event.Result) string {
 	msg := fmt.Sprintf("attempt %d/%d: %s", len(t.attempts), maxAttempts(t.t.Retry), r)
 	if r.Detail != "" {
 		msg += ": " + r.Detail
@@ -273,14 +273,14 @@ func (s *scheduler) failed(t *taskRun) {
 	for len(queue) > 0 {
 		k := queue[0]
 		queue = queue[1:]
-		if k.t.state != Pending {
+		if k.t.state != event.Pending {
 			continue // reached before through another path
 		}
 		msg := fmt.Sprintf("dependency %s failed", t.t.ID)
 		if k.via != nil {
 			msg = fmt.Sprintf("dependency %s was skipped (%s failed)", k.via.t.ID, t.t.ID)
 		}
-		s.setState(k.t, Skipped, msg, Event{})
+		s.setState(k.t, event.Skipped, msg, event.Event{})
 		for _, d := range k.t.succ {
 			queue = append(queue, skip{d, k.t})
 		}

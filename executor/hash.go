@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/shm"
 )
 
@@ -23,13 +24,13 @@ import (
 type hashDone struct {
 	t       *taskRun
 	attempt int
-	refs    []dag.SegmentRef // every output it was given
-	outputs []shm.Committed  // the hashed ones, Hash filled
+	refs    []dag.SegmentRef  // every output it was given
+	outputs []event.Committed // the hashed ones, Hash filled
 }
 
 // hashLater hashes attempt n's committed outputs that have no hash yet.
-func (s *scheduler) hashLater(t *taskRun, n int, committed []shm.Committed) {
-	var todo []shm.Committed
+func (s *scheduler) hashLater(t *taskRun, n int, committed []event.Committed) {
+	var todo []event.Committed
 	for _, c := range committed {
 		if c.Hash == "" {
 			todo = append(todo, c)
@@ -74,5 +75,5 @@ func (s *scheduler) onHashed(d hashDone) {
 	if len(d.outputs) == 0 {
 		return
 	}
-	s.record(Event{Kind: OutputsHashed, Task: d.t.t.ID, Attempt: d.attempt, Outputs: d.outputs})
+	s.record(event.Event{Kind: event.OutputsHashed, Task: d.t.t.ID, Attempt: d.attempt, Outputs: d.outputs})
 }

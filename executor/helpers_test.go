@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/executortest"
 )
@@ -105,12 +106,12 @@ func (h *harness) check(tb testing.TB, sum *executor.Summary) {
 			tb.Errorf("Run returned before waiting for %s attempt %d", fh.Spec.Task.ID, fh.Spec.Attempt)
 		}
 	}
-	if sum == nil || len(events) == 0 || events[len(events)-1].Kind != executor.RunEnded {
+	if sum == nil || len(events) == 0 || events[len(events)-1].Kind != event.RunEnded {
 		return
 	}
-	last := map[string]executor.TaskState{}
+	last := map[string]event.TaskState{}
 	for _, e := range events {
-		if e.Kind == executor.TaskChanged {
+		if e.Kind == event.TaskChanged {
 			last[e.Task] = e.State
 		}
 	}
@@ -158,8 +159,8 @@ func (h *harness) mustRun(tb testing.TB) *executor.Summary {
 }
 
 // states returns each task's final state.
-func states(sum *executor.Summary) map[string]executor.TaskState {
-	m := map[string]executor.TaskState{}
+func states(sum *executor.Summary) map[string]event.TaskState {
+	m := map[string]event.TaskState{}
 	for _, ts := range sum.Tasks {
 		m[ts.ID] = ts.State
 	}
@@ -169,17 +170,17 @@ func states(sum *executor.Summary) map[string]executor.TaskState {
 // startOrder is the order of admissions: the Running transitions, which
 // the scheduler records as it admits (the attempts themselves start
 // concurrently, so their AttemptStarted events may interleave).
-func startOrder(events []executor.Event) []string {
+func startOrder(events []event.Event) []string {
 	var ids []string
 	for _, e := range events {
-		if e.Kind == executor.TaskChanged && e.State == executor.Running {
+		if e.Kind == event.TaskChanged && e.State == event.Running {
 			ids = append(ids, e.Task)
 		}
 	}
 	return ids
 }
 
-func seqOf(events []executor.Event, kind executor.EventKind, task string, state executor.TaskState) uint64 {
+func seqOf(events []event.Event, kind event.EventKind, task string, state event.TaskState) uint64 {
 	for _, e := range events {
 		if e.Kind == kind && e.Task == task && (state == "" || e.State == state) {
 			return e.Seq
@@ -188,8 +189,8 @@ func seqOf(events []executor.Event, kind executor.EventKind, task string, state 
 	return 0
 }
 
-func isTask(kind executor.EventKind, id string, state executor.TaskState) func(executor.Event) bool {
-	return func(e executor.Event) bool {
+func isTask(kind event.EventKind, id string, state event.TaskState) func(event.Event) bool {
+	return func(e event.Event) bool {
 		return e.Kind == kind && e.Task == id && (state == "" || e.State == state)
 	}
 }

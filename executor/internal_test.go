@@ -20,8 +20,8 @@ func TestBackoffDelay(t *testing.T) {
 		{time.Hour, 80, math.MaxInt64}, // saturates instead of overflowing
 	}
 	for _, tt := range tests {
-		if got := backoffDelay(tt.backoff, tt.failed); got != tt.want {
-			t.Errorf("backoffDelay(%v, %d) = %v, want %v", tt.backoff, tt.failed, got, tt.want)
+		if got := BackoffDelay(tt.backoff, tt.failed); got != tt.want {
+			t.Errorf("BackoffDelay(%v, %d) = %v, want %v", tt.backoff, tt.failed, got, tt.want)
 		}
 	}
 }

@@ -1,12 +1,8 @@
 package executor
 
 import (
-	"fmt"
-	"hash/fnv"
-	"path/filepath"
-	"strconv"
-
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/shm"
 )
 
@@ -36,7 +32,7 @@ type Segments interface {
 	// Commit makes t's outputs visible to consumers after a successful
 	// attempt and says what it committed. missing names outputs the task
 	// did not write; then nothing is committed.
-	Commit(t *dag.Task) (committed []shm.Committed, missing []string, err error)
+	Commit(t *dag.Task) (committed []event.Committed, missing []string, err error)
 	// Discard removes what a failed attempt of t wrote.
 	Discard(t *dag.Task)
 	// Release removes (or recycles) the committed segment ref: every task
@@ -52,39 +48,4 @@ type Segments interface {
 	// Held is the bytes of released segments still in memory: kept for
 	// reuse by later producers (see shm.Pool), or being freed.
 	Held() int64
-}
-
-// DirLayout keeps an attempt's logs and temporary directory under one run
-// directory: logs/<b>/<task>.<attempt>.stdout|.stderr, where <b> is one of
-// 16 buckets (see bucket), and tmp/<pool>.<slot>. A directory per task
-// would cost a mkdir per task, a fifth of a millisecond on an ext4 disk;
-// one flat directory serialises creates.
-type DirLayout struct {
-	Root string // the run's directory in the state dir
-}
-
-// Logs implements Layout.
-func (d DirLayout) Logs(task string, attempt int) (stdout, stderr string) {
-	base := filepath.Join(d.Root, "logs", bucket(task), dag.Slug(task)+"."+strconv.Itoa(attempt))
-	return base + ".stdout", base + ".stderr"
-}
-
-// Samples implements Layout: logs/<b>/<task>.<attempt>.mem beside the logs.
-func (d DirLayout) Samples(task string, attempt int) string {
-	return filepath.Join(d.Root, "logs", bucket(task), dag.Slug(task)+"."+strconv.Itoa(attempt)+".mem")
-}
-
-// TmpDir implements Layout: tmp/<pool>.<slot>.
-func (d DirLayout) TmpDir(pool string, slot int) string {
-	return filepath.Join(d.Root, "tmp", dag.Slug(pool)+"."+strconv.Itoa(slot))
-}
-
-// bucket spreads tasks over 16 subdirectories: creating files in one
-// directory takes that directory's lock, so attempts starting together in
-// different slots would wait for each other (on ext4 here, a create takes
-// 0.24 ms alone in one directory with two writers, 0.14 ms in two).
-func bucket(task string) string {
-	h := fnv.New32a()
-	h.Write([]byte(task))
-	return fmt.Sprintf("%x", h.Sum32()%16)
 }

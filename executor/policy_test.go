@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/executortest"
 )
@@ -24,7 +25,7 @@ func policyPlan(t *testing.T) (*dag.Plan, func(*executor.Spec) executortest.Beha
 	return plan, func(s *executor.Spec) executortest.Behavior {
 		switch s.Task.ID {
 		case "bad":
-			return executortest.Behavior{Result: executor.Result{Reason: executor.Exit, ExitCode: 3}}
+			return executortest.Behavior{Result: event.Result{Reason: event.Exit, ExitCode: 3}}
 		case "slow":
 			return executortest.Behavior{Duration: -1}
 		}
@@ -36,18 +37,18 @@ func TestFailureStopsAdmissions(t *testing.T) {
 	plan, behave := policyPlan(t)
 	h := newHarness(plan, behave)
 	wait := h.runAsync(t, t.Context())
-	h.journal.Await(t, "indep cancelled", isTask(executor.TaskChanged, "indep", executor.TaskCancelled))
+	h.journal.Await(t, "indep cancelled", isTask(event.TaskChanged, "indep", event.TaskCancelled))
 	// Attempts start on their own goroutines: wait for slow's.
-	h.journal.Await(t, "slow running", isTask(executor.AttemptStarted, "slow", ""))
+	h.journal.Await(t, "slow running", isTask(event.AttemptStarted, "slow", ""))
 	slow := h.fake.Handle("slow", 1)
-	slow.End(executor.Result{Reason: executor.Succeeded})
+	slow.End(event.Result{Reason: event.Succeeded})
 	sum, err := wait()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]executor.TaskState{
-		"bad": executor.TaskFailed, "slow": executor.TaskSucceeded, "dep": executor.TaskCancelled,
-		"dep2": executor.TaskCancelled, "indep": executor.TaskCancelled, "join": executor.TaskCancelled,
+	want := map[string]event.TaskState{
+		"bad": event.TaskFailed, "slow": event.TaskSucceeded, "dep": event.TaskCancelled,
+		"dep2": event.TaskCancelled, "indep": event.TaskCancelled, "join": event.TaskCancelled,
 	}
 	for id, st := range want {
 		if got := sum.Task(id); got.State != st {
@@ -70,23 +71,23 @@ func TestKeepGoing(t *testing.T) {
 	h := newHarness(plan, behave)
 	h.opts.KeepGoing = true
 	wait := h.runAsync(t, t.Context())
-	h.journal.Await(t, "indep", isTask(executor.TaskChanged, "indep", executor.TaskSucceeded))
-	h.journal.Await(t, "slow running", isTask(executor.AttemptStarted, "slow", ""))
-	h.fake.Handle("slow", 1).End(executor.Result{Reason: executor.Succeeded})
+	h.journal.Await(t, "indep", isTask(event.TaskChanged, "indep", event.TaskSucceeded))
+	h.journal.Await(t, "slow running", isTask(event.AttemptStarted, "slow", ""))
+	h.fake.Handle("slow", 1).End(event.Result{Reason: event.Succeeded})
 	sum, err := wait()
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]struct {
-		state executor.TaskState
+		state event.TaskState
 		msg   string
 	}{
-		"bad":   {executor.TaskFailed, "attempt 1/1: exit 3"},
-		"slow":  {executor.TaskSucceeded, ""},
-		"indep": {executor.TaskSucceeded, ""},
-		"dep":   {executor.Skipped, "dependency bad failed"},
-		"dep2":  {executor.Skipped, "dependency dep was skipped (bad failed)"},
-		"join":  {executor.Skipped, "dependency dep was skipped (bad failed)"},
+		"bad":   {event.TaskFailed, "attempt 1/1: exit 3"},
+		"slow":  {event.TaskSucceeded, ""},
+		"indep": {event.TaskSucceeded, ""},
+		"dep":   {event.Skipped, "dependency bad failed"},
+		"dep2":  {event.Skipped, "dependency dep was skipped (bad failed)"},
+		"join":  {event.Skipped, "dependency dep was skipped (bad failed)"},
 	}
 	for id, w := range want {
 		if got := sum.Task(id); got.State != w.state || got.Message != w.msg {
@@ -113,17 +114,17 @@ func TestFailureCancelsWaitingRetry(t *testing.T) {
 	})
 	h.opts.After = func(time.Duration) <-chan time.Time { return nil } // never
 	wait := h.runAsync(t, t.Context())
-	h.journal.Await(t, "flaky waiting", func(e executor.Event) bool {
-		return isTask(executor.TaskChanged, "flaky", executor.Ready)(e) && e.Attempt == 2
+	h.journal.Await(t, "flaky waiting", func(e event.Event) bool {
+		return isTask(event.TaskChanged, "flaky", event.Ready)(e) && e.Attempt == 2
 	})
-	h.journal.Await(t, "bad running", isTask(executor.AttemptStarted, "bad", ""))
+	h.journal.Await(t, "bad running", isTask(event.AttemptStarted, "bad", ""))
 	h.fake.Handle("bad", 1).End(exit1)
 	sum, err := wait()
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := sum.Task("flaky")
-	if f.State != executor.TaskCancelled || len(f.Attempts) != 1 || f.Message != "not started: task bad failed" {
+	if f.State != event.TaskCancelled || len(f.Attempts) != 1 || f.Message != "not started: task bad failed" {
 		t.Errorf("flaky: %+v", f)
 	}
 }
@@ -136,23 +137,23 @@ func TestCancel(t *testing.T) {
 	h := newHarness(plan, func(*executor.Spec) executortest.Behavior { return executortest.Behavior{Duration: -1} })
 	ctx, cancel := context.WithCancel(t.Context())
 	wait := h.runAsync(t, ctx)
-	h.journal.Await(t, "a", isTask(executor.AttemptStarted, "a", ""))
-	h.journal.Await(t, "b", isTask(executor.AttemptStarted, "b", ""))
+	h.journal.Await(t, "a", isTask(event.AttemptStarted, "a", ""))
+	h.journal.Await(t, "b", isTask(event.AttemptStarted, "b", ""))
 	cancel()
 	sum, err := wait()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for id, grace := range map[string]time.Duration{"a": 3 * time.Second, "b": 5 * time.Second} {
-		if got := h.fake.Handle(id, 1).Stops(); !slices.Equal(got, []executortest.Stop{{Cause: executor.Cancelled, Grace: grace}}) {
+		if got := h.fake.Handle(id, 1).Stops(); !slices.Equal(got, []executortest.Stop{{Cause: event.Cancelled, Grace: grace}}) {
 			t.Errorf("%s stops %v, want cancelled with grace %v", id, got, grace)
 		}
-		if ts := sum.Task(id); ts.State != executor.TaskCancelled || ts.Attempts[0].Reason != executor.Cancelled {
+		if ts := sum.Task(id); ts.State != event.TaskCancelled || ts.Attempts[0].Reason != event.Cancelled {
 			t.Errorf("%s: %+v", id, ts)
 		}
 	}
 	for _, id := range []string{"c", "d"} {
-		if ts := sum.Task(id); ts.State != executor.TaskCancelled || ts.Message != "not started: run cancelled" {
+		if ts := sum.Task(id); ts.State != event.TaskCancelled || ts.Message != "not started: run cancelled" {
 			t.Errorf("%s: %s %q", id, ts.State, ts.Message)
 		}
 	}
@@ -170,8 +171,8 @@ func TestKill(t *testing.T) {
 		cancelCtx bool // Ctrl-C before the kill
 		want      []executortest.Stop
 	}{
-		{"second Ctrl-C", true, []executortest.Stop{{Cause: executor.Cancelled, Grace: time.Hour}, {Cause: executor.Cancelled}}},
-		{"kill alone", false, []executortest.Stop{{Cause: executor.Cancelled}}},
+		{"second Ctrl-C", true, []executortest.Stop{{Cause: event.Cancelled, Grace: time.Hour}, {Cause: event.Cancelled}}},
+		{"kill alone", false, []executortest.Stop{{Cause: event.Cancelled}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,7 +187,7 @@ func TestKill(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			wait := h.runAsync(t, ctx)
-			h.journal.Await(t, "a", isTask(executor.AttemptStarted, "a", ""))
+			h.journal.Await(t, "a", isTask(event.AttemptStarted, "a", ""))
 			if tt.cancelCtx {
 				cancel()
 				// Stopped with the hour of grace, a ignores SIGTERM: it
@@ -203,7 +204,7 @@ func TestKill(t *testing.T) {
 			if got := h.fake.Handle("a", 1).Stops(); !slices.Equal(got, tt.want) {
 				t.Errorf("stops %v, want %v", got, tt.want)
 			}
-			if !sum.Cancelled || sum.Task("a").State != executor.TaskCancelled || sum.Task("b").State != executor.TaskCancelled {
+			if !sum.Cancelled || sum.Task("a").State != event.TaskCancelled || sum.Task("b").State != event.TaskCancelled {
 				t.Errorf("summary %+v", sum)
 			}
 		})
@@ -214,14 +215,14 @@ func TestJournalErrorStopsRun(t *testing.T) {
 	broken := errors.New("disk on fire")
 	tests := []struct {
 		name    string
-		failOn  func(e executor.Event) bool
+		failOn  func(e event.Event) bool
 		started []string // attempts that ran
 	}{
-		{"run start", func(e executor.Event) bool { return e.Kind == executor.RunStarted }, nil},
-		{"first task running", func(e executor.Event) bool { return isTask(executor.TaskChanged, "a", executor.Running)(e) }, nil},
-		{"second attempt started", func(e executor.Event) bool { return isTask(executor.AttemptStarted, "b", "")(e) }, []string{"a", "b"}},
-		{"attempt ended", func(e executor.Event) bool { return isTask(executor.AttemptEnded, "a", "")(e) }, []string{"a", "b"}},
-		{"succeeded", func(e executor.Event) bool { return isTask(executor.TaskChanged, "a", executor.TaskSucceeded)(e) }, []string{"a", "b"}},
+		{"run start", func(e event.Event) bool { return e.Kind == event.RunStarted }, nil},
+		{"first task running", func(e event.Event) bool { return isTask(event.TaskChanged, "a", event.Running)(e) }, nil},
+		{"second attempt started", func(e event.Event) bool { return isTask(event.AttemptStarted, "b", "")(e) }, []string{"a", "b"}},
+		{"attempt ended", func(e event.Event) bool { return isTask(event.AttemptEnded, "a", "")(e) }, []string{"a", "b"}},
+		{"succeeded", func(e event.Event) bool { return isTask(event.TaskChanged, "a", event.TaskSucceeded)(e) }, []string{"a", "b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,7 +237,7 @@ func TestJournalErrorStopsRun(t *testing.T) {
 				return executortest.Behavior{Duration: -1} // until stopped
 			})
 			failed := false
-			h.journal.Fail = func(e executor.Event) error {
+			h.journal.Fail = func(e event.Event) error {
 				if failed || tt.failOn(e) {
 					failed = true // a journal that breaks stays broken
 					return broken
@@ -256,7 +257,7 @@ func TestJournalErrorStopsRun(t *testing.T) {
 				t.Errorf("attempts %v, want %v", ran, tt.started)
 			}
 			if b := h.fake.Handle("b", 1); b != nil {
-				if got := b.Stops(); len(got) == 0 || got[0] != (executortest.Stop{Cause: executor.Cancelled, Grace: 7 * time.Second}) {
+				if got := b.Stops(); len(got) == 0 || got[0] != (executortest.Stop{Cause: event.Cancelled, Grace: 7 * time.Second}) {
 					t.Errorf("b stops %v, want cancelled with its grace", got)
 				}
 			}
@@ -265,7 +266,7 @@ func TestJournalErrorStopsRun(t *testing.T) {
 					t.Errorf("%s left %s", ts.ID, ts.State)
 				}
 			}
-			if st := sum.Task("d").State; st != executor.TaskCancelled {
+			if st := sum.Task("d").State; st != event.TaskCancelled {
 				t.Errorf("d %s, want cancelled: nothing starts after the journal broke", st)
 			}
 		})
@@ -288,10 +289,10 @@ func TestCommitErrorStopsRun(t *testing.T) {
 	if !errors.Is(err, broken) || !strings.Contains(err.Error(), `task "a": committing outputs`) {
 		t.Fatalf("err = %v", err)
 	}
-	if st := sum.Task("a").State; st != executor.TaskFailed {
+	if st := sum.Task("a").State; st != event.TaskFailed {
 		t.Errorf("a %s, want failed", st)
 	}
-	if st := sum.Task("b").State; st != executor.TaskCancelled {
+	if st := sum.Task("b").State; st != event.TaskCancelled {
 		t.Errorf("b %s, want cancelled", st)
 	}
 	if !slices.Contains(h.segs.Calls(), "discard a") {
@@ -312,14 +313,14 @@ func TestNoRetryAfterFailure(t *testing.T) {
 		return executortest.Behavior{Duration: -1}
 	})
 	wait := h.runAsync(t, t.Context())
-	h.journal.Await(t, "later cancelled", isTask(executor.TaskChanged, "later", executor.TaskCancelled))
-	h.journal.Await(t, "flaky running", isTask(executor.AttemptStarted, "flaky", ""))
+	h.journal.Await(t, "later cancelled", isTask(event.TaskChanged, "later", event.TaskCancelled))
+	h.journal.Await(t, "flaky running", isTask(event.AttemptStarted, "flaky", ""))
 	h.fake.Handle("flaky", 1).End(exit1)
 	sum, err := wait()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := sum.Task("flaky"); f.State != executor.TaskFailed || len(f.Attempts) != 1 {
+	if f := sum.Task("flaky"); f.State != event.TaskFailed || len(f.Attempts) != 1 {
 		t.Errorf("flaky: %s after %d attempts, want failed after 1", f.State, len(f.Attempts))
 	}
 }
@@ -333,7 +334,7 @@ func TestCancelledBeforeStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(h.fake.Specs()) != 0 || sum.Counts[executor.TaskCancelled] != 2 || sum.ExitCode() != executor.ExitCancelled {
+	if len(h.fake.Specs()) != 0 || sum.Counts[event.TaskCancelled] != 2 || sum.ExitCode() != executor.ExitCancelled {
 		t.Errorf("started %d, summary %+v", len(h.fake.Specs()), sum)
 	}
 }
@@ -354,10 +355,10 @@ func TestCancelDuringStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ts := sum.Task("a"); ts.State != executor.TaskCancelled || len(ts.Attempts) != 1 || ts.Attempts[0].Reason != executor.Cancelled {
+	if ts := sum.Task("a"); ts.State != event.TaskCancelled || len(ts.Attempts) != 1 || ts.Attempts[0].Reason != event.Cancelled {
 		t.Errorf("a: %+v", ts)
 	}
-	if sum.Task("b").State != executor.TaskCancelled || sum.ExitCode() != executor.ExitCancelled {
+	if sum.Task("b").State != event.TaskCancelled || sum.ExitCode() != executor.ExitCancelled {
 		t.Errorf("summary %+v", sum)
 	}
 }
@@ -372,13 +373,13 @@ func TestCommittedOutputsAreRecorded(t *testing.T) {
 	plan := mkPlan(t, []*dag.Pool{pool("p", 2, 0)}, ok, bad)
 	h := newHarness(plan, func(s *executor.Spec) executortest.Behavior {
 		if s.Task.ID == "bad" {
-			return executortest.Behavior{Result: executor.Result{Reason: executor.Exit, ExitCode: 1}}
+			return executortest.Behavior{Result: event.Result{Reason: event.Exit, ExitCode: 1}}
 		}
 		return executortest.Behavior{}
 	})
 	h.mustRun(t)
 	for _, e := range h.journal.Events() {
-		if e.Kind != executor.AttemptEnded {
+		if e.Kind != event.AttemptEnded {
 			continue
 		}
 		var names []string
@@ -403,10 +404,10 @@ func TestReuse(t *testing.T) {
 	if got := startOrder(h.journal.Events()); !slices.Equal(got, []string{"b", "c"}) {
 		t.Errorf("started %v, want [b c]", got)
 	}
-	if sum.Counts[executor.Reused] != 2 || !sum.OK() {
+	if sum.Counts[event.Reused] != 2 || !sum.OK() {
 		t.Errorf("summary %+v", sum)
 	}
-	if a := sum.Task("a"); a.State != executor.Reused || a.Message != "from run r0" || len(a.Attempts) != 0 {
+	if a := sum.Task("a"); a.State != event.Reused || a.Message != "from run r0" || len(a.Attempts) != 0 {
 		t.Errorf("a: %+v", a)
 	}
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/executortest"
 )
@@ -15,7 +16,7 @@ import (
 // again; Start submits new ones.
 type reattaching struct {
 	*executortest.Fake
-	known map[string]executor.Result // state -> how that job ends
+	known map[string]event.Result // state -> how that job ends
 
 	mu       sync.Mutex
 	attached []string
@@ -37,9 +38,9 @@ func (r *reattaching) Reattach(_ context.Context, s *executor.Spec, state []byte
 func TestReattach(t *testing.T) {
 	plan := mkPlan(t, []*dag.Pool{pool("p", 4, 0)}, task("running"), task("ended"), task("gone"), task("fresh"))
 	h := newHarness(plan, sleepFor(0))
-	r := &reattaching{Fake: h.fake, known: map[string]executor.Result{
+	r := &reattaching{Fake: h.fake, known: map[string]event.Result{
 		`{"job":"1"}`: {},
-		`{"job":"2"}`: {Reason: executor.Exit, ExitCode: 3},
+		`{"job":"2"}`: {Reason: event.Exit, ExitCode: 3},
 	}}
 	h.opts.Runners = map[string]executor.Runner{"local": r}
 	h.opts.Reattach = map[string][]byte{
@@ -49,7 +50,7 @@ func TestReattach(t *testing.T) {
 	}
 	sum := h.mustRun(t)
 	st := states(sum)
-	if st["running"] != executor.TaskSucceeded || st["ended"] != executor.TaskFailed || st["gone"] != executor.TaskSucceeded || st["fresh"] != executor.TaskSucceeded {
+	if st["running"] != event.TaskSucceeded || st["ended"] != event.TaskFailed || st["gone"] != event.TaskSucceeded || st["fresh"] != event.TaskSucceeded {
 		t.Errorf("states %v", st)
 	}
 	var started []string
@@ -67,7 +68,7 @@ func TestReattach(t *testing.T) {
 	}
 	recorded := false
 	for _, e := range h.journal.Events() {
-		if e.Kind == executor.AttemptStarted && e.Task == "running" {
+		if e.Kind == event.AttemptStarted && e.Task == "running" {
 			recorded = string(e.Handle) == `{"fake":"running","attempt":1}`
 		}
 	}

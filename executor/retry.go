@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/units"
 )
 
@@ -17,25 +17,11 @@ func maxAttempts(r dag.Retry) int { return max(r.Attempts, 1) }
 // retryable reports whether a failed attempt with result r is worth another
 // try under rule: listed in On, or any failure when On is empty. A
 // cancelled attempt never is: the run or a user stopped it on purpose.
-func retryable(rule dag.Retry, r Result) bool {
-	if r.OK() || r.Reason == Cancelled {
+func retryable(rule dag.Retry, r event.Result) bool {
+	if r.OK() || r.Reason == event.Cancelled {
 		return false
 	}
 	return len(rule.On) == 0 || slices.ContainsFunc(rule.On, r.Matches)
-}
-
-// backoffDelay is the wait before the next attempt after failed failures:
-// Backoff, doubled for each failure after the first, saturating rather
-// than overflowing.
-func backoffDelay(b time.Duration, failed int) time.Duration {
-	d := max(b, 0)
-	for i := 1; i < failed && d > 0; i++ {
-		if d > math.MaxInt64/2 {
-			return math.MaxInt64
-		}
-		d *= 2
-	}
-	return d
 }
 
 // grownCap is the cap after an oom: cap times growth, at most limit (0 =
@@ -57,24 +43,24 @@ func grownCap(cap int64, growth float64, limit int64) int64 {
 // retry decides what follows the failed attempt r of t. When another
 // attempt is due it moves t back to Ready, grows its cap after an oom and
 // arranges the backoff, and reports true.
-func (s *scheduler) retry(t *taskRun, r Result) bool {
+func (s *scheduler) retry(t *taskRun, r event.Result) bool {
 	rule := t.t.Retry
 	failed := len(t.attempts)
 	if s.halt != "" || failed >= maxAttempts(rule) || !retryable(rule, r) {
 		return false
 	}
 	msg := fmt.Sprintf("attempt %d/%d ended: %s; retrying", failed, maxAttempts(rule), r)
-	if r.Reason == OOM {
+	if r.Reason == event.OOM {
 		if grown := grownCap(t.cap, rule.MemoryGrowth, s.capLimit(t.pool)); grown != t.cap {
 			t.cap = grown
 			msg += " with a cap of " + units.Size(grown)
 		}
 	}
-	d := backoffDelay(rule.Backoff, failed)
+	d := BackoffDelay(rule.Backoff, failed)
 	if d > 0 {
 		msg += " in " + units.Duration(d)
 	}
-	if !s.setState(t, Ready, msg, Event{Attempt: failed + 1, Memory: t.cap}) {
+	if !s.setState(t, event.Ready, msg, event.Event{Attempt: failed + 1, Memory: t.cap}) {
 		return true // the journal failed: the sweep cancels t
 	}
 	if d <= 0 {

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/executortest"
 	"github.com/weirflow/weir/internal/units"
 )
 
 // failing fails attempts 1..n of every task with r, then succeeds.
-func failing(n int, r executor.Result) func(*executor.Spec) executortest.Behavior {
+func failing(n int, r event.Result) func(*executor.Spec) executortest.Behavior {
 	return func(s *executor.Spec) executortest.Behavior {
 		if s.Attempt <= n {
 			return executortest.Behavior{Result: r}
@@ -23,7 +24,7 @@ func failing(n int, r executor.Result) func(*executor.Spec) executortest.Behavio
 	}
 }
 
-var exit1 = executor.Result{Reason: executor.Exit, ExitCode: 1}
+var exit1 = event.Result{Reason: event.Exit, ExitCode: 1}
 
 func TestRetryBackoffDoubles(t *testing.T) {
 	tk := task("a")
@@ -40,7 +41,7 @@ func TestRetryBackoffDoubles(t *testing.T) {
 	}
 	sum := h.mustRun(t)
 	a := sum.Task("a")
-	if a.State != executor.TaskSucceeded || len(a.Attempts) != 4 {
+	if a.State != event.TaskSucceeded || len(a.Attempts) != 4 {
 		t.Fatalf("a: %+v", a)
 	}
 	if want := []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}; !slices.Equal(delays, want) {
@@ -51,8 +52,8 @@ func TestRetryBackoffDoubles(t *testing.T) {
 			t.Errorf("start %d: attempt %d, env %v", i, s.Attempt, s.Env)
 		}
 	}
-	retry := h.journal.Await(t, "retry", func(e executor.Event) bool {
-		return e.Kind == executor.TaskChanged && e.State == executor.Ready && e.Attempt == 2
+	retry := h.journal.Await(t, "retry", func(e event.Event) bool {
+		return e.Kind == event.TaskChanged && e.State == event.Ready && e.Attempt == 2
 	})
 	if !strings.Contains(retry.Message, "exit 1") || !strings.Contains(retry.Message, "10ms") {
 		t.Errorf("retry message %q", retry.Message)
@@ -63,18 +64,18 @@ func TestRetryOn(t *testing.T) {
 	tests := []struct {
 		name     string
 		on       []string
-		result   executor.Result
+		result   event.Result
 		attempts int // made in all
-		final    executor.TaskState
+		final    event.TaskState
 	}{
-		{"every failure by default", nil, exit1, 2, executor.TaskSucceeded},
-		{"start failures too by default", nil, executor.Result{Reason: executor.StartFailed}, 2, executor.TaskSucceeded},
-		{"a reason not listed", []string{"oom", "timeout"}, exit1, 1, executor.TaskFailed},
-		{"a listed reason", []string{"oom", "timeout"}, executor.Result{Reason: executor.Timeout}, 2, executor.TaskSucceeded},
-		{"exit code listed", []string{"exit:3"}, executor.Result{Reason: executor.Exit, ExitCode: 3}, 2, executor.TaskSucceeded},
-		{"other exit code", []string{"exit:3"}, executor.Result{Reason: executor.Exit, ExitCode: 4}, 1, executor.TaskFailed},
-		{"output missing listed", []string{"output_missing"}, executor.Result{Reason: executor.OutputMissing}, 2, executor.TaskSucceeded},
-		{"cancelled never", nil, executor.Result{Reason: executor.Cancelled}, 1, executor.TaskCancelled},
+		{"every failure by default", nil, exit1, 2, event.TaskSucceeded},
+		{"start failures too by default", nil, event.Result{Reason: event.StartFailed}, 2, event.TaskSucceeded},
+		{"a reason not listed", []string{"oom", "timeout"}, exit1, 1, event.TaskFailed},
+		{"a listed reason", []string{"oom", "timeout"}, event.Result{Reason: event.Timeout}, 2, event.TaskSucceeded},
+		{"exit code listed", []string{"exit:3"}, event.Result{Reason: event.Exit, ExitCode: 3}, 2, event.TaskSucceeded},
+		{"other exit code", []string{"exit:3"}, event.Result{Reason: event.Exit, ExitCode: 4}, 1, event.TaskFailed},
+		{"output missing listed", []string{"output_missing"}, event.Result{Reason: event.OutputMissing}, 2, event.TaskSucceeded},
+		{"cancelled never", nil, event.Result{Reason: event.Cancelled}, 1, event.TaskCancelled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,9 +98,9 @@ func TestRetryExhausted(t *testing.T) {
 	tk := task("a")
 	tk.Retry = dag.Retry{Attempts: 3}
 	plan := mkPlan(t, []*dag.Pool{pool("p", 1, 0)}, tk)
-	h := newHarness(plan, failing(99, executor.Result{Reason: executor.Exit, ExitCode: 2, Detail: "bad input"}))
+	h := newHarness(plan, failing(99, event.Result{Reason: event.Exit, ExitCode: 2, Detail: "bad input"}))
 	a := h.mustRun(t).Task("a")
-	if a.State != executor.TaskFailed || len(a.Attempts) != 3 {
+	if a.State != event.TaskFailed || len(a.Attempts) != 3 {
 		t.Fatalf("a: %+v", a)
 	}
 	if a.Message != "attempt 3/3: exit 2: bad input" {
@@ -128,7 +129,7 @@ func TestBackoffHoldsNoSlot(t *testing.T) {
 		return timer
 	}
 	wait := h.runAsync(t, t.Context())
-	h.journal.Await(t, "b succeeded", isTask(executor.TaskChanged, "b", executor.TaskSucceeded))
+	h.journal.Await(t, "b succeeded", isTask(event.TaskChanged, "b", event.TaskSucceeded))
 	timer <- time.Now()
 	sum, err := wait()
 	if err != nil || !sum.OK() {
@@ -140,14 +141,14 @@ func TestBackoffHoldsNoSlot(t *testing.T) {
 }
 
 func TestMemoryGrowth(t *testing.T) {
-	oom := executor.Result{Reason: executor.OOM, Detail: "exceeded its memory cap"}
+	oom := event.Result{Reason: event.OOM, Detail: "exceeded its memory cap"}
 	tests := []struct {
 		name     string
 		pool     *dag.Pool
 		budget   int64
 		memory   int64
 		growth   float64
-		result   executor.Result
+		result   event.Result
 		attempts int
 		want     []int64 // cap of each attempt
 	}{
@@ -180,18 +181,18 @@ func TestMemoryGrowth(t *testing.T) {
 				caps = append(caps, s.Memory)
 			}
 			for _, e := range h.journal.Events() {
-				if e.Kind == executor.AttemptStarted {
+				if e.Kind == event.AttemptStarted {
 					journal = append(journal, e.Memory)
 				}
 			}
 			if !slices.Equal(caps, tt.want) || !slices.Equal(journal, tt.want) {
 				t.Errorf("caps %v, journal %v, want %v", caps, journal, tt.want)
 			}
-			if a := sum.Task("a"); a.State != executor.TaskFailed || len(a.Attempts) != tt.attempts {
+			if a := sum.Task("a"); a.State != event.TaskFailed || len(a.Attempts) != tt.attempts {
 				t.Errorf("a: %s after %d attempts", a.State, len(a.Attempts))
 			}
 			if tt.want[1] != tt.want[0] {
-				retry := h.journal.Await(t, "retry", func(e executor.Event) bool { return e.State == executor.Ready && e.Attempt == 2 })
+				retry := h.journal.Await(t, "retry", func(e event.Event) bool { return e.State == event.Ready && e.Attempt == 2 })
 				if want := "with a cap of " + units.Size(tt.want[1]); !strings.Contains(retry.Message, want) || retry.Memory != tt.want[1] {
 					t.Errorf("retry event %q (memory %d), want %q", retry.Message, retry.Memory, want)
 				}
@@ -208,21 +209,21 @@ func TestOutputMissing(t *testing.T) {
 	h.segs.CommitFn = func(*dag.Task) ([]string, error) { return []string{"rows", "index"}, nil }
 	sum := h.mustRun(t)
 	p := sum.Task("producer")
-	if p.State != executor.TaskFailed || len(p.Attempts) != 1 {
+	if p.State != event.TaskFailed || len(p.Attempts) != 1 {
 		t.Fatalf("producer: %+v", p)
 	}
 	r := p.Attempts[0]
-	if r.Reason != executor.OutputMissing || !strings.Contains(r.Detail, "rows, index") {
+	if r.Reason != event.OutputMissing || !strings.Contains(r.Detail, "rows, index") {
 		t.Errorf("result %+v, want output_missing naming rows and index", r)
 	}
 	if want := []string{"prepare producer", "commit producer", "discard producer"}; !slices.Equal(h.segs.Calls(), want) {
 		t.Errorf("segment calls %v, want %v", h.segs.Calls(), want)
 	}
-	if c := sum.Task("consumer"); c.State != executor.TaskCancelled {
+	if c := sum.Task("consumer"); c.State != event.TaskCancelled {
 		t.Errorf("consumer %s, want cancelled", c.State)
 	}
-	ended := h.journal.Await(t, "attempt end", isTask(executor.AttemptEnded, "producer", ""))
-	if ended.Result.Reason != executor.OutputMissing {
+	ended := h.journal.Await(t, "attempt end", isTask(event.AttemptEnded, "producer", ""))
+	if ended.Result.Reason != event.OutputMissing {
 		t.Errorf("journal has %v", ended.Result)
 	}
 }
@@ -241,12 +242,12 @@ func TestOutputMissingRetried(t *testing.T) {
 		return nil, nil
 	}
 	a := h.mustRun(t).Task("a")
-	if a.State != executor.TaskSucceeded || len(a.Attempts) != 2 || a.Attempts[0].Reason != executor.OutputMissing {
+	if a.State != event.TaskSucceeded || len(a.Attempts) != 2 || a.Attempts[0].Reason != event.OutputMissing {
 		t.Fatalf("a: %+v", a)
 	}
 	// Succeeded only after the commit that worked.
 	events := h.journal.Events()
-	if seqOf(events, executor.TaskChanged, "a", executor.TaskSucceeded) < seqOf(events, executor.AttemptStarted, "a", "") {
+	if seqOf(events, event.TaskChanged, "a", event.TaskSucceeded) < seqOf(events, event.AttemptStarted, "a", "") {
 		t.Error("succeeded recorded before the attempt")
 	}
 }

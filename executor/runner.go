@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 )
 
 // Runner starts attempts of tasks. The scheduler never knows whether a
@@ -30,12 +31,12 @@ type Reattacher interface {
 type Handle interface {
 	// Wait blocks until the attempt has ended and nothing of it is left
 	// running, and reports how it ended. It may be called once.
-	Wait() Result
+	Wait() event.Result
 	// Stop ends the attempt: SIGTERM to all of it, SIGKILL to whatever is
 	// left after grace. cause is the reason Wait reports (cancelled or
 	// timeout). Stop may be called many times and from any goroutine; a
 	// shorter grace than an earlier call's takes effect.
-	Stop(cause Reason, grace time.Duration)
+	Stop(cause event.Reason, grace time.Duration)
 	// State identifies the attempt for a later engine that must find it
 	// again (pid and start time, cgroup, or job id), for the journal: a
 	// JSON value.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 )
 
 // Options configure one Run.
@@ -27,7 +28,7 @@ type Options struct {
 	KeepGoing bool
 	// Journal records every transition before the scheduler acts on it;
 	// nil records nothing. A Record error stops the run.
-	Journal Journal
+	Journal event.Journal
 	// Layout places logs and temporary directories; required.
 	Layout Layout
 	// Segments prepares, commits and discards outputs; required.
@@ -130,12 +131,12 @@ type taskRun struct {
 	pool     *poolRun
 	succ     []*taskRun
 	deps     int // dependencies not yet succeeded
-	state    TaskState
+	state    event.TaskState
 	message  string
 	cap      int64 // memory cap of the next or current attempt
 	held     int64 // cap reserved while it holds a slot
 	slot     int   // in its pool, while it holds one
-	attempts []Result
+	attempts []event.Result
 	handle   Handle // the running attempt, nil when none
 	backoff  bool   // ready, but waiting out its retry delay
 	// stuck says why t can never start as things are (see admit); its
@@ -146,7 +147,7 @@ type taskRun struct {
 // attemptEnd is what an attempt's waiter goroutine sends back.
 type attemptEnd struct {
 	t *taskRun
-	r Result
+	r event.Result
 }
 
 func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, error) {
@@ -190,7 +191,7 @@ func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, e
 	s.tasks = make([]*taskRun, len(tasks))
 	byID := make(map[string]*taskRun, len(tasks))
 	for i, t := range tasks {
-		tr := &taskRun{t: t, idx: i, prio: rem[i], pool: pools[t.Pool], state: Pending}
+		tr := &taskRun{t: t, idx: i, prio: rem[i], pool: pools[t.Pool], state: event.Pending}
 		s.tasks[i] = tr
 		byID[t.ID] = tr
 	}
@@ -256,14 +257,14 @@ func (s *scheduler) run() {
 		s.closeQuit()
 		s.timers.Wait()
 	}()
-	s.record(Event{Kind: RunStarted})
+	s.record(event.Event{Kind: event.RunStarted})
 	// Tasks an earlier run finished, and that resume may keep, end at once
 	// and count as done for those after them. Declaration order is a
 	// topological order only for the reused set's own checks, so every
 	// reused task is settled before anything is made ready.
 	for _, t := range s.tasks {
 		if why, ok := s.o.Reuse[t.t.ID]; ok {
-			s.setState(t, Reused, why, Event{})
+			s.setState(t, event.Reused, why, event.Event{})
 			for _, d := range t.succ {
 				d.deps--
 			}
@@ -271,7 +272,7 @@ func (s *scheduler) run() {
 	}
 	s.reusedSegments()
 	for _, t := range s.tasks {
-		if t.deps == 0 && t.state == Pending {
+		if t.deps == 0 && t.state == event.Pending {
 			s.makeReady(t)
 		}
 	}
@@ -309,7 +310,7 @@ func (s *scheduler) run() {
 		}
 	}
 	s.sweep()
-	s.record(Event{Kind: RunEnded, Message: s.outcome()})
+	s.record(event.Event{Kind: event.RunEnded, Message: s.outcome()})
 	if s.durable != nil && !s.journalBroken {
 		if err := s.durable(); err != nil {
 			s.journalBroken = true
@@ -368,7 +369,7 @@ func (s *scheduler) stop(why string, running bool) {
 	s.stopping = true
 	for _, t := range s.tasks {
 		if t.handle != nil {
-			t.handle.Stop(Cancelled, s.grace(t))
+			t.handle.Stop(event.Cancelled, s.grace(t))
 		}
 	}
 }
@@ -392,9 +393,9 @@ func (s *scheduler) sweep() {
 	s.backoffs = 0
 	msg := "not started: " + s.halt
 	for _, t := range s.tasks {
-		if t.state == Pending || t.state == Ready {
+		if t.state == event.Pending || t.state == event.Ready {
 			t.backoff = false
-			s.setState(t, TaskCancelled, msg, Event{})
+			s.setState(t, event.TaskCancelled, msg, event.Event{})
 		}
 	}
 }
@@ -413,7 +414,7 @@ func (s *scheduler) makeReady(t *taskRun) {
 	if s.halt != "" {
 		return // sweep cancels it
 	}
-	if s.setState(t, Ready, "", Event{}) {
+	if s.setState(t, event.Ready, "", event.Event{}) {
 		t.pool.push(t)
 	}
 }
@@ -425,14 +426,14 @@ func (s *scheduler) wake(t *taskRun) {
 	}
 	t.backoff = false
 	s.backoffs--
-	if t.state == Ready && s.halt == "" {
+	if t.state == event.Ready && s.halt == "" {
 		t.pool.push(t)
 	}
 }
 
 // record writes e to the journal, numbered and stamped, and reports
 // whether it did. A failure stops the run; nothing is written after it.
-func (s *scheduler) record(e Event) bool {
+func (s *scheduler) record(e event.Event) bool {
 	if s.journalBroken {
 		return false
 	}
@@ -444,7 +445,7 @@ func (s *scheduler) record(e Event) bool {
 		return true
 	}
 	var err error
-	if a, ok := s.o.Journal.(Appender); ok {
+	if a, ok := s.o.Journal.(event.Appender); ok {
 		var wait func() error
 		if wait, err = a.Append(e); err == nil {
 			s.durable = wait
@@ -471,12 +472,12 @@ var errJournal = errors.New("executor: journal")
 // ev. The move is applied when recorded, and also when the journal has
 // already failed: the run is winding down then, and the Summary must still
 // say where each task ended. It reports whether the change was recorded.
-func (s *scheduler) setState(t *taskRun, to TaskState, msg string, ev Event) bool {
-	if err := CheckTransition(t.state, to); err != nil {
+func (s *scheduler) setState(t *taskRun, to event.TaskState, msg string, ev event.Event) bool {
+	if err := event.CheckTransition(t.state, to); err != nil {
 		s.fail(fmt.Errorf("executor: internal: task %q: %w", t.t.ID, err))
 		return false
 	}
-	ev.Kind, ev.Task, ev.State, ev.Message = TaskChanged, t.t.ID, to, msg
+	ev.Kind, ev.Task, ev.State, ev.Message = event.TaskChanged, t.t.ID, to, msg
 	ok := s.record(ev)
 	if ok || s.journalBroken {
 		t.state, t.message = to, msg
@@ -494,7 +495,7 @@ func (s *scheduler) outcome() string {
 	}
 	failed := 0
 	for _, t := range s.tasks {
-		if t.state != TaskSucceeded && t.state != Reused {
+		if t.state != event.TaskSucceeded && t.state != event.Reused {
 			failed++
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/executortest"
 )
@@ -27,34 +28,34 @@ func TestDependencyOrder(t *testing.T) {
 	}
 	events := h.journal.Events()
 	for _, task := range plan.Tasks {
-		started := seqOf(events, executor.AttemptStarted, task.ID, "")
+		started := seqOf(events, event.AttemptStarted, task.ID, "")
 		if started == 0 {
 			t.Fatalf("%s never started", task.ID)
 		}
 		for _, dep := range task.Deps {
-			done := seqOf(events, executor.TaskChanged, dep, executor.TaskSucceeded)
+			done := seqOf(events, event.TaskChanged, dep, event.TaskSucceeded)
 			if done == 0 || done > started {
 				t.Errorf("%s started (event %d) before %s succeeded (event %d)", task.ID, started, dep, done)
 			}
 		}
 	}
-	if sum.Counts[executor.TaskSucceeded] != len(plan.Tasks) {
+	if sum.Counts[event.TaskSucceeded] != len(plan.Tasks) {
 		t.Errorf("counts %v", sum.Counts)
 	}
 }
 
 // maxRunning is the largest number of attempts running at once in each
 // pool, from the journal.
-func maxRunning(plan *dag.Plan, events []executor.Event) map[string]int {
+func maxRunning(plan *dag.Plan, events []event.Event) map[string]int {
 	cur, peak := map[string]int{}, map[string]int{}
 	for _, e := range events {
 		switch e.Kind {
-		case executor.AttemptStarted:
+		case event.AttemptStarted:
 			p := plan.Task(e.Task).Pool
 			cur[p]++
 			peak[p] = max(peak[p], cur[p])
-		case executor.AttemptEnded:
-			if e.Result.Reason != executor.StartFailed {
+		case event.AttemptEnded:
+			if e.Result.Reason != event.StartFailed {
 				cur[plan.Task(e.Task).Pool]--
 			}
 		}
@@ -143,7 +144,7 @@ func TestMemoryAdmissionProperty(t *testing.T) {
 				r := rand.New(rand.NewPCG(seed, uint64(len(s.Task.ID)*31+int(s.Task.ID[len(s.Task.ID)-1])*7+s.Attempt)))
 				b := executortest.Behavior{Duration: time.Duration(r.IntN(300)) * time.Microsecond}
 				if r.IntN(4) == 0 {
-					b.Result = executor.Result{Reason: executor.OOM}
+					b.Result = event.Result{Reason: event.OOM}
 				}
 				return b
 			}
@@ -151,7 +152,7 @@ func TestMemoryAdmissionProperty(t *testing.T) {
 			h.opts.Budget = budget
 			h.opts.KeepGoing = true
 			sum := h.mustRun(t)
-			if got := sum.Counts[executor.TaskSucceeded] + sum.Counts[executor.TaskFailed] + sum.Counts[executor.Skipped]; got != n {
+			if got := sum.Counts[event.TaskSucceeded] + sum.Counts[event.TaskFailed] + sum.Counts[event.Skipped]; got != n {
 				t.Errorf("counts %v for %d tasks", sum.Counts, n)
 			}
 			for _, s := range h.fake.Specs() {
@@ -259,10 +260,10 @@ func TestStartFailed(t *testing.T) {
 	})
 	sum := h.mustRun(t)
 	a := sum.Task("a")
-	if a.State != executor.TaskSucceeded || len(a.Attempts) != 2 {
+	if a.State != event.TaskSucceeded || len(a.Attempts) != 2 {
 		t.Fatalf("a: %+v", a)
 	}
-	if r := a.Attempts[0]; r.Reason != executor.StartFailed || !strings.Contains(r.Detail, "not found") {
+	if r := a.Attempts[0]; r.Reason != event.StartFailed || !strings.Contains(r.Detail, "not found") {
 		t.Errorf("first attempt %+v, want start_failed naming the error", r)
 	}
 }
@@ -273,7 +274,7 @@ func TestPrepareFails(t *testing.T) {
 	h.segs.PrepareFn = func(*dag.Task) error { return errors.New("disk full") }
 	sum := h.mustRun(t)
 	a := sum.Task("a")
-	if a.State != executor.TaskFailed || a.Attempts[0].Reason != executor.StartFailed ||
+	if a.State != event.TaskFailed || a.Attempts[0].Reason != event.StartFailed ||
 		!strings.Contains(a.Attempts[0].Detail, "disk full") {
 		t.Fatalf("a: %+v", a)
 	}
@@ -322,7 +323,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 		h := newHarness(plan, func(s *executor.Spec) executortest.Behavior {
 			switch s.Task.ID {
 			case "c":
-				return executortest.Behavior{Result: executor.Result{Reason: executor.Exit, ExitCode: 1}}
+				return executortest.Behavior{Result: event.Result{Reason: event.Exit, ExitCode: 1}}
 			case "d":
 				return executortest.Behavior{Duration: -1} // until cancelled
 			}
@@ -335,10 +336,10 @@ func TestNoGoroutineLeak(t *testing.T) {
 			// Not Await: only the test's goroutine may fail the test. If
 			// nothing comes, the run is cancelled anyway and the checks
 			// below fail.
-			h.journal.Wait(func(e executor.Event) bool {
-				return isTask(executor.TaskChanged, "c", executor.Ready)(e) && e.Attempt == 2
+			h.journal.Wait(func(e event.Event) bool {
+				return isTask(event.TaskChanged, "c", event.Ready)(e) && e.Attempt == 2
 			}, 10*time.Second)
-			h.journal.Wait(isTask(executor.AttemptStarted, "d", ""), 10*time.Second)
+			h.journal.Wait(isTask(event.AttemptStarted, "d", ""), 10*time.Second)
 			cancel()
 		}()
 		sum, err := h.run(t, ctx)
@@ -373,7 +374,7 @@ func BenchmarkRun(b *testing.B) {
 			}
 			plan := mkPlan(b, []*dag.Pool{pool("p", 2, 4*GiB)}, tasks...)
 			h := newHarness(plan, nil)
-			h.opts.Journal = executor.JournalFunc(func(executor.Event) error { return nil })
+			h.opts.Journal = event.JournalFunc(func(event.Event) error { return nil })
 			b.ReportAllocs()
 			for b.Loop() {
 				sum, err := executor.Run(context.Background(), plan, h.opts)

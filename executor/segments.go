@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/shm"
 )
@@ -102,7 +103,7 @@ func (s *scheduler) checkOutputRoom() []error {
 // reused tasks that are still there, and readers that are done.
 func (s *scheduler) reusedSegments() {
 	for _, t := range s.tasks {
-		if t.state != Reused {
+		if t.state != event.Reused {
 			continue
 		}
 		for _, o := range t.t.Outputs {
@@ -113,7 +114,7 @@ func (s *scheduler) reusedSegments() {
 		}
 	}
 	for _, t := range s.tasks {
-		if t.state == Reused {
+		if t.state == event.Reused {
 			s.readersDone(t)
 		}
 	}

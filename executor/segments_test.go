@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/executortest"
 	"github.com/weirflow/weir/shm"
@@ -90,10 +91,10 @@ func TestSegmentsInRAMCountAgainstTheBudget(t *testing.T) {
 	tests := []struct {
 		name      string
 		readerCap int64
-		want      executor.TaskState
+		want      event.TaskState
 	}{
-		{"fits beside the segment", 300 * MiB, executor.TaskSucceeded},
-		{"cannot fit beside it", 600 * MiB, executor.TaskFailed},
+		{"fits beside the segment", 300 * MiB, event.TaskSucceeded},
+		{"cannot fit beside it", 600 * MiB, event.TaskFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,9 +110,9 @@ func TestSegmentsInRAMCountAgainstTheBudget(t *testing.T) {
 			if got := states(sum)["b"]; got != tt.want {
 				t.Fatalf("b %s, want %s", got, tt.want)
 			}
-			if tt.want == executor.TaskFailed {
+			if tt.want == event.TaskFailed {
 				r := sum.Task("b").Attempts[0]
-				if r.Reason != executor.StartFailed || !strings.Contains(r.Detail, "live segments in shm_dir") {
+				if r.Reason != event.StartFailed || !strings.Contains(r.Detail, "live segments in shm_dir") {
 					t.Errorf("b ended %+v", r)
 				}
 			}
@@ -127,7 +128,7 @@ func TestSegmentsOnDiskTakeNoBudget(t *testing.T) {
 	b.Memory = 600 * MiB
 	h := newHarness(mkPlan(t, []*dag.Pool{pool("p", 2, 0)}, a, b), sleepFor(0))
 	h.opts.Budget = GiB
-	if got := states(h.mustRun(t))["b"]; got != executor.TaskSucceeded {
+	if got := states(h.mustRun(t))["b"]; got != event.TaskSucceeded {
 		t.Fatalf("b %s", got)
 	}
 }
@@ -143,20 +144,20 @@ func TestProducersWaitForRoomInShmDir(t *testing.T) {
 	// a and b each fit alone but not together: never running at once.
 	running := map[string]bool{}
 	for _, e := range events {
-		if e.Kind != executor.TaskChanged {
+		if e.Kind != event.TaskChanged {
 			continue
 		}
-		running[e.Task] = e.State == executor.Running
+		running[e.Task] = e.State == event.Running
 		if running["a"] && running["b"] {
 			t.Fatalf("a and b ran together in %d bytes of shm_dir", GiB)
 		}
 	}
 	st := states(sum)
-	if st["a"] != executor.TaskSucceeded || st["b"] != executor.TaskSucceeded {
+	if st["a"] != event.TaskSucceeded || st["b"] != event.TaskSucceeded {
 		t.Errorf("states %v", st)
 	}
 	r := sum.Task("huge").Attempts[0]
-	if st["huge"] != executor.TaskFailed || r.Reason != executor.StartFailed || !strings.Contains(r.Detail, "shm_dir has 1 GiB free") {
+	if st["huge"] != event.TaskFailed || r.Reason != event.StartFailed || !strings.Contains(r.Detail, "shm_dir has 1 GiB free") {
 		t.Errorf("huge %s: %+v", st["huge"], r)
 	}
 }
@@ -185,7 +186,7 @@ func TestOutputRoomCheckedBeforeTheRun(t *testing.T) {
 func exitOn(id string, code int) func(*executor.Spec) executortest.Behavior {
 	return func(s *executor.Spec) executortest.Behavior {
 		if s.Task.ID == id {
-			return executortest.Behavior{Result: executor.Result{Reason: executor.Exit, ExitCode: code}}
+			return executortest.Behavior{Result: event.Result{Reason: event.Exit, ExitCode: code}}
 		}
 		return executortest.Behavior{}
 	}
@@ -201,7 +202,7 @@ func TestShareCapShrinksBesideSegments(t *testing.T) {
 	h.opts.Budget = GiB
 	h.segs.Room = shm.Space{Free: 10 * GiB, Total: 10 * GiB, InRAM: true}
 	sum := h.mustRun(t)
-	if st := states(sum); st["b"] != executor.TaskSucceeded {
+	if st := states(sum); st["b"] != event.TaskSucceeded {
 		t.Fatalf("states %v", st)
 	}
 	for _, sp := range h.fake.Specs() {

@@ -1,12 +1,14 @@
 package executor
 
+import "github.com/weirflow/weir/event"
+
 // Summary is where a run left every task.
 type Summary struct {
 	RunID string
 	// Tasks in declaration order.
 	Tasks []TaskSummary
 	// Counts is the number of tasks in each final state.
-	Counts map[TaskState]int
+	Counts map[event.TaskState]int
 	// Cancelled is set when ctx or Options.Kill stopped the run.
 	Cancelled bool
 }
@@ -14,12 +16,12 @@ type Summary struct {
 // TaskSummary is one task's end.
 type TaskSummary struct {
 	ID    string
-	State TaskState
+	State event.TaskState
 	// Message says why the task ended as it did: the failing attempt, the
 	// failed dependency, why it never started.
 	Message string
 	// Attempts are the results of its attempts, first first.
-	Attempts []Result
+	Attempts []event.Result
 	// Memory is the cap its last attempt had, or would have had.
 	Memory int64
 }
@@ -43,7 +45,7 @@ func (s *Summary) Task(id string) *TaskSummary {
 
 // OK reports whether every task succeeded (or was reused).
 func (s *Summary) OK() bool {
-	return s.Counts[TaskSucceeded]+s.Counts[Reused] == len(s.Tasks)
+	return s.Counts[event.TaskSucceeded]+s.Counts[event.Reused] == len(s.Tasks)
 }
 
 // ExitCode is the run's exit status: 0 when every task succeeded (a cancel
@@ -64,7 +66,7 @@ func (s *scheduler) summary() *Summary {
 	sum := &Summary{
 		RunID:     s.o.RunID,
 		Tasks:     make([]TaskSummary, len(s.tasks)),
-		Counts:    make(map[TaskState]int),
+		Counts:    make(map[event.TaskState]int),
 		Cancelled: s.cancelled,
 	}
 	for i, t := range s.tasks {

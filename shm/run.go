@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 )
 
 // partialSuffix marks a segment its producer is still writing.
@@ -93,25 +94,13 @@ func (r *Run) Prepare(t *dag.Task) error {
 	return nil
 }
 
-// Committed is one output as committed: where it is, its size and a hash
-// of its bytes, which resume compares to tell whether it is intact and
-// whether a consumer's input changed.
-type Committed struct {
-	Name string `json:"name"`
-	Path string `json:"path"`
-	Size int64  `json:"size"`
-	// Hash is empty for a segment over 64 MiB until it is hashed after
-	// the commit (see Commit).
-	Hash string `json:"hash"`
-}
-
 // Commit renames t's written outputs into place, makes them read-only and
 // hashes them. A segment larger than one hash chunk (64 MiB) is committed
 // without its hash, which the caller computes with Hash while the
 // segment's readers already run: its bytes can no longer change, and
 // hashing a GiB takes a while. When any output is missing or larger than
 // declared, nothing is committed and missing names the offenders.
-func (r *Run) Commit(t *dag.Task) (committed []Committed, missing []string, err error) {
+func (r *Run) Commit(t *dag.Task) (committed []event.Committed, missing []string, err error) {
 	for _, o := range t.Outputs {
 		ref := dag.SegmentRef{Task: t.ID, Output: o.Name}
 		fi, err := os.Stat(r.Partial(ref))
@@ -149,7 +138,7 @@ func (r *Run) Commit(t *dag.Task) (committed []Committed, missing []string, err 
 			return nil, nil, fmt.Errorf("shm: commit %s: %w", final, err)
 		}
 		protect(final)
-		committed = append(committed, Committed{Name: o.Name, Path: final, Size: size, Hash: hash})
+		committed = append(committed, event.Committed{Name: o.Name, Path: final, Size: size, Hash: hash})
 	}
 	r.returnZeroed(t)
 	return committed, nil, nil

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 )
 
 func TestCommit(t *testing.T) {
@@ -46,7 +47,7 @@ func TestCommit(t *testing.T) {
 		t.Fatalf("commit: %v %v", missing, err)
 	}
 	// xxhash64 of "1234" and of "x".
-	want := []Committed{
+	want := []event.Committed{
 		{Name: "table", Path: r.Path(table), Size: 4, Hash: "d8316e61d84f6ba4"},
 		{Name: "log", Path: r.Path(logRef), Size: 1, Hash: "5c80c09683041123"},
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor/executortest"
 )
 
@@ -49,7 +49,7 @@ func BenchmarkJournal(b *testing.B) {
 			start := time.Now()
 			for b.Loop() {
 				run++
-				var j executor.Journal = &executortest.Journal{}
+				var j event.Journal = &executortest.Journal{}
 				if s != nil {
 					sj, err := s.Journal(RunRecord{ID: fmt.Sprint("r", run), Tasks: tasks})
 					if err != nil {
@@ -91,7 +91,7 @@ func BenchmarkJournal(b *testing.B) {
 // writeTask records one task's life. pipelined appends everything and
 // waits only for the running event, which must be durable before the
 // process starts; the rest is committed with the next task's running.
-func writeTask(j executor.Journal, sq *seqs, task string, pipelined bool) error {
+func writeTask(j event.Journal, sq *seqs, task string, pipelined bool) error {
 	events := taskEvents(sq, task)
 	sj, ok := j.(*Journal)
 	if !pipelined || !ok {

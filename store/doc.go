@@ -19,7 +19,7 @@
 //	        ├── attempts              bucket
 //	        │   └── <task id> 0x00 <n BE>    -> AttemptRecord handle, memory, result
 //	        └── events                bucket
-//	            └── <seq BE>                 -> executor.Event
+//	            └── <seq BE>                 -> event.Event
 //
 // Every write touches a fixed number of keys, whatever the size of the run:
 // an event is one put, plus its task's record, its attempt's record, and the
@@ -45,7 +45,7 @@
 //
 // An engine opens the store (Open; one engine per state dir, a second gets
 // *ErrLocked naming the first), creates a Journal per run and passes it to
-// the scheduler as its executor.Journal. Record is write-ahead: it returns
+// the scheduler as its event.Journal. Record is write-ahead: it returns
 // once the event and the record updates it implies are committed (fsynced).
 // SetTaskHashes and SetOutputs queue a task's hashes and outputs; the next
 // Record commits them with it, so a task recorded running has its hashes

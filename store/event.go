@@ -10,14 +10,14 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 )
 
 // ReadEvents reads the events of run id from dir/runs/<id>/events.jsonl,
 // in Seq order. It works while an engine holds the database. The last line
 // may be torn (the engine is writing it, or was killed while it did): it is
 // left out. An undecodable line before the last is an error.
-func ReadEvents(dir, id string) ([]executor.Event, error) {
+func ReadEvents(dir, id string) ([]event.Event, error) {
 	path := filepath.Join(runDir(dir, id), eventsJSONL)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -29,15 +29,15 @@ func ReadEvents(dir, id string) ([]executor.Event, error) {
 	return parseEvents(path, b)
 }
 
-func parseEvents(path string, b []byte) ([]executor.Event, error) {
-	var out []executor.Event
+func parseEvents(path string, b []byte) ([]event.Event, error) {
+	var out []event.Event
 	for n := 1; len(b) > 0; n++ {
 		line, rest, complete := bytes.Cut(b, []byte{'\n'})
 		b = rest
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var e executor.Event
+		var e event.Event
 		if err := json.Unmarshal(line, &e); err != nil {
 			if !complete || len(bytes.TrimSpace(b)) == 0 {
 				break // the torn last line
@@ -54,7 +54,7 @@ func parseEvents(path string, b []byte) ([]executor.Event, error) {
 }
 
 // dedupe drops repeated Seqs (an event recorded again), keeping the last.
-func dedupe(es []executor.Event) []executor.Event {
+func dedupe(es []event.Event) []event.Event {
 	out := es[:0]
 	for i := range es {
 		if len(out) > 0 && out[len(out)-1].Seq == es[i].Seq {

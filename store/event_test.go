@@ -11,9 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-
-	"github.com/weirflow/weir/executor"
-	"github.com/weirflow/weir/shm"
+	"github.com/weirflow/weir/event"
 )
 
 func writeLog(t *testing.T, dir, id, content string) {
@@ -26,7 +24,7 @@ func writeLog(t *testing.T, dir, id, content string) {
 	}
 }
 
-func jsonLines(t *testing.T, events ...executor.Event) string {
+func jsonLines(t *testing.T, events ...event.Event) string {
 	t.Helper()
 	var b strings.Builder
 	for _, e := range events {
@@ -103,18 +101,18 @@ func TestEventLogCutsTornLine(t *testing.T) {
 func TestReplay(t *testing.T) {
 	sq := &seqs{}
 	events := append(taskEvents(sq, "a"), taskEvents(sq, "b")[:3]...)
-	events = append(events, sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "c", State: executor.Skipped, Message: "a failed"}))
+	events = append(events, sq.ev(event.Event{Kind: event.TaskChanged, Task: "c", State: event.Skipped, Message: "a failed"}))
 	got := Replay(events)
-	if got["a"].State != executor.TaskSucceeded || got["a"].Last == nil || got["a"].Attempts != 1 ||
-		got["b"].State != executor.Running || got["b"].Last != nil ||
-		got["c"].State != executor.Skipped || got["c"].Message != "a failed" || len(got) != 3 {
+	if got["a"].State != event.TaskSucceeded || got["a"].Last == nil || got["a"].Attempts != 1 ||
+		got["b"].State != event.Running || got["b"].Last != nil ||
+		got["c"].State != event.Skipped || got["c"].Message != "a failed" || len(got) != 3 {
 		t.Errorf("Replay = %+v", got)
 	}
 	// A late event of a task does not move it back.
-	late := sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "b", State: executor.TaskSucceeded})
+	late := sq.ev(event.Event{Kind: event.TaskChanged, Task: "b", State: event.TaskSucceeded})
 	early := events[len(events)-2] // b's attempt started
-	early.Kind, early.State = executor.TaskChanged, executor.Ready
-	if got := Replay([]executor.Event{late, early}); got["b"].State != executor.TaskSucceeded {
+	early.Kind, early.State = event.TaskChanged, event.Ready
+	if got := Replay([]event.Event{late, early}); got["b"].State != event.TaskSucceeded {
 		t.Errorf("late event moved b back to %s", got["b"].State)
 	}
 }
@@ -138,11 +136,11 @@ func TestListRuns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		record(t, j, sq.ev(executor.Event{Kind: executor.RunStarted}))
+		record(t, j, sq.ev(event.Event{Kind: event.RunStarted}))
 		record(t, j, taskEvents(sq, "a")...)
 		record(t, j, taskEvents(sq, "b")[:2]...)
 		if outcome != "" {
-			record(t, j, sq.ev(executor.Event{Kind: executor.RunEnded, Message: outcome}))
+			record(t, j, sq.ev(event.Event{Kind: event.RunEnded, Message: outcome}))
 		}
 	}
 	s.Close()
@@ -189,21 +187,21 @@ func TestOutputsHashed(t *testing.T) {
 	j := newJournal(t, s, "r1")
 	sq := &seqs{}
 	events := taskEvents(sq, "gen")
-	out := shm.Committed{Name: "rows", Path: "/dev/shm/weir/r1/gen/rows", Size: 100 << 20}
+	out := event.Committed{Name: "rows", Path: "/dev/shm/weir/r1/gen/rows", Size: 100 << 20}
 	for i := range events {
-		if events[i].Kind == executor.AttemptEnded {
-			events[i].Outputs = []shm.Committed{out}
+		if events[i].Kind == event.AttemptEnded {
+			events[i].Outputs = []event.Committed{out}
 		}
 	}
 	hashed := out
 	hashed.Hash = "0123456789abcdef"
-	events = append(events, sq.ev(executor.Event{Kind: executor.OutputsHashed, Task: "gen", Attempt: 1, Outputs: []shm.Committed{hashed}}))
+	events = append(events, sq.ev(event.Event{Kind: event.OutputsHashed, Task: "gen", Attempt: 1, Outputs: []event.Committed{hashed}}))
 	record(t, j, events...)
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
 	rec, err := s.Task("r1", "gen")
-	if err != nil || rec.State != executor.TaskSucceeded || len(rec.Outputs) != 1 || rec.Outputs[0].Hash != hashed.Hash || rec.Outputs[0].Size != out.Size {
+	if err != nil || rec.State != event.TaskSucceeded || len(rec.Outputs) != 1 || rec.Outputs[0].Hash != hashed.Hash || rec.Outputs[0].Size != out.Size {
 		t.Errorf("database: %+v, %v", rec, err)
 	}
 	fromLog, err := ReadEvents(dir, "r1")

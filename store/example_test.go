@@ -6,7 +6,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
 )
 
@@ -30,22 +30,22 @@ func ExampleStore_Journal() {
 		log.Fatal(err)
 	}
 	now := time.Now()
-	record := func(e executor.Event) {
+	record := func(e event.Event) {
 		e.Time = now
 		if err := j.Record(e); err != nil {
 			log.Fatal(err)
 		}
 	}
-	record(executor.Event{Seq: 1, Kind: executor.RunStarted})
-	record(executor.Event{Seq: 2, Kind: executor.TaskChanged, Task: "extract", State: executor.Ready})
+	record(event.Event{Seq: 1, Kind: event.RunStarted})
+	record(event.Event{Seq: 2, Kind: event.TaskChanged, Task: "extract", State: event.Ready})
 	s.SetTaskHashes("r1", "extract", "def-1", map[string]string{}) // committed with the next Record
-	record(executor.Event{Seq: 3, Kind: executor.TaskChanged, Task: "extract", State: executor.Running, Attempt: 1})
-	record(executor.Event{Seq: 4, Kind: executor.AttemptStarted, Task: "extract", Attempt: 1, Handle: []byte(`{"pid":42}`)})
-	record(executor.Event{Seq: 5, Kind: executor.AttemptEnded, Task: "extract", Attempt: 1,
-		Result: &executor.Result{Reason: executor.Succeeded, Start: now, End: now}})
+	record(event.Event{Seq: 3, Kind: event.TaskChanged, Task: "extract", State: event.Running, Attempt: 1})
+	record(event.Event{Seq: 4, Kind: event.AttemptStarted, Task: "extract", Attempt: 1, Handle: []byte(`{"pid":42}`)})
+	record(event.Event{Seq: 5, Kind: event.AttemptEnded, Task: "extract", Attempt: 1,
+		Result: &event.Result{Reason: event.Succeeded, Start: now, End: now}})
 	s.SetOutputs("r1", "extract", []store.OutputRecord{{Name: "rows", Path: "/dev/shm/rows", Size: 10, Hash: "h"}})
-	record(executor.Event{Seq: 6, Kind: executor.TaskChanged, Task: "extract", State: executor.TaskSucceeded, Attempt: 1})
-	record(executor.Event{Seq: 7, Kind: executor.RunEnded, Message: "succeeded"})
+	record(event.Event{Seq: 6, Kind: event.TaskChanged, Task: "extract", State: event.TaskSucceeded, Attempt: 1})
+	record(event.Event{Seq: 7, Kind: event.RunEnded, Message: "succeeded"})
 	j.Close()
 	s.Close()
 

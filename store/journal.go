@@ -12,12 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/weirflow/weir/event"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/weirflow/weir/executor"
 )
 
-// Journal records the events of one run: an executor.Journal for the
+// Journal records the events of one run: an event.Journal for the
 // scheduler. Its methods may be called from many goroutines.
 type Journal struct {
 	s   *Store
@@ -28,7 +27,7 @@ type Journal struct {
 }
 
 // The scheduler appends and waits only before it starts an attempt.
-var _ executor.Appender = (*Journal)(nil)
+var _ event.Appender = (*Journal)(nil)
 
 // Journal creates run's record (durably) and returns the journal of its
 // events. The caller fills the description (ID, Workflow, Name, PlanHash,
@@ -124,7 +123,7 @@ func (j *Journal) Run() string { return j.run }
 //
 // Once a commit fails, this and every later write fails: the journal no
 // longer tells the whole story.
-func (j *Journal) Record(e executor.Event) error {
+func (j *Journal) Record(e event.Event) error {
 	wait, err := j.append(e, true)
 	if err != nil {
 		return err
@@ -142,12 +141,12 @@ func (j *Journal) Record(e executor.Event) error {
 // one, and otherwise within appendDelay: so the events of a burst share the
 // commit their last one's waiter asks for, instead of the first taking a
 // commit alone that the rest must queue behind.
-func (j *Journal) Append(e executor.Event) (wait func() error, err error) {
+func (j *Journal) Append(e event.Event) (wait func() error, err error) {
 	return j.append(e, false)
 }
 
 // append queues e; sync says the caller will block until the commit.
-func (j *Journal) append(e executor.Event, sync bool) (wait func() error, err error) {
+func (j *Journal) append(e event.Event, sync bool) (wait func() error, err error) {
 	if e.RunID == "" {
 		e.RunID = j.run
 	} else if e.RunID != j.run {
@@ -287,7 +286,7 @@ type op struct {
 	kind       opKind
 	sync       bool // the writer blocks until the commit
 	j          *Journal
-	ev         executor.Event
+	ev         event.Event
 	raw        []byte // ev as JSON (made by commit): the value in bbolt and the line in events.jsonl
 	run        RunRecord
 	task       string
@@ -633,7 +632,7 @@ func (r *txRun) task(id string) (*TaskRecord, error) {
 	if t := r.taskRecs[id]; t != nil {
 		return t, nil
 	}
-	t := &TaskRecord{ID: id, State: executor.Pending} // hashes before any event
+	t := &TaskRecord{ID: id, State: event.Pending} // hashes before any event
 	if raw := r.tasks.Get([]byte(id)); raw != nil {
 		if err := json.Unmarshal(raw, t); err != nil {
 			return nil, fmt.Errorf("store: run %s task %s: %w: %v", r.rec.ID, id, ErrCorrupt, err)
@@ -719,7 +718,7 @@ func (w *txWriter) event(r *txRun, o *op) error {
 	}
 	applyRun(&r.rec, e)
 	r.dirty = true
-	r.ended = r.ended || e.Kind == executor.RunEnded
+	r.ended = r.ended || e.Kind == event.RunEnded
 	if e.Task == "" {
 		return nil
 	}
@@ -730,7 +729,7 @@ func (w *txWriter) event(r *txRun, o *op) error {
 	before := t.State
 	applyTask(t, e)
 	r.rec.count(before, t.State)
-	if e.Kind == executor.AttemptStarted || e.Kind == executor.AttemptEnded {
+	if e.Kind == event.AttemptStarted || e.Kind == event.AttemptEnded {
 		a, err := r.attempt(e.Task, e.Attempt)
 		if err != nil {
 			return err

@@ -16,8 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 )
 
 // TestJournalConcurrentWriters: many goroutines record at once; every event
@@ -69,7 +68,7 @@ func TestJournalConcurrentWriters(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, task := range tasks {
-		if task.State != executor.TaskSucceeded || task.Attempts != 1 || task.Last == nil {
+		if task.State != event.TaskSucceeded || task.Attempts != 1 || task.Last == nil {
 			t.Errorf("task %s: %+v", id, task)
 		}
 	}
@@ -77,7 +76,7 @@ func TestJournalConcurrentWriters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tasks) != writers*tasksEach || run.Counts[executor.TaskSucceeded] != writers*tasksEach {
+	if len(tasks) != writers*tasksEach || run.Counts[event.TaskSucceeded] != writers*tasksEach {
 		t.Errorf("%d task records, counts %v", len(tasks), run.Counts)
 	}
 	st := s.Stats()
@@ -115,7 +114,7 @@ func TestWriteAhead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.Kind == executor.TaskChanged && task.State != e.State {
+		if e.Kind == event.TaskChanged && task.State != e.State {
 			t.Errorf("after Record of %s the task is %s", e.State, task.State)
 		}
 		if i >= 3 && len(task.Outputs) != 1 {
@@ -185,7 +184,7 @@ func TestCommitFailureSticks(t *testing.T) {
 	defer s.Close()
 	j := newJournal(t, s, "r1")
 	sq := &seqs{}
-	record(t, j, sq.ev(executor.Event{Kind: executor.RunStarted}))
+	record(t, j, sq.ev(event.Event{Kind: event.RunStarted}))
 	st, err := os.Stat(filepath.Join(dir, DBFile))
 	if err != nil {
 		t.Fatal(err)
@@ -194,13 +193,13 @@ func TestCommitFailureSticks(t *testing.T) {
 	big := strings.Repeat("x", 64<<10)
 	var failed error
 	for i := 0; i < 1000 && failed == nil; i++ {
-		failed = j.Record(sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "t", State: executor.Ready, Message: big}))
+		failed = j.Record(sq.ev(event.Event{Kind: event.TaskChanged, Task: "t", State: event.Ready, Message: big}))
 	}
 	if failed == nil || !strings.Contains(failed.Error(), "store: commit to") {
 		t.Fatalf("Record on a full store = %v", failed)
 	}
 	t.Log(failed)
-	if err := j.Record(sq.ev(executor.Event{Kind: executor.RunEnded, Message: "succeeded"})); err == nil {
+	if err := j.Record(sq.ev(event.Event{Kind: event.RunEnded, Message: "succeeded"})); err == nil {
 		t.Error("Record after a failed commit succeeded")
 	}
 	if err := s.Flush(); err == nil {
@@ -213,7 +212,7 @@ func TestCommitFailureSticks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(events) == 0 || events[0].Kind != executor.RunStarted {
+	if len(events) == 0 || events[0].Kind != event.RunStarted {
 		t.Errorf("events after the failure: %d", len(events))
 	}
 	for i, e := range events {
@@ -268,7 +267,7 @@ func TestCrash(t *testing.T) {
 				counted += n
 			}
 			for _, task := range tasks {
-				if task.State != executor.Pending { // not only attempt events
+				if task.State != event.Pending { // not only attempt events
 					changed++
 				}
 			}
@@ -377,7 +376,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if err := j.Record(executor.Event{Seq: 9, Kind: executor.RunEnded}); !errors.Is(err, ErrClosed) {
+		if err := j.Record(event.Event{Seq: 9, Kind: event.RunEnded}); !errors.Is(err, ErrClosed) {
 			t.Errorf("Record after Store.Close = %v, want ErrClosed", err)
 		}
 	}
@@ -397,7 +396,7 @@ func TestAppendCommitsWithoutWaiter(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, dir, Options{NoSync: true})
 	j := newJournal(t, s, "r1")
-	if _, err := j.Append((&seqs{}).ev(executor.Event{Kind: executor.RunStarted})); err != nil {
+	if _, err := j.Append((&seqs{}).ev(event.Event{Kind: event.RunStarted})); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)

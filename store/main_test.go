@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 )
 
 // The test binary doubles as the child processes of the lock and crash
@@ -45,10 +45,10 @@ func childHold(dir string) int {
 	defer s.Close()
 	j, err := s.Journal(RunRecord{ID: "held", Name: "held", Workflow: "/w/held.hcl", Tasks: 1})
 	if err == nil {
-		err = j.Record(executor.Event{Seq: 1, Kind: executor.RunStarted, Time: time.Now()})
+		err = j.Record(event.Event{Seq: 1, Kind: event.RunStarted, Time: time.Now()})
 	}
 	if err == nil {
-		err = j.Record(executor.Event{Seq: 2, Kind: executor.TaskChanged, Task: "a", State: executor.Ready, Time: time.Now()})
+		err = j.Record(event.Event{Seq: 2, Kind: event.TaskChanged, Task: "a", State: event.Ready, Time: time.Now()})
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -102,19 +102,19 @@ func childCrash(dir string) int {
 const crashTasks = 50
 
 // crashEvent is the event with sequence number n, the same every time.
-func crashEvent(n uint64) executor.Event {
-	e := executor.Event{Seq: n, RunID: "crash", Time: time.Unix(1700000000+int64(n), 0).UTC(), Task: fmt.Sprintf("t%d", n%crashTasks)}
+func crashEvent(n uint64) event.Event {
+	e := event.Event{Seq: n, RunID: "crash", Time: time.Unix(1700000000+int64(n), 0).UTC(), Task: fmt.Sprintf("t%d", n%crashTasks)}
 	switch n % 4 {
 	case 0:
-		e.Kind, e.State = executor.TaskChanged, executor.Ready
+		e.Kind, e.State = event.TaskChanged, event.Ready
 	case 1:
-		e.Kind, e.State, e.Attempt = executor.TaskChanged, executor.Running, int(n%3)+1
+		e.Kind, e.State, e.Attempt = event.TaskChanged, event.Running, int(n%3)+1
 	case 2:
-		e.Kind, e.Attempt, e.Memory, e.Handle = executor.AttemptStarted, int(n%3)+1, 1<<20, fmt.Appendf(nil, `{"pid":%d}`, n)
+		e.Kind, e.Attempt, e.Memory, e.Handle = event.AttemptStarted, int(n%3)+1, 1<<20, fmt.Appendf(nil, `{"pid":%d}`, n)
 	case 3:
-		r := executor.Result{Reason: executor.Exit, ExitCode: int(n % 7), Detail: "exit " + fmt.Sprint(n%7),
+		r := event.Result{Reason: event.Exit, ExitCode: int(n % 7), Detail: "exit " + fmt.Sprint(n%7),
 			Start: e.Time.Add(-time.Second), End: e.Time}
-		e.Kind, e.Attempt, e.Result = executor.AttemptEnded, int(n%3)+1, &r
+		e.Kind, e.Attempt, e.Result = event.AttemptEnded, int(n%3)+1, &r
 	}
 	return e
 }
@@ -151,7 +151,7 @@ func newJournal(tb testing.TB, s *Store, id string) *Journal {
 // seqs numbers events as the scheduler does.
 type seqs struct{ n atomic.Uint64 }
 
-func (s *seqs) ev(e executor.Event) executor.Event {
+func (s *seqs) ev(e event.Event) event.Event {
 	e.Seq = s.n.Add(1)
 	if e.Time.IsZero() {
 		e.Time = time.Unix(1700000000, int64(e.Seq)).UTC()
@@ -161,19 +161,19 @@ func (s *seqs) ev(e executor.Event) executor.Event {
 
 // taskEvents is a task's life when its first attempt succeeds: ready,
 // running, attempt started, attempt ended, succeeded.
-func taskEvents(sq *seqs, task string) []executor.Event {
-	r := executor.Result{Reason: executor.Succeeded, Start: time.Unix(1700000000, 0).UTC(), End: time.Unix(1700000001, 0).UTC(),
-		PeakMemory: 1 << 20, Enforcement: executor.Watchdog}
-	return []executor.Event{
-		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: task, State: executor.Ready}),
-		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: task, State: executor.Running, Attempt: 1, Memory: 64 << 20}),
-		sq.ev(executor.Event{Kind: executor.AttemptStarted, Task: task, Attempt: 1, Memory: 64 << 20, Handle: []byte(`{"pid":4242,"start":99}`)}),
-		sq.ev(executor.Event{Kind: executor.AttemptEnded, Task: task, Attempt: 1, Memory: 64 << 20, Result: &r}),
-		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: task, State: executor.TaskSucceeded, Attempt: 1}),
+func taskEvents(sq *seqs, task string) []event.Event {
+	r := event.Result{Reason: event.Succeeded, Start: time.Unix(1700000000, 0).UTC(), End: time.Unix(1700000001, 0).UTC(),
+		PeakMemory: 1 << 20, Enforcement: event.Watchdog}
+	return []event.Event{
+		sq.ev(event.Event{Kind: event.TaskChanged, Task: task, State: event.Ready}),
+		sq.ev(event.Event{Kind: event.TaskChanged, Task: task, State: event.Running, Attempt: 1, Memory: 64 << 20}),
+		sq.ev(event.Event{Kind: event.AttemptStarted, Task: task, Attempt: 1, Memory: 64 << 20, Handle: []byte(`{"pid":4242,"start":99}`)}),
+		sq.ev(event.Event{Kind: event.AttemptEnded, Task: task, Attempt: 1, Memory: 64 << 20, Result: &r}),
+		sq.ev(event.Event{Kind: event.TaskChanged, Task: task, State: event.TaskSucceeded, Attempt: 1}),
 	}
 }
 
-func record(tb testing.TB, j *Journal, events ...executor.Event) {
+func record(tb testing.TB, j *Journal, events ...event.Event) {
 	tb.Helper()
 	for _, e := range events {
 		if err := j.Record(e); err != nil {

@@ -10,9 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/weirflow/weir/event"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/weirflow/weir/executor"
 )
 
 // RunState is where a run is.
@@ -57,7 +56,7 @@ type RunRecord struct {
 	Message string `json:"message,omitempty"`
 	Engine  Engine `json:"engine"`
 	// Counts is the number of tasks in each state but pending.
-	Counts map[executor.TaskState]int `json:"counts,omitempty"`
+	Counts map[event.TaskState]int `json:"counts,omitempty"`
 	// Seq is the last event applied.
 	Seq uint64 `json:"seq,omitempty"`
 }
@@ -85,34 +84,34 @@ func runStateOf(message string) RunState {
 }
 
 // applyRun updates r for event e of its run.
-func applyRun(r *RunRecord, e *executor.Event) {
+func applyRun(r *RunRecord, e *event.Event) {
 	if e.Seq > r.Seq {
 		r.Seq = e.Seq
 	}
 	switch e.Kind {
-	case executor.RunStarted:
+	case event.RunStarted:
 		if r.Started.IsZero() {
 			r.Started = e.Time
 		}
-	case executor.RunEnded:
+	case event.RunEnded:
 		r.State, r.Ended, r.Message = runStateOf(e.Message), e.Time, e.Message
 	}
 }
 
 // count moves a task from state from to state to in r.Counts.
-func (r *RunRecord) count(from, to executor.TaskState) {
+func (r *RunRecord) count(from, to event.TaskState) {
 	if from == to {
 		return
 	}
 	if r.Counts == nil {
-		r.Counts = make(map[executor.TaskState]int)
+		r.Counts = make(map[event.TaskState]int)
 	}
-	if from != "" && from != executor.Pending {
+	if from != "" && from != event.Pending {
 		if r.Counts[from]--; r.Counts[from] <= 0 {
 			delete(r.Counts, from)
 		}
 	}
-	if to != "" && to != executor.Pending {
+	if to != "" && to != event.Pending {
 		r.Counts[to]++
 	}
 }
@@ -179,7 +178,7 @@ func markAttemptsLost(tx *bolt.Tx, r *RunRecord) error {
 	if attempts == nil || tasks == nil {
 		return nil
 	}
-	lost := map[string]*executor.Result{}
+	lost := map[string]*event.Result{}
 	var keys [][]byte
 	var recs []AttemptRecord
 	err := attempts.ForEach(func(k, v []byte) error {
@@ -196,7 +195,7 @@ func markAttemptsLost(tx *bolt.Tx, r *RunRecord) error {
 		return err
 	}
 	for i, a := range recs {
-		a.Result = &executor.Result{Reason: executor.Lost, Start: a.Started, Detail: lostMessage(r.Engine)}
+		a.Result = &event.Result{Reason: event.Lost, Start: a.Started, Detail: lostMessage(r.Engine)}
 		lost[a.Task] = a.Result
 		if err := putJSON(attempts, keys[i], a); err != nil {
 			return err
@@ -209,7 +208,7 @@ func markAttemptsLost(tx *bolt.Tx, r *RunRecord) error {
 		if err := json.Unmarshal(v, &t); err != nil {
 			return fmt.Errorf("store: run %s task %q: %w: %v", r.ID, k, ErrCorrupt, err)
 		}
-		if t.State == executor.Running {
+		if t.State == event.Running {
 			running = append(running, t)
 		}
 		return nil
@@ -218,17 +217,17 @@ func markAttemptsLost(tx *bolt.Tx, r *RunRecord) error {
 		return err
 	}
 	for _, t := range running {
-		t.State, t.Message = executor.TaskFailed, "lost: "+lostMessage(r.Engine)
+		t.State, t.Message = event.TaskFailed, "lost: "+lostMessage(r.Engine)
 		t.Last = lost[t.ID]
 		if t.Last == nil {
 			// Recorded running, killed before its attempt's record was.
-			t.Last = &executor.Result{Reason: executor.Lost, Detail: lostMessage(r.Engine)}
+			t.Last = &event.Result{Reason: event.Lost, Detail: lostMessage(r.Engine)}
 		}
 		if r.Counts != nil {
-			r.Counts[executor.Running]--
-			r.Counts[executor.TaskFailed]++
-			if r.Counts[executor.Running] <= 0 {
-				delete(r.Counts, executor.Running)
+			r.Counts[event.Running]--
+			r.Counts[event.TaskFailed]++
+			if r.Counts[event.Running] <= 0 {
+				delete(r.Counts, event.Running)
 			}
 		}
 		if err := putJSON(tasks, []byte(t.ID), t); err != nil {

@@ -7,15 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weirflow/weir/event"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/weirflow/weir/executor"
 )
 
 // Memory samples ride on every attempt's result. What 2,000 attempts' samples
 // add to the store (its database pages in use and the event log beside it)
 // stays under 20 MiB, however long the attempts ran: a result keeps at most
-// executor.MaxSamples of them.
+// event.MaxSamples of them.
 func TestMemorySamplesStaySmall(t *testing.T) {
 	t.Parallel()
 	const attempts = 2000
@@ -38,14 +37,14 @@ func storedBytes(t *testing.T, n int, withSamples bool) int64 {
 	s := openStore(t, dir, Options{})
 	j := newJournal(t, s, "r1")
 	sq := &seqs{}
-	var series executor.SampleSeries
+	var series event.SampleSeries
 	for k := range 2 * 3600 * 4 { // four a second for two hours
-		series.Add(executor.MemorySample{At: time.Duration(k) * 250 * time.Millisecond, Bytes: int64(1<<30 + k*4096)})
+		series.Add(event.MemorySample{At: time.Duration(k) * 250 * time.Millisecond, Bytes: int64(1<<30 + k*4096)})
 	}
 	for i := range n {
 		events := taskEvents(sq, fmt.Sprintf("shard[%d]", i))
 		for k := range events {
-			if events[k].Kind == executor.AttemptEnded && withSamples {
+			if events[k].Kind == event.AttemptEnded && withSamples {
 				r := *events[k].Result
 				r.Samples = series.Samples()
 				events[k].Result = &r

@@ -9,9 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/weirflow/weir/executor"
-	"github.com/weirflow/weir/shm"
+	"github.com/weirflow/weir/event"
 )
 
 // TestRecordsRoundTrip writes a run with a retried task and reads every
@@ -21,43 +19,43 @@ func TestRecordsRoundTrip(t *testing.T) {
 	s := openStore(t, dir, Options{})
 	j := newJournal(t, s, "r1")
 	sq := &seqs{}
-	fail := executor.Result{Reason: executor.OOM, Detail: "exceeded its memory cap", PeakMemory: 70 << 20,
+	fail := event.Result{Reason: event.OOM, Detail: "exceeded its memory cap", PeakMemory: 70 << 20,
 		Start: time.Unix(1700000000, 0).UTC(), End: time.Unix(1700000002, 0).UTC()}
-	ok := executor.Result{Reason: executor.Succeeded, Start: time.Unix(1700000003, 0).UTC(), End: time.Unix(1700000004, 0).UTC()}
+	ok := event.Result{Reason: event.Succeeded, Start: time.Unix(1700000003, 0).UTC(), End: time.Unix(1700000004, 0).UTC()}
 	inputs := map[string]string{"extract.output.rows": "h-rows"}
 	outputs := []OutputRecord{{Name: "part", Path: "/dev/shm/weir/r1/shard/part", Size: 123, Hash: "h-part"}}
 
-	events := []executor.Event{sq.ev(executor.Event{Kind: executor.RunStarted})}
+	events := []event.Event{sq.ev(event.Event{Kind: event.RunStarted})}
 	if err := s.SetTaskHashes("r1", "shard", "h-def", inputs); err != nil {
 		t.Fatal(err)
 	}
 	inputs["mutated"] = "after the call" // the store keeps its own copy
 	events = append(events,
-		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "shard", State: executor.Ready}),
-		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "shard", State: executor.Running, Attempt: 1, Memory: 64 << 20}),
-		sq.ev(executor.Event{Kind: executor.AttemptStarted, Task: "shard", Attempt: 1, Memory: 64 << 20, Handle: []byte(`"h1"`)}),
-		sq.ev(executor.Event{Kind: executor.AttemptEnded, Task: "shard", Attempt: 1, Memory: 64 << 20, Result: &fail}),
-		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "shard", State: executor.Ready, Attempt: 1, Message: "retry"}),
-		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "shard", State: executor.Running, Attempt: 2, Memory: 96 << 20}),
-		sq.ev(executor.Event{Kind: executor.AttemptStarted, Task: "shard", Attempt: 2, Memory: 96 << 20, Handle: []byte(`"h2"`)}),
-		sq.ev(executor.Event{Kind: executor.AttemptEnded, Task: "shard", Attempt: 2, Memory: 96 << 20, Result: &ok}),
+		sq.ev(event.Event{Kind: event.TaskChanged, Task: "shard", State: event.Ready}),
+		sq.ev(event.Event{Kind: event.TaskChanged, Task: "shard", State: event.Running, Attempt: 1, Memory: 64 << 20}),
+		sq.ev(event.Event{Kind: event.AttemptStarted, Task: "shard", Attempt: 1, Memory: 64 << 20, Handle: []byte(`"h1"`)}),
+		sq.ev(event.Event{Kind: event.AttemptEnded, Task: "shard", Attempt: 1, Memory: 64 << 20, Result: &fail}),
+		sq.ev(event.Event{Kind: event.TaskChanged, Task: "shard", State: event.Ready, Attempt: 1, Message: "retry"}),
+		sq.ev(event.Event{Kind: event.TaskChanged, Task: "shard", State: event.Running, Attempt: 2, Memory: 96 << 20}),
+		sq.ev(event.Event{Kind: event.AttemptStarted, Task: "shard", Attempt: 2, Memory: 96 << 20, Handle: []byte(`"h2"`)}),
+		sq.ev(event.Event{Kind: event.AttemptEnded, Task: "shard", Attempt: 2, Memory: 96 << 20, Result: &ok}),
 	)
 	record(t, j, events...)
 	if err := s.SetOutputs("r1", "shard", outputs); err != nil {
 		t.Fatal(err)
 	}
 	// "gen" commits its outputs the scheduler's way: on its AttemptEnded.
-	genOut := []shm.Committed{{Name: "rows", Path: "/dev/shm/weir/r1/gen/rows", Size: 9, Hash: "h-rows"}}
+	genOut := []event.Committed{{Name: "rows", Path: "/dev/shm/weir/r1/gen/rows", Size: 9, Hash: "h-rows"}}
 	if err := s.SetTaskHashes("r1", "later", "h-later", nil); err != nil {
 		t.Fatal(err)
 	}
-	last := []executor.Event{
-		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "gen", State: executor.Running, Attempt: 1}),
-		sq.ev(executor.Event{Kind: executor.AttemptEnded, Task: "gen", Attempt: 1, Result: &ok, Outputs: genOut}),
-		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "gen", State: executor.TaskSucceeded, Attempt: 1}),
-		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "shard", State: executor.TaskSucceeded, Attempt: 2}),
-		sq.ev(executor.Event{Kind: executor.TaskChanged, Task: "other", State: executor.Skipped, Message: "dependency failed"}),
-		sq.ev(executor.Event{Kind: executor.RunEnded, Message: "failed: 1 of 2 tasks did not succeed"}),
+	last := []event.Event{
+		sq.ev(event.Event{Kind: event.TaskChanged, Task: "gen", State: event.Running, Attempt: 1}),
+		sq.ev(event.Event{Kind: event.AttemptEnded, Task: "gen", Attempt: 1, Result: &ok, Outputs: genOut}),
+		sq.ev(event.Event{Kind: event.TaskChanged, Task: "gen", State: event.TaskSucceeded, Attempt: 1}),
+		sq.ev(event.Event{Kind: event.TaskChanged, Task: "shard", State: event.TaskSucceeded, Attempt: 2}),
+		sq.ev(event.Event{Kind: event.TaskChanged, Task: "other", State: event.Skipped, Message: "dependency failed"}),
+		sq.ev(event.Event{Kind: event.RunEnded, Message: "failed: 1 of 2 tasks did not succeed"}),
 	}
 	record(t, j, last...)
 	events = append(events, last...)
@@ -77,7 +75,7 @@ func TestRecordsRoundTrip(t *testing.T) {
 		run.Workflow != "/w/wf.hcl" || run.PlanHash != "p1" || run.StateDir != dir || run.Started.IsZero() {
 		t.Errorf("run record: %+v", run)
 	}
-	if diff := cmp.Diff(map[executor.TaskState]int{executor.TaskSucceeded: 2, executor.Skipped: 1}, run.Counts); diff != "" {
+	if diff := cmp.Diff(map[event.TaskState]int{event.TaskSucceeded: 2, event.Skipped: 1}, run.Counts); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
 
@@ -86,12 +84,12 @@ func TestRecordsRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]TaskRecord{
-		"shard": {ID: "shard", State: executor.TaskSucceeded, Attempts: 2, DefHash: "h-def",
+		"shard": {ID: "shard", State: event.TaskSucceeded, Attempts: 2, DefHash: "h-def",
 			Inputs: map[string]string{"extract.output.rows": "h-rows"}, Outputs: outputs, Last: &ok, Seq: 13},
-		"other": {ID: "other", State: executor.Skipped, Message: "dependency failed", Seq: 14},
-		"gen": {ID: "gen", State: executor.TaskSucceeded, Attempts: 1, Last: &ok, Seq: 12,
+		"other": {ID: "other", State: event.Skipped, Message: "dependency failed", Seq: 14},
+		"gen": {ID: "gen", State: event.TaskSucceeded, Attempts: 1, Last: &ok, Seq: 12,
 			Outputs: []OutputRecord{{Name: "rows", Path: "/dev/shm/weir/r1/gen/rows", Size: 9, Hash: "h-rows"}}},
-		"later": {ID: "later", State: executor.Pending, DefHash: "h-later"}, // hashes, no event yet
+		"later": {ID: "later", State: event.Pending, DefHash: "h-later"}, // hashes, no event yet
 	}
 	if diff := cmp.Diff(want, tasks); diff != "" {
 		t.Errorf("tasks (-want +got):\n%s", diff)
@@ -190,7 +188,7 @@ func TestLostOnReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := newJournal(t, s, "r1")
-	record(t, j, (&seqs{}).ev(executor.Event{Kind: executor.RunStarted}))
+	record(t, j, (&seqs{}).ev(event.Event{Kind: event.RunStarted}))
 	s.Close()
 
 	s = openStore(t, dir, Options{})
@@ -215,7 +213,7 @@ func TestJournalErrors(t *testing.T) {
 			t.Errorf("Journal(%q) succeeded", id)
 		}
 	}
-	if err := j.Record(executor.Event{Seq: 1, RunID: "other", Kind: executor.RunStarted}); err == nil {
+	if err := j.Record(event.Event{Seq: 1, RunID: "other", Kind: event.RunStarted}); err == nil {
 		t.Error("Record of another run's event succeeded")
 	}
 	if err := s.SetOutputs("nope", "t", nil); !errors.Is(err, ErrNotFound) {
@@ -224,7 +222,7 @@ func TestJournalErrors(t *testing.T) {
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Record(executor.Event{Seq: 1, Kind: executor.RunStarted}); !errors.Is(err, ErrClosed) {
+	if err := j.Record(event.Event{Seq: 1, Kind: event.RunStarted}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Record after Close = %v, want ErrClosed", err)
 	}
 	if err := j.Close(); err != nil {
@@ -251,7 +249,7 @@ func TestPermissions(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state", ".weir")
 	s := openStore(t, dir, Options{NoSync: true})
 	j := newJournal(t, s, "r1")
-	record(t, j, (&seqs{}).ev(executor.Event{Kind: executor.RunStarted}))
+	record(t, j, (&seqs{}).ev(event.Event{Kind: event.RunStarted}))
 	want := map[string]os.FileMode{
 		dir:                                           0o700 | os.ModeDir,
 		filepath.Join(dir, DBFile):                    0o600,
@@ -287,10 +285,10 @@ func TestLostAttempts(t *testing.T) {
 	}
 	j := newJournal(t, s, "r1")
 	q := &seqs{}
-	record(t, j, q.ev(executor.Event{Kind: executor.RunStarted}))
-	record(t, j, q.ev(executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Running, Attempt: 1}))
-	record(t, j, q.ev(executor.Event{Kind: executor.AttemptStarted, Task: "a", Attempt: 1, Handle: []byte(`{"pid":1}`)}))
-	record(t, j, q.ev(executor.Event{Kind: executor.TaskChanged, Task: "b", State: executor.Running, Attempt: 1}))
+	record(t, j, q.ev(event.Event{Kind: event.RunStarted}))
+	record(t, j, q.ev(event.Event{Kind: event.TaskChanged, Task: "a", State: event.Running, Attempt: 1}))
+	record(t, j, q.ev(event.Event{Kind: event.AttemptStarted, Task: "a", Attempt: 1, Handle: []byte(`{"pid":1}`)}))
+	record(t, j, q.ev(event.Event{Kind: event.TaskChanged, Task: "b", State: event.Running, Attempt: 1}))
 	s.Close()
 
 	s = openStore(t, dir, Options{})
@@ -300,12 +298,12 @@ func TestLostAttempts(t *testing.T) {
 	}
 	for _, id := range []string{"a", "b"} {
 		tk := tasks[id]
-		if tk.State != executor.TaskFailed || tk.Last == nil || tk.Last.Reason != executor.Lost {
+		if tk.State != event.TaskFailed || tk.Last == nil || tk.Last.Reason != event.Lost {
 			t.Errorf("task %s: %+v", id, tk)
 		}
 	}
 	attempts, err := s.Attempts("r1", "a")
-	if err != nil || len(attempts) != 1 || attempts[0].Result == nil || attempts[0].Result.Reason != executor.Lost {
+	if err != nil || len(attempts) != 1 || attempts[0].Result == nil || attempts[0].Result.Reason != event.Lost {
 		t.Errorf("attempts of a: %+v %v", attempts, err)
 	}
 }
@@ -318,7 +316,7 @@ func TestDefinitionRoundTrip(t *testing.T) {
 	if err := s.SetDefinition("r1", "a", "h-a", parts); err != nil {
 		t.Fatal(err)
 	}
-	record(t, j, (&seqs{}).ev(executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Ready}))
+	record(t, j, (&seqs{}).ev(event.Event{Kind: event.TaskChanged, Task: "a", State: event.Ready}))
 	tk, err := s.Task("r1", "a")
 	if err != nil || !slices.Equal(tk.Definition, parts) || tk.DefHash != "h-a" {
 		t.Errorf("definition %q %+v, %v", tk.DefHash, tk.Definition, err)

@@ -7,17 +7,16 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/weirflow/weir/event"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/weirflow/weir/executor"
 )
 
 // TaskRecord is one task of a run: where it is, and what a later run needs
 // to decide whether it can be reused.
 type TaskRecord struct {
-	ID       string             `json:"id"`
-	State    executor.TaskState `json:"state"`
-	Attempts int                `json:"attempts,omitempty"` // attempts begun (recorded running)
+	ID       string          `json:"id"`
+	State    event.TaskState `json:"state"`
+	Attempts int             `json:"attempts,omitempty"` // attempts begun (recorded running)
 	// DefHash is the hash of the task's definition, and Inputs the hash of
 	// each input segment by reference ("task.output.name"); both set by the
 	// caller (SetTaskHashes or SetDefinition) before the task runs.
@@ -27,9 +26,9 @@ type TaskRecord struct {
 	Definition []DefPart `json:"definition,omitempty"`
 	// Outputs are the committed outputs: from the successful attempt's
 	// AttemptEnded event, or set by the caller (SetOutputs).
-	Outputs []OutputRecord   `json:"outputs,omitempty"`
-	Last    *executor.Result `json:"last,omitempty"` // how the last attempt ended
-	Message string           `json:"message,omitempty"`
+	Outputs []OutputRecord `json:"outputs,omitempty"`
+	Last    *event.Result  `json:"last,omitempty"` // how the last attempt ended
+	Message string         `json:"message,omitempty"`
 	// Seq is the last event applied: an event with a lower Seq does not
 	// move State back.
 	Seq uint64 `json:"seq,omitempty"`
@@ -43,7 +42,7 @@ type DefPart struct {
 }
 
 // OutputRecord is one committed output of a task. It has the fields of
-// shm.Committed, which events carry, and converts from it.
+// event.Committed, which events carry, and converts from it.
 type OutputRecord struct {
 	Name string `json:"name"`
 	Path string `json:"path"`
@@ -55,16 +54,16 @@ type OutputRecord struct {
 // Result was running when its engine stopped: a later engine finds it again
 // by its Handle.
 type AttemptRecord struct {
-	Task    string           `json:"task"`
-	N       int              `json:"n"` // 1-based
-	Handle  json.RawMessage  `json:"handle,omitempty"`
-	Memory  int64            `json:"memory,omitempty"` // cap in bytes
-	Started time.Time        `json:"started,omitzero"`
-	Result  *executor.Result `json:"result,omitempty"`
+	Task    string          `json:"task"`
+	N       int             `json:"n"` // 1-based
+	Handle  json.RawMessage `json:"handle,omitempty"`
+	Memory  int64           `json:"memory,omitempty"` // cap in bytes
+	Started time.Time       `json:"started,omitzero"`
+	Result  *event.Result   `json:"result,omitempty"`
 }
 
 // applyTask updates t for event e of the task.
-func applyTask(t *TaskRecord, e *executor.Event) {
+func applyTask(t *TaskRecord, e *event.Event) {
 	if t.ID == "" {
 		t.ID = e.Task
 	}
@@ -76,9 +75,9 @@ func applyTask(t *TaskRecord, e *executor.Event) {
 	}
 	t.Seq = e.Seq
 	switch e.Kind {
-	case executor.TaskChanged:
+	case event.TaskChanged:
 		t.State, t.Message = e.State, e.Message
-	case executor.AttemptEnded:
+	case event.AttemptEnded:
 		t.Last = e.Result
 		if e.Result != nil && e.Result.OK() && len(e.Outputs) > 0 {
 			t.Outputs = make([]OutputRecord, len(e.Outputs))
@@ -86,7 +85,7 @@ func applyTask(t *TaskRecord, e *executor.Event) {
 				t.Outputs[i] = OutputRecord(c)
 			}
 		}
-	case executor.OutputsHashed:
+	case event.OutputsHashed:
 		for _, c := range e.Outputs {
 			for i := range t.Outputs {
 				if t.Outputs[i].Name == c.Name && t.Outputs[i].Path == c.Path {
@@ -98,15 +97,15 @@ func applyTask(t *TaskRecord, e *executor.Event) {
 }
 
 // applyAttempt updates a for an AttemptStarted or AttemptEnded event.
-func applyAttempt(a *AttemptRecord, e *executor.Event) {
+func applyAttempt(a *AttemptRecord, e *event.Event) {
 	a.Task, a.N = e.Task, e.Attempt
 	if e.Memory != 0 {
 		a.Memory = e.Memory
 	}
 	switch e.Kind {
-	case executor.AttemptStarted:
+	case event.AttemptStarted:
 		a.Handle, a.Started = e.Handle, e.Time
-	case executor.AttemptEnded:
+	case event.AttemptEnded:
 		a.Result = e.Result
 		if a.Started.IsZero() && e.Result != nil {
 			a.Started = e.Result.Start // an attempt that never started
@@ -118,7 +117,7 @@ func applyAttempt(a *AttemptRecord, e *executor.Event) {
 // journal does for the database: weir status uses it on the events of
 // ReadEvents. The records have no hashes, which events do not carry, and
 // only the tasks that have events.
-func Replay(events []executor.Event) map[string]TaskRecord {
+func Replay(events []event.Event) map[string]TaskRecord {
 	tasks := make(map[string]TaskRecord)
 	for i := range events {
 		e := &events[i]
@@ -199,15 +198,15 @@ func (s *Store) Attempts(id, task string) ([]AttemptRecord, error) {
 }
 
 // Events returns the events of run id in Seq order.
-func (s *Store) Events(id string) ([]executor.Event, error) {
-	var out []executor.Event
+func (s *Store) Events(id string) ([]event.Event, error) {
+	var out []event.Event
 	err := s.view(func(tx *bolt.Tx) error {
 		rb, err := runBucket(tx, id)
 		if err != nil {
 			return err
 		}
 		return rb.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
-			var e executor.Event
+			var e event.Event
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("store: run %s event %d: %w: %v", id, binary.BigEndian.Uint64(k), ErrCorrupt, err)
 			}

@@ -14,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
+	"github.com/weirflow/weir/store"
 )
 
 func TestTokenEnforced(t *testing.T) {
@@ -177,7 +178,7 @@ func TestActions(t *testing.T) {
 func TestPathsStayInStateDir(t *testing.T) {
 	dir := t.TempDir()
 	r := newFakeRun(t, filepath.Join(dir, "state"), "r1", task("a"))
-	r.add(executor.Event{Kind: executor.AttemptStarted, Task: "a", Attempt: 1})
+	r.add(event.Event{Kind: event.AttemptStarted, Task: "a", Attempt: 1})
 	secret := filepath.Join(dir, "secret")
 	os.WriteFile(secret, []byte("secret"), 0o600)
 	_, hs := startServer(t, Options{StateDir: r.dir})
@@ -207,15 +208,15 @@ func TestRunTaskLogsMemory(t *testing.T) {
 	dir := t.TempDir()
 	r := newFakeRun(t, dir, "r1", task("a"), task("b", "a"))
 	r.add(
-		executor.Event{Kind: executor.RunStarted},
-		executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Ready},
-		executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Running, Attempt: 1},
-		executor.Event{Kind: executor.AttemptStarted, Task: "a", Attempt: 1, Memory: 64 << 20},
-		executor.Event{Kind: executor.AttemptEnded, Task: "a", Attempt: 1, Memory: 64 << 20,
-			Result: &executor.Result{Reason: executor.OOM, PeakMemory: 65 << 20}},
-		executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.TaskFailed, Message: "oom"},
+		event.Event{Kind: event.RunStarted},
+		event.Event{Kind: event.TaskChanged, Task: "a", State: event.Ready},
+		event.Event{Kind: event.TaskChanged, Task: "a", State: event.Running, Attempt: 1},
+		event.Event{Kind: event.AttemptStarted, Task: "a", Attempt: 1, Memory: 64 << 20},
+		event.Event{Kind: event.AttemptEnded, Task: "a", Attempt: 1, Memory: 64 << 20,
+			Result: &event.Result{Reason: event.OOM, PeakMemory: 65 << 20}},
+		event.Event{Kind: event.TaskChanged, Task: "a", State: event.TaskFailed, Message: "oom"},
 	)
-	layout := executor.DirLayout{Root: filepath.Join(dir, "runs", "r1")}
+	layout := store.DirLayout{Root: filepath.Join(dir, "runs", "r1")}
 	out, errp := layout.Logs("a", 1)
 	os.MkdirAll(filepath.Dir(out), 0o700)
 	os.WriteFile(out, []byte("hello\n"), 0o600)
@@ -225,12 +226,12 @@ func TestRunTaskLogsMemory(t *testing.T) {
 
 	var snap Snapshot
 	getJSON(t, hs.URL+"/api/runs/r1", &snap)
-	if snap.Run.State != "running" || snap.Tasks["a"].State != executor.TaskFailed || snap.Seq != 6 || snap.Run.Counts[executor.TaskFailed] != 1 {
+	if snap.Run.State != "running" || snap.Tasks["a"].State != event.TaskFailed || snap.Seq != 6 || snap.Run.Counts[event.TaskFailed] != 1 {
 		t.Errorf("snapshot %+v", snap)
 	}
 	var d TaskDetail
 	getJSON(t, hs.URL+"/api/runs/r1/task?task=a", &d)
-	if d.Task.ID != "a" || len(d.Attempts) != 1 || d.Attempts[0].Result.Reason != executor.OOM || d.Attempts[0].Memory != 64<<20 {
+	if d.Task.ID != "a" || len(d.Attempts) != 1 || d.Attempts[0].Result.Reason != event.OOM || d.Attempts[0].Memory != 64<<20 {
 		t.Errorf("task %+v", d)
 	}
 	var c LogChunk
@@ -341,22 +342,22 @@ func next(t *testing.T, ch <-chan sse) sse {
 func TestEventsResumeWithLastEventID(t *testing.T) {
 	dir := t.TempDir()
 	r := newFakeRun(t, dir, "r1", task("a"), task("b", "a"))
-	r.add(executor.Event{Kind: executor.RunStarted},
-		executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Ready})
+	r.add(event.Event{Kind: event.RunStarted},
+		event.Event{Kind: event.TaskChanged, Task: "a", State: event.Ready})
 	_, hs := startServer(t, Options{StateDir: dir, HoldBack: time.Hour})
 	url := hs.URL + "/api/runs/r1/events"
 
 	ch, _, stop := openStream(t, url, "")
 	m := next(t, ch)
 	var snap Snapshot
-	if err := json.Unmarshal([]byte(m.data), &snap); err != nil || m.event != "snapshot" || m.id != "2" || snap.Tasks["a"].State != executor.Ready {
+	if err := json.Unmarshal([]byte(m.data), &snap); err != nil || m.event != "snapshot" || m.id != "2" || snap.Tasks["a"].State != event.Ready {
 		t.Fatalf("first message %+v (%v), want a snapshot at seq 2 with a ready", m, err)
 	}
 	// Out of order and torn: seq 4 is written before seq 3, and seq 5 in
 	// two pieces. Nothing may go out before 3 is there, and 5 only whole.
-	e3 := r.event(executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Running, Attempt: 1})
-	e4 := r.event(executor.Event{Kind: executor.AttemptStarted, Task: "a", Attempt: 1})
-	e5 := r.event(executor.Event{Kind: executor.AttemptEnded, Task: "a", Attempt: 1, Result: &executor.Result{Reason: executor.Succeeded}})
+	e3 := r.event(event.Event{Kind: event.TaskChanged, Task: "a", State: event.Running, Attempt: 1})
+	e4 := r.event(event.Event{Kind: event.AttemptStarted, Task: "a", Attempt: 1})
+	e5 := r.event(event.Event{Kind: event.AttemptEnded, Task: "a", Attempt: 1, Result: &event.Result{Reason: event.Succeeded}})
 	r.appendRaw(e4)
 	select {
 	case m := <-ch:
@@ -381,8 +382,8 @@ func TestEventsResumeWithLastEventID(t *testing.T) {
 	}
 	stop() // the connection drops
 
-	r.add(executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.TaskSucceeded},
-		executor.Event{Kind: executor.TaskChanged, Task: "b", State: executor.Ready})
+	r.add(event.Event{Kind: event.TaskChanged, Task: "a", State: event.TaskSucceeded},
+		event.Event{Kind: event.TaskChanged, Task: "b", State: event.Ready})
 	ch, _, stop = openStream(t, url, "4")
 	defer stop()
 	var got []string
@@ -393,8 +394,8 @@ func TestEventsResumeWithLastEventID(t *testing.T) {
 	if want := "[event 5 event 6 event 7]"; fmt.Sprint(got) != want {
 		t.Fatalf("after Last-Event-ID 4: %v, want %s", got, want)
 	}
-	r.add(executor.Event{Kind: executor.TaskChanged, Task: "b", State: executor.Skipped},
-		executor.Event{Kind: executor.RunEnded, Message: "succeeded"})
+	r.add(event.Event{Kind: event.TaskChanged, Task: "b", State: event.Skipped},
+		event.Event{Kind: event.RunEnded, Message: "succeeded"})
 	for _, want := range []string{"8", "9"} {
 		if m := next(t, ch); m.id != want {
 			t.Fatalf("got %+v, want %s", m, want)
@@ -416,13 +417,13 @@ func TestEventsResumeWithLastEventID(t *testing.T) {
 func TestEventsGapReleased(t *testing.T) {
 	dir := t.TempDir()
 	r := newFakeRun(t, dir, "r1", task("a"))
-	r.add(executor.Event{Kind: executor.RunStarted})
+	r.add(event.Event{Kind: event.RunStarted})
 	_, hs := startServer(t, Options{StateDir: dir, HoldBack: 50 * time.Millisecond})
 	ch, _, stop := openStream(t, hs.URL+"/api/runs/r1/events", "")
 	defer stop()
-	next(t, ch)                                                                           // snapshot
-	r.event(executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Ready}) // seq 2, lost
-	r.add(executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Skipped})
+	next(t, ch)                                                                  // snapshot
+	r.event(event.Event{Kind: event.TaskChanged, Task: "a", State: event.Ready}) // seq 2, lost
+	r.add(event.Event{Kind: event.TaskChanged, Task: "a", State: event.Skipped})
 	if m := next(t, ch); m.id != "3" {
 		t.Fatalf("got %+v, want 3 after the hold-back", m)
 	}
@@ -432,7 +433,7 @@ func TestEventsGapReleased(t *testing.T) {
 func TestManyClientsOneTailer(t *testing.T) {
 	dir := t.TempDir()
 	r := newFakeRun(t, dir, "r1", task("a"))
-	r.add(executor.Event{Kind: executor.RunStarted})
+	r.add(event.Event{Kind: event.RunStarted})
 	s, hs := startServer(t, Options{StateDir: dir})
 	const clients, events = 20, 200
 	var chans []<-chan sse
@@ -449,11 +450,11 @@ func TestManyClientsOneTailer(t *testing.T) {
 		t.Errorf("%d hubs for one run", hubs)
 	}
 	for i := range events {
-		st := executor.Ready
+		st := event.Ready
 		if i%2 == 1 {
-			st = executor.Running
+			st = event.Running
 		}
-		r.add(executor.Event{Kind: executor.TaskChanged, Task: "a", State: st})
+		r.add(event.Event{Kind: event.TaskChanged, Task: "a", State: st})
 	}
 	for _, ch := range chans {
 		for i := range events {
@@ -469,7 +470,7 @@ func TestManyClientsOneTailer(t *testing.T) {
 func TestCloseEndsStreams(t *testing.T) {
 	dir := t.TempDir()
 	r := newFakeRun(t, dir, "r1", task("a"))
-	r.add(executor.Event{Kind: executor.RunStarted})
+	r.add(event.Event{Kind: event.RunStarted})
 	s, hs := startServer(t, Options{StateDir: dir})
 	ch, _, stop := openStream(t, hs.URL+"/api/runs/r1/events", "")
 	defer stop()

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
 )
 
@@ -62,7 +62,7 @@ func writeJSONFile(t testing.TB, path string, v any) {
 func (r *fakeRun) path() string { return filepath.Join(r.dir, "runs", r.id, "events.jsonl") }
 
 // event numbers e and returns it as a line of events.jsonl.
-func (r *fakeRun) event(e executor.Event) []byte {
+func (r *fakeRun) event(e event.Event) []byte {
 	r.seq++
 	e.Seq, e.RunID = r.seq, r.id
 	e.Time = r.start.Add(time.Duration(r.seq) * time.Millisecond)
@@ -87,7 +87,7 @@ func (r *fakeRun) appendRaw(b []byte) {
 }
 
 // add appends events, each numbered in turn.
-func (r *fakeRun) add(es ...executor.Event) {
+func (r *fakeRun) add(es ...event.Event) {
 	r.t.Helper()
 	var b []byte
 	for _, e := range es {

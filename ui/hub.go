@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
 )
 
@@ -38,7 +38,7 @@ type hub struct {
 	mu       sync.Mutex
 	off      int64  // bytes of events.jsonl consumed
 	partial  []byte // an incomplete last line
-	events   []executor.Event
+	events   []event.Event
 	frames   [][]byte // events[i] as an SSE message, formatted once for every client
 	held     map[uint64]heldEvent
 	heldAt   time.Time // when the oldest held event arrived
@@ -53,7 +53,7 @@ type hub struct {
 }
 
 type heldEvent struct {
-	e   executor.Event
+	e   event.Event
 	raw []byte
 }
 
@@ -135,7 +135,7 @@ func (h *hub) takeLine(line []byte) {
 	if len(line) == 0 {
 		return
 	}
-	var e executor.Event
+	var e event.Event
 	if err := json.Unmarshal(line, &e); err != nil || e.Seq == 0 {
 		return // not an event; the store's readers reject the file, we show what we can
 	}
@@ -244,7 +244,7 @@ func sseFrame(seq uint64, line []byte) []byte {
 func (h *hub) ended() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.events) > 0 && h.events[len(h.events)-1].Kind == executor.RunEnded
+	return len(h.events) > 0 && h.events[len(h.events)-1].Kind == event.RunEnded
 }
 
 // watch registers a waiter that gets a signal when events are released,

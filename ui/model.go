@@ -3,30 +3,30 @@ package ui
 import (
 	"time"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
 )
 
 // RunInfo is a run as the API shows it: the run record, brought up to date
 // by its events.
 type RunInfo struct {
-	ID       string                     `json:"id"`
-	Name     string                     `json:"name"`
-	Workflow string                     `json:"workflow,omitempty"`
-	State    string                     `json:"state"` // running, succeeded, failed, cancelled, lost
-	Message  string                     `json:"message,omitempty"`
-	Started  time.Time                  `json:"started,omitzero"`
-	Ended    time.Time                  `json:"ended,omitzero"`
-	Tasks    int                        `json:"tasks"`
-	Counts   map[executor.TaskState]int `json:"counts"`
-	Resumes  string                     `json:"resumes,omitempty"`
-	Seq      uint64                     `json:"seq"`
-	Engine   store.Engine               `json:"engine"`
+	ID       string                  `json:"id"`
+	Name     string                  `json:"name"`
+	Workflow string                  `json:"workflow,omitempty"`
+	State    string                  `json:"state"` // running, succeeded, failed, cancelled, lost
+	Message  string                  `json:"message,omitempty"`
+	Started  time.Time               `json:"started,omitzero"`
+	Ended    time.Time               `json:"ended,omitzero"`
+	Tasks    int                     `json:"tasks"`
+	Counts   map[event.TaskState]int `json:"counts"`
+	Resumes  string                  `json:"resumes,omitempty"`
+	Seq      uint64                  `json:"seq"`
+	Engine   store.Engine            `json:"engine"`
 }
 
 // TaskView is where a task is, with every attempt so far.
 type TaskView struct {
-	State    executor.TaskState   `json:"state"`
+	State    event.TaskState      `json:"state"`
 	Message  string               `json:"message,omitempty"`
 	Attempts []AttemptView        `json:"attempts,omitempty"`
 	Outputs  []store.OutputRecord `json:"outputs,omitempty"`
@@ -35,10 +35,10 @@ type TaskView struct {
 // AttemptView is one attempt: its cap, when it started and how it ended
 // (no result while it runs).
 type AttemptView struct {
-	N      int              `json:"n"`
-	Memory int64            `json:"memory,omitempty"`
-	Start  time.Time        `json:"start,omitzero"`
-	Result *executor.Result `json:"result,omitempty"`
+	N      int           `json:"n"`
+	Memory int64         `json:"memory,omitempty"`
+	Start  time.Time     `json:"start,omitzero"`
+	Result *event.Result `json:"result,omitempty"`
 }
 
 // Snapshot is the state of a run after the events up to Seq: what a new
@@ -71,16 +71,16 @@ func newModel(rec store.RunRecord) *model {
 }
 
 // apply updates the model for e; events come in Seq order.
-func (m *model) apply(e *executor.Event) {
+func (m *model) apply(e *event.Event) {
 	if e.Seq > m.run.Seq {
 		m.run.Seq = e.Seq
 	}
 	switch e.Kind {
-	case executor.RunStarted:
+	case event.RunStarted:
 		if m.run.Started.IsZero() {
 			m.run.Started = e.Time
 		}
-	case executor.RunEnded:
+	case event.RunEnded:
 		m.run.State, m.run.Ended, m.run.Message = runStateOf(e.Message), e.Time, e.Message
 	}
 	if e.Task == "" {
@@ -88,19 +88,19 @@ func (m *model) apply(e *executor.Event) {
 	}
 	t := m.tasks[e.Task]
 	if t == nil {
-		t = &TaskView{State: executor.Pending}
+		t = &TaskView{State: event.Pending}
 		m.tasks[e.Task] = t
 	}
 	switch e.Kind {
-	case executor.TaskChanged:
+	case event.TaskChanged:
 		t.State, t.Message = e.State, e.Message
-	case executor.AttemptStarted:
+	case event.AttemptStarted:
 		a := t.attempt(e.Attempt)
 		a.Start = e.Time
 		if e.Memory != 0 {
 			a.Memory = e.Memory
 		}
-	case executor.AttemptEnded:
+	case event.AttemptEnded:
 		a := t.attempt(e.Attempt)
 		a.Result = e.Result
 		if e.Memory != 0 {
@@ -133,12 +133,12 @@ func (t *TaskView) attempt(n int) *AttemptView {
 // runs, so that a run it left unfinished shows as lost.
 func (m *model) snapshot(alive func(store.Engine) bool) Snapshot {
 	s := Snapshot{Run: m.run, Tasks: make(map[string]*TaskView, len(m.tasks)), Seq: m.run.Seq}
-	s.Run.Counts = map[executor.TaskState]int{}
+	s.Run.Counts = map[event.TaskState]int{}
 	for id, t := range m.tasks {
 		c := *t
 		c.Attempts = append([]AttemptView(nil), t.Attempts...)
 		s.Tasks[id] = &c
-		if t.State != executor.Pending {
+		if t.State != event.Pending {
 			s.Run.Counts[t.State]++
 		}
 	}

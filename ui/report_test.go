@@ -12,8 +12,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/browser"
+	"github.com/weirflow/weir/store"
 )
 
 // reportRun is a finished run with a failed task whose key and log are
@@ -23,20 +24,20 @@ func reportRun(t *testing.T) (stateDir string) {
 	evil := "x[</script><script>window.pwned=1</script>]"
 	r := newFakeRun(t, dir, "r1", task("a"), task(evil, "a"), task("c", evil))
 	r.add(
-		executor.Event{Kind: executor.RunStarted},
-		executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Running, Attempt: 1},
-		executor.Event{Kind: executor.AttemptStarted, Task: "a", Attempt: 1, Memory: 64 << 20},
-		executor.Event{Kind: executor.AttemptEnded, Task: "a", Attempt: 1, Memory: 64 << 20, Result: &executor.Result{Reason: executor.Succeeded, PeakMemory: 3 << 20}},
-		executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.TaskSucceeded},
-		executor.Event{Kind: executor.TaskChanged, Task: evil, State: executor.Running, Attempt: 1},
-		executor.Event{Kind: executor.AttemptStarted, Task: evil, Attempt: 1, Memory: 64 << 20},
-		executor.Event{Kind: executor.AttemptEnded, Task: evil, Attempt: 1, Memory: 64 << 20,
-			Result: &executor.Result{Reason: executor.OOM, PeakMemory: 64 << 20, Detail: "exceeded its memory cap of 64 MiB"}},
-		executor.Event{Kind: executor.TaskChanged, Task: evil, State: executor.TaskFailed, Message: "oom"},
-		executor.Event{Kind: executor.TaskChanged, Task: "c", State: executor.Skipped},
-		executor.Event{Kind: executor.RunEnded, Message: "failed: 1 task failed"},
+		event.Event{Kind: event.RunStarted},
+		event.Event{Kind: event.TaskChanged, Task: "a", State: event.Running, Attempt: 1},
+		event.Event{Kind: event.AttemptStarted, Task: "a", Attempt: 1, Memory: 64 << 20},
+		event.Event{Kind: event.AttemptEnded, Task: "a", Attempt: 1, Memory: 64 << 20, Result: &event.Result{Reason: event.Succeeded, PeakMemory: 3 << 20}},
+		event.Event{Kind: event.TaskChanged, Task: "a", State: event.TaskSucceeded},
+		event.Event{Kind: event.TaskChanged, Task: evil, State: event.Running, Attempt: 1},
+		event.Event{Kind: event.AttemptStarted, Task: evil, Attempt: 1, Memory: 64 << 20},
+		event.Event{Kind: event.AttemptEnded, Task: evil, Attempt: 1, Memory: 64 << 20,
+			Result: &event.Result{Reason: event.OOM, PeakMemory: 64 << 20, Detail: "exceeded its memory cap of 64 MiB"}},
+		event.Event{Kind: event.TaskChanged, Task: evil, State: event.TaskFailed, Message: "oom"},
+		event.Event{Kind: event.TaskChanged, Task: "c", State: event.Skipped},
+		event.Event{Kind: event.RunEnded, Message: "failed: 1 task failed"},
 	)
-	layout := executor.DirLayout{Root: filepath.Join(dir, "runs", "r1")}
+	layout := store.DirLayout{Root: filepath.Join(dir, "runs", "r1")}
 	_, errp := layout.Logs(evil, 1)
 	os.MkdirAll(filepath.Dir(errp), 0o700)
 	os.WriteFile(errp, []byte("allocating\n</script><script>window.pwned=2</script>\n"), 0o600)
@@ -74,7 +75,7 @@ func TestReportIsSelfContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	evil := "x[</script><script>window.pwned=1</script>]"
-	if d.Snapshot.Run.State != "failed" || d.Snapshot.Tasks[evil].State != executor.TaskFailed || !d.Config.Static {
+	if d.Snapshot.Run.State != "failed" || d.Snapshot.Tasks[evil].State != event.TaskFailed || !d.Config.Static {
 		t.Errorf("data: run %+v", d.Snapshot.Run)
 	}
 	if c := d.Details[evil].Logs[1]["stderr"]; c == nil || !strings.Contains(c.Text, "allocating") {

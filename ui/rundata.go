@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
 )
 
@@ -137,7 +137,7 @@ func (h *hub) taskDetail(id string) (*TaskDetail, error) {
 		return nil, err
 	}
 	snap, _ := h.snapshot()
-	d := &TaskDetail{Task: t, TaskView: TaskView{State: executor.Pending}}
+	d := &TaskDetail{Task: t, TaskView: TaskView{State: event.Pending}}
 	for _, p := range g.Pools {
 		if p.Name == t.Pool {
 			d.Pool = p
@@ -146,7 +146,7 @@ func (h *hub) taskDetail(id string) (*TaskDetail, error) {
 	if tv := snap.Tasks[id]; tv != nil {
 		d.TaskView = *tv
 	}
-	layout := executor.DirLayout{Root: h.dir}
+	layout := store.DirLayout{Root: h.dir}
 	for _, a := range d.Attempts {
 		out, errp := layout.Logs(id, a.N)
 		d.Logs = append(d.Logs, AttemptLogs{N: a.N, Stdout: h.rel(out), Stderr: h.rel(errp)})
@@ -198,7 +198,7 @@ const maxLogChunk = 1 << 20
 // readLog returns the tail of a log (from < 0: its last tail bytes) or
 // what follows offset from.
 func (h *hub) readLog(task string, attempt int, stream string, from, tail int64) (*LogChunk, error) {
-	out, errp := executor.DirLayout{Root: h.dir}.Logs(task, attempt)
+	out, errp := store.DirLayout{Root: h.dir}.Logs(task, attempt)
 	path := out
 	if stream == "stderr" {
 		path = errp
@@ -254,7 +254,7 @@ func (h *hub) memory(task string, attempt int) (*MemorySeries, error) {
 		return nil, err
 	}
 	m := &MemorySeries{Task: task, Attempt: attempt, Samples: [][2]int64{}}
-	var result *executor.Result
+	var result *event.Result
 	for _, a := range d.Attempts {
 		if a.N == attempt {
 			m.Cap = a.Memory
@@ -266,7 +266,7 @@ func (h *hub) memory(task string, attempt int) (*MemorySeries, error) {
 	if m.Cap == 0 {
 		m.Cap = d.Task.Memory
 	}
-	samples, err := readSamples(executor.DirLayout{Root: h.dir}.Samples(task, attempt))
+	samples, err := readSamples(store.DirLayout{Root: h.dir}.Samples(task, attempt))
 	if err != nil {
 		return nil, err
 	}

@@ -26,11 +26,13 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/local/proc"
 	"github.com/weirflow/weir/executor/slurm"
 	"github.com/weirflow/weir/internal/median"
 	"github.com/weirflow/weir/shm"
+	"github.com/weirflow/weir/store"
 )
 
 func main() {
@@ -154,7 +156,7 @@ func weir(dir string, n int, poll, window time.Duration) (time.Duration, callCou
 	s, err := executor.Run(context.Background(), plan, executor.Options{
 		RunID:    "bench" + strconv.FormatInt(time.Now().UnixNano(), 36),
 		Runners:  map[string]executor.Runner{"slurm": r},
-		Layout:   executor.DirLayout{Root: dir},
+		Layout:   store.DirLayout{Root: dir},
 		Segments: segs,
 	})
 	d := time.Since(start)
@@ -162,7 +164,7 @@ func weir(dir string, n int, poll, window time.Duration) (time.Duration, callCou
 		return 0, c, err
 	}
 	for _, t := range s.Tasks {
-		if t.State != executor.TaskSucceeded {
+		if t.State != event.TaskSucceeded {
 			return 0, c, fmt.Errorf("task %s ended %s: %s", t.ID, t.State, t.Message)
 		}
 	}

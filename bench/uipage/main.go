@@ -25,7 +25,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/browser"
 	"github.com/weirflow/weir/internal/median"
 	"github.com/weirflow/weir/store"
@@ -74,7 +74,7 @@ func main() {
 		b, _ := json.Marshal(rec)
 		check(os.WriteFile(filepath.Join(runDir, "run.json"), b, 0o600))
 		ev := &events{path: filepath.Join(runDir, "events.jsonl"), run: id}
-		ev.write([]executor.Event{{Kind: executor.RunStarted}})
+		ev.write([]event.Event{{Kind: event.RunStarted}})
 
 		// First view: nothing cached. Then a reload, as a user does in
 		// the middle of a run, with the layout cached.
@@ -119,13 +119,13 @@ func main() {
 
 		// The burst: tasks become ready, then running, written in commits
 		// of 100 events as the engine's group commits do.
-		var es []executor.Event
+		var es []event.Event
 		for i := range *burst {
-			st := executor.Ready
+			st := event.Ready
 			if i >= *burst/2 {
-				st = executor.Running
+				st = event.Running
 			}
-			es = append(es, executor.Event{Kind: executor.TaskChanged, Task: "s" + strconv.Itoa(i%(*burst/2)), State: st})
+			es = append(es, event.Event{Kind: event.TaskChanged, Task: "s" + strconv.Itoa(i%(*burst/2)), State: st})
 		}
 		var last time.Time
 		for i := 0; i < len(es); i += 100 {
@@ -189,7 +189,7 @@ type events struct {
 	seq  uint64
 }
 
-func (e *events) write(es []executor.Event) time.Time {
+func (e *events) write(es []event.Event) time.Time {
 	var b []byte
 	for _, x := range es {
 		e.seq++

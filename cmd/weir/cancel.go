@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
 )
 
@@ -51,7 +51,7 @@ until the run has ended and prints how it ended.`,
 					return err
 				}
 				for _, e := range events {
-					if e.Kind == executor.RunEnded {
+					if e.Kind == event.RunEnded {
 						fmt.Fprintf(o.stdout, "run %s ended: %s\n", run.ID, e.Message)
 						return nil
 					}

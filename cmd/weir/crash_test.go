@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/shmtest"
 	"github.com/weirflow/weir/store"
 )
@@ -164,7 +164,7 @@ func checkLedger(t *testing.T, dir string) {
 			t.Fatalf("%s: %v", sc.Text(), err)
 		}
 		for _, a := range attempts {
-			if a.N == attempt && a.Result != nil && a.Result.Reason == executor.Succeeded {
+			if a.N == attempt && a.Result != nil && a.Result.Reason == event.Succeeded {
 				succeeded[task]++
 			}
 		}

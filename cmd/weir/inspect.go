@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/store"
 )
@@ -159,7 +159,7 @@ func matchRun[R any](runs []R, id func(R) string, arg, dir string) (R, error) {
 	return zero, fmt.Errorf("%q matches %d runs; give more of the id", arg, len(matches))
 }
 
-func printStatus(o *options, run store.RunSummary, events []executor.Event, tasks map[string]store.TaskRecord) error {
+func printStatus(o *options, run store.RunSummary, events []event.Event, tasks map[string]store.TaskRecord) error {
 	state := string(run.State)
 	if run.FromLog && state == "" {
 		state = "running"
@@ -239,7 +239,7 @@ func newLogsCmd(o *options) *cobra.Command {
 			if n < 1 || n > rec.Attempts {
 				return fmt.Errorf("task %s has %s", task, plural(rec.Attempts, "attempt"))
 			}
-			layout := executor.DirLayout{Root: filepath.Join(dir, "runs", run.ID)}
+			layout := store.DirLayout{Root: filepath.Join(dir, "runs", run.ID)}
 			stdout, stderr := layout.Logs(task, n)
 			var paths []string
 			if stream != "stderr" {
@@ -305,7 +305,7 @@ func attemptEnded(dir, runID, task string, attempt int) bool {
 		return true
 	}
 	for _, e := range events {
-		if e.Kind == executor.RunEnded || e.Kind == executor.AttemptEnded && e.Task == task && e.Attempt == attempt {
+		if e.Kind == event.RunEnded || e.Kind == event.AttemptEnded && e.Task == task && e.Attempt == attempt {
 			return true
 		}
 	}
@@ -322,9 +322,9 @@ func suggestTask(task string, tasks map[string]store.TaskRecord) string {
 }
 
 // countsText is "5 succeeded, 1 failed of 7".
-func countsText(counts map[executor.TaskState]int, total int) string {
+func countsText(counts map[event.TaskState]int, total int) string {
 	var parts []string
-	for _, st := range []executor.TaskState{executor.TaskSucceeded, executor.Reused, executor.Running, executor.TaskFailed, executor.Skipped, executor.TaskCancelled} {
+	for _, st := range []event.TaskState{event.TaskSucceeded, event.Reused, event.Running, event.TaskFailed, event.Skipped, event.TaskCancelled} {
 		if n := counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}

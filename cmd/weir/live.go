@@ -17,7 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/shm"
 )
@@ -55,7 +55,7 @@ func (m *progressMode) Type() string { return "mode" }
 // runView is what a run shows while it runs: a journal of its events that
 // is closed once the engine is done, before the run's report is printed.
 type runView interface {
-	executor.Journal
+	event.Journal
 	Close()
 }
 
@@ -99,7 +99,7 @@ type liveView struct {
 	stderr *liveStderr
 
 	mu      sync.Mutex
-	queue   []executor.Event
+	queue   []event.Event
 	started bool
 
 	closing   atomic.Bool
@@ -167,10 +167,10 @@ func colorProfile(o *options) colorprofile.Profile {
 	return p
 }
 
-// Record implements executor.Journal: it queues e and returns at once.
+// Record implements event.Journal: it queues e and returns at once.
 // The first event starts the program, so that whatever the run printed
 // before (its first line) is already on the screen.
-func (v *liveView) Record(e executor.Event) error {
+func (v *liveView) Record(e event.Event) error {
 	v.mu.Lock()
 	v.queue = append(v.queue, e)
 	start := !v.started
@@ -193,7 +193,7 @@ func (v *liveView) run() {
 }
 
 // take hands the queued events to the program's goroutine.
-func (v *liveView) take() []executor.Event {
+func (v *liveView) take() []event.Event {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	q := v.queue

@@ -7,8 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/store"
 )
 
 // How often the live view takes in events and redraws, and how often it
@@ -123,7 +122,7 @@ func (m *liveModel) takeEvents() tea.Cmd {
 // there are as many as the pools have slots.
 func (m *liveModel) readSamples() {
 	clear(m.mem)
-	layout := executor.DirLayout{Root: m.st.runDir}
+	layout := store.DirLayout{Root: m.st.runDir}
 	for t := range m.st.running {
 		if b, ok := lastSample(layout.Samples(t.t.ID, t.attempt)); ok {
 			m.mem[memKey{t.t.ID, t.attempt}] = b

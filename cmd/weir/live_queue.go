@@ -3,7 +3,7 @@ package main
 import (
 	"sync"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 )
 
 // queuedView hands events to a view on a goroutine of its own, so that a
@@ -11,24 +11,24 @@ import (
 // consumer of --json) holds up the lines, never the engine: Record only
 // appends to a queue. Close waits until everything queued is written.
 type queuedView struct {
-	view executor.Journal
+	view event.Journal
 
 	mu      sync.Mutex
-	queue   []executor.Event
+	queue   []event.Event
 	wake    chan struct{} // holds one token while the queue has news
 	closed  bool
 	drained chan struct{}
 	once    sync.Once
 }
 
-func newQueuedView(view executor.Journal) *queuedView {
+func newQueuedView(view event.Journal) *queuedView {
 	q := &queuedView{view: view, wake: make(chan struct{}, 1), drained: make(chan struct{})}
 	go q.write()
 	return q
 }
 
-// Record implements executor.Journal; it never waits for the writer.
-func (q *queuedView) Record(e executor.Event) error {
+// Record implements event.Journal; it never waits for the writer.
+func (q *queuedView) Record(e event.Event) error {
 	q.mu.Lock()
 	if !q.closed {
 		q.queue = append(q.queue, e)

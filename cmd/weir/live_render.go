@@ -9,7 +9,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/units"
 )
 
@@ -66,7 +66,7 @@ func (s *liveState) render(now time.Time, mem memReader, width, height int) stri
 
 	running := s.runningRows(now, mem)
 	waits := s.waiting(now)
-	pending := s.counts[executor.Pending]
+	pending := s.counts[event.Pending]
 	failed := s.failures
 
 	// Lines left for the three panels, each a heading and its rows; what
@@ -136,7 +136,7 @@ func clipTotal(rows []string, n, total int) []string {
 
 func (s *liveState) countsLine() string {
 	var parts []string
-	add := func(st executor.TaskState, style *lipgloss.Style, always bool) {
+	add := func(st event.TaskState, style *lipgloss.Style, always bool) {
 		n := s.counts[st]
 		if n == 0 && !always {
 			return
@@ -147,14 +147,14 @@ func (s *liveState) countsLine() string {
 		}
 		parts = append(parts, text)
 	}
-	add(executor.Running, &styleRunning, true)
-	add(executor.Ready, nil, true)
-	add(executor.Pending, nil, true)
-	add(executor.TaskSucceeded, &styleOK, true)
-	add(executor.Reused, nil, false)
-	add(executor.TaskFailed, &styleFailed, true)
-	add(executor.Skipped, &styleWarn, false)
-	add(executor.TaskCancelled, &styleWarn, false)
+	add(event.Running, &styleRunning, true)
+	add(event.Ready, nil, true)
+	add(event.Pending, nil, true)
+	add(event.TaskSucceeded, &styleOK, true)
+	add(event.Reused, nil, false)
+	add(event.TaskFailed, &styleFailed, true)
+	add(event.Skipped, &styleWarn, false)
+	add(event.TaskCancelled, &styleWarn, false)
 	return strings.Join(parts, " · ")
 }
 
@@ -293,12 +293,12 @@ func (s *liveState) pendingCells(n int) [][]string {
 		if len(table) >= n {
 			break
 		}
-		if t.state != executor.Pending {
+		if t.state != event.Pending {
 			continue
 		}
 		var open []string
 		for _, id := range t.t.Deps {
-			if d := s.tasks[id]; d != nil && d.state != executor.TaskSucceeded && d.state != executor.Reused {
+			if d := s.tasks[id]; d != nil && d.state != event.TaskSucceeded && d.state != event.Reused {
 				open = append(open, fmt.Sprintf("%s (%s)", id, d.state))
 			}
 		}

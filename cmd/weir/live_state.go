@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/internal/units"
 )
@@ -24,7 +25,7 @@ type liveState struct {
 
 	tasks      map[string]*liveTask
 	order      []*liveTask // declaration order
-	counts     map[executor.TaskState]int
+	counts     map[event.TaskState]int
 	pools      map[string]*livePool
 	running    map[*liveTask]bool
 	budgetUsed int64 // caps of running tasks in budgeted pools
@@ -53,7 +54,7 @@ type liveTask struct {
 	t       *dag.Task
 	idx     int           // declaration order, the scheduler's tie-break
 	prio    time.Duration // longest remaining path, the scheduler's order
-	state   executor.TaskState
+	state   event.TaskState
 	attempt int       // the running attempt, or the next one while ready
 	cap     int64     // the cap of that attempt
 	since   time.Time // when it entered its state (running: its attempt started)
@@ -83,7 +84,7 @@ func newLiveState(plan *dag.Plan, runDir string, budget int64) *liveState {
 		runDir:  runDir,
 		budget:  budget,
 		tasks:   make(map[string]*liveTask, len(plan.Tasks)),
-		counts:  map[executor.TaskState]int{executor.Pending: len(plan.Tasks)},
+		counts:  map[event.TaskState]int{event.Pending: len(plan.Tasks)},
 		pools:   map[string]*livePool{},
 		running: map[*liveTask]bool{},
 		readers: map[dag.SegmentRef]int{},
@@ -95,7 +96,7 @@ func newLiveState(plan *dag.Plan, runDir string, budget int64) *liveState {
 		rem = plan.Graph.Remaining(nil)
 	}
 	for i, t := range plan.Tasks {
-		lt := &liveTask{t: t, idx: i, state: executor.Pending}
+		lt := &liveTask{t: t, idx: i, state: event.Pending}
 		if rem != nil {
 			lt.prio = rem[i]
 		}
@@ -122,19 +123,19 @@ func newLiveState(plan *dag.Plan, runDir string, budget int64) *liveState {
 
 // apply takes one event in. It returns the failure the event reports, if
 // any, for the view to print where it stays.
-func (s *liveState) apply(e executor.Event) *liveFailure {
+func (s *liveState) apply(e event.Event) *liveFailure {
 	switch e.Kind {
-	case executor.RunStarted:
+	case event.RunStarted:
 		s.runID, s.started = e.RunID, e.Time
-	case executor.RunEnded:
+	case event.RunEnded:
 		s.ended, s.outcome = e.Time, e.Message
-	case executor.TaskChanged:
+	case event.TaskChanged:
 		s.move(e)
-	case executor.AttemptStarted:
-		if t := s.tasks[e.Task]; t != nil && t.state == executor.Running {
+	case event.AttemptStarted:
+		if t := s.tasks[e.Task]; t != nil && t.state == event.Running {
 			t.since = e.Time // the process runs from here
 		}
-	case executor.AttemptEnded:
+	case event.AttemptEnded:
 		r := e.Result
 		if r != nil && r.OK() && s.inRAM {
 			for _, c := range e.Outputs {
@@ -143,7 +144,7 @@ func (s *liveState) apply(e executor.Event) *liveFailure {
 				s.live[ref] = c.Size
 			}
 		}
-		if r == nil || r.OK() || r.Reason == executor.Cancelled {
+		if r == nil || r.OK() || r.Reason == event.Cancelled {
 			return nil
 		}
 		s.failedAttempts++
@@ -163,30 +164,30 @@ func (s *liveState) apply(e executor.Event) *liveFailure {
 
 // move applies a task's change of state, keeping slots and memory in use
 // as the scheduler does: held from running until the task leaves it.
-func (s *liveState) move(e executor.Event) {
+func (s *liveState) move(e event.Event) {
 	t := s.tasks[e.Task]
 	if t == nil || t.state == e.State {
 		return
 	}
 	s.counts[t.state]--
 	s.counts[e.State]++
-	if t.state == executor.Running {
+	if t.state == event.Running {
 		s.release(t)
 	}
 	t.state, t.since, t.wake = e.State, e.Time, time.Time{}
 	switch e.State {
-	case executor.TaskSucceeded, executor.Reused:
+	case event.TaskSucceeded, event.Reused:
 		s.readersDone(t)
-	case executor.Running:
+	case event.Running:
 		t.attempt, t.cap = e.Attempt, e.Memory
 		s.reserve(t)
-	case executor.Ready:
+	case event.Ready:
 		t.attempt, t.cap = max(e.Attempt, 1), e.Memory
 		if t.cap == 0 {
-			t.cap = s.firstCap(t)
+			t.cap = executor.FirstCap(t.t, s.pools[t.t.Pool].p, s.budget)
 		}
 		if e.Attempt > 1 {
-			t.wake = e.Time.Add(backoff(t.t.Retry.Backoff, e.Attempt-1))
+			t.wake = e.Time.Add(executor.BackoffDelay(t.t.Retry.Backoff, e.Attempt-1))
 		}
 	}
 }
@@ -239,42 +240,7 @@ func declaredOutputs(t *dag.Task) int64 {
 	return n
 }
 
-// firstCap is the cap a task's first attempt takes: its own, or the share
-// the scheduler gives a task that declares none (executor's shareCap).
-func (s *liveState) firstCap(t *liveTask) int64 {
-	if t.t.Memory > 0 {
-		return t.t.Memory
-	}
-	p := s.pools[t.t.Pool].p
-	budget := s.budgetOf(p)
-	procs := int64(max(p.Processes, 1))
-	switch {
-	case p.Memory > 0 && budget > 0:
-		return min(p.Memory/procs, budget)
-	case p.Memory > 0:
-		return p.Memory / procs
-	case budget > 0:
-		return budget / procs
-	}
-	return 0
-}
-
-func (s *liveState) budgetOf(p *dag.Pool) int64 {
-	if !executor.Budgeted(p) {
-		return 0
-	}
-	return s.budget
-}
-
-// backoff is the wait before attempt failed+1, as the scheduler computes
-// it: the declared backoff, doubled for each failure after the first.
-func backoff(b time.Duration, failed int) time.Duration {
-	d := max(b, 0)
-	for i := 1; i < failed && d > 0 && d < time.Duration(1<<61); i++ {
-		d *= 2
-	}
-	return d
-}
+func (s *liveState) budgetOf(p *dag.Pool) int64 { return executor.PoolBudget(p, s.budget) }
 
 // Why a ready task waits.
 type waitReason int
@@ -342,7 +308,7 @@ func (w liveWait) detail() string {
 func (s *liveState) waiting(now time.Time) []liveWait {
 	var ready []*liveTask
 	for _, t := range s.order {
-		if t.state == executor.Ready {
+		if t.state == event.Ready {
 			ready = append(ready, t)
 		}
 	}
@@ -379,12 +345,7 @@ func (s *liveState) waiting(now time.Time) []liveWait {
 		p := lp.p
 		w := liveWait{t: t, pool: p, need: t.cap}
 		budget := s.budgetOf(p)
-		if t.t.Memory == 0 && budget > 0 && s.segBytes > 0 {
-			// The scheduler shrinks a share cap to what segments leave.
-			if share := (budget - s.segBytes) / int64(max(p.Processes, 1)); share > 0 && share < w.need {
-				w.need = share
-			}
-		}
+		w.need = executor.CapBeside(t.t, p, s.budget, w.need, s.segBytes)
 		outputs := declaredOutputs(t.t)
 		switch {
 		case now.Before(t.wake):

@@ -16,9 +16,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/testenv"
-	"github.com/weirflow/weir/shm"
 )
 
 // The live view's screen at moments of a scripted run, at a fixed time,
@@ -101,17 +100,17 @@ func TestLiveRenderGolden(t *testing.T) {
 // is back for its second attempt with a cap of 800 MiB: more than pool
 // work has free.
 func scriptMemory(rs *runScript) {
-	rs.add(0, executor.Event{Kind: executor.RunStarted})
-	rs.state(0, "extract", executor.Ready, "")
+	rs.add(0, event.Event{Kind: event.RunStarted})
+	rs.state(0, "extract", event.Ready, "")
 	rs.start(0, "extract", 1, 600*mib)
 	rs.end(1, "extract", 1, 0, ok(420*mib, time.Second))
 	for _, s := range []string{"shard[0]", "shard[1]", "shard[2]", "shard[3]"} {
-		rs.state(1, s, executor.Ready, "")
+		rs.state(1, s, event.Ready, "")
 	}
 	rs.start(1, "shard[0]", 1, 300*mib)
 	rs.start(1, "shard[2]", 1, 300*mib)
-	rs.end(1.5, "shard[2]", 1, 1, executor.Result{Reason: executor.OOM, Detail: "exceeded its memory cap of 300 MiB (peak 300 MiB)", PeakMemory: 300 * mib})
-	rs.add(1.5, executor.Event{Kind: executor.TaskChanged, Task: "shard[2]", State: executor.Ready, Attempt: 2, Memory: 800 * mib,
+	rs.end(1.5, "shard[2]", 1, 1, event.Result{Reason: event.OOM, Detail: "exceeded its memory cap of 300 MiB (peak 300 MiB)", PeakMemory: 300 * mib})
+	rs.add(1.5, event.Event{Kind: event.TaskChanged, Task: "shard[2]", State: event.Ready, Attempt: 2, Memory: 800 * mib,
 		Message: "attempt 1/3 ended: oom; retrying with a cap of 800 MiB in 2s"})
 	rs.start(1.5, "shard[1]", 1, 300*mib)
 	rs.end(2, "shard[1]", 1, 1.5, ok(100*mib, time.Second))
@@ -124,12 +123,12 @@ func scriptMemory(rs *runScript) {
 func scriptBudget(rs *runScript) {
 	rs.plan.Settings.MemoryBudget = 800 * mib
 	rs.plan.Pool("work").Processes = 4
-	rs.add(0, executor.Event{Kind: executor.RunStarted})
-	rs.state(0, "extract", executor.Ready, "")
+	rs.add(0, event.Event{Kind: event.RunStarted})
+	rs.state(0, "extract", event.Ready, "")
 	rs.start(0, "extract", 1, 600*mib)
 	rs.end(1, "extract", 1, 0, ok(420*mib, time.Second))
 	for _, s := range []string{"shard[0]", "shard[1]", "shard[2]", "shard[3]"} {
-		rs.state(1, s, executor.Ready, "")
+		rs.state(1, s, event.Ready, "")
 	}
 	rs.start(1, "shard[0]", 1, 300*mib)
 	rs.start(1, "shard[1]", 1, 300*mib)
@@ -146,16 +145,16 @@ func scriptSegments(rs *runScript) {
 	for _, s := range []string{"shard[0]", "shard[1]", "shard[2]", "shard[3]"} {
 		rs.plan.Task(s).Inputs = []dag.Input{{Name: "rows", From: []dag.SegmentRef{rows}}}
 	}
-	rs.add(0, executor.Event{Kind: executor.RunStarted})
-	rs.state(0, "extract", executor.Ready, "")
+	rs.add(0, event.Event{Kind: event.RunStarted})
+	rs.state(0, "extract", event.Ready, "")
 	rs.start(0.2, "extract", 1, 1<<30)
 	r := ok(950*mib, time.Second)
 	r.Start, r.End = at(0.2), at(1)
-	rs.add(1, executor.Event{Kind: executor.AttemptEnded, Task: "extract", Attempt: 1, Result: &r,
-		Outputs: []shm.Committed{{Name: "rows", Path: "/dev/shm/weir/x/extract/rows", Size: 900 * mib, Hash: "0123456789abcdef"}}})
-	rs.state(1, "extract", executor.TaskSucceeded, "")
+	rs.add(1, event.Event{Kind: event.AttemptEnded, Task: "extract", Attempt: 1, Result: &r,
+		Outputs: []event.Committed{{Name: "rows", Path: "/dev/shm/weir/x/extract/rows", Size: 900 * mib, Hash: "0123456789abcdef"}}})
+	rs.state(1, "extract", event.TaskSucceeded, "")
 	for _, s := range []string{"shard[0]", "shard[1]", "shard[2]", "shard[3]"} {
-		rs.state(1, s, executor.Ready, "")
+		rs.state(1, s, event.Ready, "")
 	}
 	rs.start(1, "shard[0]", 1, 300*mib)
 	rs.start(1, "shard[1]", 1, 300*mib)
@@ -304,7 +303,7 @@ func TestNewViewPicks(t *testing.T) {
 func TestQueuedViewNeverWaits(t *testing.T) {
 	release := make(chan struct{})
 	var got []uint64
-	stuck := executor.JournalFunc(func(e executor.Event) error {
+	stuck := event.JournalFunc(func(e event.Event) error {
 		<-release // a pipe nobody reads
 		got = append(got, e.Seq)
 		return nil
@@ -312,12 +311,12 @@ func TestQueuedViewNeverWaits(t *testing.T) {
 	q := newQueuedView(stuck)
 	const n = 10000
 	for i := range n {
-		q.Record(executor.Event{Seq: uint64(i + 1)}) // would hang here if it waited
+		q.Record(event.Event{Seq: uint64(i + 1)}) // would hang here if it waited
 	}
 	close(release)
 	q.Close()
 	q.Close()
-	q.Record(executor.Event{Seq: n + 1}) // after Close: dropped, no panic
+	q.Record(event.Event{Seq: n + 1}) // after Close: dropped, no panic
 	if len(got) != n {
 		t.Fatalf("%d events written, want %d", len(got), n)
 	}
@@ -506,18 +505,18 @@ func BenchmarkLiveRender(b *testing.B) {
 	}
 	plan := &dag.Plan{Name: "noop", Pools: []*dag.Pool{{Name: "two", Processes: 2}}, Tasks: tasks, Graph: g}
 	st := newLiveState(plan, b.TempDir(), 8<<30)
-	st.apply(executor.Event{Kind: executor.RunStarted, Time: scriptStart, RunID: "20261126-071500-abcdef"})
+	st.apply(event.Event{Kind: event.RunStarted, Time: scriptStart, RunID: "20261126-071500-abcdef"})
 	for i, t := range tasks {
 		switch {
 		case i < 998:
-			st.apply(executor.Event{Kind: executor.TaskChanged, Task: t.ID, State: executor.Ready, Time: scriptStart})
-			st.apply(executor.Event{Kind: executor.TaskChanged, Task: t.ID, State: executor.Running, Attempt: 1, Memory: t.Memory, Time: scriptStart})
-			st.apply(executor.Event{Kind: executor.TaskChanged, Task: t.ID, State: executor.TaskSucceeded, Time: scriptStart})
+			st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Ready, Time: scriptStart})
+			st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Running, Attempt: 1, Memory: t.Memory, Time: scriptStart})
+			st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.TaskSucceeded, Time: scriptStart})
 		case i < 1000:
-			st.apply(executor.Event{Kind: executor.TaskChanged, Task: t.ID, State: executor.Ready, Time: scriptStart})
-			st.apply(executor.Event{Kind: executor.TaskChanged, Task: t.ID, State: executor.Running, Attempt: 1, Memory: t.Memory, Time: scriptStart})
+			st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Ready, Time: scriptStart})
+			st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Running, Attempt: 1, Memory: t.Memory, Time: scriptStart})
 		default:
-			st.apply(executor.Event{Kind: executor.TaskChanged, Task: t.ID, State: executor.Ready, Time: scriptStart})
+			st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Ready, Time: scriptStart})
 		}
 	}
 	mem := func(string, int) (int64, bool) { return 10 * mib, true }

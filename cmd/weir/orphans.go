@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/procstat"
 	"github.com/weirflow/weir/store"
 )
@@ -71,7 +71,7 @@ func lostAttempts(st *store.Store) map[string][]store.AttemptRecord {
 				continue
 			}
 			for _, a := range attempts {
-				if a.N == rec.Attempts && (a.Result == nil || a.Result.Reason == executor.Lost) {
+				if a.N == rec.Attempts && (a.Result == nil || a.Result.Reason == event.Lost) {
 					lost[run] = append(lost[run], a)
 				}
 			}

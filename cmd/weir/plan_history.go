@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/internal/history"
+	"github.com/weirflow/weir/history"
 	"github.com/weirflow/weir/internal/units"
 )
 

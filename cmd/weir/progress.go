@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/units"
+	"github.com/weirflow/weir/store"
 )
 
 // progress prints one timestamped line per transition that matters to a
@@ -30,12 +31,12 @@ func newProgress(w io.Writer, plan *dag.Plan, quiet bool) *progress {
 	return &progress{w: w, plan: plan, quiet: quiet}
 }
 
-// Record implements executor.Journal.
-func (p *progress) Record(e executor.Event) error {
+// Record implements event.Journal.
+func (p *progress) Record(e event.Event) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	line := p.line(e)
-	if e.Kind == executor.TaskChanged && e.State.Final() {
+	if e.Kind == event.TaskChanged && e.State.Final() {
 		p.finished++
 	}
 	if line == "" {
@@ -47,9 +48,9 @@ func (p *progress) Record(e executor.Event) error {
 	return nil
 }
 
-func (p *progress) line(e executor.Event) string {
+func (p *progress) line(e event.Event) string {
 	switch e.Kind {
-	case executor.AttemptStarted:
+	case event.AttemptStarted:
 		if p.quiet {
 			return ""
 		}
@@ -58,14 +59,14 @@ func (p *progress) line(e executor.Event) string {
 			cap = ", cap " + units.Size(e.Memory)
 		}
 		return fmt.Sprintf("start   %s (attempt %d%s)", e.Task, e.Attempt, cap)
-	case executor.AttemptEnded:
+	case event.AttemptEnded:
 		r := e.Result
 		if r == nil {
 			return ""
 		}
 		t := p.plan.Task(e.Task)
 		took := units.Duration(r.End.Sub(r.Start).Round(time.Millisecond))
-		if r.Reason == executor.Cancelled {
+		if r.Reason == event.Cancelled {
 			return "" // the task's own line says it was cancelled
 		}
 		if r.OK() {
@@ -90,21 +91,21 @@ func (p *progress) line(e executor.Event) string {
 			s += "\n" + tail
 		}
 		return s
-	case executor.TaskChanged:
+	case event.TaskChanged:
 		switch e.State {
-		case executor.TaskFailed, executor.Skipped, executor.TaskCancelled:
+		case event.TaskFailed, event.Skipped, event.TaskCancelled:
 			msg := e.Message
 			if msg != "" {
 				msg = ": " + msg
 			}
-			if e.State == executor.TaskFailed {
+			if e.State == event.TaskFailed {
 				return fmt.Sprintf("FAILED  %s%s", e.Task, msg) + p.count(1)
 			}
 			if p.quiet {
 				return ""
 			}
 			return fmt.Sprintf("%-7s %s%s", e.State, e.Task, msg) + p.count(1)
-		case executor.Ready:
+		case event.Ready:
 			if e.Attempt > 0 && !p.quiet && e.Message != "" {
 				return fmt.Sprintf("retry   %s: %s", e.Task, e.Message)
 			}
@@ -120,7 +121,7 @@ func (p *progress) count(extra int) string {
 }
 
 // describe is the reason of a failed attempt as a person reads it.
-func describe(r executor.Result) string {
+func describe(r event.Result) string {
 	s := r.String()
 	if r.Detail != "" {
 		s += ": " + r.Detail
@@ -130,7 +131,7 @@ func describe(r executor.Result) string {
 
 // logTail is the last lines of an attempt's stderr (else stdout), indented,
 // for the message that reports its failure.
-func logTail(plan *dag.Plan, e executor.Event, n int) string {
+func logTail(plan *dag.Plan, e event.Event, n int) string {
 	path, lines := attemptTail(runDirOf(plan, e.RunID), e.Task, e.Attempt, n)
 	if len(lines) == 0 {
 		return ""
@@ -146,7 +147,7 @@ func logTail(plan *dag.Plan, e executor.Event, n int) string {
 // attemptTail is the last n lines of an attempt's stderr, or of its stdout
 // when stderr is empty, and the file they come from.
 func attemptTail(runDir, task string, attempt, n int) (string, []string) {
-	stdout, stderr := executor.DirLayout{Root: runDir}.Logs(task, attempt)
+	stdout, stderr := store.DirLayout{Root: runDir}.Logs(task, attempt)
 	for _, path := range []string{stderr, stdout} {
 		if lines := tailLines(path, n); len(lines) > 0 {
 			return path, lines

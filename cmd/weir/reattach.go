@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/slurm"
 	"github.com/weirflow/weir/shm"
@@ -37,7 +38,7 @@ type reattachment struct {
 // prepareReattach finds the jobs to re-attach to, if resume continues a
 // run with Slurm pools, and links their logs into the new run.
 func prepareReattach(st *store.Store, plan *dag.Plan, resume *resumption, runDir string, segments *segmentRouter) (reattachment, error) {
-	ra := reattachment{layout: executor.DirLayout{Root: runDir}, segs: segments}
+	ra := reattachment{layout: store.DirLayout{Root: runDir}, segs: segments}
 	if resume == nil || !usesSlurm(plan) {
 		return ra, nil
 	}
@@ -49,7 +50,7 @@ func prepareReattach(st *store.Store, plan *dag.Plan, resume *resumption, runDir
 		return ra, fmt.Errorf("cannot link the logs of the jobs to re-attach: %w", err)
 	}
 	ra.states = states
-	ra.layout = reattachLayout{DirLayout: executor.DirLayout{Root: runDir}, old: olds}
+	ra.layout = reattachLayout{DirLayout: store.DirLayout{Root: runDir}, old: olds}
 	ra.segs = reattachSegments{segmentRouter: segments, old: olds}
 	return ra, nil
 }
@@ -57,7 +58,7 @@ func prepareReattach(st *store.Store, plan *dag.Plan, resume *resumption, runDir
 // oldAttempt is an attempt of the resumed run that may still be in Slurm.
 type oldAttempt struct {
 	n      int
-	layout executor.DirLayout
+	layout store.DirLayout
 	segs   *segmentRouter
 }
 
@@ -93,7 +94,7 @@ func findReattach(st *store.Store, plan *dag.Plan, from store.RunRecord, keep ma
 			}
 		}
 		states[t.ID] = last.Handle
-		olds[t.ID] = oldAttempt{n: last.N, layout: executor.DirLayout{Root: runDirOf(plan, from.ID)}, segs: oldSegs}
+		olds[t.ID] = oldAttempt{n: last.N, layout: store.DirLayout{Root: runDirOf(plan, from.ID)}, segs: oldSegs}
 	}
 	return states, olds, nil
 }
@@ -113,7 +114,7 @@ func lastSlurmAttempt(runID string, t *dag.Task, rec store.TaskRecord, attempts 
 			last = a
 		}
 	}
-	if last.Result != nil && last.Result.Reason != executor.Lost {
+	if last.Result != nil && last.Result.Reason != event.Lost {
 		return last, false // it ended while its engine watched
 	}
 	if len(last.Handle) == 0 {
@@ -128,7 +129,7 @@ func lastSlurmAttempt(runID string, t *dag.Task, rec store.TaskRecord, attempts 
 // directory its job was given (the runner removes it after the end); its
 // logs are reached through links (linkOldFiles).
 type reattachLayout struct {
-	executor.DirLayout
+	store.DirLayout
 	old map[string]oldAttempt
 }
 
@@ -143,7 +144,7 @@ func (l reattachLayout) TmpDir(task string, attempt int) string {
 // attempt symbolic links to where its job writes them, so that weir logs,
 // the live view and the UI read them in the new run as in any other.
 func linkOldFiles(runDir string, old map[string]oldAttempt) error {
-	now := executor.DirLayout{Root: runDir}
+	now := store.DirLayout{Root: runDir}
 	for task, o := range old {
 		stdout, stderr := now.Logs(task, 1)
 		oldOut, oldErr := o.layout.Logs(task, o.n)
@@ -176,7 +177,7 @@ func (s reattachSegments) Prepare(t *dag.Task) error {
 	return s.segmentRouter.Prepare(t)
 }
 
-func (s reattachSegments) Commit(t *dag.Task) ([]shm.Committed, []string, error) {
+func (s reattachSegments) Commit(t *dag.Task) ([]event.Committed, []string, error) {
 	if o, ok := s.old[t.ID]; ok {
 		delete(s.old, t.ID)
 		if err := s.segmentRouter.Prepare(t); err != nil {

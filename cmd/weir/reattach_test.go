@@ -4,14 +4,14 @@ import (
 	"testing"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
 )
 
 func TestLastSlurmAttempt(t *testing.T) {
 	task := &dag.Task{ID: "shard[a/b]"}
-	lost := &executor.Result{Reason: executor.Lost}
-	exit := &executor.Result{Reason: executor.Exit, ExitCode: 3}
+	lost := &event.Result{Reason: event.Lost}
+	exit := &event.Result{Reason: event.Exit, ExitCode: 3}
 	tests := []struct {
 		name     string
 		begun    int

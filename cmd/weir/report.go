@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/weirflow/weir/internal/history"
+	"github.com/weirflow/weir/history"
 	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/store"
 	"github.com/weirflow/weir/ui"

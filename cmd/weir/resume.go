@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/shm"
 	"github.com/weirflow/weir/store"
 )
@@ -102,7 +102,7 @@ func findRun(st *store.Store, args []string) (store.RunRecord, error) {
 func chainTasks(st *store.Store, from store.RunRecord) (map[string]store.TaskRecord, error) {
 	merged := map[string]store.TaskRecord{}
 	done := func(r store.TaskRecord) bool {
-		return r.State == executor.TaskSucceeded || r.State == executor.Reused
+		return r.State == event.TaskSucceeded || r.State == event.Reused
 	}
 	for r, seen := from, map[string]bool{}; !seen[r.ID]; {
 		seen[r.ID] = true
@@ -219,20 +219,20 @@ func outputNeeded(out dag.Output, readers []string, keep map[string]bool) bool {
 func reuseProblem(t *dag.Task, tasks map[string]store.TaskRecord, keep map[string]bool) string {
 	rec, ok := tasks[t.ID]
 	switch {
-	case !ok || rec.State == executor.Pending || rec.State == "":
+	case !ok || rec.State == event.Pending || rec.State == "":
 		return "never ran"
-	case rec.State == executor.Running || rec.State == executor.Ready:
+	case rec.State == event.Running || rec.State == event.Ready:
 		return "did not finish: the engine stopped"
-	case rec.State == executor.TaskFailed && rec.Last != nil && rec.Last.Reason == executor.Lost:
+	case rec.State == event.TaskFailed && rec.Last != nil && rec.Last.Reason == event.Lost:
 		return "lost last time: its engine stopped while it ran"
-	case rec.State == executor.TaskFailed:
+	case rec.State == event.TaskFailed:
 		if rec.Last != nil {
 			return "failed last time (" + rec.Last.String() + ")"
 		}
 		return "failed last time"
-	case rec.State == executor.Skipped || rec.State == executor.TaskCancelled:
+	case rec.State == event.Skipped || rec.State == event.TaskCancelled:
 		return string(rec.State) + " last time"
-	case rec.State != executor.TaskSucceeded && rec.State != executor.Reused:
+	case rec.State != event.TaskSucceeded && rec.State != event.Reused:
 		return "ended " + string(rec.State) + " last time"
 	case rec.DefHash != t.DefHash():
 		return "its definition changed"

@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/local"
 	"github.com/weirflow/weir/executor/local/cgroup"
@@ -328,10 +329,10 @@ func releaseResumed(o *options, st *store.Store, from store.RunRecord) {
 
 // jsonEvents writes each event as one line of JSON: the same events the
 // store keeps and the UI reads, for programs that watch a run.
-func jsonEvents(w io.Writer) executor.Journal {
+func jsonEvents(w io.Writer) event.Journal {
 	var mu sync.Mutex
 	enc := json.NewEncoder(w)
-	return executor.JournalFunc(func(e executor.Event) error {
+	return event.JournalFunc(func(e event.Event) error {
 		mu.Lock()
 		defer mu.Unlock()
 		enc.Encode(e) // a closed pipe must not stop the run
@@ -366,11 +367,11 @@ func absAll(paths []string) []string {
 // of the checkpoint, never the engine's actions.
 type checkpointed struct {
 	store *store.Journal
-	view  executor.Journal
+	view  event.Journal
 }
 
-// Record implements executor.Journal.
-func (c checkpointed) Record(e executor.Event) error {
+// Record implements event.Journal.
+func (c checkpointed) Record(e event.Event) error {
 	wait, err := c.Append(e)
 	if err != nil {
 		return err
@@ -378,8 +379,8 @@ func (c checkpointed) Record(e executor.Event) error {
 	return wait()
 }
 
-// Append implements executor.Appender.
-func (c checkpointed) Append(e executor.Event) (func() error, error) {
+// Append implements event.Appender.
+func (c checkpointed) Append(e event.Event) (func() error, error) {
 	wait, err := c.store.Append(e)
 	if err != nil {
 		return nil, err
@@ -483,7 +484,7 @@ func reportRun(o *options, plan *dag.Plan, s *executor.Summary, runDir string, q
 		return
 	}
 	var parts []string
-	for _, st := range []executor.TaskState{executor.TaskSucceeded, executor.Reused, executor.TaskFailed, executor.Skipped, executor.TaskCancelled} {
+	for _, st := range []event.TaskState{event.TaskSucceeded, event.Reused, event.TaskFailed, event.Skipped, event.TaskCancelled} {
 		if n := s.Counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}
@@ -500,9 +501,9 @@ func reportRun(o *options, plan *dag.Plan, s *executor.Summary, runDir string, q
 		w = o.stderr
 	}
 	fmt.Fprintf(w, "run %s %s: %s\n", s.RunID, outcome, strings.Join(parts, ", "))
-	layout := executor.DirLayout{Root: runDir}
+	layout := store.DirLayout{Root: runDir}
 	for _, ts := range s.Tasks {
-		if ts.State != executor.TaskFailed || len(ts.Attempts) == 0 {
+		if ts.State != event.TaskFailed || len(ts.Attempts) == 0 {
 			continue
 		}
 		t := plan.Task(ts.ID)
@@ -517,15 +518,15 @@ func reportRun(o *options, plan *dag.Plan, s *executor.Summary, runDir string, q
 }
 
 // fixFor suggests what to change after a failure whose cause weir knows.
-func fixFor(t *dag.Task, r executor.Result) string {
+func fixFor(t *dag.Task, r event.Result) string {
 	switch r.Reason {
-	case executor.OOM:
+	case event.OOM:
 		return fmt.Sprintf("raise memory at %s (or add retry { on = [\"oom\"], memory_growth = 1.5 })", t.Origin)
-	case executor.Timeout:
+	case event.Timeout:
 		return fmt.Sprintf("raise timeout at %s, or find out why it hangs from its log", t.Origin)
-	case executor.OutputMissing:
+	case event.OutputMissing:
 		return "the stage must write each declared output at the path in $WEIR_OUTPUT_<NAME>"
-	case executor.StartFailed:
+	case event.StartFailed:
 		return "check the command's program and the stage's PATH (env_passthrough = [\"PATH\"])"
 	}
 	return ""

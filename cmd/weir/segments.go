@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/shm"
 )
@@ -103,7 +104,7 @@ func (r *segmentRouter) Dirs() []string {
 func (r *segmentRouter) Path(ref dag.SegmentRef) string    { return r.of(ref.Task).Path(ref) }
 func (r *segmentRouter) Partial(ref dag.SegmentRef) string { return r.of(ref.Task).Partial(ref) }
 func (r *segmentRouter) Prepare(t *dag.Task) error         { return r.of(t.ID).Prepare(t) }
-func (r *segmentRouter) Commit(t *dag.Task) ([]shm.Committed, []string, error) {
+func (r *segmentRouter) Commit(t *dag.Task) ([]event.Committed, []string, error) {
 	return r.of(t.ID).Commit(t)
 }
 func (r *segmentRouter) Discard(t *dag.Task)              { r.of(t.ID).Discard(t) }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/weirflow/weir/internal/history"
+	"github.com/weirflow/weir/history"
 )
 
 func newTraceCmd(o *options) *cobra.Command {

@@ -20,8 +20,8 @@ import (
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/dsl"
-	"github.com/weirflow/weir/internal/metrics"
 	"github.com/weirflow/weir/ui"
+	"github.com/weirflow/weir/ui/metrics"
 )
 
 // metricsInterval is how often /metrics reads the runs in progress.

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
 	"github.com/weirflow/weir/ui"
 )
@@ -68,7 +68,7 @@ func (a stateDirActions) Retry(runID, task string) error {
 		return fmt.Errorf("run %s has no task %q", run.ID, task)
 	}
 	switch rec.State {
-	case executor.TaskFailed, executor.TaskCancelled, executor.Skipped:
+	case event.TaskFailed, event.TaskCancelled, event.Skipped:
 	default:
 		return fmt.Errorf("%w: task %s of run %s %s: there is nothing to retry", ui.ErrConflict, task, run.ID, rec.State)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 )
 
@@ -17,19 +18,19 @@ import (
 // unlimited); and, once RunEnded is recorded, a task not final or an attempt
 // never ended. An attempt counts from its AttemptStarted to its
 // AttemptEnded, with the memory AttemptStarted gives.
-func Check(plan *dag.Plan, budget int64, events []executor.Event) error {
+func Check(plan *dag.Plan, budget int64, events []event.Event) error {
 	var errs []error
-	bad := func(e executor.Event, format string, a ...any) {
+	bad := func(e event.Event, format string, a ...any) {
 		errs = append(errs, fmt.Errorf("event %d (%s %s): %s", e.Seq, e.Kind, e.Task, fmt.Sprintf(format, a...)))
 	}
 	type attempt struct {
 		pool   *dag.Pool
 		memory int64
 	}
-	state := make(map[string]executor.TaskState)
+	state := make(map[string]event.TaskState)
 	pools := make(map[string]*dag.Pool)
 	for _, t := range plan.Tasks {
-		state[t.ID] = executor.Pending
+		state[t.ID] = event.Pending
 		pools[t.ID] = plan.Pool(t.Pool)
 	}
 	running := make(map[string]attempt) // by task: at most one attempt at a time
@@ -50,13 +51,13 @@ func Check(plan *dag.Plan, budget int64, events []executor.Event) error {
 			}
 		}
 		switch e.Kind {
-		case executor.TaskChanged:
-			if err := executor.CheckTransition(state[e.Task], e.State); err != nil {
+		case event.TaskChanged:
+			if err := event.CheckTransition(state[e.Task], e.State); err != nil {
 				bad(e, "%v", err)
 			}
 			state[e.Task] = e.State
-		case executor.AttemptStarted:
-			if state[e.Task] != executor.Running {
+		case event.AttemptStarted:
+			if state[e.Task] != event.Running {
 				bad(e, "attempt started while the task is %s", state[e.Task])
 			}
 			if _, dup := running[e.Task]; dup {
@@ -78,7 +79,7 @@ func Check(plan *dag.Plan, budget int64, events []executor.Event) error {
 			if budget > 0 && used > budget {
 				bad(e, "caps of %d bytes running against a budget of %d bytes", used, budget)
 			}
-		case executor.AttemptEnded:
+		case event.AttemptEnded:
 			a, ok := running[e.Task]
 			if !ok {
 				continue // never started: Start failed
@@ -89,7 +90,7 @@ func Check(plan *dag.Plan, budget int64, events []executor.Event) error {
 			if executor.Budgeted(a.pool) {
 				used -= a.memory
 			}
-		case executor.RunEnded:
+		case event.RunEnded:
 			ended = true
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/shm"
 )
 
@@ -17,15 +17,15 @@ import (
 type Journal struct {
 	// Fail, when set, sees each event first; an error it returns fails
 	// the Record, and the event is not kept.
-	Fail func(e executor.Event) error
+	Fail func(e event.Event) error
 
 	mu      sync.Mutex
-	events  []executor.Event
+	events  []event.Event
 	changed chan struct{} // closed and replaced at every kept event
 }
 
 // Record keeps e unless Fail refuses it.
-func (j *Journal) Record(e executor.Event) error {
+func (j *Journal) Record(e event.Event) error {
 	if j.Fail != nil {
 		if err := j.Fail(e); err != nil {
 			return err
@@ -42,15 +42,15 @@ func (j *Journal) Record(e executor.Event) error {
 }
 
 // Events returns the events kept so far.
-func (j *Journal) Events() []executor.Event {
+func (j *Journal) Events() []event.Event {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return append([]executor.Event(nil), j.events...)
+	return append([]event.Event(nil), j.events...)
 }
 
 // Wait waits up to timeout for an event matching pred to be kept, and
 // returns it.
-func (j *Journal) Wait(pred func(executor.Event) bool, timeout time.Duration) (executor.Event, bool) {
+func (j *Journal) Wait(pred func(event.Event) bool, timeout time.Duration) (event.Event, bool) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
@@ -69,14 +69,14 @@ func (j *Journal) Wait(pred func(executor.Event) bool, timeout time.Duration) (e
 		select {
 		case <-ch:
 		case <-deadline.C:
-			return executor.Event{}, false
+			return event.Event{}, false
 		}
 	}
 }
 
 // Await is Wait for 10 seconds from the test's goroutine: it fails tb,
 // saying what it waited for, when nothing came.
-func (j *Journal) Await(tb testing.TB, what string, pred func(executor.Event) bool) executor.Event {
+func (j *Journal) Await(tb testing.TB, what string, pred func(event.Event) bool) event.Event {
 	tb.Helper()
 	e, ok := j.Wait(pred, 10*time.Second)
 	if !ok {
@@ -136,20 +136,20 @@ func (s *Segments) Prepare(t *dag.Task) error {
 }
 
 // Commit records "commit TASK".
-func (s *Segments) Commit(t *dag.Task) ([]shm.Committed, []string, error) {
+func (s *Segments) Commit(t *dag.Task) ([]event.Committed, []string, error) {
 	s.note("commit " + t.ID)
 	if s.CommitFn != nil {
 		if missing, err := s.CommitFn(t); err != nil || len(missing) > 0 {
 			return nil, missing, err
 		}
 	}
-	var out []shm.Committed
+	var out []event.Committed
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, o := range t.Outputs {
 		ref := dag.SegmentRef{Task: t.ID, Output: o.Name}
 		// A committed segment is as large as declared.
-		out = append(out, shm.Committed{Name: o.Name, Path: s.Path(ref), Size: o.Size, Hash: "fake"})
+		out = append(out, event.Committed{Name: o.Name, Path: s.Path(ref), Size: o.Size, Hash: "fake"})
 		if s.committed == nil {
 			s.committed = map[dag.SegmentRef]int64{}
 		}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 )
 
@@ -35,16 +36,16 @@ func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, 
 // Handle is an executor.Handle built from functions; a nil StopFn or
 // StateFn does nothing or returns nil.
 type Handle struct {
-	WaitFn  func() executor.Result
-	StopFn  func(cause executor.Reason, grace time.Duration)
+	WaitFn  func() event.Result
+	StopFn  func(cause event.Reason, grace time.Duration)
 	StateFn func() []byte
 }
 
 // Wait calls WaitFn.
-func (h *Handle) Wait() executor.Result { return h.WaitFn() }
+func (h *Handle) Wait() event.Result { return h.WaitFn() }
 
 // Stop calls StopFn.
-func (h *Handle) Stop(cause executor.Reason, grace time.Duration) {
+func (h *Handle) Stop(cause event.Reason, grace time.Duration) {
 	if h.StopFn != nil {
 		h.StopFn(cause, grace)
 	}
@@ -62,7 +63,7 @@ func (h *Handle) State() []byte {
 type Behavior struct {
 	// Result is how the attempt ends on its own; a zero Reason means
 	// Succeeded.
-	Result executor.Result
+	Result event.Result
 	// Duration is how long it runs before it ends on its own; negative
 	// runs until stopped or ended with FakeHandle.End.
 	Duration time.Duration
@@ -78,7 +79,7 @@ type Behavior struct {
 
 // Stop is one call of FakeHandle.Stop.
 type Stop struct {
-	Cause executor.Reason
+	Cause event.Reason
 	Grace time.Duration
 }
 
@@ -93,7 +94,7 @@ type FakeHandle struct {
 
 	mu     sync.Mutex
 	ended  bool
-	result executor.Result
+	result event.Result
 	stops  []Stop
 	timers []*time.Timer
 	waited bool
@@ -104,7 +105,7 @@ func NewHandle(spec *executor.Spec, b Behavior) *FakeHandle {
 	h := &FakeHandle{Spec: spec, ignoreTerm: b.IgnoreTerm, onWait: b.OnWait, done: make(chan struct{})}
 	r := b.Result
 	if r.Reason == "" {
-		r.Reason = executor.Succeeded
+		r.Reason = event.Succeeded
 	}
 	r.Start = time.Now()
 	switch {
@@ -118,7 +119,7 @@ func NewHandle(spec *executor.Spec, b Behavior) *FakeHandle {
 
 // after ends h with r after d, unless it has ended by then. Timers, not
 // goroutines, so a pending fake leaks nothing.
-func (h *FakeHandle) after(d time.Duration, r executor.Result) {
+func (h *FakeHandle) after(d time.Duration, r event.Result) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !h.ended {
@@ -128,7 +129,7 @@ func (h *FakeHandle) after(d time.Duration, r executor.Result) {
 
 // End ends the attempt with r now, and reports whether it was still
 // running.
-func (h *FakeHandle) End(r executor.Result) bool {
+func (h *FakeHandle) End(r event.Result) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.ended {
@@ -148,7 +149,7 @@ func (h *FakeHandle) End(r executor.Result) bool {
 }
 
 // Wait blocks until the attempt has ended.
-func (h *FakeHandle) Wait() executor.Result {
+func (h *FakeHandle) Wait() event.Result {
 	<-h.done
 	if h.onWait != nil {
 		h.onWait()
@@ -161,11 +162,11 @@ func (h *FakeHandle) Wait() executor.Result {
 
 // Stop records the call and ends the attempt with cause: at once, or when
 // grace is over for an attempt that ignores SIGTERM.
-func (h *FakeHandle) Stop(cause executor.Reason, grace time.Duration) {
+func (h *FakeHandle) Stop(cause event.Reason, grace time.Duration) {
 	h.mu.Lock()
 	h.stops = append(h.stops, Stop{cause, grace})
 	h.mu.Unlock()
-	r := executor.Result{Reason: cause}
+	r := event.Result{Reason: cause}
 	if h.ignoreTerm && grace > 0 {
 		h.after(grace, r)
 		return

@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/local/cgroup"
 	"github.com/weirflow/weir/executor/local/proc"
@@ -22,11 +23,11 @@ type handle struct {
 	cg          *cgroup.Cgroup // nil under the watchdog
 	relays      [2]*relay      // stdout and stderr into their log files
 	proc        *proc.Process
-	enforcement executor.Enforcement
+	enforcement event.Enforcement
 	start       time.Time
 
 	mu        sync.Mutex
-	cause     executor.Reason // the first Stop's cause
+	cause     event.Reason // the first Stop's cause
 	killTimer *time.Timer
 	killBy    time.Time
 	stopped   chan struct{} // closed by the first Stop
@@ -37,7 +38,7 @@ type handle struct {
 
 	tree *tree // the watchdog's view of the process tree
 
-	result executor.Result
+	result event.Result
 	done   chan struct{}
 }
 
@@ -59,13 +60,13 @@ func (h *handle) State() []byte {
 }
 
 // Wait implements executor.Handle.
-func (h *handle) Wait() executor.Result {
+func (h *handle) Wait() event.Result {
 	<-h.done
 	return h.result
 }
 
 // Stop implements executor.Handle.
-func (h *handle) Stop(cause executor.Reason, grace time.Duration) {
+func (h *handle) Stop(cause event.Reason, grace time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.ended {
@@ -123,7 +124,7 @@ func (h *handle) killAll() {
 func (h *handle) supervise(interval time.Duration) {
 	var timeout *time.Timer
 	if h.spec.Timeout > 0 {
-		timeout = time.AfterFunc(h.spec.Timeout, func() { h.Stop(executor.Timeout, h.spec.Grace) })
+		timeout = time.AfterFunc(h.spec.Timeout, func() { h.Stop(event.Timeout, h.spec.Grace) })
 	}
 	// The watchdog samples at its own interval; under a cgroup the kernel
 	// enforces the cap and a tick is needed only for the samples.
@@ -181,7 +182,7 @@ func (h *handle) supervise(interval time.Duration) {
 
 	logErr := waitRelays(h.relays)
 
-	r := executor.Result{
+	r := event.Result{
 		Start:       h.start,
 		End:         end,
 		Enforcement: h.enforcement,
@@ -200,32 +201,32 @@ func (h *handle) supervise(interval time.Duration) {
 		r.PeakMemory = p
 	}
 	if h.spec.Memory == 0 && h.cg != nil {
-		r.Enforcement = executor.NoCap
+		r.Enforcement = event.NoCap
 	}
 	ws := exit.Status
 	switch {
 	case cause != "":
 		r.Reason = cause
-		if cause == executor.Timeout {
+		if cause == event.Timeout {
 			r.Detail = "ran past its timeout of " + h.spec.Timeout.String()
 		}
 	case oomKills > 0 || overCap:
-		r.Reason = executor.OOM
+		r.Reason = event.OOM
 		r.Detail = fmt.Sprintf("exceeded its memory cap of %s (peak %s)", units.Size(h.spec.Memory), units.Size(r.PeakMemory))
 	case ws.Signaled():
-		r.Reason = executor.Signal
+		r.Reason = event.Signal
 		r.Signal = int(ws.Signal())
 		r.Detail = "killed by signal " + ws.Signal().String()
 	case ws.ExitStatus() != 0:
-		r.Reason = executor.Exit
+		r.Reason = event.Exit
 		r.ExitCode = ws.ExitStatus()
 	default:
-		r.Reason = executor.Succeeded
+		r.Reason = event.Succeeded
 	}
 	if logErr != nil {
 		// Output the task wrote is gone: as loud as any other loss.
 		if r.OK() {
-			r.Reason = executor.Lost
+			r.Reason = event.Lost
 			r.Detail = "its output could not be kept"
 		}
 		r.Detail += fmt.Sprintf(" (log: %v)", logErr)

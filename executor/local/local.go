@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/local/cgroup"
 	"github.com/weirflow/weir/executor/local/proc"
@@ -103,14 +104,14 @@ func (r *Runner) putCgroup(cg *cgroup.Cgroup) {
 }
 
 // Enforcement says how this runner caps memory.
-func (r *Runner) Enforcement() executor.Enforcement {
+func (r *Runner) Enforcement() event.Enforcement {
 	if r.opts.Cgroups == nil {
-		return executor.Watchdog
+		return event.Watchdog
 	}
 	if r.opts.Cgroups.Mode() == cgroup.V2 {
-		return executor.CgroupV2
+		return event.CgroupV2
 	}
-	return executor.CgroupV1
+	return event.CgroupV1
 }
 
 // Start implements executor.Runner.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/executortest"
 	"github.com/weirflow/weir/executor/local"
@@ -22,6 +23,7 @@ import (
 	"github.com/weirflow/weir/internal/shmtest"
 	"github.com/weirflow/weir/internal/testenv"
 	"github.com/weirflow/weir/shm"
+	"github.com/weirflow/weir/store"
 )
 
 // helperEnv makes the test binary act as a task program: "alloc N" touches
@@ -114,7 +116,7 @@ func cgroups(t *testing.T) *cgroup.Manager {
 type fixture struct {
 	runDir string
 	shmDir string
-	events []executor.Event
+	events []event.Event
 	mu     sync.Mutex
 }
 
@@ -147,10 +149,10 @@ func (f *fixture) run(t *testing.T, ctx context.Context, r executor.Runner, pool
 		RunID:    "run",
 		Runners:  map[string]executor.Runner{"local": r},
 		Budget:   8 << 30,
-		Layout:   executor.DirLayout{Root: f.runDir},
+		Layout:   store.DirLayout{Root: f.runDir},
 		Segments: segs,
 		Env:      os.Environ(),
-		Journal: executor.JournalFunc(func(e executor.Event) error {
+		Journal: event.JournalFunc(func(e event.Event) error {
 			f.mu.Lock()
 			f.events = append(f.events, e)
 			f.mu.Unlock()
@@ -171,7 +173,7 @@ func (f *fixture) run(t *testing.T, ctx context.Context, r executor.Runner, pool
 	return s
 }
 
-func lastResult(t *testing.T, s *executor.Summary, id string) executor.Result {
+func lastResult(t *testing.T, s *executor.Summary, id string) event.Result {
 	t.Helper()
 	ts := s.Task(id)
 	if ts == nil || len(ts.Attempts) == 0 {
@@ -190,7 +192,7 @@ func TestOOMKillsOnlyTheHog(t *testing.T) {
 		helperTask("b", "alloc 8", 64<<20),
 	)
 	hog := lastResult(t, s, "hog")
-	if hog.Reason != executor.OOM || hog.Enforcement != executor.CgroupV1 && hog.Enforcement != executor.CgroupV2 {
+	if hog.Reason != event.OOM || hog.Enforcement != event.CgroupV1 && hog.Enforcement != event.CgroupV2 {
 		t.Errorf("hog: %+v", hog)
 	}
 	if hog.PeakMemory < 60<<20 || hog.PeakMemory > 68<<20 {
@@ -212,10 +214,10 @@ func TestWatchdogKillsTheHog(t *testing.T) {
 		helperTask("ok", "alloc 8", 64<<20),
 	)
 	hog := lastResult(t, s, "hog")
-	if hog.Reason != executor.OOM || hog.Enforcement != executor.Watchdog || hog.PeakMemory <= 64<<20 {
+	if hog.Reason != event.OOM || hog.Enforcement != event.Watchdog || hog.PeakMemory <= 64<<20 {
 		t.Errorf("hog: %+v", hog)
 	}
-	if r := lastResult(t, s, "ok"); !r.OK() || r.Enforcement != executor.Watchdog {
+	if r := lastResult(t, s, "ok"); !r.OK() || r.Enforcement != event.Watchdog {
 		t.Errorf("ok: %+v", r)
 	}
 }
@@ -266,9 +268,9 @@ func TestTimeoutAndCancelKillTheWholeTree(t *testing.T) {
 				var f fixture
 				start := time.Now()
 				s := f.run(t, ctx, r, dag.Pool{}, task)
-				want := executor.Timeout
+				want := event.Timeout
 				if how == "cancel" {
-					want = executor.Cancelled
+					want = event.Cancelled
 				}
 				if got := lastResult(t, s, "tree"); got.Reason != want {
 					t.Errorf("reason %s, want %s (%+v)", got.Reason, want, got)
@@ -315,7 +317,7 @@ func TestIgnoredSIGTERMEndsInSIGKILL(t *testing.T) {
 			var f fixture
 			s := f.run(t, context.Background(), r, dag.Pool{}, task)
 			got := lastResult(t, s, "stubborn")
-			if got.Reason != executor.Timeout {
+			if got.Reason != event.Timeout {
 				t.Errorf("%+v", got)
 			}
 			if d := got.End.Sub(got.Start); d < 450*time.Millisecond {
@@ -338,7 +340,7 @@ func TestEnvironmentIsClean(t *testing.T) {
 	if r := lastResult(t, s, "env"); !r.OK() {
 		t.Fatalf("%+v", r)
 	}
-	stdout, _ := executor.DirLayout{Root: f.runDir}.Logs("env", 1)
+	stdout, _ := store.DirLayout{Root: f.runDir}.Logs("env", 1)
 	b, err := os.ReadFile(stdout)
 	if err != nil {
 		t.Fatal(err)
@@ -384,7 +386,7 @@ func TestManyTasksLeaveNothing(t *testing.T) {
 		tasks[i] = &dag.Task{ID: fmt.Sprintf("t%d", i), Stage: "t", Pool: dag.DefaultPool, Argv: []string{"/bin/true"}, Retry: dag.Retry{Attempts: 1}}
 	}
 	s := f.run(t, context.Background(), r, dag.Pool{Processes: 2}, tasks...)
-	if n := s.Counts[executor.TaskSucceeded]; n != 1000 {
+	if n := s.Counts[event.TaskSucceeded]; n != 1000 {
 		t.Fatalf("%d succeeded: %v", n, s.Counts)
 	}
 	if z := zombies(t); len(z) > 0 {
@@ -461,7 +463,7 @@ func TestStartFailure(t *testing.T) {
 	var f fixture
 	s := f.run(t, context.Background(), r, dag.Pool{}, task)
 	got := lastResult(t, s, "nope")
-	if got.Reason != executor.StartFailed || !strings.Contains(got.Detail, "not found") {
+	if got.Reason != event.StartFailed || !strings.Contains(got.Detail, "not found") {
 		t.Errorf("%+v", got)
 	}
 }
@@ -486,7 +488,7 @@ func BenchmarkIndependent(b *testing.B) {
 	b.ResetTimer()
 	s, err := executor.Run(context.Background(), plan, executor.Options{
 		RunID: "run", Runners: map[string]executor.Runner{"local": r}, Budget: 8 << 30,
-		Layout: executor.DirLayout{Root: b.TempDir()}, Segments: segs,
+		Layout: store.DirLayout{Root: b.TempDir()}, Segments: segs,
 	})
 	if err != nil || !s.OK() {
 		b.Fatal(err, s.Counts)
@@ -520,16 +522,16 @@ func BenchmarkCapEnforcement(b *testing.B) {
 				var recorded time.Time
 				s, err := executor.Run(context.Background(), plan, executor.Options{
 					RunID: "run", Runners: map[string]executor.Runner{"local": r}, Budget: 8 << 30,
-					Layout: executor.DirLayout{Root: b.TempDir()}, Segments: segs,
-					Journal: executor.JournalFunc(func(e executor.Event) error {
-						if e.Kind == executor.AttemptEnded {
+					Layout: store.DirLayout{Root: b.TempDir()}, Segments: segs,
+					Journal: event.JournalFunc(func(e event.Event) error {
+						if e.Kind == event.AttemptEnded {
 							recorded = time.Now()
 						}
 						return nil
 					}),
 				})
 				r.Close()
-				if err != nil || s.Tasks[0].Attempts[0].Reason != executor.OOM {
+				if err != nil || s.Tasks[0].Attempts[0].Reason != event.OOM {
 					b.Fatalf("%v %+v", err, s.Tasks[0])
 				}
 				crossed, reached := hogProgress(b, log, capMiB)

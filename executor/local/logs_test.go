@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor/local"
+	"github.com/weirflow/weir/store"
 )
 
 // TestLogs: what a task writes lands in its log files, whole and in order;
@@ -48,7 +49,7 @@ func TestLogs(t *testing.T) {
 				if d := time.Since(begin); d > 10*time.Second {
 					t.Errorf("the attempt took %v to end", d)
 				}
-				stdout, stderr := executor.DirLayout{Root: f.runDir}.Logs("t", 1)
+				stdout, stderr := store.DirLayout{Root: f.runDir}.Logs("t", 1)
 				checkLog(t, stdout, tc.stdout)
 				checkLog(t, stderr, tc.stderr)
 			})
@@ -97,7 +98,7 @@ func TestLogsUnwritable(t *testing.T) {
 	t.Cleanup(r.Close)
 	f := fixture{runDir: t.TempDir()}
 	f.shmDir = t.TempDir()
-	stdout, _ := executor.DirLayout{Root: f.runDir}.Logs("t", 1)
+	stdout, _ := store.DirLayout{Root: f.runDir}.Logs("t", 1)
 	if err := os.MkdirAll(filepath.Dir(filepath.Dir(stdout)), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func TestLogsUnwritable(t *testing.T) {
 	}
 	s := f.run(t, context.Background(), r, dag.Pool{}, shTask("t", "head -c 10000000 /dev/zero"))
 	got := lastResult(t, s, "t")
-	if got.Reason != executor.Lost || !strings.Contains(got.Detail, "output could not be kept") || !strings.Contains(got.Detail, "not a directory") {
+	if got.Reason != event.Lost || !strings.Contains(got.Detail, "output could not be kept") || !strings.Contains(got.Detail, "not a directory") {
 		t.Errorf("result %s: %s", got.Reason, got.Detail)
 	}
 }

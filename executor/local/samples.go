@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 )
 
 // SampleInterval is how often an attempt's memory is sampled for the
@@ -28,7 +28,7 @@ type sampleFile struct {
 	every  time.Duration
 	next   time.Time
 	lines  int
-	series executor.SampleSeries
+	series event.SampleSeries
 }
 
 func newSampleFile(path string, start time.Time) *sampleFile {
@@ -41,7 +41,7 @@ func (s *sampleFile) add(now time.Time, bytes int64) {
 		return
 	}
 	s.next = now.Add(s.every)
-	s.series.Add(executor.MemorySample{At: now.Sub(s.start), Bytes: bytes})
+	s.series.Add(event.MemorySample{At: now.Sub(s.start), Bytes: bytes})
 	if s.path == "" || s.failed {
 		return
 	}
@@ -67,7 +67,7 @@ func (s *sampleFile) add(now time.Time, bytes int64) {
 }
 
 // close ends the file and returns the series for the result.
-func (s *sampleFile) close() []executor.MemorySample {
+func (s *sampleFile) close() []event.MemorySample {
 	if s.f != nil {
 		s.f.Close()
 		s.f = nil

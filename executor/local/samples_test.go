@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/store"
 )
 
 // An attempt that holds memory past the sampling interval leaves a sample
@@ -23,7 +23,7 @@ func TestMemorySamples(t *testing.T) {
 				helperTask("holder", "alloc 64", 512<<20),
 				shTask("quick", "true"),
 			)
-			layout := executor.DirLayout{Root: f.runDir}
+			layout := store.DirLayout{Root: f.runDir}
 
 			res := lastResult(t, s, "holder")
 			if !res.OK() || len(res.Samples) == 0 {

@@ -8,8 +8,9 @@ import (
 	"testing"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor/local"
+	"github.com/weirflow/weir/store"
 )
 
 // TestTmpDirIsPrivateAndEmpty: one slot, attempts one after another, each
@@ -40,8 +41,8 @@ func TestTmpDirIsPrivateAndEmpty(t *testing.T) {
 		var f fixture
 		s := f.run(t, context.Background(), r, dag.Pool{Processes: 1}, tasks...)
 		for _, tk := range tasks {
-			if got := lastResult(t, s, tk.ID); got.Reason != executor.Succeeded {
-				_, stderr := executor.DirLayout{Root: f.runDir}.Logs(tk.ID, 1)
+			if got := lastResult(t, s, tk.ID); got.Reason != event.Succeeded {
+				_, stderr := store.DirLayout{Root: f.runDir}.Logs(tk.ID, 1)
 				b, _ := os.ReadFile(stderr)
 				t.Errorf("%s: %s %s: %s", tk.ID, got.Reason, got.Detail, b)
 			}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 )
 
@@ -19,8 +20,8 @@ type handle struct {
 	st   state
 
 	mu        sync.Mutex
-	started   bool            // seen running: scancel can signal it
-	cause     executor.Reason // the first Stop's cause
+	started   bool         // seen running: scancel can signal it
+	cause     event.Reason // the first Stop's cause
 	killTimer *time.Timer
 	killBy    time.Time
 	deadline  *time.Timer // the timeout, from the job's start
@@ -28,10 +29,10 @@ type handle struct {
 	cgroup    string      // the job's memory cgroup on this machine, once found
 	peak      int64
 	runStart  time.Time // when the job started running, for samples' times
-	series    executor.SampleSeries
+	series    event.SampleSeries
 	ended     bool
 
-	result executor.Result
+	result event.Result
 	done   chan struct{}
 }
 
@@ -49,7 +50,7 @@ func (h *handle) State() []byte {
 func (h *handle) JobID() string { return h.id }
 
 // Wait implements executor.Handle.
-func (h *handle) Wait() executor.Result {
+func (h *handle) Wait() event.Result {
 	<-h.done
 	return h.result
 }
@@ -58,7 +59,7 @@ func (h *handle) Wait() executor.Result {
 // (scancel --full --signal=TERM), then after grace SIGKILL and a plain
 // scancel, which also takes the job out of the queue. A job still pending
 // is cancelled at once: nothing of it runs.
-func (h *handle) Stop(cause executor.Reason, grace time.Duration) {
+func (h *handle) Stop(cause event.Reason, grace time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.ended {
@@ -112,7 +113,7 @@ func (h *handle) observe(j *Job, now time.Time) bool {
 			start = s
 		}
 		h.deadline = time.AfterFunc(time.Until(start.Add(h.spec.Timeout)), func() {
-			h.Stop(executor.Timeout, h.spec.Grace)
+			h.Stop(event.Timeout, h.spec.Grace)
 		})
 	}
 	h.mu.Unlock()
@@ -144,7 +145,7 @@ func (h *handle) sample(now time.Time) {
 		return
 	}
 	h.peak = max(h.peak, peak)
-	h.series.Add(executor.MemorySample{At: now.Sub(h.runStart), Bytes: usage})
+	h.series.Add(event.MemorySample{At: now.Sub(h.runStart), Bytes: usage})
 	if h.spec.Samples != "" {
 		appendSample(h.spec.Samples, now, usage) // best effort: samples are for display
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 )
 
@@ -17,34 +18,34 @@ func TestOutcomeDetails(t *testing.T) {
 	tests := []struct {
 		name  string
 		job   Job
-		cause executor.Reason
+		cause event.Reason
 		peak  int64
-		want  executor.Result
+		want  event.Result
 	}{
 		{"oom", Job{ID: "6", State: "OUT_OF_MEMORY", Signal: 125, NodeList: "vm"}, "", 48 << 20,
-			executor.Result{Reason: executor.OOM, PeakMemory: 64 << 20, Detail: "exceeded its memory cap of 64 MiB (peak 64 MiB; --mem of Slurm job 6 on vm)"}},
+			event.Result{Reason: event.OOM, PeakMemory: 64 << 20, Detail: "exceeded its memory cap of 64 MiB (peak 64 MiB; --mem of Slurm job 6 on vm)"}},
 		{"oom without a cap", Job{ID: "6", State: "OUT_OF_MEMORY", Signal: 125, NodeList: "(null)"}, "", 0,
-			executor.Result{Reason: executor.OOM, Detail: "exceeded the memory Slurm gives a job that declares none (the cluster's DefMemPerCPU; Slurm job 6); declare memory for the stage"}},
+			event.Result{Reason: event.OOM, Detail: "exceeded the memory Slurm gives a job that declares none (the cluster's DefMemPerCPU; Slurm job 6); declare memory for the stage"}},
 		{"signal", Job{ID: "5", State: "FAILED", Signal: 9, NodeList: "vm"}, "", 0,
-			executor.Result{Reason: executor.Signal, Signal: 9, Detail: "killed by signal killed (Slurm job 5 on vm)"}},
+			event.Result{Reason: event.Signal, Signal: 9, Detail: "killed by signal killed (Slurm job 5 on vm)"}},
 		{"exit", Job{ID: "4", State: "FAILED", ExitCode: 3}, "", 0,
-			executor.Result{Reason: executor.Exit, ExitCode: 3}},
+			event.Result{Reason: event.Exit, ExitCode: 3}},
 		{"no exit status", Job{ID: "4", State: "FAILED", Reason: "JobLaunchFailure"}, "", 0,
-			executor.Result{Reason: executor.StartFailed, Detail: "Slurm job 4 failed (JobLaunchFailure) without an exit status; see its stderr log"}},
+			event.Result{Reason: event.StartFailed, Detail: "Slurm job 4 failed (JobLaunchFailure) without an exit status; see its stderr log"}},
 		{"time limit", Job{ID: "2", State: "TIMEOUT", Signal: 15}, "", 0,
-			executor.Result{Reason: executor.Timeout, Detail: "ran past its Slurm time limit (timeout 1m30s, rounded up to whole minutes; Slurm job 2)"}},
+			event.Result{Reason: event.Timeout, Detail: "ran past its Slurm time limit (timeout 1m30s, rounded up to whole minutes; Slurm job 2)"}},
 		{"node failure", Job{ID: "17", State: "NODE_FAIL", Reason: "NodeDown", NodeList: "vm"}, "", 0,
-			executor.Result{Reason: executor.Lost, Detail: "Slurm job 17 on vm ended NODE_FAIL (NodeDown)"}},
+			event.Result{Reason: event.Lost, Detail: "Slurm job 17 on vm ended NODE_FAIL (NodeDown)"}},
 		{"preempted", Job{ID: "18", State: "PREEMPTED", Reason: "None"}, "", 0,
-			executor.Result{Reason: executor.Lost, Detail: "Slurm job 18 ended PREEMPTED (None)"}},
+			event.Result{Reason: event.Lost, Detail: "Slurm job 18 ended PREEMPTED (None)"}},
 		{"scancel by someone", Job{ID: "7", State: "CANCELLED", Signal: 15}, "", 0,
-			executor.Result{Reason: executor.Cancelled, Detail: "Slurm job 7 was cancelled outside weir (scancel?)"}},
-		{"stopped by weir", Job{ID: "14", State: "FAILED", Signal: 15}, executor.Cancelled, 0,
-			executor.Result{Reason: executor.Cancelled}},
-		{"weir's timeout", Job{ID: "14", State: "CANCELLED", Signal: 15}, executor.Timeout, 0,
-			executor.Result{Reason: executor.Timeout, Detail: "ran past its timeout of 1m30s"}},
+			event.Result{Reason: event.Cancelled, Detail: "Slurm job 7 was cancelled outside weir (scancel?)"}},
+		{"stopped by weir", Job{ID: "14", State: "FAILED", Signal: 15}, event.Cancelled, 0,
+			event.Result{Reason: event.Cancelled}},
+		{"weir's timeout", Job{ID: "14", State: "CANCELLED", Signal: 15}, event.Timeout, 0,
+			event.Result{Reason: event.Timeout, Detail: "ran past its timeout of 1m30s"}},
 		{"forgotten", *lostJob("9", "Slurm has no record of it"), "", 0,
-			executor.Result{Reason: executor.Lost, Detail: "Slurm job 9: Slurm has no record of it"}},
+			event.Result{Reason: event.Lost, Detail: "Slurm job 9: Slurm has no record of it"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,7 +57,7 @@ func TestOutcomeDetails(t *testing.T) {
 			}
 			got := outcome(&j, spec, tt.cause, tt.peak, time.Now())
 			want := tt.want
-			want.Start, want.End, want.Enforcement = start, end, executor.Cluster
+			want.Start, want.End, want.Enforcement = start, end, event.Cluster
 			if want.PeakMemory == 0 {
 				want.PeakMemory = tt.peak
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 )
 
@@ -38,7 +39,7 @@ type want struct {
 	id, state, reason string
 	exit, sig         int
 	start, end        string // "" = zero time
-	outcome           executor.Reason
+	outcome           event.Reason
 }
 
 func checkJob(t *testing.T, j *Job, w want) {
@@ -58,16 +59,16 @@ func checkJob(t *testing.T, j *Job, w want) {
 }
 
 var recorded = map[string]want{
-	"completed":              {"3", "COMPLETED", "None", 0, 0, "2026-11-26T08:42:53", "2026-11-26T08:42:53", executor.Succeeded},
-	"failed-exit3":           {"4", "FAILED", "NonZeroExitCode", 3, 0, "2026-11-26T08:42:53", "2026-11-26T08:42:53", executor.Exit},
-	"failed-signal9":         {"5", "FAILED", "JobLaunchFailure", 0, 9, "2026-11-26T08:42:53", "2026-11-26T08:42:53", executor.Signal},
-	"failed-term-by-scancel": {"14", "FAILED", "JobLaunchFailure", 0, 15, "2026-11-26T08:43:57", "2026-11-26T08:43:59", executor.Signal},
-	"out-of-memory":          {"6", "OUT_OF_MEMORY", "OutOfMemory", 0, 125, "2026-11-26T08:42:53", "2026-11-26T08:42:53", executor.OOM},
-	"cancelled":              {"7", "CANCELLED", "None", 0, 15, "2026-11-26T08:42:53", "2026-11-26T08:42:54", executor.Cancelled},
-	"cancelled-pending":      {"15", "CANCELLED", "BeginTime", 0, 0, "2026-11-26T08:45:59", "2026-11-26T08:45:59", executor.Cancelled},
-	"timeout":                {"2", "TIMEOUT", "TimeLimit", 0, 15, "2026-11-26T08:42:53", "2026-11-26T08:44:05", executor.Timeout},
-	"node-fail":              {"17", "NODE_FAIL", "NodeDown", 0, 15, "2026-11-26T08:46:24", "2026-11-26T08:46:26", executor.Lost},
-	"workdir-with-space":     {"16", "COMPLETED", "None", 0, 0, "2026-11-26T08:46:03", "2026-11-26T08:46:03", executor.Succeeded},
+	"completed":              {"3", "COMPLETED", "None", 0, 0, "2026-11-26T08:42:53", "2026-11-26T08:42:53", event.Succeeded},
+	"failed-exit3":           {"4", "FAILED", "NonZeroExitCode", 3, 0, "2026-11-26T08:42:53", "2026-11-26T08:42:53", event.Exit},
+	"failed-signal9":         {"5", "FAILED", "JobLaunchFailure", 0, 9, "2026-11-26T08:42:53", "2026-11-26T08:42:53", event.Signal},
+	"failed-term-by-scancel": {"14", "FAILED", "JobLaunchFailure", 0, 15, "2026-11-26T08:43:57", "2026-11-26T08:43:59", event.Signal},
+	"out-of-memory":          {"6", "OUT_OF_MEMORY", "OutOfMemory", 0, 125, "2026-11-26T08:42:53", "2026-11-26T08:42:53", event.OOM},
+	"cancelled":              {"7", "CANCELLED", "None", 0, 15, "2026-11-26T08:42:53", "2026-11-26T08:42:54", event.Cancelled},
+	"cancelled-pending":      {"15", "CANCELLED", "BeginTime", 0, 0, "2026-11-26T08:45:59", "2026-11-26T08:45:59", event.Cancelled},
+	"timeout":                {"2", "TIMEOUT", "TimeLimit", 0, 15, "2026-11-26T08:42:53", "2026-11-26T08:44:05", event.Timeout},
+	"node-fail":              {"17", "NODE_FAIL", "NodeDown", 0, 15, "2026-11-26T08:46:24", "2026-11-26T08:46:26", event.Lost},
+	"workdir-with-space":     {"16", "COMPLETED", "None", 0, 0, "2026-11-26T08:46:03", "2026-11-26T08:46:03", event.Succeeded},
 	"running":                {"8", "RUNNING", "None", 0, 0, "2026-11-26T08:42:53", "", ""},
 	"pending-begin":          {"9", "PENDING", "BeginTime", 0, 0, "2026-11-26T09:42:51", "", ""},
 	"pending-held":           {"10", "PENDING", "JobHeldUser", 0, 0, "", "", ""},
@@ -90,10 +91,10 @@ func TestParseScontrolJob(t *testing.T) {
 			}
 			s := &executor.Spec{Task: &dag.Task{ID: "t"}, Memory: 64 << 20, Timeout: time.Minute}
 			r := outcome(j, s, "", 0, time.Now())
-			if r.Reason != w.outcome || r.Enforcement != executor.Cluster {
+			if r.Reason != w.outcome || r.Enforcement != event.Cluster {
 				t.Errorf("outcome %+v, want %s", r, w.outcome)
 			}
-			if r.Reason == executor.Exit && r.ExitCode != w.exit || r.Reason == executor.Signal && r.Signal != w.sig {
+			if r.Reason == event.Exit && r.ExitCode != w.exit || r.Reason == event.Signal && r.Signal != w.sig {
 				t.Errorf("outcome %+v, want exit %d signal %d", r, w.exit, w.sig)
 			}
 			if !r.Start.Equal(j.Start) || !r.End.Equal(j.End) {
@@ -130,14 +131,14 @@ func TestParseSqueue(t *testing.T) {
 		raw  map[string]string // ID -> RawID where they differ
 	}{
 		{"squeue/all-states.txt", 14, map[string]want{
-			"5040":   {"5040", "FAILED", "NonZeroExitCode", 3, 0, "2026-11-26T09:16:08", "2026-11-26T09:16:08", executor.Exit},
-			"5042":   {"5042", "OUT_OF_MEMORY", "OutOfMemory", 0, 125, "2026-11-26T09:16:08", "2026-11-26T09:16:08", executor.OOM},
-			"5041":   {"5041", "FAILED", "JobLaunchFailure", 0, 9, "2026-11-26T09:16:08", "2026-11-26T09:16:08", executor.Signal},
-			"5046":   {"5046", "TIMEOUT", "TimeLimit", 0, 15, "2026-11-26T09:16:08", "2026-11-26T09:17:08", executor.Timeout},
-			"5039":   {"5039", "COMPLETED", "None", 0, 0, "2026-11-26T09:16:08", "2026-11-26T09:16:08", executor.Succeeded},
-			"5043":   {"5043", "CANCELLED", "None", 0, 15, "2026-11-26T09:16:08", "2026-11-26T09:16:11", executor.Cancelled},
-			"5048_1": {"5048_1", "CANCELLED", "None", 0, 15, "2026-11-26T09:16:08", "2026-11-26T09:16:13", executor.Cancelled},
-			"5049_0": {"5049_0", "CANCELLED", "BeginTime", 0, 0, "2026-11-26T09:16:13", "2026-11-26T09:16:13", executor.Cancelled},
+			"5040":   {"5040", "FAILED", "NonZeroExitCode", 3, 0, "2026-11-26T09:16:08", "2026-11-26T09:16:08", event.Exit},
+			"5042":   {"5042", "OUT_OF_MEMORY", "OutOfMemory", 0, 125, "2026-11-26T09:16:08", "2026-11-26T09:16:08", event.OOM},
+			"5041":   {"5041", "FAILED", "JobLaunchFailure", 0, 9, "2026-11-26T09:16:08", "2026-11-26T09:16:08", event.Signal},
+			"5046":   {"5046", "TIMEOUT", "TimeLimit", 0, 15, "2026-11-26T09:16:08", "2026-11-26T09:17:08", event.Timeout},
+			"5039":   {"5039", "COMPLETED", "None", 0, 0, "2026-11-26T09:16:08", "2026-11-26T09:16:08", event.Succeeded},
+			"5043":   {"5043", "CANCELLED", "None", 0, 15, "2026-11-26T09:16:08", "2026-11-26T09:16:11", event.Cancelled},
+			"5048_1": {"5048_1", "CANCELLED", "None", 0, 15, "2026-11-26T09:16:08", "2026-11-26T09:16:13", event.Cancelled},
+			"5049_0": {"5049_0", "CANCELLED", "BeginTime", 0, 0, "2026-11-26T09:16:13", "2026-11-26T09:16:13", event.Cancelled},
 		}, map[string]string{"5048_0": "5050", "5048_1": "5051", "5048_2": "5048", "5049_2": "5049"}},
 		{"squeue/active.txt", 14, map[string]want{
 			"5047":   {"5047", "RUNNING", "None", 0, 0, "2026-11-26T09:16:08", "", ""},
@@ -150,7 +151,7 @@ func TestParseSqueue(t *testing.T) {
 		{"squeue/just-cancelled.txt", 14, map[string]want{
 			"5047":   {"5047", "COMPLETING", "None", 0, 0, "2026-11-26T09:16:08", "", ""},
 			"5048_2": {"5048_2", "COMPLETING", "None", 0, 0, "2026-11-26T09:16:08", "", ""},
-			"5045":   {"5045", "CANCELLED", "JobHeldUser", 0, 0, "2026-11-26T09:16:13", "2026-11-26T09:16:13", executor.Cancelled},
+			"5045":   {"5045", "CANCELLED", "JobHeldUser", 0, 0, "2026-11-26T09:16:13", "2026-11-26T09:16:13", event.Cancelled},
 		}, nil},
 		{"squeue/empty.txt", 0, nil, nil},
 	}
@@ -226,11 +227,11 @@ func TestParseArrayElement(t *testing.T) {
 func TestFindJobComp(t *testing.T) {
 	log := read(t, "jobcomp/jobcomp.log")
 	tests := []want{
-		{"4", "FAILED", "", 3, 0, "2026-11-26T08:42:53", "2026-11-26T08:42:53", executor.Exit},
-		{"6", "OUT_OF_MEMORY", "", 0, 125, "2026-11-26T08:42:53", "2026-11-26T08:42:53", executor.OOM},
-		{"2", "TIMEOUT", "", 0, 0, "2026-11-26T08:42:53", "2026-11-26T08:44:05", executor.Timeout},
-		{"17", "NODE_FAIL", "", 0, 0, "2026-11-26T08:46:24", "2026-11-26T08:46:26", executor.Lost},
-		{"16", "COMPLETED", "", 0, 0, "2026-11-26T08:46:03", "2026-11-26T08:46:03", executor.Succeeded},
+		{"4", "FAILED", "", 3, 0, "2026-11-26T08:42:53", "2026-11-26T08:42:53", event.Exit},
+		{"6", "OUT_OF_MEMORY", "", 0, 125, "2026-11-26T08:42:53", "2026-11-26T08:42:53", event.OOM},
+		{"2", "TIMEOUT", "", 0, 0, "2026-11-26T08:42:53", "2026-11-26T08:44:05", event.Timeout},
+		{"17", "NODE_FAIL", "", 0, 0, "2026-11-26T08:46:24", "2026-11-26T08:46:26", event.Lost},
+		{"16", "COMPLETED", "", 0, 0, "2026-11-26T08:46:03", "2026-11-26T08:46:03", event.Succeeded},
 	}
 	for _, w := range tests {
 		j, err := findJobComp(strings.NewReader(string(log)), w.id)

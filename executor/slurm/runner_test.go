@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/local/proc"
 	"github.com/weirflow/weir/internal/testenv"
@@ -149,7 +150,7 @@ func TestSuccessCarriesEnvDirArgs(t *testing.T) {
 		t.Errorf("temporary directory not made before the job: %v", err)
 	}
 	res := h.Wait()
-	if res.Reason != executor.Succeeded || res.Enforcement != executor.Cluster || res.Start.IsZero() || res.End.Before(res.Start) {
+	if res.Reason != event.Succeeded || res.Enforcement != event.Cluster || res.Start.IsZero() || res.End.Before(res.Start) {
 		t.Fatalf("result %+v", res)
 	}
 	out, err := os.ReadFile(s.Stdout)
@@ -197,12 +198,12 @@ func TestOutcomes(t *testing.T) {
 		name   string
 		mode   string
 		memory int64
-		want   executor.Result
+		want   event.Result
 	}{
-		{"exit3", "exit 3", 0, executor.Result{Reason: executor.Exit, ExitCode: 3}},
-		{"oom", "alloc 300", 64 << 20, executor.Result{Reason: executor.OOM}},
-		{"stderr", "stderr oops", 0, executor.Result{Reason: executor.Succeeded}},
-		{"alloc", "alloc 50", 256 << 20, executor.Result{Reason: executor.Succeeded}},
+		{"exit3", "exit 3", 0, event.Result{Reason: event.Exit, ExitCode: 3}},
+		{"oom", "alloc 300", 64 << 20, event.Result{Reason: event.OOM}},
+		{"stderr", "stderr oops", 0, event.Result{Reason: event.Succeeded}},
+		{"alloc", "alloc 50", 256 << 20, event.Result{Reason: event.Succeeded}},
 	}
 	handles := make([]executor.Handle, len(tests))
 	specs := make([]*executor.Spec, len(tests))
@@ -216,7 +217,7 @@ func TestOutcomes(t *testing.T) {
 		if res.Reason != tt.want.Reason || res.ExitCode != tt.want.ExitCode {
 			t.Errorf("%s: %+v, want %s", tt.name, res, tt.want)
 		}
-		if tt.want.Reason == executor.OOM && !strings.Contains(res.Detail, "64 MiB") {
+		if tt.want.Reason == event.OOM && !strings.Contains(res.Detail, "64 MiB") {
 			t.Errorf("%s: detail %q does not name the cap", tt.name, res.Detail)
 		}
 	}
@@ -298,12 +299,12 @@ func TestStopCancelsAndLeavesNothingQueued(t *testing.T) {
 	hr, hp := start(t, r, running), start(t, r, pending)
 	waitRunning(t, r.client, jobID(t, hr))
 	time.Sleep(time.Second) // the poller has seen it running
-	hr.Stop(executor.Cancelled, 2*time.Second)
-	hp.Stop(executor.Timeout, 2*time.Second)
-	if res := hr.Wait(); res.Reason != executor.Cancelled {
+	hr.Stop(event.Cancelled, 2*time.Second)
+	hp.Stop(event.Timeout, 2*time.Second)
+	if res := hr.Wait(); res.Reason != event.Cancelled {
 		t.Errorf("running job: %+v", res)
 	}
-	if res := hp.Wait(); res.Reason != executor.Timeout || res.Detail == "" {
+	if res := hp.Wait(); res.Reason != event.Timeout || res.Detail == "" {
 		t.Errorf("pending job: %+v", res)
 	}
 	notQueued(t, r.client, jobID(t, hr))
@@ -320,9 +321,9 @@ func TestStopKillsAfterGrace(t *testing.T) {
 	h := start(t, r, s)
 	waitRunning(t, r.client, jobID(t, h))
 	begin := time.Now()
-	h.Stop(executor.Cancelled, time.Second)
+	h.Stop(event.Cancelled, time.Second)
 	res := h.Wait()
-	if res.Reason != executor.Cancelled {
+	if res.Reason != event.Cancelled {
 		t.Errorf("%+v", res)
 	}
 	notQueued(t, r.client, jobID(t, h))
@@ -339,13 +340,13 @@ func TestReattach(t *testing.T) {
 	finished := helperSpec(t, "reattach-finished", "exit 5")
 	byName := helperSpec(t, "reattach-by-name", "sleep 2s")
 	hr, hf, hn, ht := start(t, first, running), start(t, first, finished), start(t, first, byName), start(t, first, timed)
-	if res := hf.Wait(); res.Reason != executor.Exit || res.ExitCode != 5 {
+	if res := hf.Wait(); res.Reason != event.Exit || res.ExitCode != 5 {
 		t.Fatalf("finished job: %+v", res)
 	}
 	stRunning, stFinished, stTimed := hr.State(), hf.State(), ht.State()
 	// The engine goes away; its jobs keep running.
 	first.Close()
-	if res := hr.Wait(); res.Reason != executor.Lost {
+	if res := hr.Wait(); res.Reason != event.Lost {
 		t.Errorf("after Close: %+v", res)
 	}
 
@@ -363,7 +364,7 @@ func TestReattach(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := h.Wait(); res.Reason != executor.Timeout {
+	if res := h.Wait(); res.Reason != event.Timeout {
 		t.Errorf("reattached job past its timeout: %+v", res)
 	}
 	notQueued(t, second.client, jobID(t, h))
@@ -371,7 +372,7 @@ func TestReattach(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := h.Wait(); res.Reason != executor.Exit || res.ExitCode != 5 {
+	if res := h.Wait(); res.Reason != event.Exit || res.ExitCode != 5 {
 		t.Errorf("reattached finished job: %+v", res)
 	}
 	// No state at all: the engine died between sbatch and its journal.
@@ -457,7 +458,7 @@ func TestTimeLimit(t *testing.T) {
 	s := helperSpec(t, "timeout", "sleep 300s")
 	s.Timeout = time.Minute
 	res := start(t, r, s).Wait()
-	if res.Reason != executor.Timeout || !strings.Contains(res.Detail, "time limit") {
+	if res.Reason != event.Timeout || !strings.Contains(res.Detail, "time limit") {
 		t.Errorf("%+v", res)
 	}
 }
@@ -471,7 +472,7 @@ func TestTimeoutExact(t *testing.T) {
 	s.Timeout = 2 * time.Second
 	h := start(t, r, s)
 	res := h.Wait()
-	if res.Reason != executor.Timeout || res.Detail != "ran past its timeout of 2s" {
+	if res.Reason != event.Timeout || res.Detail != "ran past its timeout of 2s" {
 		t.Errorf("%+v", res)
 	}
 	notQueued(t, r.client, jobID(t, h))
@@ -500,7 +501,7 @@ func TestNothingLeaks(t *testing.T) {
 	a := start(t, r, helperSpec(t, "leak-a", "exit 0"))
 	b := start(t, r, helperSpec(t, "leak-b", "sleep 60s"))
 	waitRunning(t, r.client, jobID(t, b))
-	b.Stop(executor.Cancelled, 0)
+	b.Stop(event.Cancelled, 0)
 	a.Wait()
 	b.Wait()
 	r.Close()
@@ -601,7 +602,7 @@ func TestArray(t *testing.T) {
 	if len(elements) != 4 || !elements["0"] || !elements["3"] {
 		t.Errorf("elements %v, want 0 to 3", elements)
 	}
-	for i, want := range []executor.Result{{Reason: executor.Succeeded}, {Reason: executor.Exit, ExitCode: 3}, {Reason: executor.Succeeded}} {
+	for i, want := range []event.Result{{Reason: event.Succeeded}, {Reason: event.Exit, ExitCode: 3}, {Reason: event.Succeeded}} {
 		if res := handles[i].Wait(); res.Reason != want.Reason || res.ExitCode != want.ExitCode {
 			t.Errorf("element %d: %+v, want %s", i, res, want)
 		}
@@ -626,7 +627,7 @@ func TestArray(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := h.Wait(); res.Reason != executor.Exit || res.ExitCode != 3 {
+	if res := h.Wait(); res.Reason != event.Exit || res.ExitCode != 3 {
 		t.Errorf("reattached finished element: %+v", res)
 	}
 	h, err = second.Reattach(context.Background(), specs[3], stSleep)
@@ -634,8 +635,8 @@ func TestArray(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitRunning(t, second.client, jobID(t, h))
-	h.Stop(executor.Cancelled, time.Second)
-	if res := h.Wait(); res.Reason != executor.Cancelled {
+	h.Stop(event.Cancelled, time.Second)
+	if res := h.Wait(); res.Reason != event.Cancelled {
 		t.Errorf("stopped element: %+v", res)
 	}
 	notQueued(t, second.client, jobID(t, h))
@@ -666,7 +667,7 @@ func TestControllerDown(t *testing.T) {
 	if err := r.watch(h); err != nil {
 		t.Fatal(err)
 	}
-	if res := h.Wait(); res.Reason != executor.Lost || !strings.Contains(res.Detail, "squeue failed for 1s") {
+	if res := h.Wait(); res.Reason != event.Lost || !strings.Contains(res.Detail, "squeue failed for 1s") {
 		t.Errorf("%+v", res)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
 )
 
@@ -27,7 +27,7 @@ type Attempt struct {
 	Started time.Time
 	// Result is nil for an attempt that has not ended (or whose engine
 	// died before it could say how).
-	Result *executor.Result
+	Result *event.Result
 }
 
 // Attempts returns every attempt of run id in state dir dir, ordered by
@@ -91,14 +91,14 @@ func Declared(dir, id string) (map[string]Limits, []string, error) {
 	return out, stages, nil
 }
 
-func fromEvents(run string, tasks map[string]*dag.Task, events []executor.Event) []Attempt {
+func fromEvents(run string, tasks map[string]*dag.Task, events []event.Event) []Attempt {
 	type key struct {
 		task string
 		n    int
 	}
 	index := map[key]int{}
 	var out []Attempt
-	get := func(e executor.Event) *Attempt {
+	get := func(e event.Event) *Attempt {
 		k := key{e.Task, e.Attempt}
 		if i, ok := index[k]; ok {
 			return &out[i]
@@ -116,10 +116,10 @@ func fromEvents(run string, tasks map[string]*dag.Task, events []executor.Event)
 			continue
 		}
 		switch e.Kind {
-		case executor.AttemptStarted:
+		case event.AttemptStarted:
 			a := get(e)
 			a.Cap, a.Started = e.Memory, e.Time
-		case executor.AttemptEnded:
+		case event.AttemptEnded:
 			if e.Result != nil {
 				a := get(e)
 				r := *e.Result

@@ -1,10 +1,8 @@
-package executor
+package event
 
 import (
 	"encoding/json"
 	"time"
-
-	"github.com/weirflow/weir/shm"
 )
 
 // EventKind says what an Event reports.
@@ -40,7 +38,7 @@ type Event struct {
 	Handle json.RawMessage `json:"handle,omitempty"`
 	Result *Result         `json:"result,omitempty"`
 	// Outputs are what a successful attempt committed.
-	Outputs []shm.Committed `json:"outputs,omitempty"`
+	Outputs []Committed `json:"outputs,omitempty"`
 	// Message explains a state: why a task was skipped, why a run ended.
 	Message string `json:"message,omitempty"`
 }

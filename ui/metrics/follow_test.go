@@ -8,14 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weirflow/weir/executor"
-	"github.com/weirflow/weir/internal/metrics"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
+	"github.com/weirflow/weir/ui/metrics"
 )
 
 // writeRun writes a run's files as an engine does: run.json, graph.json
 // and the events so far.
-func writeRun(t *testing.T, dir, id string, state store.RunState, events []executor.Event) {
+func writeRun(t *testing.T, dir, id string, state store.RunState, events []event.Event) {
 	t.Helper()
 	rd := filepath.Join(dir, "runs", id)
 	os.MkdirAll(rd, 0o700)
@@ -42,15 +42,15 @@ func writeRun(t *testing.T, dir, id string, state store.RunState, events []execu
 // running engine; runs that ended before it looked are left out.
 func TestFollow(t *testing.T) {
 	dir := t.TempDir()
-	ev := func(seq uint64, e executor.Event) executor.Event {
+	ev := func(seq uint64, e event.Event) event.Event {
 		e.Seq, e.RunID, e.Time = seq, "r2", time.Now()
 		return e
 	}
 	t0 := time.Now()
-	events := []executor.Event{
-		ev(1, executor.Event{Kind: executor.RunStarted}),
-		ev(2, executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Ready}),
-		ev(3, executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Running, Attempt: 1, Memory: 256 << 20}),
+	events := []event.Event{
+		ev(1, event.Event{Kind: event.RunStarted}),
+		ev(2, event.Event{Kind: event.TaskChanged, Task: "a", State: event.Ready}),
+		ev(3, event.Event{Kind: event.TaskChanged, Task: "a", State: event.Running, Attempt: 1, Memory: 256 << 20}),
 	}
 	writeRun(t, dir, "r1", store.RunSucceeded, nil) // over before Follow began
 	writeRun(t, dir, "r2", store.RunRunning, events)
@@ -80,9 +80,9 @@ func TestFollow(t *testing.T) {
 	}
 
 	events = append(events,
-		ev(4, executor.Event{Kind: executor.AttemptEnded, Task: "a", Attempt: 1, Result: &executor.Result{Reason: executor.Succeeded, Start: t0, End: t0.Add(time.Second)}}),
-		ev(5, executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.TaskSucceeded}),
-		ev(6, executor.Event{Kind: executor.RunEnded, Message: "succeeded"}),
+		ev(4, event.Event{Kind: event.AttemptEnded, Task: "a", Attempt: 1, Result: &event.Result{Reason: event.Succeeded, Start: t0, End: t0.Add(time.Second)}}),
+		ev(5, event.Event{Kind: event.TaskChanged, Task: "a", State: event.TaskSucceeded}),
+		ev(6, event.Event{Kind: event.RunEnded, Message: "succeeded"}),
 	)
 	writeRun(t, dir, "r2", store.RunSucceeded, events)
 	waitValue(t, m, "weir_runs_total", map[string]string{"workflow": "etl", "outcome": "succeeded"}, 1)

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
 )
 
@@ -95,7 +95,7 @@ func (f *follower) poll() {
 
 // read returns the events appended to path since the last read, whole
 // lines only (the engine may be writing the last one), in seq order.
-func (t *tail) read(path string) ([]executor.Event, error) {
+func (t *tail) read(path string) ([]event.Event, error) {
 	file, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -106,16 +106,16 @@ func (t *tail) read(path string) ([]executor.Event, error) {
 		return nil, err
 	}
 	whole := bytes.LastIndexByte(b, '\n') + 1
-	var out []executor.Event
+	var out []event.Event
 	for line := range bytes.Lines(b[:whole]) {
-		var e executor.Event
+		var e event.Event
 		if json.Unmarshal(line, &e) == nil {
 			out = append(out, e)
 		}
 	}
 	t.off += int64(whole)
 	// Commits append in seq order, but two commits may land out of it.
-	slices.SortStableFunc(out, func(a, b executor.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.SortStableFunc(out, func(a, b event.Event) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out, nil
 }
 

@@ -1,4 +1,4 @@
-package executor_test
+package event_test
 
 import (
 	"encoding/json"
@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 )
 
 func TestSampleSeries(t *testing.T) {
-	for _, n := range []int{0, 1, 2, executor.MaxSamples - 1, executor.MaxSamples, executor.MaxSamples + 1, 1000, 28_800} {
-		var s executor.SampleSeries
+	for _, n := range []int{0, 1, 2, event.MaxSamples - 1, event.MaxSamples, event.MaxSamples + 1, 1000, 28_800} {
+		var s event.SampleSeries
 		for i := range n {
-			s.Add(executor.MemorySample{At: time.Duration(i) * time.Second, Bytes: int64(i)})
+			s.Add(event.MemorySample{At: time.Duration(i) * time.Second, Bytes: int64(i)})
 		}
 		got := s.Samples()
 		if n == 0 {
@@ -22,7 +22,7 @@ func TestSampleSeries(t *testing.T) {
 			}
 			continue
 		}
-		if len(got) > executor.MaxSamples || len(got) < min(n, executor.MaxSamples/2) {
+		if len(got) > event.MaxSamples || len(got) < min(n, event.MaxSamples/2) {
 			t.Errorf("%d added: kept %d", n, len(got))
 		}
 		if got[0].Bytes != 0 {
@@ -45,7 +45,7 @@ func TestSampleSeries(t *testing.T) {
 }
 
 func TestMemorySampleJSON(t *testing.T) {
-	in := []executor.MemorySample{{At: 250 * time.Millisecond, Bytes: 1 << 20}, {At: 2 * time.Second, Bytes: 0}}
+	in := []event.MemorySample{{At: 250 * time.Millisecond, Bytes: 1 << 20}, {At: 2 * time.Second, Bytes: 0}}
 	b, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
@@ -53,11 +53,11 @@ func TestMemorySampleJSON(t *testing.T) {
 	if string(b) != "[[250,1048576],[2000,0]]" {
 		t.Errorf("marshal: %s", b)
 	}
-	var out []executor.MemorySample
+	var out []event.MemorySample
 	if err := json.Unmarshal(b, &out); err != nil || !slices.Equal(in, out) {
 		t.Errorf("round trip: %v, %v", out, err)
 	}
-	var bad executor.MemorySample
+	var bad event.MemorySample
 	if err := json.Unmarshal([]byte(`{"at":1}`), &bad); err == nil {
 		t.Error("an object decoded as a sample")
 	}

@@ -10,8 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 )
 
 // Metrics aggregates the events of the runs it observes. Gauges cover runs
@@ -34,9 +33,9 @@ type Metrics struct {
 // runState is what the gauges need of one run in progress.
 type runState struct {
 	workflow string
-	tasks    map[string]executor.TaskState
+	tasks    map[string]event.TaskState
 	reserved map[string]int64 // running task -> its cap
-	started  map[string]executor.Event
+	started  map[string]event.Event
 }
 
 // New returns empty metrics with their own registry (nothing global).
@@ -91,13 +90,13 @@ func (m *Metrics) Start(runID, workflow string, tasks []string, budget int64) {
 	if _, ok := m.live[runID]; ok {
 		return
 	}
-	r := &runState{workflow: workflow, tasks: make(map[string]executor.TaskState, len(tasks)),
-		reserved: map[string]int64{}, started: map[string]executor.Event{}}
+	r := &runState{workflow: workflow, tasks: make(map[string]event.TaskState, len(tasks)),
+		reserved: map[string]int64{}, started: map[string]event.Event{}}
 	for _, t := range tasks {
-		r.tasks[t] = executor.Pending
+		r.tasks[t] = event.Pending
 	}
 	m.live[runID] = r
-	m.tasks.WithLabelValues(workflow, string(executor.Pending)).Add(float64(len(tasks)))
+	m.tasks.WithLabelValues(workflow, string(event.Pending)).Add(float64(len(tasks)))
 	if budget > 0 {
 		m.budget.WithLabelValues(workflow).Add(float64(budget))
 	}
@@ -106,7 +105,7 @@ func (m *Metrics) Start(runID, workflow string, tasks []string, budget int64) {
 
 // Observe applies one event of a run announced by Start; events of other
 // runs are ignored. Events must come in order, each once.
-func (m *Metrics) Observe(e executor.Event) {
+func (m *Metrics) Observe(e event.Event) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.live[e.RunID]
@@ -114,7 +113,7 @@ func (m *Metrics) Observe(e executor.Event) {
 		return
 	}
 	switch e.Kind {
-	case executor.TaskChanged:
+	case event.TaskChanged:
 		prev, known := r.tasks[e.Task]
 		if known && prev == e.State {
 			return
@@ -124,14 +123,14 @@ func (m *Metrics) Observe(e executor.Event) {
 		}
 		r.tasks[e.Task] = e.State
 		m.tasks.WithLabelValues(r.workflow, string(e.State)).Inc()
-		if e.State == executor.Running && e.Memory > 0 {
+		if e.State == event.Running && e.Memory > 0 {
 			r.reserved[e.Task] = e.Memory
 			m.reserved.WithLabelValues(r.workflow).Add(float64(e.Memory))
-		} else if c, ok := r.reserved[e.Task]; ok && e.State != executor.Running {
+		} else if c, ok := r.reserved[e.Task]; ok && e.State != event.Running {
 			delete(r.reserved, e.Task)
 			m.reserved.WithLabelValues(r.workflow).Sub(float64(c))
 		}
-	case executor.AttemptEnded:
+	case event.AttemptEnded:
 		if e.Result == nil {
 			return
 		}
@@ -140,7 +139,7 @@ func (m *Metrics) Observe(e executor.Event) {
 		if d := e.Result.End.Sub(e.Result.Start); d > 0 {
 			m.durations.WithLabelValues(r.workflow, reason).Observe(d.Seconds())
 		}
-	case executor.RunEnded:
+	case event.RunEnded:
 		m.end(e.RunID, r, e.Message)
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/weirflow/weir/executor"
-	"github.com/weirflow/weir/internal/metrics"
+	"github.com/weirflow/weir/event"
+	"github.com/weirflow/weir/ui/metrics"
 )
 
 // scrape fetches the metrics over HTTP and parses them with Prometheus's
@@ -63,13 +63,13 @@ func TestMetricsFollowARun(t *testing.T) {
 	m := metrics.New()
 	m.Start("r1", "etl", []string{"a", "b", "c"}, 4<<30)
 	t0 := time.Now()
-	ev := func(e executor.Event) { e.RunID = "r1"; m.Observe(e) }
-	ev(executor.Event{Kind: executor.RunStarted})
-	ev(executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Ready})
-	ev(executor.Event{Kind: executor.TaskChanged, Task: "b", State: executor.Ready})
-	ev(executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Running, Attempt: 1, Memory: 1 << 30})
-	ev(executor.Event{Kind: executor.TaskChanged, Task: "b", State: executor.Running, Attempt: 1, Memory: 512 << 20})
-	m.Observe(executor.Event{RunID: "other", Kind: executor.TaskChanged, Task: "x", State: executor.Running})
+	ev := func(e event.Event) { e.RunID = "r1"; m.Observe(e) }
+	ev(event.Event{Kind: event.RunStarted})
+	ev(event.Event{Kind: event.TaskChanged, Task: "a", State: event.Ready})
+	ev(event.Event{Kind: event.TaskChanged, Task: "b", State: event.Ready})
+	ev(event.Event{Kind: event.TaskChanged, Task: "a", State: event.Running, Attempt: 1, Memory: 1 << 30})
+	ev(event.Event{Kind: event.TaskChanged, Task: "b", State: event.Running, Attempt: 1, Memory: 512 << 20})
+	m.Observe(event.Event{RunID: "other", Kind: event.TaskChanged, Task: "x", State: event.Running})
 
 	fams := scrape(t, m)
 	wf := map[string]string{"workflow": "etl"}
@@ -93,11 +93,11 @@ func TestMetricsFollowARun(t *testing.T) {
 		t.Errorf("budget %v", got)
 	}
 
-	ev(executor.Event{Kind: executor.AttemptEnded, Task: "a", Attempt: 1, Result: &executor.Result{Reason: executor.OOM, Start: t0, End: t0.Add(2 * time.Second)}})
-	ev(executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.TaskFailed})
-	ev(executor.Event{Kind: executor.AttemptEnded, Task: "b", Attempt: 1, Result: &executor.Result{Reason: executor.Succeeded, Start: t0, End: t0.Add(time.Second)}})
-	ev(executor.Event{Kind: executor.TaskChanged, Task: "b", State: executor.TaskSucceeded})
-	ev(executor.Event{Kind: executor.TaskChanged, Task: "c", State: executor.Skipped})
+	ev(event.Event{Kind: event.AttemptEnded, Task: "a", Attempt: 1, Result: &event.Result{Reason: event.OOM, Start: t0, End: t0.Add(2 * time.Second)}})
+	ev(event.Event{Kind: event.TaskChanged, Task: "a", State: event.TaskFailed})
+	ev(event.Event{Kind: event.AttemptEnded, Task: "b", Attempt: 1, Result: &event.Result{Reason: event.Succeeded, Start: t0, End: t0.Add(time.Second)}})
+	ev(event.Event{Kind: event.TaskChanged, Task: "b", State: event.TaskSucceeded})
+	ev(event.Event{Kind: event.TaskChanged, Task: "c", State: event.Skipped})
 
 	fams = scrape(t, m)
 	if got := value(fams, "weir_running_memory_bytes", wf); got != 0 {
@@ -113,7 +113,7 @@ func TestMetricsFollowARun(t *testing.T) {
 		t.Errorf("skipped %v", got)
 	}
 
-	ev(executor.Event{Kind: executor.RunEnded, Message: "failed: a task failed"})
+	ev(event.Event{Kind: event.RunEnded, Message: "failed: a task failed"})
 	fams = scrape(t, m)
 	for _, st := range []string{"pending", "running", "succeeded", "failed", "skipped"} {
 		if got := value(fams, "weir_tasks", map[string]string{"workflow": "etl", "state": st}); got > 0 {
@@ -124,7 +124,7 @@ func TestMetricsFollowARun(t *testing.T) {
 		t.Errorf("failed runs %v", got)
 	}
 	// Events after the end, or of runs never started, change nothing.
-	ev(executor.Event{Kind: executor.TaskChanged, Task: "a", State: executor.Running})
+	ev(event.Event{Kind: event.TaskChanged, Task: "a", State: event.Running})
 	if got := value(scrape(t, m), "weir_tasks", map[string]string{"workflow": "etl", "state": "running"}); got > 0 {
 		t.Errorf("running after the end: %v", got)
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
 )
 
@@ -31,7 +31,7 @@ func fakeRun(t *testing.T, dir, id, name string, start time.Time, tasks []dag.Ta
 	writeJSON(t, filepath.Join(rd, "graph.json"), map[string]any{"tasks": tasks})
 	var b bytes.Buffer
 	seq := uint64(0)
-	emit := func(e executor.Event) {
+	emit := func(e event.Event) {
 		seq++
 		e.Seq, e.RunID = seq, id
 		line, err := json.Marshal(e)
@@ -40,14 +40,14 @@ func fakeRun(t *testing.T, dir, id, name string, start time.Time, tasks []dag.Ta
 		}
 		b.Write(append(line, '\n'))
 	}
-	emit(executor.Event{Kind: executor.RunStarted, Time: start})
+	emit(event.Event{Kind: event.RunStarted, Time: start})
 	for _, a := range attempts {
-		emit(executor.Event{Kind: executor.AttemptStarted, Time: a.Started, Task: a.Task, Attempt: a.N, Memory: a.Cap})
+		emit(event.Event{Kind: event.AttemptStarted, Time: a.Started, Task: a.Task, Attempt: a.N, Memory: a.Cap})
 		if a.Result != nil {
-			emit(executor.Event{Kind: executor.AttemptEnded, Time: a.Result.End, Task: a.Task, Attempt: a.N, Memory: a.Cap, Result: a.Result})
+			emit(event.Event{Kind: event.AttemptEnded, Time: a.Result.End, Task: a.Task, Attempt: a.N, Memory: a.Cap, Result: a.Result})
 		}
 	}
-	emit(executor.Event{Kind: executor.RunEnded, Time: start.Add(time.Hour), Message: "succeeded"})
+	emit(event.Event{Kind: event.RunEnded, Time: start.Add(time.Hour), Message: "succeeded"})
 	if err := os.WriteFile(filepath.Join(rd, "events.jsonl"), b.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -64,8 +64,8 @@ func writeJSON(t *testing.T, path string, v any) {
 	}
 }
 
-func ended(start time.Time, d time.Duration, reason executor.Reason, peak int64) *executor.Result {
-	return &executor.Result{Reason: reason, Start: start, End: start.Add(d), PeakMemory: peak, CPUTime: d / 2, Enforcement: executor.CgroupV1}
+func ended(start time.Time, d time.Duration, reason event.Reason, peak int64) *event.Result {
+	return &event.Result{Reason: reason, Start: start, End: start.Add(d), PeakMemory: peak, CPUTime: d / 2, Enforcement: event.CgroupV1}
 }
 
 func TestTraceGolden(t *testing.T) {
@@ -75,12 +75,12 @@ func TestTraceGolden(t *testing.T) {
 		{ID: "shard[a]", Stage: "shard", Key: "a", Pool: "cpu", Timeout: time.Minute},
 		{ID: "shard[b\tc]", Stage: "shard", Key: "b\tc", Pool: "cpu", Timeout: time.Minute},
 	}
-	oom := ended(t0.Add(2*time.Second), 3*time.Second, executor.OOM, 300<<20)
+	oom := ended(t0.Add(2*time.Second), 3*time.Second, event.OOM, 300<<20)
 	oom.Detail = "exceeded its memory cap of 256 MiB (peak 300 MiB)"
-	exit := ended(t0.Add(2*time.Second), time.Second, executor.Exit, 10<<20)
+	exit := ended(t0.Add(2*time.Second), time.Second, event.Exit, 10<<20)
 	exit.ExitCode = 3
 	fakeRun(t, dir, "r1", "etl", t0, tasks, []Attempt{
-		{Task: "extract", N: 1, Started: t0, Cap: 1 << 30, Result: ended(t0, 2*time.Second, executor.Succeeded, 200<<20)},
+		{Task: "extract", N: 1, Started: t0, Cap: 1 << 30, Result: ended(t0, 2*time.Second, event.Succeeded, 200<<20)},
 		{Task: "shard[a]", N: 1, Started: t0.Add(2 * time.Second), Cap: 256 << 20, Result: oom},
 		{Task: "shard[b\tc]", N: 1, Started: t0.Add(2 * time.Second), Cap: 256 << 20, Result: exit},
 		{Task: "shard[a]", N: 2, Started: t0.Add(6 * time.Second), Cap: 512 << 20}, // still running
@@ -126,11 +126,11 @@ func TestLearnAcrossRuns(t *testing.T) {
 	for i, p := range peaks {
 		start := t0.Add(time.Duration(i) * time.Hour)
 		fakeRun(t, dir, "r"+string(rune('1'+i)), "etl", start, tasks, []Attempt{
-			{Task: "join", N: 1, Started: start, Cap: 8 << 30, Result: ended(start, time.Duration(60+i)*time.Second, executor.Succeeded, p)},
+			{Task: "join", N: 1, Started: start, Cap: 8 << 30, Result: ended(start, time.Duration(60+i)*time.Second, event.Succeeded, p)},
 		})
 	}
 	fakeRun(t, dir, "other", "not-etl", t0.Add(10*time.Hour), tasks, []Attempt{
-		{Task: "join", N: 1, Started: t0, Cap: 8 << 30, Result: ended(t0, time.Hour, executor.Succeeded, 7<<30)},
+		{Task: "join", N: 1, Started: t0, Cap: 8 << 30, Result: ended(t0, time.Hour, event.Succeeded, 7<<30)},
 	})
 
 	hist, used, err := Learn(dir, "etl", 3)

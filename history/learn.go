@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/store"
 )
@@ -72,11 +72,11 @@ func Learn(dir, name string, maxRuns int) (map[string]*StageHistory, int, error)
 func (h *StageHistory) add(a Attempt) {
 	r := a.Result
 	switch r.Reason {
-	case executor.OOM:
+	case event.OOM:
 		h.OOMs++
-	case executor.Timeout:
+	case event.Timeout:
 		h.Timeouts++
-	case executor.Succeeded:
+	case event.Succeeded:
 		h.Successes++
 		if p := r.PeakMemory; p > 0 {
 			if h.PeakMin == 0 || p < h.PeakMin {
