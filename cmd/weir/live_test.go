@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/engine"
 	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/testenv"
 )
@@ -57,7 +58,7 @@ func TestLiveRenderGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rs := newRunScript(t)
 			tc.script(rs)
-			st := newLiveState(rs.plan, runDirOf(rs.plan, rs.runID), rs.plan.Settings.MemoryBudget)
+			st := newLiveState(rs.plan, engine.RunDir(rs.plan, rs.runID), rs.plan.Settings.MemoryBudget)
 			if tc.shmFree > 0 {
 				st.inRAM = true
 				st.shmFree = func() (int64, bool) { return tc.shmFree, true }
@@ -200,7 +201,7 @@ func TestLiveViewCloses(t *testing.T) {
 	scriptRetry(rs)
 	var out, errOut bytes.Buffer
 	o := &options{stdout: &out, stderr: &errOut, stdin: nil, env: []string{"TERM=xterm", "NO_COLOR=1"}, stderrTTY: true}
-	v := newView(o, progressLive, false, false, rs.plan, runDirOf(rs.plan, rs.runID), rs.plan.Settings.MemoryBudget)
+	v := newView(o, progressLive, false, false, rs.plan, engine.RunDir(rs.plan, rs.runID), rs.plan.Settings.MemoryBudget)
 	lv, isLive := v.(*liveView)
 	if !isLive {
 		t.Fatalf("--progress=live made a %T", v)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/engine"
 	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/shm"
 	"github.com/weirflow/weir/store"
@@ -105,7 +106,7 @@ func displayTask(t *dag.Task) *dag.Task {
 	return &c
 }
 
-func writePlanText(w io.Writer, p *dag.Plan, resume *resumption) error {
+func writePlanText(w io.Writer, p *dag.Plan, resume *engine.Resumption) error {
 	tw := &errWriter{w: w}
 	tw.printf("workflow %s (%s)\n", p.Name, p.File)
 	if p.Settings.StateDir != "" {
@@ -122,7 +123,7 @@ func writePlanText(w io.Writer, p *dag.Plan, resume *resumption) error {
 	tw.printf("critical path: %s\n", describePath(path, est))
 	if resume != nil {
 		tw.printf("last run: %s (%s); weir resume would reuse %d of %d tasks\n",
-			resume.from.ID, resume.from.State, len(resume.keep), len(p.Tasks))
+			resume.From.ID, resume.From.State, len(resume.Keep), len(p.Tasks))
 	}
 	tw.printf("\n")
 
@@ -140,7 +141,7 @@ func writePlanText(w io.Writer, p *dag.Plan, resume *resumption) error {
 		row := []string{fmt.Sprint(i + 1), t.ID, t.Pool, sizeOrDash(t.Memory), durationOrDash(t.Timeout)}
 		if resume != nil {
 			next := "run"
-			if resume.keep[t.ID] {
+			if resume.Keep[t.ID] {
 				next = "reuse"
 			}
 			row = append(row, next)
@@ -162,8 +163,8 @@ func writePlanText(w io.Writer, p *dag.Plan, resume *resumption) error {
 			continue
 		}
 		t := order[i-1]
-		if resume != nil && !resume.keep[t.ID] {
-			tw.printf("%swhy: %s\n", indent, resume.why[t.ID])
+		if resume != nil && !resume.Keep[t.ID] {
+			tw.printf("%swhy: %s\n", indent, resume.Why[t.ID])
 		}
 		if env := envLine(t.Env); env != "" {
 			tw.printf("%s%s\n", indent, env)
@@ -326,7 +327,7 @@ func commandLines(t *dag.Task) []string {
 // latestComparison compares plan with the latest run of the same workflow
 // file in its state dir, as resume would; nil when there is none, or when
 // the store cannot be read now (an engine holds it).
-func latestComparison(plan *dag.Plan) *resumption {
+func latestComparison(plan *dag.Plan) *engine.Resumption {
 	if _, err := os.Stat(plan.Settings.StateDir); err != nil {
 		return nil
 	}
@@ -343,11 +344,11 @@ func latestComparison(plan *dag.Plan) *resumption {
 		if r.Workflow != plan.File {
 			continue
 		}
-		tasks, err := chainTasks(st, r)
+		resume, err := engine.Decide(st, plan, r)
 		if err != nil {
 			return nil
 		}
-		return decideReuse(plan, r, tasks)
+		return resume
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/engine"
 	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/store"
@@ -132,7 +133,7 @@ func describe(r event.Result) string {
 // logTail is the last lines of an attempt's stderr (else stdout), indented,
 // for the message that reports its failure.
 func logTail(plan *dag.Plan, e event.Event, n int) string {
-	path, lines := attemptTail(runDirOf(plan, e.RunID), e.Task, e.Attempt, n)
+	path, lines := attemptTail(engine.RunDir(plan, e.RunID), e.Task, e.Attempt, n)
 	if len(lines) == 0 {
 		return ""
 	}

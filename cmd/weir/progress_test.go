@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/engine"
 	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
 )
@@ -146,7 +147,7 @@ func (rs *runScript) end(sec float64, task string, attempt int, from float64, r 
 
 // log writes an attempt's stderr.
 func (rs *runScript) log(task string, attempt int, text string) {
-	_, stderr := store.DirLayout{Root: runDirOf(rs.plan, rs.runID)}.Logs(task, attempt)
+	_, stderr := store.DirLayout{Root: engine.RunDir(rs.plan, rs.runID)}.Logs(task, attempt)
 	if err := os.MkdirAll(filepath.Dir(stderr), 0o755); err != nil {
 		rs.t.Fatal(err)
 	}

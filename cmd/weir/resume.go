@@ -9,9 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/weirflow/weir/dag"
-	"github.com/weirflow/weir/event"
-	"github.com/weirflow/weir/shm"
+	"github.com/weirflow/weir/engine"
 	"github.com/weirflow/weir/store"
 )
 
@@ -38,15 +36,6 @@ Exit status as for run.`,
 	return cmd
 }
 
-// resumption is what a resume keeps from the run it resumes.
-type resumption struct {
-	from  store.RunRecord
-	tasks map[string]store.TaskRecord
-	keep  map[string]bool   // reused tasks
-	why   map[string]string // why a task runs again
-	order []string          // tasks that run again, in plan order
-}
-
 func resumeRun(o *options, rf *runFlags, args []string) error {
 	if err := rf.checkEnforcement(); err != nil {
 		return err
@@ -71,11 +60,11 @@ func resumeRun(o *options, rf *runFlags, args []string) error {
 		return invalid(err)
 	}
 	plan.Settings.StateDir = st.Dir()
-	tasks, err := chainTasks(st, from)
+	resume, err := engine.Decide(st, plan, from)
 	if err != nil {
 		return err
 	}
-	return execute(o, rf, plan, st, decideReuse(plan, from, tasks))
+	return execute(o, rf, plan, st, resume)
 }
 
 // findRun is the run named by args (an id or a unique prefix), or the
@@ -95,189 +84,15 @@ func findRun(st *store.Store, args []string) (store.RunRecord, error) {
 	return matchRun(runs, func(r store.RunRecord) string { return r.ID }, args[0], st.Dir())
 }
 
-// chainTasks is what the run from and the runs it resumed, in turn, know of
-// each task: for each task the newest record that succeeded (or reused),
-// else the newest record. A resume killed before it recorded what it
-// reused knows nothing of those tasks, but the run it resumed does.
-func chainTasks(st *store.Store, from store.RunRecord) (map[string]store.TaskRecord, error) {
-	merged := map[string]store.TaskRecord{}
-	done := func(r store.TaskRecord) bool {
-		return r.State == event.TaskSucceeded || r.State == event.Reused
-	}
-	for r, seen := from, map[string]bool{}; !seen[r.ID]; {
-		seen[r.ID] = true
-		tasks, err := st.Tasks(r.ID)
-		if err != nil {
-			return nil, err
-		}
-		for id, rec := range tasks {
-			if cur, ok := merged[id]; !ok || !done(cur) && done(rec) {
-				merged[id] = rec
-			}
-		}
-		if r.Resumes == "" {
-			break
-		}
-		next, err := st.Run(r.Resumes)
-		if err != nil {
-			break // an older run may have been removed; what is known suffices
-		}
-		r = next
-	}
-	return merged, nil
-}
-
-// decideReuse keeps a task when it succeeded (or was reused) in the earlier
-// run, its definition hash is unchanged, every task it depends on is kept,
-// and each of its outputs that is still needed is where that run left it
-// with the same size and hash. An output is needed when it is kept or
-// published, or when a task that reads it runs again; one released after
-// all its readers succeeded is not. Tasks are decided in dependency order,
-// so a change reaches everything downstream of it; since a reader decided
-// later can make its producer's output needed again, the decision is
-// repeated until nothing changes.
-func decideReuse(plan *dag.Plan, from store.RunRecord, tasks map[string]store.TaskRecord) *resumption {
-	r := &resumption{from: from, tasks: tasks, keep: map[string]bool{}, why: map[string]string{}}
-	order := plan.Graph.Order()
-	readers := map[dag.SegmentRef][]string{}
-	for _, t := range order {
-		for _, in := range t.Inputs {
-			for _, ref := range in.From {
-				readers[ref] = append(readers[ref], t.ID)
-			}
-		}
-	}
-	for _, t := range order {
-		if why := reuseProblem(t, tasks, r.keep); why != "" {
-			r.why[t.ID] = why
-		} else {
-			r.keep[t.ID] = true
-		}
-	}
-	checked := map[dag.SegmentRef]string{} // outputProblem, hashed once
-	for changed := true; changed; {
-		changed = false
-		for _, t := range order {
-			if !r.keep[t.ID] {
-				continue
-			}
-			why := ""
-			for _, dep := range t.Deps {
-				if !r.keep[dep] {
-					why = "an input changed: " + dep + " runs again"
-					break
-				}
-			}
-			for _, out := range t.Outputs {
-				if why != "" {
-					break
-				}
-				ref := dag.SegmentRef{Task: t.ID, Output: out.Name}
-				if !outputNeeded(out, readers[ref], r.keep) {
-					continue
-				}
-				problem, ok := checked[ref]
-				if !ok {
-					problem = outputProblem(out.Name, tasks[t.ID].Outputs)
-					checked[ref] = problem
-				}
-				why = problem
-			}
-			if why != "" {
-				delete(r.keep, t.ID)
-				r.why[t.ID] = why
-				changed = true
-			}
-		}
-	}
-	for _, t := range order {
-		if !r.keep[t.ID] {
-			r.order = append(r.order, t.ID)
-		}
-	}
-	return r
-}
-
-// outputNeeded reports whether a reused task's output must be there: it is
-// kept or published at the end of the run, or a task reading it runs again.
-func outputNeeded(out dag.Output, readers []string, keep map[string]bool) bool {
-	if out.Keep || out.Publish != "" {
-		return true
-	}
-	for _, id := range readers {
-		if !keep[id] {
-			return true
-		}
-	}
-	// Nobody reads it: it lives to the end of a run, and is reused only
-	// when it is still there.
-	return len(readers) == 0
-}
-
-// reuseProblem says why t cannot be reused as far as its own record and
-// its dependencies tell; decideReuse checks its outputs.
-func reuseProblem(t *dag.Task, tasks map[string]store.TaskRecord, keep map[string]bool) string {
-	rec, ok := tasks[t.ID]
-	switch {
-	case !ok || rec.State == event.Pending || rec.State == "":
-		return "never ran"
-	case rec.State == event.Running || rec.State == event.Ready:
-		return "did not finish: the engine stopped"
-	case rec.State == event.TaskFailed && rec.Last != nil && rec.Last.Reason == event.Lost:
-		return "lost last time: its engine stopped while it ran"
-	case rec.State == event.TaskFailed:
-		if rec.Last != nil {
-			return "failed last time (" + rec.Last.String() + ")"
-		}
-		return "failed last time"
-	case rec.State == event.Skipped || rec.State == event.TaskCancelled:
-		return string(rec.State) + " last time"
-	case rec.State != event.TaskSucceeded && rec.State != event.Reused:
-		return "ended " + string(rec.State) + " last time"
-	case rec.DefHash != t.DefHash():
-		return "its definition changed"
-	}
-	for _, dep := range t.Deps {
-		if !keep[dep] {
-			return "an input changed: " + dep + " runs again"
-		}
-	}
-	return ""
-}
-
-// outputProblem checks that the output named is where the earlier run
-// committed it, with the same size and hash.
-func outputProblem(name string, outputs []store.OutputRecord) string {
-	for _, o := range outputs {
-		if o.Name != name {
-			continue
-		}
-		if o.Hash == "" {
-			// Committed, but its engine stopped before it was hashed: its
-			// bytes cannot be checked.
-			return "output " + name + " was never verified: its engine stopped while hashing it"
-		}
-		ok, err := shm.Matches(o.Path, o.Size, o.Hash)
-		switch {
-		case err != nil:
-			return "output " + name + " is gone"
-		case !ok:
-			return "output " + name + " changed since it was committed"
-		}
-		return ""
-	}
-	return "output " + name + " was never committed"
-}
-
-// print says what is reused and why the rest runs again.
-func (r *resumption) print(w io.Writer) {
-	fmt.Fprintf(w, "  reusing %s from run %s; running %d again\n", plural(len(r.keep), "task"), r.from.ID, len(r.order))
+// printResumption says what is reused and why the rest runs again.
+func printResumption(w io.Writer, r *engine.Resumption) {
+	fmt.Fprintf(w, "  reusing %s from run %s; running %d again\n", plural(len(r.Keep), "task"), r.From.ID, len(r.Order))
 	const show = 10
-	for i, id := range r.order {
+	for i, id := range r.Order {
 		if i == show {
-			fmt.Fprintf(w, "    ... and %d more\n", len(r.order)-show)
+			fmt.Fprintf(w, "    ... and %d more\n", len(r.Order)-show)
 			break
 		}
-		fmt.Fprintf(w, "    %s: %s\n", id, r.why[id])
+		fmt.Fprintf(w, "    %s: %s\n", id, r.Why[id])
 	}
 }

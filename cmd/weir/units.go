@@ -1,11 +1,6 @@
 package main
 
-import "strconv"
+import "github.com/weirflow/weir/internal/units"
 
 // plural returns "1 stage" or "3 stages".
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
+func plural(n int, word string) string { return units.Plural(n, word) }

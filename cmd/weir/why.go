@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/engine"
 	"github.com/weirflow/weir/store"
 )
 
@@ -41,7 +42,7 @@ input that runs again and why, or the output that is gone or changed.`,
 			if err != nil {
 				return err
 			}
-			tasks, err := chainTasks(st, from)
+			tasks, err := engine.ChainTasks(st, from)
 			if err != nil {
 				return err
 			}
@@ -49,7 +50,7 @@ input that runs again and why, or the output that is gone or changed.`,
 			if t == nil {
 				return fmt.Errorf("the workflow has no task %q%s", args[0], suggestTask(args[0], tasks))
 			}
-			explain(o.stdout, plan, decideReuse(plan, from, tasks), t, "")
+			explain(o.stdout, plan, engine.DecideReuse(plan, from, tasks), t, "")
 			return nil
 		},
 	}
@@ -60,20 +61,20 @@ input that runs again and why, or the output that is gone or changed.`,
 
 // explain prints why t would be reused or run again, following a changed
 // input to the task upstream where the change is.
-func explain(w io.Writer, plan *dag.Plan, r *resumption, t *dag.Task, indent string) {
-	if r.keep[t.ID] {
-		fmt.Fprintf(w, "%s%s would be reused: unchanged since run %s, outputs intact\n", indent, t.ID, r.from.ID)
+func explain(w io.Writer, plan *dag.Plan, r *engine.Resumption, t *dag.Task, indent string) {
+	if r.Keep[t.ID] {
+		fmt.Fprintf(w, "%s%s would be reused: unchanged since run %s, outputs intact\n", indent, t.ID, r.From.ID)
 		return
 	}
-	why := r.why[t.ID]
+	why := r.Why[t.ID]
 	fmt.Fprintf(w, "%s%s runs again: %s\n", indent, t.ID, why)
-	old := r.tasks[t.ID]
+	old := r.Tasks[t.ID]
 	switch {
 	case why == "its definition changed":
-		printDefinitionDiff(w, old.Definition, defParts(t), indent+"  ")
+		printDefinitionDiff(w, old.Definition, engine.DefParts(t), indent+"  ")
 	default:
 		for _, dep := range t.Deps {
-			if !r.keep[dep] {
+			if !r.Keep[dep] {
 				explain(w, plan, r, plan.Task(dep), indent+"  ")
 				return
 			}

@@ -45,3 +45,16 @@ func Duration(d time.Duration) string {
 	}
 	return s
 }
+
+// Plural is "1 task", "3 tasks", "2 processes": n and word, in the plural
+// unless n is 1.
+func Plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	switch {
+	case strings.HasSuffix(word, "s"), strings.HasSuffix(word, "sh"), strings.HasSuffix(word, "ch"), strings.HasSuffix(word, "x"):
+		return strconv.Itoa(n) + " " + word + "es"
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}

@@ -37,3 +37,21 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestPlural(t *testing.T) {
+	for _, tt := range []struct {
+		n          int
+		word, want string
+	}{
+		{0, "task", "0 tasks"},
+		{1, "task", "1 task"},
+		{2, "process", "2 processes"},
+		{1, "process", "1 process"},
+		{3, "match", "3 matches"},
+		{12, "job", "12 jobs"},
+	} {
+		if got := Plural(tt.n, tt.word); got != tt.want {
+			t.Errorf("Plural(%d, %q) = %q, want %q", tt.n, tt.word, got, tt.want)
+		}
+	}
+}

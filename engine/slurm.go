@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"fmt"
@@ -27,9 +27,9 @@ func usesSlurm(plan *dag.Plan) bool {
 
 // newSlurmRunner starts the runner of the plan's Slurm pools, after
 // checking that the Slurm commands are there to run.
-func newSlurmRunner(o *options, plan *dag.Plan) (*slurm.Runner, error) {
+func newSlurmRunner(env []string, plan *dag.Plan) (*slurm.Runner, error) {
 	for _, cmd := range []string{"sbatch", "squeue", "scontrol", "scancel"} {
-		if !onPath(o.env, cmd) {
+		if !onPath(env, cmd) {
 			var pools []string
 			for _, p := range plan.Pools {
 				if p.Executor == "slurm" {
@@ -42,7 +42,7 @@ func newSlurmRunner(o *options, plan *dag.Plan) (*slurm.Runner, error) {
 	}
 	// The tasks of a for_each stage that start together go to Slurm as one
 	// job array, as Slurm users expect: one sbatch instead of hundreds.
-	return slurm.New(slurm.Options{Pools: plan.Pools, Env: o.env, ArrayWindow: arrayWindow}), nil
+	return slurm.New(slurm.Options{Pools: plan.Pools, Env: env, ArrayWindow: arrayWindow}), nil
 }
 
 // onPath reports whether program is an executable file in env's PATH.

@@ -1,9 +1,10 @@
-package main
+package engine
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"syscall"
@@ -31,7 +32,7 @@ type lostGroup struct {
 // endLostGroups kills what is left of the process groups of the attempts
 // that runs lost at this open were running, and says how many processes
 // it ended.
-func endLostGroups(o *options, lost map[string][]store.AttemptRecord) {
+func endLostGroups(log io.Writer, lost map[string][]store.AttemptRecord) {
 	var groups []lostGroup
 	for run, attempts := range lost {
 		for _, a := range attempts {
@@ -48,7 +49,7 @@ func endLostGroups(o *options, lost map[string][]store.AttemptRecord) {
 		return
 	}
 	if n := killGroups(groups); n > 0 {
-		fmt.Fprintf(o.stderr, "weir: ended %s that engines killed earlier left running\n", plural(n, "process"))
+		fmt.Fprintf(log, "weir: ended %s that engines killed earlier left running\n", plural(n, "process"))
 	}
 }
 

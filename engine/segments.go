@@ -1,7 +1,8 @@
-package main
+package engine
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
@@ -48,7 +49,7 @@ func openSegments(plan *dag.Plan, runID string) (*segmentRouter, error) {
 // reuse recycles the run's released segments when the workflow keeps
 // some (shm_reuse) and shm_dir is RAM: on a disk the kernel allocates no
 // page that a recycled file would save.
-func (r *segmentRouter) reuse(o *options, plan *dag.Plan, runID string) error {
+func (r *segmentRouter) reuse(log io.Writer, plan *dag.Plan, runID string) error {
 	if plan.Settings.ShmReuse <= 0 {
 		return nil
 	}
@@ -57,7 +58,7 @@ func (r *segmentRouter) reuse(o *options, plan *dag.Plan, runID string) error {
 		return err
 	}
 	if !space.InRAM {
-		fmt.Fprintf(o.stderr, "weir: note: shm_reuse does nothing here: shm_dir %s is not in memory (tmpfs), where fresh pages cost no more than reused ones\n", plan.Settings.ShmDir)
+		fmt.Fprintf(log, "weir: note: shm_reuse does nothing here: shm_dir %s is not in memory (tmpfs), where fresh pages cost no more than reused ones\n", plan.Settings.ShmDir)
 		return nil
 	}
 	pool, err := shm.OpenPool(plan.Settings.ShmDir, runID, plan.Settings.ShmReuse)
@@ -72,7 +73,7 @@ func (r *segmentRouter) reuse(o *options, plan *dag.Plan, runID string) error {
 // close waits until the released segments' pages are freed, and stops
 // zeroing the pages the run recycled: what is not zeroed yet the next run
 // that opens the pool finishes, so the end of this one never waits for it.
-func (r *segmentRouter) close(o *options) {
+func (r *segmentRouter) close(log io.Writer) {
 	r.main.Wait()
 	for _, run := range r.byPool {
 		run.Wait()
@@ -81,7 +82,7 @@ func (r *segmentRouter) close(o *options) {
 		return
 	}
 	if err := r.pool.Close(); err != nil {
-		fmt.Fprintf(o.stderr, "weir: warning: a released segment could not be kept for reuse: %v\n", err)
+		fmt.Fprintf(log, "weir: warning: a released segment could not be kept for reuse: %v\n", err)
 	}
 }
 

@@ -1,10 +1,11 @@
-package main
+package engine
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,12 +38,12 @@ type reattachment struct {
 
 // prepareReattach finds the jobs to re-attach to, if resume continues a
 // run with Slurm pools, and links their logs into the new run.
-func prepareReattach(st *store.Store, plan *dag.Plan, resume *resumption, runDir string, segments *segmentRouter) (reattachment, error) {
+func prepareReattach(st *store.Store, plan *dag.Plan, resume *Resumption, runDir string, segments *segmentRouter) (reattachment, error) {
 	ra := reattachment{layout: store.DirLayout{Root: runDir}, segs: segments}
 	if resume == nil || !usesSlurm(plan) {
 		return ra, nil
 	}
-	states, olds, err := findReattach(st, plan, resume.from, resume.keep)
+	states, olds, err := findReattach(st, plan, resume.From, resume.Keep)
 	if err != nil || len(states) == 0 {
 		return ra, err
 	}
@@ -94,7 +95,7 @@ func findReattach(st *store.Store, plan *dag.Plan, from store.RunRecord, keep ma
 			}
 		}
 		states[t.ID] = last.Handle
-		olds[t.ID] = oldAttempt{n: last.N, layout: store.DirLayout{Root: runDirOf(plan, from.ID)}, segs: oldSegs}
+		olds[t.ID] = oldAttempt{n: last.N, layout: store.DirLayout{Root: RunDir(plan, from.ID)}, segs: oldSegs}
 	}
 	return states, olds, nil
 }
@@ -212,7 +213,7 @@ func movePartial(from, to string) error {
 // starts from nothing of theirs. The run a resume continues is spared: its
 // jobs are re-attached instead. It warns rather than fails: a job it could
 // not cancel only wastes the cluster's time.
-func endLostJobs(o *options, lost map[string][]store.AttemptRecord, spare string) {
+func endLostJobs(log io.Writer, env []string, lost map[string][]store.AttemptRecord, spare string) {
 	type job struct{ run, id, name string }
 	var jobs []job
 	for run, attempts := range lost {
@@ -232,11 +233,11 @@ func endLostJobs(o *options, lost map[string][]store.AttemptRecord, spare string
 	if len(jobs) == 0 {
 		return
 	}
-	if !onPath(o.env, "scancel") {
-		fmt.Fprintf(o.stderr, "weir: warning: %s that dead engines left in Slurm may still run: scancel is not on PATH\n", plural(len(jobs), "job"))
+	if !onPath(env, "scancel") {
+		fmt.Fprintf(log, "weir: warning: %s that dead engines left in Slurm may still run: scancel is not on PATH\n", plural(len(jobs), "job"))
 		return
 	}
-	client := slurm.NewClient(o.env, 0)
+	client := slurm.NewClient(env, 0)
 	ended := 0
 	for _, j := range jobs {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -248,10 +249,10 @@ func endLostJobs(o *options, lost map[string][]store.AttemptRecord, spare string
 		}
 		cancel()
 		if err != nil {
-			fmt.Fprintf(o.stderr, "weir: warning: cancelling job %s of run %s: %v\n", j.id+j.name, j.run, err)
+			fmt.Fprintf(log, "weir: warning: cancelling job %s of run %s: %v\n", j.id+j.name, j.run, err)
 			continue
 		}
 		ended++
 	}
-	fmt.Fprintf(o.stderr, "weir: cancelled %s that engines killed earlier left in Slurm\n", plural(ended, "job"))
+	fmt.Fprintf(log, "weir: cancelled %s that engines killed earlier left in Slurm\n", plural(ended, "job"))
 }

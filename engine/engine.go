@@ -1,0 +1,303 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
+	"github.com/weirflow/weir/executor"
+	"github.com/weirflow/weir/executor/local"
+	"github.com/weirflow/weir/executor/local/cgroup"
+	"github.com/weirflow/weir/executor/local/proc"
+	"github.com/weirflow/weir/store"
+)
+
+// Enforcement is how the local runner caps memory.
+type Enforcement string
+
+// Ways to cap the memory of local tasks.
+const (
+	Auto     Enforcement = "auto"     // a cgroup per task where one can be made, else the watchdog
+	Cgroup   Enforcement = "cgroup"   // a cgroup per task, or an error
+	Watchdog Enforcement = "watchdog" // sampled resident memory, killed past the cap
+)
+
+// ParseEnforcement checks a --memory-enforcement value; its error is a
+// phrase that follows the setting's name.
+func ParseEnforcement(s string) (Enforcement, error) {
+	switch e := Enforcement(s); e {
+	case Auto, Cgroup, Watchdog:
+		return e, nil
+	case "":
+		return Auto, nil
+	}
+	return "", fmt.Errorf("must be auto, cgroup or watchdog, not %q", s)
+}
+
+// Options say what to run and how.
+type Options struct {
+	Plan  *dag.Plan
+	Store *store.Store // open for writing; the run is recorded in it
+	// Resume is what the run keeps of an earlier one (Decide); nil for a
+	// fresh run.
+	Resume      *Resumption
+	Enforcement Enforcement
+	KeepGoing   bool     // after a failure, run everything not downstream of it
+	Env         []string // the engine's environment, which stages pass through from
+	// Vars and VarFiles are recorded with the run, so that a resume loads
+	// the workflow as this run did.
+	Vars, VarFiles []string
+	// Log receives the engine's notes and warnings ("weir: ..."); nil
+	// discards them.
+	Log io.Writer
+}
+
+// Run is a prepared run: recorded, its segments open, its runners ready.
+type Run struct {
+	ID          string
+	Dir         string // the run's directory in the state dir
+	Budget      int64  // bytes the caps of running local tasks may add up to; 0 = none
+	Enforcement event.Enforcement
+	// Reattaching counts the Slurm jobs of the resumed run that this one
+	// takes over instead of submitting again.
+	Reattaching int
+
+	o        Options
+	segments *segmentRouter
+	runners  map[string]executor.Runner
+	journal  *store.Journal
+	reuse    map[string]string
+	ra       reattachment
+	closers  []func() // in the order they run
+	restore  func()   // the collector target before the run
+}
+
+// Prepare readies a run of o.Plan: everything up to the first task's
+// start. A run that Prepare returns must be closed, whatever Execute did.
+func Prepare(o Options) (r *Run, err error) {
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.Enforcement == "" {
+		o.Enforcement = Auto
+	}
+	if err := proc.Init(); err != nil {
+		return nil, err
+	}
+	plan, st := o.Plan, o.Store
+	r = &Run{ID: newRunID(), o: o, restore: setRunGCPercent()}
+	r.Dir = RunDir(plan, r.ID)
+	defer func() {
+		if err != nil {
+			r.Close()
+			r = nil
+		}
+	}()
+
+	spare := ""
+	if o.Resume != nil {
+		spare = o.Resume.From.ID
+	}
+	lost := lostAttempts(st)
+	endLostJobs(o.Log, o.Env, lost, spare)
+	endLostGroups(o.Log, lost)
+
+	runner, cgroups, err := newLocalRunner(o.Log, o.Enforcement)
+	if err != nil {
+		return r, err
+	}
+	if cgroups != nil {
+		r.closers = append(r.closers, func() { cgroups.Close() })
+	}
+	// The runner goes before the cgroups: it removes the tasks' groups.
+	r.closers = append(r.closers, func() { runner.Close() })
+	r.Enforcement = runner.Enforcement()
+	r.runners = map[string]executor.Runner{"local": runner}
+
+	if err := os.MkdirAll(r.Dir, 0o700); err != nil {
+		return r, fmt.Errorf("cannot create the run directory: %w", err)
+	}
+	// graph.json (3 ms for 1,000 tasks) is written alongside the run's
+	// records and definitions, and is there before the first task starts.
+	graphWritten := make(chan error, 1)
+	go func() { graphWritten <- writeRunGraph(r.Dir, plan) }()
+	waitGraph := sync.OnceValue(func() error { return <-graphWritten })
+	defer func() {
+		if gerr := waitGraph(); err == nil {
+			err = gerr
+		}
+	}()
+
+	if r.segments, err = openSegments(plan, r.ID); err != nil {
+		return r, err
+	}
+	r.closers = append(r.closers, func() { r.segments.close(o.Log) })
+	if err := r.segments.reuse(o.Log, plan, r.ID); err != nil {
+		return r, err
+	}
+	if usesSlurm(plan) {
+		sr, err := newSlurmRunner(o.Env, plan)
+		if err != nil {
+			return r, err
+		}
+		// Closed before the local runner: every job has been waited for.
+		r.closers = append(r.closers, func() { sr.Close() })
+		r.runners["slurm"] = sr
+	}
+	r.Budget = plan.Settings.MemoryBudget
+	if r.Budget == 0 {
+		r.Budget = defaultBudget()
+	}
+
+	record := store.RunRecord{
+		ID:          r.ID,
+		Workflow:    plan.File,
+		Name:        plan.Name,
+		StateDir:    plan.Settings.StateDir,
+		ShmDir:      r.segments.Dirs()[0],
+		PoolShmDirs: r.segments.Dirs()[1:],
+		Tasks:       len(plan.Tasks),
+		Started:     time.Now(),
+		Engine:      store.Self(),
+		Vars:        o.Vars,
+		VarFiles:    absAll(o.VarFiles),
+	}
+	if o.Resume != nil {
+		record.Resumes = o.Resume.From.ID
+	}
+	if r.journal, err = st.Journal(record); err != nil {
+		return r, err
+	}
+	r.closers = append(r.closers, func() { r.journal.Close() })
+	if r.reuse, err = r.recordDefinitions(); err != nil {
+		return r, err
+	}
+	if r.ra, err = prepareReattach(st, plan, o.Resume, r.Dir, r.segments); err != nil {
+		return r, err
+	}
+	r.Reattaching = len(r.ra.states)
+	return r, nil
+}
+
+// recordDefinitions stores every task's definition, and makes the outputs
+// of the tasks a resume reuses this run's, so that the next resume needs
+// only this run's records. It returns the reused tasks, with why.
+func (r *Run) recordDefinitions() (map[string]string, error) {
+	st, resume := r.o.Store, r.o.Resume
+	reuse := map[string]string{}
+	for _, t := range r.o.Plan.Tasks {
+		if err := st.SetDefinition(r.ID, t.ID, t.DefHash(), DefParts(t)); err != nil {
+			return nil, err
+		}
+		if resume == nil || !resume.Keep[t.ID] {
+			continue
+		}
+		old := resume.Tasks[t.ID]
+		for _, out := range old.Outputs {
+			if _, err := os.Stat(out.Path); errors.Is(err, fs.ErrNotExist) {
+				continue // released after its readers succeeded, or published; none needs it here
+			}
+			if err := r.segments.Adopt(dag.SegmentRef{Task: t.ID, Output: out.Name}, out.Path); err != nil {
+				return nil, err
+			}
+		}
+		if err := st.SetOutputs(r.ID, t.ID, relocated(old.Outputs, r.segments, t.ID)); err != nil {
+			return nil, err
+		}
+		reuse[t.ID] = "unchanged since run " + resume.From.ID
+	}
+	return reuse, nil
+}
+
+// Execute runs the prepared run's tasks until they end, ctx is cancelled
+// (running tasks get SIGTERM) or kill is closed (they are killed). Every
+// event is checkpointed and then given to watch (which may be nil). After
+// a successful run it publishes the outputs and releases what the runs it
+// superseded held.
+func (r *Run) Execute(ctx context.Context, kill <-chan struct{}, watch event.Journal) (*executor.Summary, error) {
+	if watch == nil {
+		watch = event.JournalFunc(func(event.Event) error { return nil })
+	}
+	summary, err := executor.Run(ctx, r.o.Plan, executor.Options{
+		RunID:     r.ID,
+		Runners:   r.runners,
+		Budget:    r.Budget,
+		KeepGoing: r.o.KeepGoing,
+		Journal:   checkpointed{store: r.journal, watch: watch},
+		Layout:    r.ra.layout,
+		Segments:  r.ra.segs,
+		Env:       r.o.Env,
+		Kill:      kill,
+		Reuse:     r.reuse,
+		Reattach:  r.ra.states,
+	})
+	if err != nil || !summary.OK() {
+		return summary, err
+	}
+	if err := r.publish(); err != nil {
+		return summary, err
+	}
+	if r.o.Resume != nil {
+		releaseResumed(r.o.Log, r.o.Store, r.o.Resume.From)
+	}
+	return summary, nil
+}
+
+// Close releases what the run holds, latest first: the journal, the
+// runners (which end and reap whatever still runs), the segments and the
+// cgroups. It does not close the store.
+func (r *Run) Close() {
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		r.closers[i]()
+	}
+	r.closers = nil
+	if r.restore != nil {
+		r.restore()
+		r.restore = nil
+	}
+}
+
+// newLocalRunner prefers a kernel-enforced cap: a cgroup per task. Where no
+// cgroup can be made (no root, no delegation) a watchdog samples memory; a
+// user who asked for cgroups gets an error instead of a silent fallback.
+//
+// An engine that was killed leaves its tasks' cgroups behind, with whatever
+// its tasks' children still run in them: they are ended and removed here,
+// so no orphan of a crashed run outlives the next one.
+func newLocalRunner(log io.Writer, mode Enforcement) (*local.Runner, *cgroup.Manager, error) {
+	if mode == Watchdog {
+		return local.New(local.Options{}), nil, nil
+	}
+	m, err := cgroup.Detect()
+	if err != nil {
+		if mode == Cgroup {
+			return nil, nil, fmt.Errorf("--memory-enforcement=cgroup: %w", err)
+		}
+		return local.New(local.Options{}), nil, nil
+	}
+	if swept, err := m.Sweep(); err != nil {
+		fmt.Fprintf(log, "weir: warning: cleaning up after an earlier engine: %v\n", err)
+	} else if len(swept) > 0 {
+		fmt.Fprintf(log, "weir: ended what %s killed earlier left running\n", plural(len(swept), "engine"))
+	}
+	return local.New(local.Options{Cgroups: m}), m, nil
+}
+
+func absAll(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		out = append(out, p)
+	}
+	return out
+}

@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/shirou/gopsutil/v3/mem"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
+	"github.com/weirflow/weir/internal/units"
+	"github.com/weirflow/weir/store"
+)
+
+// budgetShare is the part of the host's available memory a run may cap its
+// tasks at in all when the workflow sets no memory_budget: the rest is left
+// for the engine, the page cache and everything else on the machine.
+const budgetShare = 0.8
+
+// defaultBudget is a share of the memory available now; 0 (no budget) when
+// it cannot be read.
+func defaultBudget() int64 {
+	vm, err := mem.VirtualMemory()
+	if err != nil {
+		return 0
+	}
+	return int64(float64(vm.Available) * budgetShare)
+}
+
+// RunDir is where run runID of plan keeps its files: run.json, graph.json,
+// logs and temporary directories.
+func RunDir(plan *dag.Plan, runID string) string {
+	return filepath.Join(plan.Settings.StateDir, "runs", runID)
+}
+
+// DefParts is a task's definition as the store keeps it.
+func DefParts(t *dag.Task) []store.DefPart {
+	def := t.Definition()
+	parts := make([]store.DefPart, len(def))
+	for i, c := range def {
+		parts[i] = store.DefPart{Name: c.Name, Value: c.Value}
+	}
+	return parts
+}
+
+// newRunID is sortable by start time and unique across engines:
+// 20261126-071512-3fa9c1.
+func newRunID() string {
+	var b [3]byte
+	rand.Read(b[:])
+	return time.Now().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// writeRunGraph keeps the run's plan as graph.json (dag.WriteJSON, task
+// view) in its run directory: the UI and reports draw a run's DAG from it,
+// even after the workflow file changed.
+func writeRunGraph(runDir string, plan *dag.Plan) error {
+	var b bytes.Buffer
+	if err := dag.WriteJSON(&b, plan, dag.ExportOptions{}); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(runDir, "graph.json"), b.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("cannot write the run's graph: %w", err)
+	}
+	return nil
+}
+
+// checkpointed queues every event in the store and then shows it. The
+// scheduler waits for the store where it must (before it starts an
+// attempt, and at the end), so a watcher may run a commit ahead of the
+// checkpoint, never the engine's actions.
+type checkpointed struct {
+	store *store.Journal
+	watch event.Journal
+}
+
+// Record implements event.Journal.
+func (c checkpointed) Record(e event.Event) error {
+	wait, err := c.Append(e)
+	if err != nil {
+		return err
+	}
+	return wait()
+}
+
+// Append implements event.Appender.
+func (c checkpointed) Append(e event.Event) (func() error, error) {
+	wait, err := c.store.Append(e)
+	if err != nil {
+		return nil, err
+	}
+	c.watch.Record(e)
+	return wait, nil
+}
+
+func plural(n int, word string) string { return units.Plural(n, word) }
