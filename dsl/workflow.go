@@ -1,6 +1,9 @@
 package dsl
 
 import (
+	"os"
+	"strconv"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
@@ -8,8 +11,10 @@ import (
 )
 
 // DefaultShmDir is where segments live when the workflow names no shm_dir:
-// tmpfs, so that a handoff between stages never touches a disk.
-const DefaultShmDir = "/dev/shm/weir"
+// tmpfs, so that a handoff between stages never touches a disk. One per
+// user (/dev/shm/weir-<uid>, made 0700): a directory shared by every user
+// would be made by the first, and lock out or expose the others.
+var DefaultShmDir = "/dev/shm/weir-" + strconv.Itoa(os.Getuid())
 
 // DefaultStateDir is the state directory, relative to the workflow file.
 const DefaultStateDir = ".weir"

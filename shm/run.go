@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -51,12 +52,16 @@ func OpenRun(shmDir, runID string) (*Run, error) {
 	if !validComponent(runID) {
 		return nil, fmt.Errorf("shm: invalid run id %q", runID)
 	}
-	if err := os.MkdirAll(shmDir, 0o755); err != nil {
-		return nil, fmt.Errorf("shm: create %s: %w", shmDir, err)
+	if err := ensureDir(shmDir); err != nil {
+		return nil, err
 	}
 	dir := filepath.Join(shmDir, runID)
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("shm: create %s: %w", dir, err)
+	}
+	// On resume the directory exists: it must be ours, and not a link.
+	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() || fi.Sys().(*syscall.Stat_t).Uid != uint32(os.Geteuid()) {
+		return nil, fmt.Errorf("shm: %s is not a directory of yours; remove it, or set shm_dir elsewhere", dir)
 	}
 	return &Run{dir: dir}, nil
 }

@@ -19,7 +19,7 @@ import (
 // left out. An undecodable line before the last is an error.
 func ReadEvents(dir, id string) ([]event.Event, error) {
 	path := filepath.Join(runDir(dir, id), eventsJSONL)
-	b, err := os.ReadFile(path)
+	b, err := readRunFile(dir, path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("store: no events for run %s in %s: %w", id, dir, ErrNotFound)
 	}

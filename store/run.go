@@ -425,7 +425,7 @@ func listFromLogs(dir string) ([]RunSummary, error) {
 // that holds neither file.
 func summaryFromLog(dir, id string) (sum RunSummary, ok bool, err error) {
 	sum.ID, sum.FromLog = id, true
-	b, err := os.ReadFile(filepath.Join(runDir(dir, id), runJSON))
+	b, err := readRunFile(dir, filepath.Join(runDir(dir, id), runJSON))
 	switch {
 	case err == nil:
 		if err := json.Unmarshal(b, &sum.RunRecord); err != nil {

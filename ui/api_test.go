@@ -22,6 +22,7 @@ func TestTokenEnforced(t *testing.T) {
 	dir := t.TempDir()
 	newFakeRun(t, dir, "r1", task("a"))
 	_, hs := startServer(t, Options{StateDir: dir, Token: "s3cret"})
+	port := hs.URL[strings.LastIndex(hs.URL, ":")+1:]
 	tests := []struct {
 		name   string
 		path   string
@@ -36,8 +37,8 @@ func TestTokenEnforced(t *testing.T) {
 		{"bearer", "/api/runs", map[string]string{"Authorization": "Bearer s3cret"}, http.StatusOK},
 		{"query", "/api/runs?token=s3cret", nil, http.StatusOK},
 		{"wrong query", "/api/runs?token=s3cre", nil, http.StatusUnauthorized},
-		{"cookie", "/api/runs", map[string]string{"Cookie": tokenCookie + "=s3cret"}, http.StatusOK},
-		{"wrong cookie", "/api/runs", map[string]string{"Cookie": tokenCookie + "=x"}, http.StatusUnauthorized},
+		{"cookie", "/api/runs", map[string]string{"Cookie": "weir_token_" + port + "=s3cret"}, http.StatusOK},
+		{"wrong cookie", "/api/runs", map[string]string{"Cookie": "weir_token_" + port + "=x"}, http.StatusUnauthorized},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,7 +66,8 @@ func TestTokenEnforced(t *testing.T) {
 	}
 	resp.Body.Close()
 	c := resp.Cookies()
-	if len(c) != 1 || c[0].Name != tokenCookie || c[0].Value != "s3cret" || !c[0].HttpOnly || c[0].SameSite != http.SameSiteStrictMode {
+	// The cookie is this port's: another weir ui on the host has its own.
+	if len(c) != 1 || c[0].Name != "weir_token_"+port || c[0].Value != "s3cret" || !c[0].HttpOnly || c[0].SameSite != http.SameSiteStrictMode {
 		t.Errorf("cookies %+v, want an HttpOnly SameSite=Strict %s", c, tokenCookie)
 	}
 }

@@ -95,7 +95,7 @@ func (h *hub) readLocked() (added bool, err error) {
 	if !h.haveRec || h.rec.Ended.IsZero() {
 		h.loadRecordLocked()
 	}
-	f, err := os.Open(filepath.Join(h.dir, "events.jsonl"))
+	f, err := h.open(filepath.Join(h.dir, "events.jsonl"))
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil // not started yet
 	}
@@ -187,7 +187,7 @@ func (h *hub) minHeld() uint64 {
 // loadRecordLocked reads run.json; the model is rebuilt from the events
 // when the record changes what it knows (the run's name, its end).
 func (h *hub) loadRecordLocked() {
-	b, err := os.ReadFile(filepath.Join(h.dir, "run.json"))
+	b, err := h.readFile(filepath.Join(h.dir, "run.json"))
 	if err != nil {
 		return
 	}

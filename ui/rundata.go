@@ -29,7 +29,8 @@ func (s *Server) checkRun(id string) (*hub, error) {
 	if s.o.StateDir == "" || !runIDPattern.MatchString(id) || strings.Contains(id, "..") {
 		return nil, fmt.Errorf("no run %q: %w", id, errNotFound)
 	}
-	st, err := os.Stat(filepath.Join(s.o.StateDir, "runs", id))
+	// Lstat: a run directory that is a link leads out of the state dir.
+	st, err := os.Lstat(filepath.Join(s.o.StateDir, "runs", id))
 	if err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("no run %q in %s: %w", id, s.o.StateDir, errNotFound)
 	}
@@ -72,7 +73,7 @@ type graphDoc struct {
 
 // graphBytes is the run's graph.json as written.
 func (h *hub) graphBytes() ([]byte, error) {
-	b, err := os.ReadFile(filepath.Join(h.dir, "graph.json"))
+	b, err := h.readFile(filepath.Join(h.dir, "graph.json"))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("run %s has no graph.json (a run of an older weir): %w", h.id, errNotFound)
 	}
@@ -204,7 +205,7 @@ func (h *hub) readLog(task string, attempt int, stream string, from, tail int64)
 		path = errp
 	}
 	c := &LogChunk{Task: task, Attempt: attempt, Stream: stream}
-	f, err := os.Open(path)
+	f, err := h.open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return c, nil // not written yet, or nothing written
 	}
@@ -266,7 +267,7 @@ func (h *hub) memory(task string, attempt int) (*MemorySeries, error) {
 	if m.Cap == 0 {
 		m.Cap = d.Task.Memory
 	}
-	samples, err := readSamples(store.DirLayout{Root: h.dir}.Samples(task, attempt))
+	samples, err := readSamples(h, store.DirLayout{Root: h.dir}.Samples(task, attempt))
 	if err != nil {
 		return nil, err
 	}
@@ -283,8 +284,8 @@ func (h *hub) memory(task string, attempt int) (*MemorySeries, error) {
 
 // readSamples parses lines of "<unix ms> <bytes>"; a torn last line and
 // lines it cannot read are skipped.
-func readSamples(path string) ([][2]int64, error) {
-	f, err := os.Open(path)
+func readSamples(h *hub, path string) ([][2]int64, error) {
+	f, err := h.open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

@@ -45,6 +45,11 @@ type Options struct {
 	// requests must name a loopback host, which keeps other web sites out
 	// through DNS rebinding.
 	Loopback bool
+	// MaxConns caps the open connections (HTTPServer); 0 means 512.
+	MaxConns int
+	// StreamsPerClient caps the event streams of one remote address; 0
+	// means 64.
+	StreamsPerClient int
 	// Poll is how often a run's event log is read for new events while
 	// clients watch it; 0 means 100 ms.
 	Poll time.Duration
@@ -64,7 +69,9 @@ type Server struct {
 
 	mu   sync.Mutex
 	hubs map[string]*hub
-	wg   sync.WaitGroup // tailers and watchers
+	// streams counts the event streams open per remote address.
+	streams map[string]int
+	wg      sync.WaitGroup // tailers and watchers
 }
 
 // New returns a server for o. Close it to end its streams and watchers.
@@ -75,11 +82,17 @@ func New(o Options) (*Server, error) {
 	if o.Poll <= 0 {
 		o.Poll = 100 * time.Millisecond
 	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = defaultMaxConns
+	}
+	if o.StreamsPerClient <= 0 {
+		o.StreamsPerClient = defaultStreamsPerClient
+	}
 	if o.HoldBack <= 0 {
 		o.HoldBack = time.Second
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{o: o, ctx: ctx, cancel: cancel, hubs: map[string]*hub{}}
+	s := &Server{o: o, ctx: ctx, cancel: cancel, hubs: map[string]*hub{}, streams: map[string]int{}}
 	if o.Workflow != nil {
 		if err := o.Workflow.start(ctx, &s.wg); err != nil {
 			cancel()

@@ -29,6 +29,12 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming is not supported here", http.StatusInternalServerError)
 		return
 	}
+	release, ok := s.streamSlot(r)
+	if !ok {
+		http.Error(w, "weir ui: too many event streams from your address; close some pages", http.StatusTooManyRequests)
+		return
+	}
+	defer release()
 	last := r.Header.Get("Last-Event-ID")
 	if last == "" {
 		last = r.URL.Query().Get("after")

@@ -157,6 +157,12 @@ func (s *Server) apiWorkflowEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming is not supported here", http.StatusInternalServerError)
 		return
 	}
+	release, ok := s.streamSlot(r)
+	if !ok {
+		http.Error(w, "weir ui: too many event streams from your address; close some pages", http.StatusTooManyRequests)
+		return
+	}
+	defer release()
 	wake, stop := wf.watch()
 	defer stop()
 	w.Header().Set("Content-Type", "text/event-stream")

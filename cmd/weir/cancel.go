@@ -37,12 +37,12 @@ until the run has ended and prints how it ended.`,
 			}
 			// The engine treats SIGTERM as Ctrl-C: the first stops the run
 			// gracefully, a second kills its tasks.
-			if err := syscall.Kill(run.Engine.Pid, syscall.SIGTERM); err != nil {
-				return fmt.Errorf("cannot signal the engine (pid %d): %w", run.Engine.Pid, err)
+			if err := signalEngine(dir, run.RunRecord, syscall.SIGTERM); err != nil {
+				return err
 			}
 			if now {
 				time.Sleep(200 * time.Millisecond) // two pending signals would merge into one
-				syscall.Kill(run.Engine.Pid, syscall.SIGTERM)
+				signalEngine(dir, run.RunRecord, syscall.SIGTERM)
 			}
 			fmt.Fprintf(o.stdout, "cancelling run %s (engine pid %d)\n", run.ID, run.Engine.Pid)
 			for deadline := time.Now().Add(cancelWait); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {

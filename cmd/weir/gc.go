@@ -49,13 +49,23 @@ only touches runs that ended (or, if lost, started) more than D ago.`,
 			if err != nil {
 				return err
 			}
+			// Every record is checked before anything is removed: one that
+			// names a path outside its run's directories stops gc whole.
+			checked := make([]store.RunDirs, len(runs))
+			for i, r := range runs {
+				d, err := store.CheckRun(st.Dir(), r)
+				if err != nil {
+					return err
+				}
+				checked[i] = d
+			}
 			latest := map[string]bool{} // workflows whose latest run was seen
 			var freed int64
 			removed := 0
 			shmDirs := map[string]bool{}
-			for _, r := range runs { // newest first
-				for _, dir := range r.SegmentDirs() {
-					shmDirs[filepath.Dir(dir)] = true
+			for i, r := range runs { // newest first
+				for _, dir := range checked[i].ShmDirs {
+					shmDirs[dir] = true
 				}
 				first := !latest[r.Workflow]
 				latest[r.Workflow] = true
@@ -67,7 +77,7 @@ only touches runs that ended (or, if lost, started) more than D ago.`,
 				case age > 0 && time.Since(endOf(r)) < age:
 					continue
 				}
-				paths := append(r.SegmentDirs(), filepath.Join(st.Dir(), "runs", r.ID, "tmp"))
+				paths := append(checked[i].Segments, checked[i].Tmp)
 				for _, p := range paths {
 					n, ok := sizeOf(p)
 					if !ok {
@@ -85,6 +95,9 @@ only touches runs that ended (or, if lost, started) more than D ago.`,
 			// The pages kept for reuse (shm_reuse) belong to no run: a
 			// workflow that keeps some gets them back on its next release.
 			for dir := range shmDirs {
+				if _, err := store.CheckOwnedDir(shm.PoolDir(dir)); err != nil {
+					return fmt.Errorf("weir gc: reuse pool %s %v; remove it by hand if it is yours", shm.PoolDir(dir), err)
+				}
 				n, err := shm.ClearPool(dir, dryRun)
 				if err != nil {
 					return err

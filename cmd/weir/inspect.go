@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weirflow/weir/event"
+	"github.com/weirflow/weir/internal/beneath"
 	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/store"
 )
@@ -252,14 +254,9 @@ func newLogsCmd(o *options) *cobra.Command {
 				return followLogs(o, dir, run.ID, task, n, paths)
 			}
 			for _, p := range paths {
-				b, err := os.ReadFile(p)
-				if errors.Is(err, fs.ErrNotExist) {
-					continue // the task wrote nothing to it: no file is made
+				if _, err := copyLog(o.stdout, dir, p, 0); err != nil {
+					return err
 				}
-				if err != nil {
-					return fmt.Errorf("cannot read the log: %w", err)
-				}
-				o.stdout.Write(b)
 			}
 			return nil
 		},
@@ -278,25 +275,43 @@ func followLogs(o *options, dir, runID, task string, attempt int, paths []string
 	for {
 		ended := attemptEnded(dir, runID, task, attempt)
 		for i, p := range paths {
-			f, err := os.Open(p)
+			n, err := copyLog(o.stdout, dir, p, offsets[i])
 			if err != nil {
-				continue
+				return err
 			}
-			st, err := f.Stat()
-			if err == nil && st.Size() > offsets[i] {
-				buf := make([]byte, st.Size()-offsets[i])
-				if n, _ := f.ReadAt(buf, offsets[i]); n > 0 {
-					o.stdout.Write(buf[:n])
-					offsets[i] += int64(n)
-				}
-			}
-			f.Close()
+			offsets[i] += n
 		}
 		if ended {
 			return nil
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// copyLog copies the log at path, from offset on, to w in small pieces,
+// so that a log of any size (one 100 MB line included) takes little
+// memory; it says how many bytes it copied. A log that is missing (the
+// task wrote nothing to it) copies nothing. No symbolic link below the
+// state dir is followed: a log replaced by one is refused.
+func copyLog(w io.Writer, stateDir, path string, offset int64) (int64, error) {
+	f, err := beneath.Open(stateDir, path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("cannot read the log: %w", err)
+	}
+	defer f.Close()
+	if offset > 0 {
+		if _, err := f.Seek(offset, io.SeekStart); err != nil {
+			return 0, fmt.Errorf("cannot read the log %s: %w", path, err)
+		}
+	}
+	n, err := io.CopyBuffer(w, f, make([]byte, 64<<10))
+	if err != nil {
+		return n, fmt.Errorf("cannot copy the log %s: %w", path, err)
+	}
+	return n, nil
 }
 
 func attemptEnded(dir, runID, task string, attempt int) bool {

@@ -66,6 +66,10 @@ func (o *options) color() bool {
 
 // realMain runs weir with args and returns the exit code.
 func realMain(args []string, stdout, stderr io.Writer) int {
+	if err := hideFromTasks(); err != nil {
+		fmt.Fprintf(stderr, "weir: %v\n", err)
+		return exitFailure
+	}
 	o := &options{
 		stdin:  os.Stdin,
 		stdout: stdout,

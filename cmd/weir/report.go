@@ -60,10 +60,10 @@ values (see weir trace).`,
 					return fmt.Errorf("cannot write %s: %w", f, err)
 				}
 			}
-			if err := writeFileAtomic(out, page.Bytes()); err != nil {
+			if err := writeFilePrivate(out, page.Bytes()); err != nil {
 				return err
 			}
-			if err := writeFileAtomic(trace, tsv.Bytes()); err != nil {
+			if err := writeFilePrivate(trace, tsv.Bytes()); err != nil {
 				return err
 			}
 			fmt.Fprintf(o.stdout, "wrote %s (%s) and %s (%s) for run %s\n",

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,16 +28,18 @@ import (
 // metricsInterval is how often /metrics reads the runs in progress.
 const metricsInterval = 500 * time.Millisecond
 
-// defaultUIAddr is where weir ui listens unless told otherwise: loopback
-// only, so that no token is needed.
+// defaultUIAddr is where weir ui listens unless told otherwise. Loopback
+// is reachable by every local user, so it needs the token too.
 const defaultUIAddr = "127.0.0.1:7450"
 
 type uiFlags struct {
-	load    loadFlags
-	addr    string
-	token   string
-	run     string
-	actions bool
+	load      loadFlags
+	addr      string
+	token     string
+	tokenFile string
+	noToken   bool
+	run       string
+	actions   bool
 }
 
 func newUICmd(o *options) *cobra.Command {
@@ -51,9 +54,11 @@ timeline of attempts and the history of runs in the state dir.
 With FILE it also shows that workflow's DAG before any run, redrawn each
 time the file is saved, with its problems shown at their lines.
 
-It listens on 127.0.0.1 unless --addr says otherwise. Any other address
-needs a token: --token, WEIR_UI_TOKEN, or one generated and printed at
-start. The API is documented in docs/api.md.`,
+It listens on 127.0.0.1 unless --addr says otherwise. Every local user can
+reach that port, so it needs a token, as any address does: WEIR_UI_TOKEN,
+--token-file FILE, or one generated and printed at start in the page's
+address. On a machine nobody else logs into, --no-token serves loopback
+without one. The API is documented in docs/api.md.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runUI(o, &f, args)
@@ -62,7 +67,9 @@ start. The API is documented in docs/api.md.`,
 	f.load.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", defaultUIAddr, "listen on `HOST:PORT` (a non-loopback host requires a token)")
-	fl.StringVar(&f.token, "token", "", "require `TOKEN` on every request (default $WEIR_UI_TOKEN; generated when needed)")
+	fl.StringVar(&f.token, "token", "", "require `TOKEN` on every request (shows in ps: prefer $WEIR_UI_TOKEN or --token-file)")
+	fl.StringVar(&f.tokenFile, "token-file", "", "read the token from the first line of `FILE`")
+	fl.BoolVar(&f.noToken, "no-token", false, "serve loopback without a token (single-user machines only: every local user can then read your runs)")
 	fl.StringVar(&f.run, "run", "", "open `RUN` first (default: the newest)")
 	fl.BoolVar(&f.actions, "actions", false, "let the page cancel running runs and retry failed tasks (it then needs the printed token)")
 	return cmd
@@ -71,6 +78,21 @@ start. The API is documented in docs/api.md.`,
 func runUI(o *options, f *uiFlags, args []string) error {
 	if err := checkAddr(f.addr); err != nil {
 		return err
+	}
+	token, err := uiToken(o, f)
+	if err != nil {
+		return err
+	}
+	if f.noToken {
+		switch {
+		case token != "":
+			return usagef("--no-token and a token (--token, --token-file or WEIR_UI_TOKEN) contradict each other; drop one")
+		case !ui.IsLoopback(f.addr):
+			return usagef("--no-token serves loopback only; --addr %s needs a token", f.addr)
+		case f.actions:
+			return usagef("--no-token and --actions: any local user could cancel your runs; drop --no-token")
+		}
+		token = noToken
 	}
 	var wf *ui.Workflow
 	var stateDir string
@@ -100,7 +122,7 @@ func runUI(o *options, f *uiFlags, args []string) error {
 	if f.actions {
 		actions = stateDirActions{o: o, dir: stateDir}
 	}
-	srv, err := startUI(o, f.addr, uiToken(o, f.token), ui.Options{StateDir: stateDir, Run: f.run, Workflow: wf, Actions: actions})
+	srv, err := startUI(o, f.addr, token, ui.Options{StateDir: stateDir, Run: f.run, Workflow: wf, Actions: actions})
 	if err != nil {
 		return err
 	}
@@ -114,7 +136,11 @@ func runUI(o *options, f *uiFlags, args []string) error {
 // having printed its address to stderr. actions may be nil (no cancel or
 // retry buttons). Call stop when the run is over.
 func serveUI(o *options, addr, stateDir, runID string, actions ui.Actions) (stop func() error, err error) {
-	srv, err := startUI(o, addr, uiToken(o, ""), ui.Options{StateDir: stateDir, Run: runID, Actions: actions})
+	token, err := uiToken(o, &uiFlags{})
+	if err != nil {
+		return nil, err
+	}
+	srv, err := startUI(o, addr, token, ui.Options{StateDir: stateDir, Run: runID, Actions: actions})
 	if err != nil {
 		return nil, err
 	}
@@ -127,8 +153,11 @@ type uiServer struct {
 	stop func() error
 }
 
-// startUI listens on addr and serves. A token is required off loopback
-// and whenever actions are allowed; without one given, one is made.
+// noToken is the token argument of startUI that serves without one.
+const noToken = "\x00none"
+
+// startUI listens on addr and serves. A token is always required, unless
+// token is noToken; without one given, one is made.
 func startUI(o *options, addr, token string, opts ui.Options) (*uiServer, error) {
 	if addr == "" {
 		addr = defaultUIAddr
@@ -137,7 +166,10 @@ func startUI(o *options, addr, token string, opts ui.Options) (*uiServer, error)
 		return nil, err
 	}
 	opts.Loopback = ui.IsLoopback(addr)
-	if token == "" && (!opts.Loopback || opts.Actions != nil) {
+	switch token {
+	case noToken:
+		token = ""
+	case "":
 		token = newToken()
 	}
 	opts.Token = token
@@ -161,9 +193,9 @@ func startUI(o *options, addr, token string, opts ui.Options) (*uiServer, error)
 		<-followed
 		return nil, fmt.Errorf("cannot listen on %s: %w (choose another with --addr)", addr, unwrapOpError(err))
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs, lln := srv.HTTPServer(ln)
 	done := make(chan error, 1)
-	go func() { done <- hs.Serve(ln) }()
+	go func() { done <- hs.Serve(lln) }()
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	if !opts.Loopback {
 		if h, _, _ := net.SplitHostPort(addr); h != "" {
@@ -197,11 +229,30 @@ func checkAddr(addr string) error {
 	return nil
 }
 
-func uiToken(o *options, flag string) string {
-	if flag != "" {
-		return flag
+// minTokenLen is the shortest token a user may choose: 16 characters
+// of a generated token's 32 hex digits.
+const minTokenLen = 16
+
+// uiToken is the token the user chose: --token (which other users see in
+// ps, so it draws a warning), --token-file, or WEIR_UI_TOKEN; "" for none.
+func uiToken(o *options, f *uiFlags) (string, error) {
+	tok, from := envOr(o.env, "WEIR_UI_TOKEN", ""), "WEIR_UI_TOKEN"
+	if f.tokenFile != "" {
+		b, err := os.ReadFile(f.tokenFile)
+		if err != nil {
+			return "", fmt.Errorf("--token-file: %w; write the token on the file's first line", err)
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		tok, from = strings.TrimSpace(line), "--token-file "+f.tokenFile
 	}
-	return envOr(o.env, "WEIR_UI_TOKEN", "")
+	if f.token != "" {
+		fmt.Fprintln(o.stderr, "weir: warning: --token shows in ps to every local user; set WEIR_UI_TOKEN or use --token-file instead")
+		tok, from = f.token, "--token"
+	}
+	if tok != "" && len(tok) < minTokenLen {
+		return "", usagef("the token from %s has %d characters; use at least %d (or set none, and weir makes one)", from, len(tok), minTokenLen)
+	}
+	return tok, nil
 }
 
 func newToken() string {

@@ -41,8 +41,8 @@ func (a stateDirActions) Cancel(runID string) error {
 	if run.Engine.Pid == 0 || !run.Engine.Alive() {
 		return fmt.Errorf("%w: run %s has no engine running any more", ui.ErrConflict, run.ID)
 	}
-	if err := syscall.Kill(run.Engine.Pid, syscall.SIGTERM); err != nil {
-		return fmt.Errorf("cannot signal the engine of run %s (pid %d): %w", run.ID, run.Engine.Pid, err)
+	if err := signalEngine(a.dir, run.RunRecord, syscall.SIGTERM); err != nil {
+		return err
 	}
 	return nil
 }

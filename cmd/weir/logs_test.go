@@ -1,0 +1,58 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// TestLogsBoundedMemory: weir logs streams a log of one 100 MB line with
+// a small resident set, with and without -f.
+func TestLogsBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 100 MB log")
+	}
+	weir := weirBinary(t)
+	dir := t.TempDir()
+	wf := `workflow "big" {
+  shm_dir = "shm"
+}
+stage "line" {
+  env_passthrough = ["PATH"]
+  script = "head -c 100000000 /dev/zero | tr '\\0' x"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "wf.hcl"), []byte(wf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := exec.Command(weir, "run", "-q", "wf.hcl")
+	run.Dir = dir
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("weir run: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{{"logs", "line"}, {"logs", "-f", "line"}} {
+		outPath := filepath.Join(dir, "out")
+		out, err := os.Create(outPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(weir, args...)
+		cmd.Dir, cmd.Stdout = dir, out
+		err = cmd.Run()
+		out.Close()
+		if err != nil {
+			t.Fatalf("weir %v: %v", args, err)
+		}
+		st, _ := os.Stat(outPath)
+		rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10 // KiB on Linux
+		t.Logf("weir %v: %d bytes out, peak RSS %d MiB", args, st.Size(), rss>>20)
+		if st.Size() != 100_000_000 {
+			t.Errorf("weir %v printed %d bytes, want 100000000", args, st.Size())
+		}
+		if rss > 60<<20 {
+			t.Errorf("weir %v: peak RSS %d MiB, want under 60 MiB", args, rss>>20)
+		}
+	}
+}
