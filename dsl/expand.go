@@ -16,6 +16,7 @@ import (
 // order.
 func (l *loader) expand(order []*stageDecl) []*dag.Task {
 	done := map[string]cty.Value{}
+	total := 0 // tasks of the stages expanded so far
 	for _, s := range order {
 		if s.broken {
 			// Its problems are reported; what refers to it fails quietly.
@@ -31,13 +32,14 @@ func (l *loader) expand(order []*stageDecl) []*dag.Task {
 				// Only stages that come earlier can be referenced here.
 				ctx.Variables["stage"] = cty.ObjectVal(done)
 			}
-			if !l.evalForEach(s, ctx) {
+			if !l.evalForEach(s, ctx, total) {
 				s.broken = true
 				s.value = cty.DynamicVal
 				done[s.name] = s.value
 				continue
 			}
 		}
+		total += len(s.keys)
 		s.value = s.instancesValue()
 		done[s.name] = s.value
 		for _, k := range s.keys {
@@ -66,8 +68,8 @@ func (l *loader) expand(order []*stageDecl) []*dag.Task {
 
 // evalForEach sets keys and each.value from the for_each collection: a map
 // or object by its keys, a set by its (string) elements, a list or tuple by
-// index.
-func (l *loader) evalForEach(s *stageDecl, ctx *hcl.EvalContext) bool {
+// index. before is the number of tasks of the stages expanded already.
+func (l *loader) evalForEach(s *stageDecl, ctx *hcl.EvalContext, before int) bool {
 	attr := s.forEach
 	s.keyed = true
 	v, diags := attr.Expr.Value(ctx)
@@ -89,6 +91,12 @@ func (l *loader) evalForEach(s *stageDecl, ctx *hcl.EvalContext) bool {
 		return false
 	}
 	ty := v.Type()
+	if ty.IsCollectionType() || ty.IsObjectType() || ty.IsTupleType() {
+		if n := v.LengthInt(); before+n > l.maxTasks() {
+			l.add(hcl.Diagnostics{tooManyTasks(attr, s.name, n, before, l.maxTasks())})
+			return false
+		}
+	}
 	switch {
 	case ty.IsMapType() || ty.IsObjectType():
 		for it := v.ElementIterator(); it.Next(); {
@@ -118,6 +126,25 @@ func (l *loader) evalForEach(s *stageDecl, ctx *hcl.EvalContext) bool {
 		bad(fmt.Sprintf("for_each needs a map, a set of strings or a list, not %s.", ty.FriendlyName()))
 	}
 	return ok
+}
+
+// maxTasks is the most tasks a workflow may have.
+func (l *loader) maxTasks() int {
+	if l.opts.MaxTasks > 0 {
+		return l.opts.MaxTasks
+	}
+	return dag.MaxTasks
+}
+
+// tooManyTasks refuses a for_each wider than the workflow may be.
+func tooManyTasks(attr *hcl.Attribute, stage string, n, before, limit int) *hcl.Diagnostic {
+	count := fmt.Sprintf("Stage %q fans out to %s tasks", stage, thousands(n))
+	if before > 0 {
+		count += fmt.Sprintf(", after %s in the stages before it", thousands(before))
+	}
+	return attrError(attr, "Too many tasks", fmt.Sprintf(
+		"%s; a workflow holds at most %s tasks.\nGive each task a batch of keys instead of one: for example for_each = range(ceil(N / 100)) with each task doing items each.key * 100 to each.key * 100 + 99, or chunklist(keys, 100) and each.value. Or split the work across several workflows.",
+		count, thousands(limit)))
 }
 
 // instancesValue is what stage.NAME means: {output = {NAME = path}}, or for
