@@ -57,36 +57,96 @@ func convertFast(v cty.Value, want cty.Type) (cty.Value, error) {
 // convertUniform is the fast path of convertFast; ok is false when it does
 // not apply.
 func convertUniform(v cty.Value, want cty.Type) (cty.Value, bool) {
-	if !(want.IsListType() || want.IsSetType() || want.IsMapType()) || want.ElementType() != cty.DynamicPseudoType {
+	_, conv, ok := uniformType(v, want)
+	if !ok {
 		return cty.NilVal, false
 	}
+	ty := v.Type()
+	if !conv && (ty.IsListType() && want.IsListType() || ty.IsSetType() && want.IsSetType() || ty.IsMapType() && want.IsMapType()) {
+		return v, true // already a collection of its one type
+	}
+	if strs, ok := setStrings(v); ok && want.IsListType() {
+		// A set of strings to a list: in the set's order, without its sort.
+		elems := make([]cty.Value, len(strs))
+		for i, s := range strs {
+			elems[i] = cty.StringVal(s)
+		}
+		return cty.ListVal(elems), true
+	}
+	n := v.LengthInt()
+	var keys []string
+	if want.IsMapType() {
+		keys = make([]string, 0, n)
+	}
+	elems := make([]cty.Value, 0, n)
+	for it := v.ElementIterator(); it.Next(); {
+		k, e := it.Element()
+		if conv && e.Type() != cty.String {
+			s, err := convert.Convert(e, cty.String)
+			if err != nil {
+				return cty.NilVal, false
+			}
+			e = s
+		}
+		if keys != nil {
+			keys = append(keys, k.AsString())
+		}
+		elems = append(elems, e)
+	}
+	switch {
+	case want.IsListType():
+		return cty.ListVal(elems), true
+	case want.IsSetType():
+		return cty.SetVal(elems), true
+	default:
+		m := make(map[string]cty.Value, len(elems))
+		for i, k := range keys {
+			m[k] = elems[i]
+		}
+		return cty.MapVal(m), true
+	}
+}
+
+// uniformType is the element type convertUniform gives v, and whether some
+// elements are primitives other than strings, to be converted to strings;
+// ok is false when the fast path does not apply: want is not a list, set or
+// map of any type, v is not a known, unmarked, non-empty collection or
+// structure of the matching kind, or an element is null, unknown or of a
+// type that does not unify trivially.
+func uniformType(v cty.Value, want cty.Type) (ety cty.Type, conv, ok bool) {
+	if !(want.IsListType() || want.IsSetType() || want.IsMapType()) || want.ElementType() != cty.DynamicPseudoType {
+		return cty.NilType, false, false
+	}
 	if v.IsNull() || !v.IsKnown() || v.IsMarked() {
-		return cty.NilVal, false
+		return cty.NilType, false, false
 	}
 	ty := v.Type()
 	if want.IsMapType() {
 		if !ty.IsObjectType() && !ty.IsMapType() {
-			return cty.NilVal, false
+			return cty.NilType, false, false
 		}
 	} else if !ty.IsTupleType() && !ty.IsListType() && !ty.IsSetType() {
-		return cty.NilVal, false
+		return cty.NilType, false, false
 	}
-	n := v.LengthInt()
-	if n == 0 || v.ContainsMarked() {
-		return cty.NilVal, false
+	if v.LengthInt() == 0 || v.ContainsMarked() {
+		return cty.NilType, false, false
 	}
-	keys := make([]string, 0, n)
-	elems := make([]cty.Value, 0, n)
-	var ety cty.Type
+	if ty.IsCollectionType() && ty.ElementType().IsPrimitiveType() {
+		// One type already: only null and unknown elements stop it.
+		if s, ok := setStrings(v); ok && len(s) == v.LengthInt() {
+			return cty.String, false, true
+		}
+	}
 	same, prims, anyString := true, true, false
+	first := true
 	for it := v.ElementIterator(); it.Next(); {
-		k, e := it.Element()
+		_, e := it.Element()
 		if e.IsNull() || !e.IsWhollyKnown() {
-			return cty.NilVal, false
+			return cty.NilType, false, false
 		}
 		t := e.Type()
-		if len(elems) == 0 {
-			ety = t
+		if first {
+			ety, first = t, false
 		} else if same && !t.Equals(ety) {
 			same = false
 		}
@@ -95,47 +155,15 @@ func convertUniform(v cty.Value, want cty.Type) (cty.Value, bool) {
 		} else {
 			prims = false
 		}
-		if want.IsMapType() {
-			keys = append(keys, k.AsString())
-		}
-		elems = append(elems, e)
 	}
 	switch {
 	case same && !ety.HasDynamicTypes():
+		return ety, false, true
 	case prims && anyString:
 		// Strings, numbers and bools unify to string: each converts.
-		ety = cty.String
-		for i, e := range elems {
-			s, err := convert.Convert(e, cty.String)
-			if err != nil {
-				return cty.NilVal, false
-			}
-			elems[i] = s
-		}
-	default:
-		return cty.NilVal, false
+		return cty.String, true, true
 	}
-	switch {
-	case want.IsListType():
-		if ty.IsListType() && ty.ElementType().Equals(ety) {
-			return v, true
-		}
-		return cty.ListVal(elems), true
-	case want.IsSetType():
-		if ty.IsSetType() && ty.ElementType().Equals(ety) {
-			return v, true
-		}
-		return cty.SetVal(elems), true
-	default:
-		if ty.IsMapType() && ty.ElementType().Equals(ety) {
-			return v, true
-		}
-		m := make(map[string]cty.Value, len(elems))
-		for i, k := range keys {
-			m[k] = elems[i]
-		}
-		return cty.MapVal(m), true
-	}
+	return cty.NilType, false, false
 }
 
 // toFunc is stdlib.MakeToFunc(want) with convertFast's fast path.
@@ -145,8 +173,14 @@ func toFunc(want cty.Type) function.Function {
 		Description: std.Description(),
 		Params:      std.Params(),
 		Type: func(args []cty.Value) (cty.Type, error) {
-			if out, ok := convertUniform(args[0], want); ok {
-				return out.Type(), nil
+			if ety, _, ok := uniformType(args[0], want); ok {
+				switch {
+				case want.IsListType():
+					return cty.List(ety), nil
+				case want.IsSetType():
+					return cty.Set(ety), nil
+				}
+				return cty.Map(ety), nil
 			}
 			return std.ReturnTypeForValues(args)
 		},
