@@ -128,7 +128,7 @@ func uniformType(v cty.Value, want cty.Type) (ety cty.Type, conv, ok bool) {
 	} else if !ty.IsTupleType() && !ty.IsListType() && !ty.IsSetType() {
 		return cty.NilType, false, false
 	}
-	if v.LengthInt() == 0 || v.ContainsMarked() {
+	if v.LengthInt() == 0 {
 		return cty.NilType, false, false
 	}
 	if ty.IsCollectionType() && ty.ElementType().IsPrimitiveType() {
@@ -141,10 +141,10 @@ func uniformType(v cty.Value, want cty.Type) (ety cty.Type, conv, ok bool) {
 	first := true
 	for it := v.ElementIterator(); it.Next(); {
 		_, e := it.Element()
-		if e.IsNull() || !e.IsWhollyKnown() {
+		t := e.Type()
+		if e.IsNull() || e.IsMarked() || !t.IsPrimitiveType() && (!e.IsWhollyKnown() || e.ContainsMarked()) || !e.IsKnown() {
 			return cty.NilType, false, false
 		}
-		t := e.Type()
 		if first {
 			ety, first = t, false
 		} else if same && !t.Equals(ety) {
