@@ -111,7 +111,7 @@ func measure(weir, cmd, path string, n int) (time.Duration, int64, error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("%v: %s", err, errb.String())
 	}
-	want := thousands(n+1) + " tasks"
+	want := "tasks: " + thousands(n+1)
 	if cmd == "validate" {
 		want = fmt.Sprintf("%d tasks", n+1)
 	}
