@@ -24,6 +24,11 @@ type Settings struct {
 	ShmReuse int64 `json:"shm_reuse,omitempty"`
 }
 
+// MaxTasks is the most tasks a plan may hold. A million tasks of one stage
+// load in a few seconds and a few hundred MiB; the limit leaves room above
+// that and refuses, before anything runs, a fan-out nobody meant.
+const MaxTasks = 2_000_000
+
 // DefaultPool is the pool of stages that name none.
 const DefaultPool = "default"
 

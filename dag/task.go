@@ -24,7 +24,9 @@ func (p Pos) String() string {
 
 // Task is one process a run starts: a stage, or one instance of a for_each
 // stage. Every field is resolved; only segment paths (see Placeholder) wait
-// for the run to know its directory.
+// for the run to know its directory. The tasks of one stage may share their
+// slices and maps (a command, an env that does not depend on the key): treat
+// them as read-only.
 type Task struct {
 	ID    string `json:"id"`    // "stage", or "stage[key]" for a for_each instance
 	Stage string `json:"stage"` // the stage block's name

@@ -112,6 +112,11 @@ func evalInt(attr *hcl.Attribute, ctx *hcl.EvalContext, lowest int) (int, hcl.Di
 }
 
 func evalStrings(attr *hcl.Attribute, ctx *hcl.EvalContext) ([]string, hcl.Diagnostics) {
+	if v, diags := attr.Expr.Value(ctx); !diags.HasErrors() {
+		if out, ok := plainStrings(v); ok {
+			return out, diags
+		}
+	}
 	v, diags := evalAs(attr, ctx, cty.List(cty.String), "a list of strings")
 	if diags.HasErrors() {
 		return nil, diags
@@ -125,6 +130,11 @@ func evalStrings(attr *hcl.Attribute, ctx *hcl.EvalContext) ([]string, hcl.Diagn
 }
 
 func evalStringMap(attr *hcl.Attribute, ctx *hcl.EvalContext) (map[string]string, hcl.Diagnostics) {
+	if v, diags := attr.Expr.Value(ctx); !diags.HasErrors() {
+		if out, ok := plainStringMap(v); ok {
+			return out, diags
+		}
+	}
 	v, diags := evalAs(attr, ctx, cty.Map(cty.String), "a map of strings")
 	if diags.HasErrors() {
 		return nil, diags
@@ -135,6 +145,42 @@ func evalStringMap(attr *hcl.Attribute, ctx *hcl.EvalContext) (map[string]string
 		out[k.AsString()] = e.AsString()
 	}
 	return out, nil
+}
+
+// plainStrings reads a known tuple or list of known strings, the common
+// case, without cty's conversion to a list; ok is false for anything else,
+// which evalAs converts and checks.
+func plainStrings(v cty.Value) ([]string, bool) {
+	ty := v.Type()
+	if v.IsNull() || !v.IsKnown() || v.IsMarked() || !(ty.IsTupleType() || ty.IsListType()) {
+		return nil, false
+	}
+	out := make([]string, 0, v.LengthInt())
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if e.Type() != cty.String || e.IsNull() || !e.IsKnown() || e.IsMarked() {
+			return nil, false
+		}
+		out = append(out, e.AsString())
+	}
+	return out, true
+}
+
+// plainStringMap is plainStrings for an object or map of strings.
+func plainStringMap(v cty.Value) (map[string]string, bool) {
+	ty := v.Type()
+	if v.IsNull() || !v.IsKnown() || v.IsMarked() || !(ty.IsObjectType() || ty.IsMapType()) {
+		return nil, false
+	}
+	out := make(map[string]string, v.LengthInt())
+	for it := v.ElementIterator(); it.Next(); {
+		k, e := it.Element()
+		if e.Type() != cty.String || e.IsNull() || !e.IsKnown() || e.IsMarked() {
+			return nil, false
+		}
+		out[k.AsString()] = e.AsString()
+	}
+	return out, true
 }
 
 // evalSize reads a byte size written as a string with a unit ("2GiB") or a

@@ -12,10 +12,21 @@ import (
 )
 
 // functions is the table of functions expressions may call: go-cty's standard
-// library under Terraform's names, and file helpers that resolve relative
+// library under Terraform's names (some replaced, see collection.go), and file helpers that resolve relative
 // paths against the workflow file's directory, so a workflow means the same
 // thing from whatever directory weir runs.
 func functions(baseDir string) map[string]function.Function {
+	fns := stdFunctions(baseDir)
+	// Where the standard library is quadratic or limited, weir's own.
+	for name, f := range collectionFunctions() {
+		fns[name] = f
+	}
+	return fns
+}
+
+// stdFunctions is the table without weir's replacements; tests compare
+// the two.
+func stdFunctions(baseDir string) map[string]function.Function {
 	return map[string]function.Function{
 		"abs":             stdlib.AbsoluteFunc,
 		"ceil":            stdlib.CeilFunc,

@@ -40,7 +40,6 @@ type loader struct {
 	stageIdx map[string]int
 
 	settings      dag.Settings
-	taskStage     map[string]string // task ID -> stage name, once expanded
 	publishRanges []publishAt
 }
 
@@ -57,7 +56,6 @@ func newLoader(p *Parser, path, abs string, opts Options) *loader {
 		localExprs: map[string]*hcl.Attribute{},
 		pools:      map[string]*poolDecl{},
 		stageIdx:   map[string]int{},
-		taskStage:  map[string]string{},
 	}
 }
 

@@ -22,6 +22,8 @@ type Options struct {
 	HostMemory int64
 	NumCPU     int    // default pool slots and the affinity check; 0 = runtime.NumCPU()
 	Cwd        string // path.cwd; "" = the process's working directory
+	// MaxTasks is the most tasks the workflow may have; 0 = dag.MaxTasks.
+	MaxTasks int
 }
 
 // Parser loads workflow files and keeps their sources, so that diagnostics

@@ -29,11 +29,14 @@ type stageDecl struct {
 	broken bool // scanStage found an error: no tasks, value unknown
 
 	// Set by expand.
-	keyed bool
-	keys  []string
-	each  []cty.Value // each.value per key
-	tasks []*dag.Task
-	value cty.Value // what stage.NAME evaluates to
+	keyed    bool
+	keys     []string
+	each     []cty.Value // each.value per key; nil when each.value is each.key
+	usesSelf bool        // an expression of the stage refers to self
+	// keyIndex holds keys, built on the first hasKey.
+	keyIndex map[string]struct{}
+	tasks    []*dag.Task
+	value    cty.Value // what stage.NAME evaluates to
 }
 
 // dependency is one element of depends_on: a whole stage, or one instance.

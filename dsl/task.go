@@ -17,53 +17,156 @@ import (
 // DefaultGrace is how long a task has between SIGTERM and SIGKILL.
 const DefaultGrace = 10 * time.Second
 
-// buildTask evaluates every attribute of stage s for its i-th instance.
-func (l *loader) buildTask(s *stageDecl, i int, stageCtx *hcl.EvalContext) *dag.Task {
+// buildTasks builds the tasks of stage s. The first task evaluates every
+// attribute; the others evaluate only what depends on them (each or self)
+// and share the rest with the first: its command, env, caps, retry and
+// segments. On a wide stage that is most of the time and memory a task
+// would cost.
+func (l *loader) buildTasks(s *stageDecl, stageCtx *hcl.EvalContext) {
+	vary := l.perTaskParts(s)
+	slab := make([]dag.Task, len(s.keys))
+	s.tasks = make([]*dag.Task, 0, len(s.keys))
+	var tmpl *dag.Task
+	for i := range s.keys {
+		t := &slab[i]
+		var ok bool
+		if tmpl == nil {
+			ok = l.buildTask(s, i, t, stageCtx, nil)
+			if ok {
+				tmpl = t
+			}
+		} else {
+			*t = *tmpl
+			ok = l.buildTask(s, i, t, stageCtx, vary)
+		}
+		if ok {
+			s.tasks = append(s.tasks, t)
+			s.keys[i] = t.Key // one copy of the key, inside the ID
+		}
+	}
+}
+
+// perTaskParts names the attributes and blocks of s whose value depends on
+// the task: those that refer to each or self. An output with publish counts
+// as per task, so that every task's path is checked against the others.
+func (l *loader) perTaskParts(s *stageDecl) map[string]bool {
+	vary := map[string]bool{}
+	for name, attr := range s.attrs {
+		vary[name] = s.perTask(attr.Expr)
+	}
+	block := func(kind string, b *hcl.Block) {
+		attrs, diags := b.Body.JustAttributes()
+		if diags.HasErrors() {
+			vary[kind] = true
+			s.usesSelf = true // can't tell
+			return
+		}
+		for name, a := range attrs {
+			if s.perTask(a.Expr) || kind == "output" && name == "publish" {
+				vary[kind] = true
+			}
+		}
+	}
+	if s.retry != nil {
+		block("retry", s.retry)
+	}
+	for _, b := range s.outputs {
+		block("output", b)
+	}
+	for _, b := range s.inputs {
+		block("input", b)
+	}
+	return vary
+}
+
+// perTask reports whether expr refers to each or self, and notes a
+// reference to self in s.
+func (s *stageDecl) perTask(expr hcl.Expression) bool {
+	found := false
+	for _, tr := range expr.Variables() {
+		switch tr.RootName() {
+		case "self":
+			s.usesSelf = true
+			found = true
+		case "each":
+			found = true
+		}
+	}
+	return found
+}
+
+// buildTask fills t with the i-th instance of stage s. With vary nil it
+// evaluates every attribute; otherwise t holds a copy of the stage's first
+// task and only the parts vary names are evaluated again.
+func (l *loader) buildTask(s *stageDecl, i int, t *dag.Task, stageCtx *hcl.EvalContext, vary map[string]bool) bool {
 	key := s.keys[i]
-	t := &dag.Task{
-		ID:     dag.TaskID(s.name, key, s.keyed),
-		Stage:  s.name,
-		Key:    key,
-		Keyed:  s.keyed,
-		Pool:   s.pool,
-		Dir:    l.dir,
-		Grace:  DefaultGrace,
-		Retry:  dag.Retry{Attempts: 1},
-		Origin: pos(s.defRange),
+	id := dag.TaskID(s.name, key, s.keyed)
+	if vary == nil {
+		*t = dag.Task{
+			Stage:  s.name,
+			Keyed:  s.keyed,
+			Pool:   s.pool,
+			Dir:    l.dir,
+			Grace:  DefaultGrace,
+			Retry:  dag.Retry{Attempts: 1},
+			Origin: pos(s.defRange),
+		}
+	}
+	t.ID, t.Key = id, key
+	if s.keyed {
+		t.Key = id[len(s.name)+1 : len(id)-1]
 	}
 	// A child context holds what differs per task; the rest is shared.
 	ctx := stageCtx.NewChild()
-	ctx.Variables = map[string]cty.Value{"self": s.value}
-	if s.keyed {
-		ctx.Variables["each"] = cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(key), "value": s.each[i]})
-		ctx.Variables["self"] = s.value.Index(cty.StringVal(key))
+	ctx.Variables = map[string]cty.Value{}
+	if s.usesSelf {
+		ctx.Variables["self"] = s.selfValue(key)
 	}
+	if s.keyed {
+		each := cty.StringVal(key)
+		if s.each != nil {
+			each = s.each[i]
+		}
+		ctx.Variables["each"] = cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(key), "value": each})
+	}
+	want := func(part string) bool { return vary == nil || vary[part] }
 	before := len(l.diags)
-	l.decodeRun(s, t, ctx)
-	l.decodeLimits(s, t, ctx)
-	if s.retry != nil {
+	l.decodeRun(s, t, ctx, want)
+	l.decodeLimits(s, t, ctx, want)
+	if s.retry != nil && want("retry") {
 		l.decodeRetry(s.retry, t, ctx)
 	}
-	for _, b := range s.outputs {
-		l.decodeOutput(b, t, ctx)
+	if want("output") {
+		t.Outputs = nil
+		for _, b := range s.outputs {
+			l.decodeOutput(b, t, ctx)
+		}
 	}
-	for _, b := range s.inputs {
-		l.decodeInput(b, s, t, ctx)
+	if want("input") {
+		t.Inputs = nil
+		for _, b := range s.inputs {
+			l.decodeInput(b, s, t, ctx)
+		}
 	}
-	if l.diags[before:].HasErrors() {
-		return nil
-	}
-	return t
+	return !l.diags[before:].HasErrors()
 }
 
 // decodeRun reads what the task executes and in which environment.
-func (l *loader) decodeRun(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext) {
-	if attr, ok := s.attrs["description"]; ok {
+func (l *loader) decodeRun(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext, want func(string) bool) {
+	if t.Script != "" && !want("script") {
+		// The task ID is $0: this part differs however the script is written.
+		t.Argv = []string{"/bin/sh", "-eu", "-c", t.Script, t.ID}
+	}
+	get := func(name string) (*hcl.Attribute, bool) {
+		attr, ok := s.attrs[name]
+		return attr, ok && want(name)
+	}
+	if attr, ok := get("description"); ok {
 		v, d := evalString(attr, ctx)
 		l.add(d)
 		t.Description = v
 	}
-	if attr, ok := s.attrs["command"]; ok {
+	if attr, ok := get("command"); ok {
 		argv, d := evalStrings(attr, ctx)
 		l.add(d)
 		switch {
@@ -76,7 +179,7 @@ func (l *loader) decodeRun(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext) {
 			t.Argv = argv
 		}
 	}
-	if attr, ok := s.attrs["script"]; ok {
+	if attr, ok := get("script"); ok {
 		v, d := evalString(attr, ctx)
 		l.add(d)
 		if !d.HasErrors() && strings.TrimSpace(v) == "" {
@@ -87,7 +190,7 @@ func (l *loader) decodeRun(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext) {
 			t.Argv = []string{"/bin/sh", "-eu", "-c", v, t.ID}
 		}
 	}
-	if attr, ok := s.attrs["env"]; ok {
+	if attr, ok := get("env"); ok {
 		env, d := evalStringMap(attr, ctx)
 		l.add(d)
 		for _, k := range sortedKeys(env) {
@@ -99,7 +202,7 @@ func (l *loader) decodeRun(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext) {
 		}
 		t.Env = env
 	}
-	if attr, ok := s.attrs["env_passthrough"]; ok {
+	if attr, ok := get("env_passthrough"); ok {
 		names, d := evalStrings(attr, ctx)
 		l.add(d)
 		for i, k := range names {
@@ -111,7 +214,7 @@ func (l *loader) decodeRun(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext) {
 		}
 		t.EnvPassthrough = names
 	}
-	if attr, ok := s.attrs["dir"]; ok {
+	if attr, ok := get("dir"); ok {
 		v, d := evalString(attr, ctx)
 		l.add(d)
 		if !d.HasErrors() {
@@ -132,9 +235,13 @@ func envNameProblem(k string) string {
 
 // decodeLimits reads caps and times, and checks the cap against the pool,
 // the workflow's budget and the host.
-func (l *loader) decodeLimits(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext) {
+func (l *loader) decodeLimits(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext, want func(string) bool) {
 	pool := l.pools[s.pool]
-	if attr, ok := s.attrs["memory"]; ok {
+	get := func(name string) (*hcl.Attribute, bool) {
+		attr, ok := s.attrs[name]
+		return attr, ok && want(name)
+	}
+	if attr, ok := get("memory"); ok {
 		n, d := evalSize(attr, ctx)
 		l.add(d)
 		if !d.HasErrors() {
@@ -142,7 +249,7 @@ func (l *loader) decodeLimits(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext) {
 			l.checkCap(attr, s, pool, n)
 		}
 	}
-	if attr, ok := s.attrs["cpus"]; ok {
+	if attr, ok := get("cpus"); ok {
 		n, d := evalNumber(attr, ctx)
 		l.add(d)
 		switch {
@@ -157,7 +264,7 @@ func (l *loader) decodeLimits(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext) {
 		}
 	}
 	for _, name := range []string{"timeout", "grace", "estimate"} {
-		attr, ok := s.attrs[name]
+		attr, ok := get(name)
 		if !ok {
 			continue
 		}
@@ -324,7 +431,7 @@ func (l *loader) decodeInput(b *hcl.Block, s *stageDecl, t *dag.Task, ctx *hcl.E
 				"from must name an output of another stage, as in stage.extract.output.table (or a list of them). To read a plain file, pass its path in command or env instead.")})
 			return
 		}
-		if l.taskStage[refs[0].Task] == s.name {
+		if st, _ := l.stageOfTask(refs[0].Task); st == s {
 			l.add(hcl.Diagnostics{attrError(attr, "Input from the same stage",
 				fmt.Sprintf("Stage %q cannot read its own output as an input.", s.name))})
 			return
@@ -342,12 +449,12 @@ func (l *loader) resolveDeps() {
 			deps := map[string]bool{}
 			named := map[string]bool{} // stages with a specific instance named
 			for _, r := range taskRefs(t) {
-				st, ok := l.taskStage[r.Task]
-				if !ok || st == s.name {
+				st, ok := l.stageOfTask(r.Task)
+				if !ok || st == s {
 					continue
 				}
 				deps[r.Task] = true
-				named[st] = true
+				named[st.name] = true
 			}
 			for _, r := range s.refs {
 				if !named[r.stage] {
@@ -365,7 +472,7 @@ func (l *loader) resolveDeps() {
 					continue
 				}
 				id := dag.TaskID(target.name, *d.key, true)
-				if _, ok := l.taskStage[id]; !ok || !target.keyed {
+				if !target.keyed || !target.hasKey(*d.key) {
 					l.add(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Reference to undeclared instance",
 						Detail:  fmt.Sprintf("Stage %q has no instance %q.%s", target.name, *d.key, didYouMean(*d.key, target.keys)),
 						Subject: d.rng.Ptr()}})

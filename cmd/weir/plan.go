@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
+	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +25,7 @@ import (
 type planFlags struct {
 	load loadFlags
 	json bool
+	full bool
 }
 
 func newPlanCmd(o *options) *cobra.Command {
@@ -32,10 +36,13 @@ func newPlanCmd(o *options) *cobra.Command {
 		Long: `Plan lists every task of the workflow in the order a run would start them
 when nothing else limits it: ready tasks on the longest remaining path first.
 Each task shows its pool, memory cap, timeout, the tasks it waits for, and the
-command it runs, with segment paths written as the references that set them.`,
+command it runs, with segment paths written as the references that set them.
+A stage of more than 20 tasks shows its first 10 and counts the rest, unless
+--full is given.`,
 		Example: `  weir plan etl.hcl
   weir plan etl.hcl --var shards=8 --json | jq '.tasks[].id'`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer limitCheckMemory()()
 			plan, err := pf.load.load(o, args[0])
 			if err != nil {
 				return err
@@ -43,13 +50,31 @@ command it runs, with segment paths written as the references that set them.`,
 			if pf.json {
 				return writePlanJSON(o.stdout, plan)
 			}
-			return writePlanText(o.stdout, plan, latestComparison(plan))
+			return writePlanText(o.stdout, plan, latestComparison(plan), pf.full)
 		},
 	}
 	workflowArg(cmd)
 	pf.load.register(cmd)
 	cmd.Flags().BoolVar(&pf.json, "json", false, "print the plan as JSON")
+	cmd.Flags().BoolVar(&pf.full, "full", false, "list every task of wide stages too")
 	return cmd
+}
+
+// checkMemoryLimit is the soft memory limit of the commands that load a
+// workflow and exit. A plan is mostly live data, about 600 bytes a task;
+// at a million tasks the collector's default target (twice the live heap,
+// more while loading a small file) would take well over a GiB. Near this
+// limit it collects more often instead.
+const checkMemoryLimit = 768 << 20
+
+// limitCheckMemory sets checkMemoryLimit unless GOMEMLIMIT set one, and
+// returns what restores the previous limit.
+func limitCheckMemory() func() {
+	if prev := debug.SetMemoryLimit(-1); prev == math.MaxInt64 {
+		debug.SetMemoryLimit(checkMemoryLimit)
+		return func() { debug.SetMemoryLimit(prev) }
+	}
+	return func() {}
 }
 
 // planJSON is the --json form: the plan's own fields, tasks in start order.
@@ -106,7 +131,14 @@ func displayTask(t *dag.Task) *dag.Task {
 	return &c
 }
 
-func writePlanText(w io.Writer, p *dag.Plan, resume *engine.Resumption) error {
+// A stage of more than wideStage tasks is summarized in the text plan: its
+// first wideShown tasks in start order, then a count of the rest.
+const (
+	wideStage = 20
+	wideShown = 10
+)
+
+func writePlanText(w io.Writer, p *dag.Plan, resume *engine.Resumption, full bool) error {
 	tw := &errWriter{w: w}
 	tw.printf("workflow %s (%s)\n", p.Name, p.File)
 	if p.Settings.StateDir != "" {
@@ -125,19 +157,37 @@ func writePlanText(w io.Writer, p *dag.Plan, resume *engine.Resumption) error {
 		tw.printf("last run: %s (%s); weir resume would reuse %d of %d tasks\n",
 			resume.From.ID, resume.From.State, len(resume.Keep), len(p.Tasks))
 	}
-	tw.printf("\n")
-
-	order := startOrder(p)
 	perStage := map[string]int{}
 	for _, t := range p.Tasks {
 		perStage[t.Stage]++
 	}
+	tw.printf("tasks: %s in %s\n", thousands(len(p.Tasks)), plural(len(p.Stages), "stage"))
+	tw.printf("\n")
+
+	order := startOrder(p)
 	header := []string{"#", "TASK", "POOL", "MEMORY", "TIMEOUT", "AFTER"}
 	if resume != nil {
 		header = append(header[:len(header)-1], "RESUME", "AFTER")
 	}
 	rows := [][]string{header}
+	var tasks []*dag.Task // of rows[1:]; nil for the count of a wide stage's rest
+	more := map[int]string{}
+	listed := map[string]int{}
 	for i, t := range order {
+		if n := perStage[t.Stage]; !full && n > wideStage {
+			k := listed[t.Stage]
+			listed[t.Stage]++
+			if k == wideShown {
+				more[len(rows)] = fmt.Sprintf("… %s more tasks of stage %s (%s in all; --full lists them)",
+					thousands(n-wideShown), t.Stage, thousands(n))
+				rows = append(rows, nil)
+				tasks = append(tasks, nil)
+			}
+			if k >= wideShown {
+				continue
+			}
+		}
+		tasks = append(tasks, t)
 		row := []string{fmt.Sprint(i + 1), t.ID, t.Pool, sizeOrDash(t.Memory), durationOrDash(t.Timeout)}
 		if resume != nil {
 			next := "run"
@@ -148,7 +198,7 @@ func writePlanText(w io.Writer, p *dag.Plan, resume *engine.Resumption) error {
 		}
 		rows = append(rows, append(row, abbreviateDeps(t.Deps, perStage, 3)))
 	}
-	widths := columnWidths(rows)
+	widths := columnWidths(slices.DeleteFunc(slices.Clone(rows), func(r []string) bool { return r == nil }))
 	indent := strings.Repeat(" ", widths[0]+2+4)
 	// The instances of a for_each stage often run the same text and differ
 	// only in env; print the text once per stage and refer back to it.
@@ -158,11 +208,15 @@ func writePlanText(w io.Writer, p *dag.Plan, resume *engine.Resumption) error {
 	}
 	first := map[string]shown{}
 	for i, row := range rows {
+		if row == nil {
+			tw.printf("%s%s\n", strings.Repeat(" ", widths[0]+2), more[i])
+			continue
+		}
 		tw.printf("%s\n", formatRow(row, widths))
 		if i == 0 {
 			continue
 		}
-		t := order[i-1]
+		t := tasks[i-1]
 		if resume != nil && !resume.Keep[t.ID] {
 			tw.printf("%swhy: %s\n", indent, resume.Why[t.ID])
 		}
@@ -283,6 +337,22 @@ func abbreviateDeps(deps []string, perStage map[string]int, max int) string {
 		items = append(items[:max:max], fmt.Sprintf("+%d more", len(items)-max))
 	}
 	return strings.Join(items, ", ")
+}
+
+// thousands writes n with commas: 1,000,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // stageOf is the stage part of a task ID: "clean" for "clean[a]".

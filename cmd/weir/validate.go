@@ -20,6 +20,7 @@ Warnings are printed but do not fail validation.`,
 		Example: `  weir validate etl.hcl
   weir validate etl.hcl --var rows=100 --var-file prod.hcl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer limitCheckMemory()()
 			plan, err := lf.load(o, args[0])
 			if err != nil {
 				return err
