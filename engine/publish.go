@@ -55,7 +55,12 @@ func (r *Run) reusedWithout(task, path string) bool {
 func releaseResumed(log io.Writer, st *store.Store, from store.RunRecord) {
 	for r, seen := from, map[string]bool{}; r.ID != "" && !seen[r.ID]; {
 		seen[r.ID] = true
-		for _, dir := range r.SegmentDirs() {
+		dirs, err := store.CheckRun(st.Dir(), r)
+		if err != nil {
+			fmt.Fprintf(log, "weir: warning: not releasing the segments of run %s: %v\n", r.ID, err)
+			break
+		}
+		for _, dir := range dirs.Segments {
 			if err := shm.RemoveAll(dir); err != nil {
 				fmt.Fprintf(log, "weir: warning: releasing the segments of run %s: %v\n", r.ID, err)
 			}

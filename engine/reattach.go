@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/weirflow/weir/dag"
@@ -141,22 +142,43 @@ func (l reattachLayout) TmpDir(task string, attempt int) string {
 	return l.DirLayout.TmpDir(task, attempt)
 }
 
-// linkOldFiles makes the new run's log and sample files of a re-attached
-// attempt symbolic links to where its job writes them, so that weir logs,
-// the live view and the UI read them in the new run as in any other.
+// linkOldFiles gives the new run's log and sample files of a re-attached
+// attempt a second name for the files its job writes, so that weir logs,
+// the live view and the UI read them in the new run as in any other. Hard
+// links, not symbolic ones: readers of a state dir follow no link. A file
+// the job has not made yet is made empty first; Slurm opens it for
+// writing, which keeps the same inode.
 func linkOldFiles(runDir string, old map[string]oldAttempt) error {
 	now := store.DirLayout{Root: runDir}
 	for task, o := range old {
 		stdout, stderr := now.Logs(task, 1)
 		oldOut, oldErr := o.layout.Logs(task, o.n)
 		for _, l := range [][2]string{{oldOut, stdout}, {oldErr, stderr}, {o.layout.Samples(task, o.n), now.Samples(task, 1)}} {
-			if err := os.MkdirAll(filepath.Dir(l[1]), 0o700); err != nil {
-				return err
-			}
-			if err := os.Symlink(l[0], l[1]); err != nil && !errors.Is(err, fs.ErrExist) {
+			if err := hardLink(l[0], l[1]); err != nil {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// hardLink makes to a second name of from, making from empty first when
+// it is not there yet.
+func hardLink(from, to string) error {
+	for _, dir := range []string{filepath.Dir(from), filepath.Dir(to)} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(from, os.O_CREATE|os.O_EXCL|os.O_WRONLY|syscall.O_NOFOLLOW, 0o600)
+	switch {
+	case err == nil:
+		f.Close()
+	case !errors.Is(err, fs.ErrExist):
+		return err
+	}
+	if err := os.Link(from, to); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
 	}
 	return nil
 }

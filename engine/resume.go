@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/shm"
@@ -19,6 +21,11 @@ type Resumption struct {
 
 // Decide is what a resume of run from, with plan, would reuse.
 func Decide(st *store.Store, plan *dag.Plan, from store.RunRecord) (*Resumption, error) {
+	// A copied state dir is not trusted: the paths a resume adopts and
+	// later releases must be the run's own.
+	if _, err := store.CheckRun(st.Dir(), from); err != nil {
+		return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, err)
+	}
 	tasks, err := ChainTasks(st, from)
 	if err != nil {
 		return nil, err
