@@ -23,6 +23,7 @@ type Analysis struct {
 	Vars   map[string]Value // by variable name; only those with a value
 	Locals map[string]Value // by local name; only those evaluated
 	Stages map[string]StageFacts
+	Pools  map[string]dag.Pool // declared pools as decoded, and the default
 }
 
 // Value is a variable's or local's value written as HCL, and where it came
@@ -47,7 +48,7 @@ type StageFacts struct {
 // what an editor shows beside them. TestAnalyzeDiagnostics holds the two to
 // the same results.
 func (p *Parser) Analyze(src []byte, filename string, opts Options) *Analysis {
-	a := &Analysis{Vars: map[string]Value{}, Locals: map[string]Value{}, Stages: map[string]StageFacts{}}
+	a := &Analysis{Vars: map[string]Value{}, Locals: map[string]Value{}, Stages: map[string]StageFacts{}, Pools: map[string]dag.Pool{}}
 	abs, err := filepath.Abs(filename)
 	if err != nil {
 		a.Diags = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid workflow path", Detail: err.Error()}}
@@ -85,6 +86,14 @@ func (p *Parser) Analyze(src []byte, filename string, opts Options) *Analysis {
 			if v.IsWhollyKnown() {
 				a.Locals[name] = Value{Text: valueText(v)}
 			}
+		}
+	}
+	for name, pd := range l.pools {
+		a.Pools[name] = pd.pool
+	}
+	if plan != nil {
+		for _, pl := range plan.Pools {
+			a.Pools[pl.Name] = *pl
 		}
 	}
 	for _, s := range l.stages {

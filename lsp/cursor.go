@@ -85,11 +85,9 @@ func scan(src []byte, off int) cursor {
 				i++
 			case f.kind == frameString && c == '"':
 				stack = stack[:len(stack)-1]
+			case (c == '$' || c == '%') && i+2 < len(src) && src[i+1] == c && src[i+2] == '{':
+				i += 2 // $${ and %%{ are literal
 			case (c == '$' || c == '%') && i+1 < len(src) && src[i+1] == '{':
-				if i+2 < len(src) && src[i+2] == c { // $${ is a literal
-					i += 2
-					continue
-				}
 				stack = append(stack, frame{kind: frameInterp, attr: attr})
 				i++
 			case f.kind == frameHeredoc && c == '\n':
@@ -171,7 +169,7 @@ func scan(src []byte, off int) cursor {
 		start := bytes.LastIndexAny(src, "\"\n") + 1
 		cur.str = string(src[start:])
 		return cur
-	} else if f != nil {
+	} else if f != nil && f.kind != frameBlock {
 		cur.attr = f.attr
 	}
 	line := src[bytes.LastIndexByte(src, '\n')+1:]

@@ -18,6 +18,7 @@ type document struct {
 	text    *text
 	version int32
 	snap    *snapshot     // newest analysis; nil until the first is done
+	names   *snapshot     // newest snapshot of a text that parsed, for completion
 	ready   chan struct{} // closed and replaced when snap changes
 	closed  bool
 	// published are the other files (var files) this document's last
@@ -104,6 +105,9 @@ func (s *Server) work(d *document) {
 		snap := s.analyze(d, t, v)
 		d.mu.Lock()
 		d.snap = snap
+		if snap.index.parsed || d.names == nil {
+			d.names = snap
+		}
 		close(d.ready)
 		d.ready = make(chan struct{})
 		stale := d.version != v || d.closed

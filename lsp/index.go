@@ -51,17 +51,18 @@ type ref struct {
 
 // index is what the syntax tree of one text declares and references.
 type index struct {
-	file  *hcl.File
-	decls map[symKey]*decl
-	order []*decl // declaration order
-	refs  []ref
+	file   *hcl.File
+	parsed bool // the text parsed without errors
+	decls  map[symKey]*decl
+	order  []*decl // declaration order
+	refs   []ref
 }
 
 // buildIndex parses src and indexes it. A text with syntax errors is
 // indexed as far as the parser recovered.
 func buildIndex(src []byte, filename string) *index {
-	f, _ := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
-	x := &index{file: f, decls: map[symKey]*decl{}}
+	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	x := &index{file: f, parsed: !diags.HasErrors(), decls: map[symKey]*decl{}}
 	if f == nil {
 		return x
 	}
