@@ -23,11 +23,17 @@ var testLoad = dsl.Options{HostMemory: 16 << 30, NumCPU: 4, Cwd: "/work"}
 // other, initialized with root dir.
 func start(t testing.TB, dir string) *lsptest.Client {
 	t.Helper()
+	return startWith(t, dir, nil)
+}
+
+// startWith is start with initializationOptions.
+func startWith(t testing.TB, dir string, options any) *lsptest.Client {
+	t.Helper()
 	a, b := net.Pipe()
 	done := make(chan error, 1)
 	go func() { done <- Serve(context.Background(), a, Options{Load: testLoad}) }()
 	c := lsptest.New(b)
-	if _, err := c.Initialize(pathURI(dir), nil); err != nil {
+	if _, err := c.Initialize(pathURI(dir), options); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -160,5 +166,36 @@ func TestLspFormatting(t *testing.T) {
 	}
 	if edits[0].Range != (Range{End: Position{Line: 4}}) {
 		t.Errorf("edit range = %+v, want the whole text", edits[0].Range)
+	}
+}
+
+// TestLspVarFile checks a problem found in a var file given in the
+// settings: it is published to the var file, and cleared once the file is
+// fixed and saved.
+func TestLspVarFile(t *testing.T) {
+	dir := t.TempDir()
+	vars := filepath.Join(dir, "prod.hcl")
+	if err := os.WriteFile(vars, []byte("rowz = 5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := startWith(t, dir, map[string]any{"varFiles": []string{"prod.hcl"}})
+	path := filepath.Join(dir, "w.hcl")
+	src := "variable \"rows\" {\n  default = 1\n}\n\nstage \"a\" {\n  command = [\"echo\", var.rows]\n}\n"
+	if got := open(t, c, path, src); len(got) != 0 {
+		t.Errorf("workflow diagnostics: %+v", got)
+	}
+	got := diagnostics(t, c, pathURI(vars), -1)
+	if len(got) != 1 || !strings.Contains(got[0].Message, `Did you mean "rows"?`) || got[0].Range.Start.Line != 0 {
+		t.Fatalf("var file diagnostics: %+v", got)
+	}
+	c.Forget(pathURI(vars))
+	if err := os.WriteFile(vars, []byte("rows = 5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": pathURI(vars)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := diagnostics(t, c, pathURI(vars), -1); len(got) != 0 {
+		t.Errorf("var file diagnostics after the fix: %+v", got)
 	}
 }

@@ -168,6 +168,49 @@ func TestLspEndToEnd(t *testing.T) {
 		t.Fatalf("after undoing the edit: %v %s", err, d.Diagnostics)
 	}
 
+	// On "python" of pool.python: completion after "pool.", hover,
+	// definition, references and rename.
+	at := map[string]any{"textDocument": map[string]any{"uri": uri}, "position": map[string]any{"line": line, "character": col - 2}}
+	var list struct{ Items []struct{ Label string } }
+	if err := c.Call("textDocument/completion", at, &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) == 0 || list.Items[0].Label != "python" {
+		t.Errorf("completion after pool.: %+v", list.Items)
+	}
+	var hover struct{ Contents struct{ Value string } }
+	if err := c.Call("textDocument/hover", at, &hover); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(hover.Contents.Value, `pool "python"`) || !strings.Contains(hover.Contents.Value, "1 GiB") {
+		t.Errorf("hover on pool.python: %q", hover.Contents.Value)
+	}
+	var defs []struct {
+		Range struct{ Start struct{ Line int } }
+	}
+	if err := c.Call("textDocument/definition", at, &defs); err != nil {
+		t.Fatal(err)
+	}
+	if len(defs) != 1 || !strings.HasPrefix(lines[defs[0].Range.Start.Line], `pool "python"`) {
+		t.Errorf("definition of pool.python: %+v", defs)
+	}
+	refsAt := map[string]any{"textDocument": at["textDocument"], "position": at["position"], "context": map[string]any{"includeDeclaration": true}}
+	var refs []map[string]any
+	if err := c.Call("textDocument/references", refsAt, &refs); err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Count(string(src), "pool.python") + 1; len(refs) != want {
+		t.Errorf("%d references to pool python, want %d", len(refs), want)
+	}
+	renameAt := map[string]any{"textDocument": at["textDocument"], "position": at["position"], "newName": "py"}
+	var rename struct{ Changes map[string][]map[string]any }
+	if err := c.Call("textDocument/rename", renameAt, &rename); err != nil {
+		t.Fatal(err)
+	}
+	if len(rename.Changes[uri]) != len(refs) {
+		t.Errorf("rename edits %d places, want %d", len(rename.Changes[uri]), len(refs))
+	}
+
 	var edits []map[string]any
 	if err := c.Call("textDocument/formatting", map[string]any{"textDocument": map[string]any{"uri": uri}, "options": map[string]any{}}, &edits); err != nil {
 		t.Fatal(err)
