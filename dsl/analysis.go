@@ -20,6 +20,12 @@ type Analysis struct {
 	Plan  *dag.Plan // nil when any diagnostic is an error
 	Diags hcl.Diagnostics
 
+	// File is the syntax tree the load read, as far as the parser
+	// recovered; Parsed is false when the text has syntax errors. Editors
+	// index it instead of parsing the text a second time.
+	File   *hcl.File
+	Parsed bool
+
 	Vars   map[string]Value // by variable name; only those with a value
 	Locals map[string]Value // by local name; only those evaluated
 	Stages map[string]StageFacts
@@ -61,6 +67,7 @@ func (p *Parser) Analyze(src []byte, filename string, opts Options) *Analysis {
 		opts.Cwd, _ = os.Getwd()
 	}
 	file, diags := parseConfig(src, filename, chunkSize)
+	a.File, a.Parsed = file, !diags.HasErrors()
 	if file != nil {
 		p.p.AddFile(filename, &hcl.File{Bytes: file.Bytes, Nav: file.Nav})
 	}

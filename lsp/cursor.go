@@ -63,12 +63,32 @@ var (
 	heredocRE = regexp.MustCompile(`^<<-?([A-Za-z_][\w-]*)\r?\n`)
 )
 
-// scan reads src up to off and says where off is.
+var topHeaderRE = regexp.MustCompile(`^[A-Za-z_][\w-]*(?:[ \t]+(?:"[^"\n]*"|[A-Za-z_][\w-]*))*[ \t]*\{[ \t]*\r?$`)
+
+// scan reads src up to off and says where off is. It starts at the
+// top-level block header before off (a line in column 1 such as
+// `stage "x" {`), so its cost is that of one block, not of the file; a
+// header written inside a heredoc would mislead it, which costs at worst a
+// wrong proposal.
 func scan(src []byte, off int) cursor {
 	src = src[:min(off, len(src))]
+	from := 0
+	for end := len(src); end > 0; {
+		lineStart := bytes.LastIndexByte(src[:end], '\n') + 1
+		lineEnd := bytes.IndexByte(src[lineStart:], '\n')
+		if lineEnd >= 0 && topHeaderRE.Match(src[lineStart:lineStart+lineEnd]) {
+			from = lineStart
+			break
+		}
+		end = lineStart - 1
+	}
+	return scanFrom(src, from)
+}
+
+func scanFrom(src []byte, from int) cursor {
 	var stack []frame
-	attr := "" // attribute being assigned at the innermost body
-	stmt := 0  // where the current statement of the innermost body started
+	attr := ""   // attribute being assigned at the innermost body
+	stmt := from // where the current statement of the innermost body started
 	top := func() *frame {
 		if len(stack) == 0 {
 			return nil
@@ -76,7 +96,7 @@ func scan(src []byte, off int) cursor {
 		return &stack[len(stack)-1]
 	}
 	inBody := func() bool { f := top(); return f == nil || f.kind == frameBlock }
-	for i := 0; i < len(src); i++ {
+	for i := from; i < len(src); i++ {
 		c := src[i]
 		f := top()
 		if f != nil && (f.kind == frameString || f.kind == frameHeredoc) {

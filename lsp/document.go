@@ -119,13 +119,10 @@ func (s *Server) work(d *document) {
 }
 
 func (s *Server) analyze(d *document, t *text, v int32) *snapshot {
-	p := dsl.NewParser()
-	return &snapshot{
-		version:  v,
-		text:     t,
-		index:    buildIndex(t.src, d.path),
-		analysis: p.Analyze(t.src, d.path, s.loadOptions()),
-	}
+	a := dsl.NewParser().Analyze(t.src, d.path, s.loadOptions())
+	x := buildIndex(a.File, t.src, a.Parsed)
+	a.File = nil // the index holds it
+	return &snapshot{version: v, text: t, index: x, analysis: a}
 }
 
 func (s *Server) didOpen(p didOpenParams) {

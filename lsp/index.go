@@ -58,11 +58,11 @@ type index struct {
 	refs   []ref
 }
 
-// buildIndex parses src and indexes it. A text with syntax errors is
-// indexed as far as the parser recovered.
-func buildIndex(src []byte, filename string) *index {
-	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
-	x := &index{file: f, parsed: !diags.HasErrors(), decls: map[symKey]*decl{}}
+// buildIndex indexes the syntax tree f of src; parsed says whether src
+// parsed without errors. A text with syntax errors is indexed as far as
+// the parser recovered.
+func buildIndex(f *hcl.File, src []byte, parsed bool) *index {
+	x := &index{file: f, parsed: parsed, decls: map[symKey]*decl{}}
 	if f == nil {
 		return x
 	}
