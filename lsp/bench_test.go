@@ -15,6 +15,7 @@ import (
 // generator of the other benchmarks.
 func genWorkflow(b *testing.B, n int) string {
 	b.Helper()
+	diagnosticsWait = 2 * time.Minute
 	out, err := exec.Command("go", "run", "../bench/genworkflow", "-stages", fmt.Sprint(n)).Output()
 	if err != nil {
 		b.Skipf("go run ../bench/genworkflow: %v", err)
