@@ -187,6 +187,7 @@ pools and retries, and the shared-memory segments they pass to each other.`,
 		newGCCmd(o),
 		newVersionCmd(o),
 		newUICmd(o),
+		newLspCmd(o),
 	)
 	// Added here rather than lazily by Execute, so markFailures sees it too.
 	root.InitDefaultCompletionCmd()

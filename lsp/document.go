@@ -1,0 +1,194 @@
+package lsp
+
+import (
+	"sync"
+	"time"
+
+	"github.com/weirflow/weir/dsl"
+)
+
+// document is an open file: its newest text and the newest analysis of it.
+// Edits replace text at once; a worker goroutine analyzes in the
+// background and publishes diagnostics.
+type document struct {
+	uri  string
+	path string
+
+	mu      sync.Mutex
+	text    *text
+	version int32
+	snap    *snapshot     // newest analysis; nil until the first is done
+	names   *snapshot     // newest snapshot of a text that parsed, for completion
+	ready   chan struct{} // closed and replaced when snap changes
+	closed  bool
+	// published are the other files (var files) this document's last
+	// diagnostics went to, to clear when they are gone.
+	published map[string]bool
+
+	dirty chan struct{} // a pending change; capacity 1
+	done  chan struct{} // closed by close
+	idle  sync.WaitGroup
+}
+
+// snapshot is one analysis of one version of a document.
+type snapshot struct {
+	version  int32
+	text     *text
+	index    *index
+	analysis *dsl.Analysis
+}
+
+func newDocument(uri string, t *text, version int32) *document {
+	return &document{
+		uri: uri, path: uriPath(uri), text: t, version: version,
+		ready: make(chan struct{}), dirty: make(chan struct{}, 1), done: make(chan struct{}),
+		published: map[string]bool{},
+	}
+}
+
+// touch tells the worker that the text changed.
+func (d *document) touch() {
+	select {
+	case d.dirty <- struct{}{}:
+	default: // a change is pending already; the worker reads the newest text
+	}
+}
+
+func (d *document) close() {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	d.closed = true
+	close(d.done)
+	d.mu.Unlock()
+	d.idle.Wait()
+}
+
+// current returns the newest text and its version.
+func (d *document) current() (*text, int32) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.text, d.version
+}
+
+// latest returns the newest snapshot, waiting up to wait for one of the
+// current version. It returns nil only if no analysis has finished yet.
+func (d *document) latest(wait time.Duration) *snapshot {
+	deadline := time.After(wait)
+	for {
+		d.mu.Lock()
+		snap, ready, version := d.snap, d.ready, d.version
+		d.mu.Unlock()
+		if snap != nil && snap.version == version {
+			return snap
+		}
+		select {
+		case <-ready:
+		case <-deadline:
+			return snap
+		}
+	}
+}
+
+// work analyzes the document after each change until it is closed.
+func (s *Server) work(d *document) {
+	defer d.idle.Done()
+	for {
+		select {
+		case <-d.done:
+			return
+		case <-d.dirty:
+		}
+		t, v := d.current()
+		snap := s.analyze(d, t, v)
+		d.mu.Lock()
+		d.snap = snap
+		if snap.index.parsed || d.names == nil {
+			d.names = snap
+		}
+		close(d.ready)
+		d.ready = make(chan struct{})
+		stale := d.version != v || d.closed
+		d.mu.Unlock()
+		if !stale {
+			s.publish(d, snap)
+		}
+	}
+}
+
+func (s *Server) analyze(d *document, t *text, v int32) *snapshot {
+	a := dsl.NewParser().Analyze(t.src, d.path, s.loadOptions())
+	x := buildIndex(a.File, t.src, a.Parsed)
+	a.File = nil // the index holds it
+	return &snapshot{version: v, text: t, index: x, analysis: a}
+}
+
+func (s *Server) didOpen(p didOpenParams) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	if old := s.docs[p.TextDocument.URI]; old != nil {
+		s.mu.Unlock()
+		old.close()
+		s.mu.Lock()
+	}
+	d := newDocument(p.TextDocument.URI, newText([]byte(p.TextDocument.Text), s.utf8), p.TextDocument.Version)
+	s.docs[d.uri] = d
+	s.mu.Unlock()
+	d.idle.Add(1)
+	go s.work(d)
+	d.touch()
+}
+
+func (s *Server) didChange(p didChangeParams) error {
+	d := s.doc(p.TextDocument.URI)
+	if d == nil {
+		return rpcError(codeInvalidParams, "%s is not open", p.TextDocument.URI)
+	}
+	d.mu.Lock()
+	t := d.text
+	for _, c := range p.ContentChanges {
+		next, err := t.apply(c)
+		if err != nil {
+			d.mu.Unlock()
+			return rpcError(codeInvalidParams, "%s: %v", p.TextDocument.URI, err)
+		}
+		t = next
+	}
+	d.text, d.version = t, p.TextDocument.Version
+	d.mu.Unlock()
+	d.touch()
+	return nil
+}
+
+func (s *Server) didClose(p didCloseParams) {
+	s.mu.Lock()
+	d := s.docs[p.TextDocument.URI]
+	delete(s.docs, p.TextDocument.URI)
+	s.mu.Unlock()
+	if d == nil {
+		return
+	}
+	d.close()
+	s.clear(d)
+}
+
+// reanalyzeAll analyzes every open document again, for a change outside
+// them (a var file saved).
+func (s *Server) reanalyzeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range s.docs {
+		d.touch()
+	}
+}
+
+func (s *Server) doc(uri string) *document {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.docs[uri]
+}
