@@ -12,6 +12,7 @@ import { diagnosticsList } from './authoring.js';
 import { el, duration, ms, STATES } from './format.js';
 import { layout, prepare } from './layout.js';
 import { capsSection } from './caps.js';
+import { TaskTable } from './tasktable.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,11 +43,12 @@ function shell() {
       el('span', { class: 'spacer' }),
       el('input', { id: 'search', type: 'search', placeholder: 'Find a stage\u2026', autocomplete: 'off' }),
       el('button', { id: 'fit', text: 'Fit' }),
+      el('button', { id: 'table-btn', text: 'Table', title: 'Show or hide the task table' }),
       el('button', { id: 'show-workflow', text: 'Workflow', hidden: true }),
       el('button', { id: 'runs-btn', text: 'Runs' }),
       el('button', { id: 'cancel', class: 'danger', text: 'Cancel run', hidden: true }),
     ),
-    el('main', null, el('section', { id: 'graph-wrap' }, el('div', { id: 'graph' }), legend), el('aside', { id: 'panel', hidden: true })),
+    el('main', null, el('section', { id: 'tasks', hidden: true }), el('section', { id: 'graph-wrap' }, el('div', { id: 'graph' }), legend), el('aside', { id: 'panel', hidden: true })),
     el('section', { id: 'diagnostics', hidden: true }),
     el('section', { id: 'timeline' }),
     el('div', { id: 'caps-wrap' }),
@@ -67,6 +69,8 @@ class App {
     this.rendered = 0;
     this.graph = new GraphView($('graph'), { onSelect: (id) => this.select(id) });
     this.timeline = new Timeline($('timeline'), { onSelect: (id) => this.select(id) });
+    this.table = new TaskTable($('tasks'), { onSelect: (id) => this.select(id) });
+    this.showTable = true;
   }
 
   async start() {
@@ -87,6 +91,10 @@ class App {
       if (found && this.run) this.select(found);
     });
     $('runs-btn').onclick = () => this.toggleHistory();
+    $('table-btn').onclick = () => {
+      this.showTable = !this.showTable;
+      $('tasks').hidden = !this.showTable || !this.run;
+    };
     $('cancel').onclick = () => this.cancel();
     $('show-workflow').onclick = () => this.openWorkflow();
     window.addEventListener('hashchange', () => this.route());
@@ -119,6 +127,8 @@ class App {
     $('history').hidden = true;
     $('diagnostics').hidden = true;
     $('timeline').hidden = false;
+    $('tasks').hidden = !this.showTable;
+    $('table-btn').hidden = false;
     $('show-workflow').hidden = this.config.mode !== 'workflow';
     $('run-id').textContent = id;
     document.body.dataset.ready = '';
@@ -183,6 +193,8 @@ class App {
     this.graph.model = m;
     if (all) this.graph.paint(m, true);
     else this.graph.paintIds(dirty, m);
+    if (all) this.table.setRun(this.doc, m);
+    else if (dirty.size) this.table.update(dirty, m);
     this.header(m);
     const now = performance.now();
     if (all || now - this.rendered > 400 || m.run.state !== 'running') {
@@ -221,6 +233,7 @@ class App {
   select(id) {
     this.selected = id;
     this.graph.select(id);
+    this.table.select(id);
     if (!id) {
       this.panel && this.panel.close();
       return;
@@ -265,6 +278,8 @@ class App {
     if (location.hash) history.replaceState(null, '', location.pathname + location.search);
     $('show-workflow').hidden = true;
     $('timeline').hidden = true;
+    $('tasks').hidden = true;
+    $('table-btn').hidden = true;
     $('run-id').textContent = '';
     $('run-state').textContent = 'not run';
     $('run-state').className = 'badge state-pending';
