@@ -146,8 +146,11 @@ class App {
     const snapshot = new Promise((r) => (snapshotSeen = r));
     this.stop = this.source.events(
       id,
-      (snap) => {
+      (snap, cost) => {
+        const t0 = performance.now();
         this.model = new RunModel(snap);
+        // For bench/uipage: where a big run's first view spends its time.
+        window.weir.snapshot = Object.assign({ model: performance.now() - t0 }, cost);
         snapshotSeen();
         this.queueRender(true);
       },
@@ -193,8 +196,10 @@ class App {
     this.graph.model = m;
     if (all) this.graph.paint(m, true);
     else this.graph.paintIds(dirty, m);
+    const t0 = performance.now();
     if (all) this.table.setRun(this.doc, m);
     else if (dirty.size) this.table.update(dirty, m);
+    if (all) window.weir.tableBuilt = performance.now() - t0;
     this.header(m);
     const now = performance.now();
     if (all || now - this.rendered > 400 || m.run.state !== 'running') {

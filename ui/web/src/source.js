@@ -38,7 +38,11 @@ export class LiveSource {
   // server then sends exactly the events after it.
   events(run, onSnapshot, onEvent, onState) {
     const es = new EventSource('api/runs/' + q(run) + '/events');
-    es.addEventListener('snapshot', (m) => onSnapshot(JSON.parse(m.data)));
+    es.addEventListener('snapshot', (m) => {
+      const t0 = performance.now();
+      const snap = JSON.parse(m.data);
+      onSnapshot(snap, { arrived: t0, parse: performance.now() - t0, bytes: m.data.length });
+    });
     es.addEventListener('event', (m) => {
       const e = JSON.parse(m.data);
       onEvent(e);
