@@ -15,7 +15,8 @@ import (
 // wideRun writes a finished run of a wide fan-out, as users meet them:
 // "prep", then "noop[0]".."noop[n-1]" each reading prep. The tasks in
 // failed fail twice (exit 1 then exit 2, with a log on stderr only), the
-// rest of the fan-out is cancelled, and the run has failed.
+// rest of the fan-out is cancelled, and the run has failed. prep's log is
+// on stdout only.
 func wideRun(t *testing.T, stateDir, id string, n int, failed ...int) {
 	t.Helper()
 	tasks := []*dag.Task{task("prep")}
@@ -34,6 +35,17 @@ func wideRun(t *testing.T, stateDir, id string, n int, failed ...int) {
 		{Kind: event.AttemptStarted, Task: "prep", Attempt: 1},
 		{Kind: event.AttemptEnded, Task: "prep", Attempt: 1, Result: &event.Result{Reason: event.Succeeded, Start: at(0), End: at(time.Second)}},
 		{Kind: event.TaskChanged, Task: "prep", State: event.TaskSucceeded},
+	}
+	// prep writes to stdout only, as many programs do.
+	out, errp := store.DirLayout{Root: filepath.Join(stateDir, "runs", r.id)}.Logs("prep", 1)
+	if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, []byte("split the input into "+strconv.Itoa(n)+" shards\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(errp, nil, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	bad := map[int]bool{}
 	for _, i := range failed {

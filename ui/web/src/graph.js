@@ -4,7 +4,7 @@
 // it is clicked, which expands it into its tasks.
 import cytoscape from 'cytoscape';
 import { cachedLayout, BIG } from './layout.js';
-import { size } from './format.js';
+import { size, count } from './format.js';
 
 export const COLORS = {
   pending: { bg: '#e9ecef', border: '#adb5bd', text: '#343a40' },
@@ -39,8 +39,14 @@ function style() {
       },
     },
     {
+      // Three lines: the stage and its size, the counts, the retries. The
+      // node is sized for them, so they wrap rather than being cut.
       selector: 'node.group',
-      style: { 'border-width': 3, 'border-style': 'double', 'text-valign': 'top', 'text-margin-y': 22 },
+      style: { 'border-width': 3, 'border-style': 'double', 'text-wrap': 'wrap', 'font-size': 11, 'text-margin-y': -7, 'line-height': 1.25 },
+    },
+    {
+      selector: 'node.retried',
+      style: { 'text-wrap': 'wrap', 'font-size': 11, 'border-width': 3, 'border-style': 'double' },
     },
     {
       selector: 'edge',
@@ -109,6 +115,17 @@ function progressBar(counts, n) {
   return 'data:image/svg+xml;base64,' + btoa(svg);
 }
 
+// groupLabel says what a collapsed for_each stage holds, in words a bar
+// cannot: "noop ×2,000  2,000/2,000", "2 failed · 1,998 cancelled",
+// "3 retried".
+export function groupLabel(stage, n, done, counts, retried) {
+  const order = ['failed', 'running', 'ready', 'succeeded', 'reused', 'cancelled', 'skipped'];
+  const parts = order.filter((s) => counts[s]).map((s) => count(counts[s]) + ' ' + s);
+  const lines = [stage + ' \u00d7' + count(n) + '  ' + count(done) + '/' + count(n), parts.join(' \u00b7 ') || 'pending'];
+  lines.push(retried ? count(retried) + ' retried' : ' ');
+  return lines.join('\n');
+}
+
 export class GraphView {
   constructor(container, { onSelect }) {
     this.container = container;
@@ -149,8 +166,8 @@ export class GraphView {
       seen.add(id);
       if (id !== t.id) {
         const n = this.members.get(t.stage).length;
-        const label = t.stage + ' \u00d7' + n;
-        nodes.push({ id, label, w: Math.max(120, textWidth(label)), h: 46, group: t.stage });
+        const label = t.stage + ' \u00d7' + count(n);
+        nodes.push({ id, label, w: Math.max(250, textWidth(label)), h: 70, group: t.stage });
       } else {
         nodes.push({ id, label: t.id, w: textWidth(t.id), h: 34 });
       }
@@ -339,8 +356,18 @@ export class GraphView {
           groups.add(this.tasks.get(id).stage);
         } else {
           const n = this.cy.getElementById(id);
-          const st = model.task(id).state;
-          if (n.nonempty() && n.data('state') !== st) n.data('state', st);
+          const v = model.task(id);
+          if (n.nonempty()) {
+            if (n.data('state') !== v.state) n.data('state', v.state);
+            // A retried task carries its try count, so that it no longer
+            // looks like one that passed first time.
+            const tries = (v.attempts || []).length;
+            const label = tries > 1 ? id + '\n' + tries + ' tries' : id;
+            if (n.data('label') !== label) {
+              n.data('label', label);
+              n.toggleClass('retried', tries > 1);
+            }
+          }
         }
         if (model.task(id).outputs) producers.add(id);
       }
@@ -356,14 +383,20 @@ export class GraphView {
       const st = model.task(id).state;
       counts[st] = (counts[st] || 0) + 1;
     }
-    const done = ids.filter((id) => FINAL.has(model.task(id).state)).length;
+    let done = 0;
+    let retried = 0;
+    for (const id of ids) {
+      const v = model.task(id);
+      if (FINAL.has(v.state)) done++;
+      if ((v.attempts || []).length > 1) retried++;
+    }
     const n = this.cy.getElementById('stage:' + stage);
-    n.data({ state: groupState(counts, ids.length), label: stage + ' \u00d7' + ids.length + '  ' + done + '/' + ids.length });
+    n.data({ state: groupState(counts, ids.length), label: groupLabel(stage, ids.length, done, counts, retried) });
     n.style({
       'background-image': progressBar(counts, ids.length),
       'background-width': '80%',
       'background-height': 8,
-      'background-position-y': '78%',
+      'background-position-y': '88%',
       'background-clip': 'none',
     });
   }

@@ -13,6 +13,7 @@ import { el, duration, ms, STATES } from './format.js';
 import { layout, prepare } from './layout.js';
 import { capsSection } from './caps.js';
 import { TaskTable } from './tasktable.js';
+import { failedTasks, failureLinks } from './failures.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -39,6 +40,7 @@ function shell() {
       el('span', { id: 'run-id', class: 'mono muted' }),
       el('span', { id: 'run-state', class: 'badge' }),
       el('span', { id: 'counts', class: 'muted' }),
+      el('span', { id: 'failures', hidden: true }),
       el('span', { id: 'conn', class: 'muted' }),
       el('span', { class: 'spacer' }),
       el('input', { id: 'search', type: 'search', placeholder: 'Find a stage\u2026', autocomplete: 'off' }),
@@ -233,12 +235,24 @@ class App {
     const took = r.started ? duration((r.ended ? ms(r.ended) : Date.now()) - ms(r.started)) : '';
     $('counts').textContent = (parts.join(', ') || 'nothing done') + ' of ' + total + (took ? ' \u00b7 ' + took : '');
     $('cancel').hidden = !(this.config.actions && this.source.live && r.state === 'running');
+    failureLinks($('failures'), this.doc ? failedTasks(this.doc, m) : [], {
+      onSelect: (id) => this.select(id, { reveal: true }),
+      onShowAll: () => this.showFailed(),
+    });
   }
 
-  select(id) {
+  // showFailed opens the task table on the failed tasks.
+  showFailed() {
+    this.showTable = true;
+    $('tasks').hidden = false;
+    this.table.setFilter({ state: 'failed', stage: '', q: '' });
+  }
+
+  select(id, { reveal = false } = {}) {
     this.selected = id;
     this.graph.select(id);
     this.table.select(id);
+    if (id && reveal) this.table.reveal(id);
     if (!id) {
       this.panel && this.panel.close();
       return;
@@ -289,6 +303,7 @@ class App {
     $('run-state').textContent = 'not run';
     $('run-state').className = 'badge state-pending';
     $('counts').textContent = '';
+    $('failures').hidden = true;
     $('diagnostics').hidden = false;
     document.body.dataset.ready = '';
     this.graph.remember('workflow');

@@ -25,6 +25,10 @@ export class LiveSource {
   task(run, task) {
     return getJSON('api/runs/' + q(run) + '/task?task=' + q(task));
   }
+  // logURL is the whole log file, as a download.
+  logURL(run, task, attempt, stream) {
+    return 'api/runs/' + q(run) + '/logs?task=' + q(task) + '&attempt=' + attempt + '&stream=' + stream + '&download=1';
+  }
   log(run, task, attempt, stream, from) {
     let p = 'api/runs/' + q(run) + '/logs?task=' + q(task) + '&attempt=' + attempt + '&stream=' + stream;
     if (from != null) p += '&from=' + from;
