@@ -127,9 +127,10 @@ export function groupLabel(stage, n, done, counts, retried) {
 }
 
 export class GraphView {
-  constructor(container, { onSelect }) {
+  constructor(container, { onSelect, onExpand }) {
     this.container = container;
     this.onSelect = onSelect;
+    this.onExpand = onExpand || (() => {});
     this.expanded = new Set();
     this.cy = null;
     this.model = null;
@@ -321,6 +322,7 @@ export class GraphView {
   async expand(stage) {
     this.expanded.add(stage);
     this.saveExpanded();
+    this.onExpand();
     const fit = this.autoFit;
     await this.setGraph(this.doc, { fit });
     this.addEdges();
@@ -330,6 +332,7 @@ export class GraphView {
   async collapse(stage) {
     this.expanded.delete(stage);
     this.saveExpanded();
+    this.onExpand();
     const fit = this.autoFit;
     await this.setGraph(this.doc, { fit });
     this.addEdges();

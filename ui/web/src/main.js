@@ -14,6 +14,7 @@ import { layout, prepare } from './layout.js';
 import { capsSection } from './caps.js';
 import { TaskTable } from './tasktable.js';
 import { failedTasks, failureLinks } from './failures.js';
+import { readLink, linkOf } from './deeplink.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -69,9 +70,9 @@ class App {
     this.stop = () => {};
     this.renderQueued = false;
     this.rendered = 0;
-    this.graph = new GraphView($('graph'), { onSelect: (id) => this.select(id) });
+    this.graph = new GraphView($('graph'), { onSelect: (id) => this.select(id), onExpand: () => this.writeLink() });
     this.timeline = new Timeline($('timeline'), { onSelect: (id) => this.select(id) });
-    this.table = new TaskTable($('tasks'), { onSelect: (id) => this.select(id) });
+    this.table = new TaskTable($('tasks'), { onSelect: (id) => this.select(id), onFilter: () => this.writeLink() });
     this.showTable = true;
   }
 
@@ -84,6 +85,7 @@ class App {
       actions: this.config.actions,
       onCollapse: (stage) => this.graph.collapse(stage),
       onClose: () => this.select(null),
+      onView: () => this.writeLink(),
     });
     $('fit').onclick = () => this.graph.fit();
     $('search').addEventListener('keydown', (ev) => {
@@ -104,8 +106,12 @@ class App {
   }
 
   async route() {
-    const m = /run=([^&]+)/.exec(location.hash);
-    if (m) return this.openRun(decodeURIComponent(m[1]));
+    const link = readLink(location.hash);
+    if (link.run) {
+      if (this.run === link.run && this.model) return this.applyLink(link);
+      this.link = link;
+      return this.openRun(link.run);
+    }
     if (this.config.mode === 'workflow') return this.openWorkflow();
     let id = this.config.run;
     if (!id) {
@@ -121,6 +127,7 @@ class App {
 
   async openRun(id) {
     if (this.run === id && this.model) return;
+    this.linking = false; // until the run is shown
     this.stop();
     this.stopWorkflow && this.stopWorkflow();
     this.run = id;
@@ -135,6 +142,9 @@ class App {
     $('run-id').textContent = id;
     document.body.dataset.ready = '';
     this.graph.remember('run:' + id);
+    const link = this.link && this.link.run === id ? this.link : null;
+    this.link = null;
+    if (link && link.expand.length) this.graph.expanded = new Set(link.expand);
     const graphDone = this.source.graph(id).then(async (doc) => {
       if (this.run !== id) return;
       this.doc = doc;
@@ -174,6 +184,44 @@ class App {
     window.weir.ready = true;
     window.weir.readyAt = performance.now(); // since navigation started
     this.graph.addEdges();
+    if (link) this.applyLink(link);
+    this.linking = true;
+    this.writeLink();
+  }
+
+  // applyLink shows what a deep link names in the open run.
+  applyLink(link) {
+    this.linking = false;
+    const g = this.graph;
+    if (link.expand.length && [...g.expanded].sort().join() !== [...link.expand].sort().join()) {
+      g.expanded = new Set(link.expand);
+      g.saveExpanded();
+      g.setGraph(this.doc, { fit: true }).then(() => g.addEdges());
+    }
+    if (link.state || link.stage || link.q || this.table.filter.state || this.table.filter.stage || this.table.filter.q) {
+      this.table.setFilter({ state: link.state, stage: link.stage, q: link.q });
+    }
+    if (link.task) this.select(link.task, { attempt: link.attempt, stream: link.stream, reveal: true });
+    this.linking = true;
+  }
+
+  // writeLink puts what the page shows in the address, replacing the
+  // entry rather than adding one per click.
+  writeLink() {
+    if (!this.run || !this.linking) return;
+    const f = this.table.filter;
+    const open = this.selected && this.panel && this.panel.task === this.selected;
+    const hash = linkOf({
+      run: this.run,
+      task: this.selected,
+      attempt: open ? this.panel.chosen : 0,
+      stream: open ? this.panel.stream : '',
+      expand: [...this.graph.expanded],
+      state: f.state,
+      stage: f.stage,
+      q: f.q,
+    });
+    if (hash !== location.hash) history.replaceState(null, '', location.pathname + location.search + hash);
   }
 
   queueRender(all) {
@@ -248,16 +296,17 @@ class App {
     this.table.setFilter({ state: 'failed', stage: '', q: '' });
   }
 
-  select(id, { reveal = false } = {}) {
+  select(id, { reveal = false, attempt = 0, stream = '' } = {}) {
     this.selected = id;
     this.graph.select(id);
     this.table.select(id);
     if (id && reveal) this.table.reveal(id);
     if (!id) {
       this.panel && this.panel.close();
-      return;
+    } else if (this.run) {
+      this.panel.show(this.run, id, this.model, { attempt, stream });
     }
-    if (this.run) this.panel.show(this.run, id, this.model);
+    this.writeLink();
   }
 
   async toggleHistory() {

@@ -6,7 +6,8 @@ import { memoryChart } from './memchart.js';
 import { LogView } from './logview.js';
 
 export class Panel {
-  constructor(root, { source, actions, onCollapse, onClose }) {
+  constructor(root, { source, actions, onCollapse, onClose, onView }) {
+    this.onView = onView || (() => {});
     this.root = root;
     this.source = source;
     this.actions = actions;
@@ -27,11 +28,14 @@ export class Panel {
 
   // show opens task id of run; refresh reloads it in place (after an
   // event about it), keeping the chosen attempt and stream.
-  async show(run, id, model, { refresh = false } = {}) {
+  // attempt and stream choose what a deep link names (0 and '': the last
+  // attempt, the stream with text).
+  async show(run, id, model, { refresh = false, attempt = 0, stream = '' } = {}) {
     const gen = ++this.gen;
     if (!refresh) {
-      this.attempt = 0;
-      this.stream = ''; // the stream with text
+      this.attempt = attempt;
+      this.chosen = attempt; // what a link names: 0 follows the last
+      this.stream = stream;
     }
     this.run = run;
     this.task = id;
@@ -142,7 +146,10 @@ export class Panel {
           const a = (this.detail.attempts || []).find((x) => x.n === n);
           return a && !a.result;
         },
-        onStream: (s) => (this.stream = s),
+        onStream: (s) => {
+          this.stream = s;
+          this.onView();
+        },
       });
       body.push(this.log.el);
     }
@@ -154,6 +161,9 @@ export class Panel {
 
   pick(n) {
     this.attempt = n;
+    this.chosen = n;
+    this.stream = '';
+    this.onView();
     this.render(this.detail, null);
   }
 
