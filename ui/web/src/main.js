@@ -15,6 +15,7 @@ import { capsSection } from './caps.js';
 import { TaskTable } from './tasktable.js';
 import { failedTasks, failureLinks } from './failures.js';
 import { readLink, linkOf } from './deeplink.js';
+import { failuresSection } from './reportfailures.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -51,6 +52,7 @@ function shell() {
       el('button', { id: 'runs-btn', text: 'Runs' }),
       el('button', { id: 'cancel', class: 'danger', text: 'Cancel run', hidden: true }),
     ),
+    el('div', { id: 'report-top' }),
     el('main', null, el('section', { id: 'tasks', hidden: true }), el('section', { id: 'graph-wrap' }, el('div', { id: 'graph' }), legend), el('aside', { id: 'panel', hidden: true })),
     el('section', { id: 'diagnostics', hidden: true }),
     el('section', { id: 'timeline' }),
@@ -184,6 +186,10 @@ class App {
     window.weir.ready = true;
     window.weir.readyAt = performance.now(); // since navigation started
     this.graph.addEdges();
+    if (!this.source.live) {
+      const failed = failedTasks(this.doc, this.model);
+      if (failed.length) $('report-top').replaceChildren(await failuresSection(this.source, id, failed, this.model, (t) => this.select(t, { reveal: true })));
+    }
     if (link) this.applyLink(link);
     this.linking = true;
     this.writeLink();
