@@ -69,6 +69,8 @@ function style() {
     { selector: 'edge.plain', style: { 'curve-style': 'haystack', 'target-arrow-shape': 'none', width: 0.6 } },
     { selector: 'node:selected', style: { 'border-width': 4, 'border-color': '#000000' } },
     { selector: 'node.match', style: { 'overlay-color': '#fab005', 'overlay-opacity': 0.45, 'overlay-padding': 6 } },
+    // A stage with a problem, in the authoring view.
+    { selector: 'node.diag', style: { 'border-color': '#c92a2a', 'border-width': 4, 'border-style': 'dashed', 'overlay-color': '#fa5252', 'overlay-opacity': 0.15, 'overlay-padding': 4 } },
   ];
   for (const [state, c] of Object.entries(COLORS)) {
     s.splice(2, 0, {
@@ -475,10 +477,30 @@ export class GraphView {
     if (id) this.cy.getElementById(this.rep(id)).select();
   }
 
+  // markDiagnostics marks the stage each diagnostic falls in: the task
+  // declared last at or above its line, in its file.
+  markDiagnostics(diags) {
+    if (!this.cy || !this.doc) return;
+    this.cy.nodes('.diag').removeClass('diag').removeData('diag');
+    for (const d of diags || []) {
+      if (!d.line) continue;
+      let best = null;
+      for (const t of this.doc.tasks) {
+        const o = t.origin;
+        if (!o || (d.file && o.file && o.file !== d.file) || o.line > d.line) continue;
+        if (!best || o.line > best.origin.line) best = t;
+      }
+      if (!best) continue;
+      const n = this.cy.getElementById(this.rep(best.id));
+      n.addClass('diag');
+      n.data('diag', d.summary);
+    }
+  }
+
   // stateOf is what a node shows, for tests and the legend.
   stateOf(id) {
     const n = this.cy && this.cy.getElementById(this.rep(id));
     if (!n || n.empty()) return null;
-    return { state: n.data('state'), color: n.style('background-color'), label: n.data('label') };
+    return { state: n.data('state'), color: n.style('background-color'), label: n.data('label'), diag: n.data('diag') || '' };
   }
 }

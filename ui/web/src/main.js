@@ -140,6 +140,7 @@ class App {
     $('timeline').hidden = false;
     $('tasks').hidden = !this.showTable;
     $('table-btn').hidden = false;
+    $('legend').hidden = false;
     $('show-workflow').hidden = this.config.mode !== 'workflow';
     $('run-id').textContent = id;
     document.body.dataset.ready = '';
@@ -311,6 +312,9 @@ class App {
       this.panel && this.panel.close();
     } else if (this.run) {
       this.panel.show(this.run, id, this.model, { attempt, stream });
+    } else if (this.doc) {
+      const t = this.doc.tasks.find((x) => x.id === id);
+      if (t) this.panel.showDefinition(t, (this.doc.pools || []).find((p) => p.name === t.pool));
     }
     this.writeLink();
   }
@@ -354,6 +358,7 @@ class App {
     $('timeline').hidden = true;
     $('tasks').hidden = true;
     $('table-btn').hidden = true;
+    $('legend').hidden = true; // no run, no run states
     $('run-id').textContent = '';
     $('run-state').textContent = 'not run';
     $('run-state').className = 'badge state-pending';
@@ -373,6 +378,7 @@ class App {
         await this.graph.setGraph(v.graph, { fit: first });
         this.graph.addEdges();
       }
+      this.graph.markDiagnostics(v.diagnostics);
       const errs = (v.diagnostics || []).filter((d) => d.severity === 'error').length;
       $('counts').textContent = v.graph ? v.graph.tasks.length + ' tasks' : errs + ' error' + (errs === 1 ? '' : 's') + ': the graph shows the last valid version';
       document.body.dataset.ready = '1';

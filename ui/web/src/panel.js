@@ -55,6 +55,16 @@ export class Panel {
     this.render(d, model);
   }
 
+  // showDefinition opens a stage of a workflow not run: what it declares.
+  showDefinition(t, pool) {
+    this.gen++;
+    this.run = null;
+    this.task = t.id;
+    this.attempt = 0;
+    this.detail = { task: t, pool, state: 'pending', stateText: 'not run', attempts: [] };
+    this.render(this.detail, null);
+  }
+
   render(d, model) {
     const t = d.task || { id: this.task, argv: [] };
     const attempts = d.attempts || [];
@@ -65,7 +75,7 @@ export class Panel {
       'header',
       { class: 'panel-head' },
       el('h2', { class: 'task-name', text: t.id }),
-      el('span', { class: 'badge state-' + d.state, text: d.state }),
+      el('span', { class: 'badge state-' + d.state, text: d.stateText || d.state }),
       el('button', { class: 'close', title: 'Close', text: '\u00d7', onclick: () => this.onClose() }),
     );
     const body = [head];
