@@ -20,6 +20,8 @@ func TestBrowserFailuresInTwoClicks(t *testing.T) {
 		waitJS(t, tab, c.task+"'s log", `(document.querySelector("#panel pre.log") || {}).textContent?.includes("`+c.line+`")
 			&& document.querySelector("#panel .task-name").textContent === "`+c.task+`"`)
 	}
+	// README's picture of the table and a failure (docs/img).
+	screenshot(t, tab, "ui-failures.png", chromedp.FullScreenshot(100))
 }
 
 // TestBrowserGroupCounts checks what a collapsed for_each stage says in

@@ -9,7 +9,7 @@ import { Panel } from './panel.js';
 import { Timeline } from './timeline.js';
 import { historyList } from './history.js';
 import { diagnosticsList } from './authoring.js';
-import { el, duration, ms, STATES } from './format.js';
+import { el, duration, ms, count, STATES } from './format.js';
 import { layout, prepare } from './layout.js';
 import { capsSection } from './caps.js';
 import { TaskTable } from './tasktable.js';
@@ -285,10 +285,10 @@ class App {
     for (const t of m.tasks.values()) counts[t.state] = (counts[t.state] || 0) + 1;
     const parts = ['succeeded', 'reused', 'running', 'failed', 'skipped', 'cancelled']
       .filter((s) => counts[s])
-      .map((s) => counts[s] + ' ' + s);
+      .map((s) => count(counts[s]) + ' ' + s);
     const total = r.tasks || (this.doc ? this.doc.tasks.length : 0);
     const took = r.started ? duration((r.ended ? ms(r.ended) : Date.now()) - ms(r.started)) : '';
-    $('counts').textContent = (parts.join(', ') || 'nothing done') + ' of ' + total + (took ? ' \u00b7 ' + took : '');
+    $('counts').textContent = (parts.join(', ') || 'nothing done') + ' of ' + count(total) + (took ? ' \u00b7 ' + took : '');
     $('cancel').hidden = !(this.config.actions && this.source.live && r.state === 'running');
     failureLinks($('failures'), this.doc ? failedTasks(this.doc, m) : [], {
       onSelect: (id) => this.select(id, { reveal: true }),

@@ -36,6 +36,7 @@ export class Panel {
       this.attempt = attempt;
       this.chosen = attempt; // what a link names: 0 follows the last
       this.stream = stream;
+      this.scrolledFor = null;
     }
     this.run = run;
     this.task = id;
@@ -167,6 +168,11 @@ export class Panel {
     this.root.hidden = false;
     this.loadMemory();
     if (this.log) this.log.start();
+    // A failed task is opened for its log: bring it into view.
+    if (this.log && d.state === 'failed' && this.scrolledFor !== this.task) {
+      this.scrolledFor = this.task;
+      this.root.scrollTop = this.log.el.offsetTop - this.root.offsetTop - 40;
+    }
   }
 
   pick(n) {

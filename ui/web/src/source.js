@@ -46,6 +46,9 @@ export class LiveSource {
       const t0 = performance.now();
       const snap = JSON.parse(m.data);
       onSnapshot(snap, { arrived: t0, parse: performance.now() - t0, bytes: m.data.length });
+      // A run that has ended sends nothing more, and the server ends the
+      // stream: closed here, the browser does not try to reconnect.
+      if (snap.run && snap.run.state !== 'running') es.close();
     });
     es.addEventListener('event', (m) => {
       const e = JSON.parse(m.data);
