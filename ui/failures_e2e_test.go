@@ -45,7 +45,26 @@ func TestBrowserGroupCounts(t *testing.T) {
 		t.Error("a line of the group label is wider than its node")
 	}
 	do(t, tab, chromedp.Evaluate[chromedp.Void](`weir.app.graph.expand("noop")`, chromedp.EvalAwaitPromise))
-	waitJS(t, tab, "noop expanded", `weir.app.graph.cy.nodes().length === 2001`)
+	waitJS(t, tab, "noop expanded", `weir.app.graph.cy.getElementById("block:noop").children().length === 2000`)
+
+	// Expanded, 2,000 tasks are a block: a grid, one edge into it labelled
+	// once, its counts in a label legible at Fit.
+	if n := eval[int](t, tab, `weir.app.graph.cy.edges().length`); n != 1 {
+		t.Errorf("%d edges into the expanded stage, want 1 (bundled)", n)
+	}
+	waitJS(t, tab, "the block's counts", `weir.app.graph.cy.getElementById("block:noop").data("label").includes("2 failed · 1,998 cancelled")`)
+	do(t, tab, chromedp.Click(chromedp.ID("fit")))
+	if px := eval[float64](t, tab, `weir.app.graph.cy.getElementById("block:noop").numericStyle("font-size") * weir.app.graph.cy.zoom()`); px < 9 {
+		t.Errorf("the block's label is %.1f px at Fit, want at least 9", px)
+	}
+	grid := eval[map[string]float64](t, tab, `(() => { const ns = weir.app.graph.cy.getElementById("block:noop").children();
+		const xs = new Set(ns.map(n => Math.round(n.position("x")))), ys = new Set(ns.map(n => Math.round(n.position("y"))));
+		let overlaps = 0; const seen = new Set();
+		ns.forEach(n => { const k = Math.round(n.position("x")) + "," + Math.round(n.position("y")); if (seen.has(k)) overlaps++; seen.add(k); });
+		return { cols: xs.size, rows: ys.size, overlaps }; })()`)
+	if grid["cols"] < 10 || grid["rows"] < 10 || grid["overlaps"] != 0 {
+		t.Errorf("the block's tasks: %v, want a grid of at least 10x10 with no two in one place", grid)
+	}
 	waitJS(t, tab, "the try count", `weir.state("noop[417]").label === "noop[417]\n2 tries"`)
 	if got := eval[string](t, tab, `weir.state("noop[5]").label`); got != "noop[5]" {
 		t.Errorf("a task tried once is labelled %q", got)

@@ -5,6 +5,7 @@
 import cytoscape from 'cytoscape';
 import { cachedLayout, BIG } from './layout.js';
 import { size, count } from './format.js';
+import { BLOCK_MIN, blockShape, cellPosition, blockFont } from './block.js';
 
 export const COLORS = {
   pending: { bg: '#e9ecef', border: '#adb5bd', text: '#343a40' },
@@ -43,6 +44,27 @@ function style() {
       // node is sized for them, so they wrap rather than being cut.
       selector: 'node.group',
       style: { 'border-width': 3, 'border-style': 'double', 'text-wrap': 'wrap', 'font-size': 11, 'text-margin-y': -7, 'line-height': 1.25 },
+    },
+    {
+      selector: 'node.block',
+      style: {
+        shape: 'round-rectangle',
+        'background-color': '#f8f9fa',
+        'background-opacity': 0.6,
+        'border-width': 2,
+        'border-style': 'double',
+        'border-color': '#495057',
+        label: 'data(label)',
+        'text-valign': 'top',
+        'text-halign': 'center',
+        'text-margin-y': -4,
+        'text-wrap': 'none',
+        'font-size': 'data(font)',
+        'font-weight': 600,
+        color: '#212529',
+        'min-zoomed-font-size': 4,
+        padding: 0,
+      },
     },
     {
       selector: 'node.retried',
@@ -134,6 +156,7 @@ export class GraphView {
     this.onSelect = onSelect;
     this.onExpand = onExpand || (() => {});
     this.expanded = new Set();
+    this.blocks = new Map();
     this.cy = null;
     this.model = null;
     // The panel opening or the window resizing changes the canvas's size.
@@ -161,12 +184,27 @@ export class GraphView {
       if (!this.members.has(t.stage)) this.members.set(t.stage, []);
       this.members.get(t.stage).push(t.id);
     }
+    // Wide expanded stages become blocks (block.js).
+    this.blocks = new Map(); // stage -> its grid's shape
+    for (const [stage, ids] of this.members) {
+      if (!this.expanded.has(stage) || ids.length < BLOCK_MIN) continue;
+      this.blocks.set(stage, blockShape(ids.length, Math.min(180, Math.max(...ids.map(textWidth)))));
+    }
     const nodes = [];
     const seen = new Set();
     for (const t of doc.tasks) {
       const id = this.rep(t.id);
       if (seen.has(id)) continue;
       seen.add(id);
+      const shape = t.keyed && this.blocks.get(t.stage);
+      if (shape) {
+        const b = 'block:' + t.stage;
+        if (!seen.has(b)) {
+          seen.add(b);
+          nodes.push({ id: b, label: t.stage, w: shape.w, h: shape.h, block: t.stage });
+        }
+        continue;
+      }
       if (id !== t.id) {
         const n = this.members.get(t.stage).length;
         const label = t.stage + ' \u00d7' + count(n);
@@ -177,8 +215,8 @@ export class GraphView {
     }
     const edges = new Map();
     for (const e of doc.edges) {
-      const from = this.rep(e.from);
-      const to = this.rep(e.to);
+      const from = this.place(e.from);
+      const to = this.place(e.to);
       if (from === to) continue;
       const k = from + '\u0000' + to;
       let x = edges.get(k);
@@ -200,6 +238,18 @@ export class GraphView {
     const big = nodes.length > BIG;
     const els = [];
     for (const n of nodes) {
+      if (n.block) {
+        const shape = this.blocks.get(n.block);
+        els.push({ group: 'nodes', data: { id: n.id, label: n.label, stage: n.block, w: shape.w, h: shape.h, font: blockFont(shape) }, classes: 'block' });
+        for (const id of this.members.get(n.block)) {
+          els.push({
+            group: 'nodes',
+            data: { id, label: id, w: shape.cellW, h: 34, state: 'pending', parent: n.id },
+            position: { x: 0, y: 0 },
+          });
+        }
+        continue;
+      }
       els.push({
         group: 'nodes',
         data: { id: n.id, label: n.label, w: n.w, h: n.h, state: 'pending', stage: n.group },
@@ -246,7 +296,12 @@ export class GraphView {
     const pos = await placed;
     if (this.cy !== cy) return this.timings; // a newer graph replaced this one
     const t2 = performance.now();
-    cy.batch(() => cy.nodes().positions((n) => pos.get(n.id())));
+    const cells = new Map();
+    for (const [stage, shape] of this.blocks) {
+      const c = pos.get('block:' + stage);
+      this.members.get(stage).forEach((id, i) => cells.set(id, cellPosition(shape, c, i)));
+    }
+    cy.batch(() => cy.nodes(':childless').positions((n) => cells.get(n.id()) || pos.get(n.id())));
     this.container.style.visibility = '';
     if (view) this.cy.viewport(view);
     else this.fitNow();
@@ -256,6 +311,7 @@ export class GraphView {
         this.expand(n.data('stage'));
         return;
       }
+      if (n.hasClass('block')) return; // its tasks are the targets
       this.onSelect(n.id());
     });
     this.cy.on('tap', (ev) => {
@@ -292,6 +348,13 @@ export class GraphView {
   }
 
   // rep is the node that shows task id: itself, or its collapsed stage.
+  // place is the node the layout places for task id: its block, if in one.
+  place(id) {
+    const t = this.tasks.get(id);
+    if (t && t.keyed && this.blocks.has(t.stage)) return 'block:' + t.stage;
+    return this.rep(id);
+  }
+
   rep(id) {
     const t = this.tasks.get(id);
     if (t && t.keyed && !this.expanded.has(t.stage)) return 'stage:' + t.stage;
@@ -362,6 +425,8 @@ export class GraphView {
         } else {
           const n = this.cy.getElementById(id);
           const v = model.task(id);
+          const t = this.tasks.get(id);
+          if (t && t.keyed && this.blocks.has(t.stage)) groups.add(t.stage);
           if (n.nonempty()) {
             if (n.data('state') !== v.state) n.data('state', v.state);
             // A retried task carries its try count, so that it no longer
@@ -394,6 +459,12 @@ export class GraphView {
       const v = model.task(id);
       if (FINAL.has(v.state)) done++;
       if ((v.attempts || []).length > 1) retried++;
+    }
+    if (this.blocks.has(stage)) {
+      // One line: the block's label is drawn above it, large.
+      const label = groupLabel(stage, ids.length, done, counts, retried).split('\n').map((l) => l.trim()).filter(Boolean).join('  \u00b7  ');
+      this.cy.getElementById('block:' + stage).data('label', label);
+      return;
     }
     const n = this.cy.getElementById('stage:' + stage);
     n.data({ state: groupState(counts, ids.length), label: groupLabel(stage, ids.length, done, counts, retried) });

@@ -66,6 +66,7 @@ export class TaskTable {
     this.model = model;
     this.rows = doc.tasks.map((t, i) => rowOf(t, i, model));
     this.byId = new Map(this.rows.map((r) => [r.id, r]));
+    this.tally();
     const stages = [...new Set(doc.tasks.map((t) => t.stage))];
     this.stageSel.replaceChildren(el('option', { value: '', text: 'every stage' }), ...stages.map((s) => el('option', { value: s, text: s })));
     this.stageSel.value = stages.includes(this.filter.stage) ? this.filter.stage : '';
@@ -81,6 +82,7 @@ export class TaskTable {
       const r = this.byId.get(id);
       if (r) Object.assign(r, rowOf(r.task, r.order, model));
     }
+    this.tally();
     const now = performance.now();
     if (this.rows.length < 5000 || now - (this.sorted || 0) > 1000) this.refresh();
     else {
@@ -136,10 +138,17 @@ export class TaskTable {
     this.draw();
   }
 
-  // counts fills the state menu with how many tasks each state has.
-  counts() {
+  // tally counts the rows in each state, when rows change rather than on
+  // every choice of filter.
+  tally() {
     const n = {};
     for (const r of this.rows) n[r.state] = (n[r.state] || 0) + 1;
+    this.stateCounts = n;
+  }
+
+  // counts fills the state menu with how many tasks each state has.
+  counts() {
+    const n = this.stateCounts || {};
     const opts = [el('option', { value: '', text: 'every state (' + count(this.rows.length) + ')' })];
     for (const s of STATES) if (n[s] || s === this.filter.state) opts.push(el('option', { value: s, text: s + ' (' + count(n[s] || 0) + ')' }));
     this.stateSel.replaceChildren(...opts);
