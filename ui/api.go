@@ -100,7 +100,8 @@ func (s *Server) apiAttempts(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiLogs answers a piece of an attempt's log: its tail, or what follows
-// ?from=OFFSET (for following a log as it grows).
+// ?from=OFFSET (for following a log as it grows); with ?download=1, the
+// whole file as an attachment.
 func (s *Server) apiLogs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	h, err := s.checkRun(r.PathValue("run"))
@@ -127,6 +128,10 @@ func (s *Server) apiLogs(w http.ResponseWriter, r *http.Request) {
 	attempt, err := h.attemptOf(task, int(n))
 	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if q.Get("download") != "" {
+		h.serveLog(w, r, task, attempt, stream)
 		return
 	}
 	c, err := h.readLog(task, attempt, stream, from, tail)

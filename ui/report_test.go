@@ -123,3 +123,39 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	screenshot(t, tab, "ui-report.png", chromedp.FullScreenshot(100))
 }
+
+// TestReportOpensOnFailures checks that a report of a failed run starts
+// with its failures, each with its reason and the end of its log, above
+// the graph.
+func TestReportOpensOnFailures(t *testing.T) {
+	tab := browser.New(t)
+	dir := t.TempDir()
+	wideRun(t, dir, "wide", 2000, 417, 1503)
+	path := filepath.Join(t.TempDir(), "report.html")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteReport(f, dir, "wide"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	do(t, tab, chromedp.Navigate("file://"+path))
+	waitJS(t, tab, "the failures", `document.querySelectorAll("#report-failures .report-failure").length === 2`)
+	got := eval[[]string](t, tab, `[...document.querySelectorAll("#report-failures .report-failure")].map(e => e.querySelector(".failed-task").textContent + "|" + e.querySelector(".why").textContent + "|" + e.querySelector("pre").textContent)`)
+	want := []string{
+		"noop[417]| attempt 2 of 2: exit 2|reading shard 417\nshard 417 is corrupt (attempt 2)",
+		"noop[1503]| attempt 2 of 2: exit 2|reading shard 1503\nshard 1503 is corrupt (attempt 2)",
+	}
+	if strings.Join(got, "\n--\n") != strings.Join(want, "\n--\n") {
+		t.Errorf("failures:\n%q\nwant\n%q", got, want)
+	}
+	if above := eval[bool](t, tab, `document.getElementById("report-failures").getBoundingClientRect().bottom <= document.getElementById("graph-wrap").getBoundingClientRect().top + 1`); !above {
+		t.Error("the failures are not above the graph")
+	}
+	do(t, tab, chromedp.Click(chromedp.CSS(`#report-failures .failed-task`)))
+	waitJS(t, tab, "noop[417]'s panel", `document.querySelector("#panel .task-name")?.textContent === "noop[417]"`)
+	if errs := tab.Errors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -196,14 +198,54 @@ type LogChunk struct {
 // maxLogChunk bounds one answer of the logs endpoint.
 const maxLogChunk = 1 << 20
 
+// logPath is the file of one stream of an attempt's log.
+func (h *hub) logPath(task string, attempt int, stream string) string {
+	out, errp := store.DirLayout{Root: h.dir}.Logs(task, attempt)
+	if stream == "stderr" {
+		return errp
+	}
+	return out
+}
+
+// serveLog sends a whole log file as a download named for its task,
+// attempt and stream; a log not written yet is an empty file.
+func (h *hub) serveLog(w http.ResponseWriter, r *http.Request, task string, attempt int, stream string) {
+	name := fileName(task) + "." + strconv.Itoa(attempt) + "." + stream + ".log"
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	f, err := os.Open(h.logPath(task, attempt, stream))
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+// fileName keeps a task id's letters, digits, '_', '.' and '-' and makes
+// the rest '_', as the page names the download: noop[3] -> noop_3_.
+func fileName(task string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 128 && (r == '_' || r == '.' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return r
+		}
+		return '_'
+	}, task)
+}
+
 // readLog returns the tail of a log (from < 0: its last tail bytes) or
 // what follows offset from.
 func (h *hub) readLog(task string, attempt int, stream string, from, tail int64) (*LogChunk, error) {
-	out, errp := store.DirLayout{Root: h.dir}.Logs(task, attempt)
-	path := out
-	if stream == "stderr" {
-		path = errp
-	}
+	path := h.logPath(task, attempt, stream)
 	c := &LogChunk{Task: task, Attempt: attempt, Stream: stream}
 	f, err := h.open(path)
 	if errors.Is(err, os.ErrNotExist) {

@@ -94,3 +94,8 @@ export function svg(tag, attrs) {
 }
 
 export const STATES = ['pending', 'ready', 'running', 'succeeded', 'failed', 'skipped', 'cancelled', 'reused'];
+
+// count writes a number with thousands separators: 1,998.
+export function count(n) {
+  return Number(n).toLocaleString('en-US');
+}

@@ -4,7 +4,8 @@
 // it is clicked, which expands it into its tasks.
 import cytoscape from 'cytoscape';
 import { cachedLayout, BIG } from './layout.js';
-import { size } from './format.js';
+import { size, count } from './format.js';
+import { BLOCK_MIN, blockShape, cellPosition, blockFont } from './block.js';
 
 export const COLORS = {
   pending: { bg: '#e9ecef', border: '#adb5bd', text: '#343a40' },
@@ -39,8 +40,35 @@ function style() {
       },
     },
     {
+      // Three lines: the stage and its size, the counts, the retries. The
+      // node is sized for them, so they wrap rather than being cut.
       selector: 'node.group',
-      style: { 'border-width': 3, 'border-style': 'double', 'text-valign': 'top', 'text-margin-y': 22 },
+      style: { 'border-width': 3, 'border-style': 'double', 'text-wrap': 'wrap', 'font-size': 11, 'text-margin-y': -7, 'line-height': 1.25 },
+    },
+    {
+      selector: 'node.block',
+      style: {
+        shape: 'round-rectangle',
+        'background-color': '#f8f9fa',
+        'background-opacity': 0.6,
+        'border-width': 2,
+        'border-style': 'double',
+        'border-color': '#495057',
+        label: 'data(label)',
+        'text-valign': 'top',
+        'text-halign': 'center',
+        'text-margin-y': -4,
+        'text-wrap': 'none',
+        'font-size': 'data(font)',
+        'font-weight': 600,
+        color: '#212529',
+        'min-zoomed-font-size': 4,
+        padding: 0,
+      },
+    },
+    {
+      selector: 'node.retried',
+      style: { 'text-wrap': 'wrap', 'font-size': 11, 'border-width': 3, 'border-style': 'double' },
     },
     {
       selector: 'edge',
@@ -63,6 +91,8 @@ function style() {
     { selector: 'edge.plain', style: { 'curve-style': 'haystack', 'target-arrow-shape': 'none', width: 0.6 } },
     { selector: 'node:selected', style: { 'border-width': 4, 'border-color': '#000000' } },
     { selector: 'node.match', style: { 'overlay-color': '#fab005', 'overlay-opacity': 0.45, 'overlay-padding': 6 } },
+    // A stage with a problem, in the authoring view.
+    { selector: 'node.diag', style: { 'border-color': '#c92a2a', 'border-width': 4, 'border-style': 'dashed', 'overlay-color': '#fa5252', 'overlay-opacity': 0.15, 'overlay-padding': 4 } },
   ];
   for (const [state, c] of Object.entries(COLORS)) {
     s.splice(2, 0, {
@@ -109,11 +139,24 @@ function progressBar(counts, n) {
   return 'data:image/svg+xml;base64,' + btoa(svg);
 }
 
+// groupLabel says what a collapsed for_each stage holds, in words a bar
+// cannot: "noop ×2,000  2,000/2,000", "2 failed · 1,998 cancelled",
+// "3 retried".
+export function groupLabel(stage, n, done, counts, retried) {
+  const order = ['failed', 'running', 'ready', 'succeeded', 'reused', 'cancelled', 'skipped'];
+  const parts = order.filter((s) => counts[s]).map((s) => count(counts[s]) + ' ' + s);
+  const lines = [stage + ' \u00d7' + count(n) + '  ' + count(done) + '/' + count(n), parts.join(' \u00b7 ') || 'pending'];
+  lines.push(retried ? count(retried) + ' retried' : ' ');
+  return lines.join('\n');
+}
+
 export class GraphView {
-  constructor(container, { onSelect }) {
+  constructor(container, { onSelect, onExpand }) {
     this.container = container;
     this.onSelect = onSelect;
+    this.onExpand = onExpand || (() => {});
     this.expanded = new Set();
+    this.blocks = new Map();
     this.cy = null;
     this.model = null;
     // The panel opening or the window resizing changes the canvas's size.
@@ -141,24 +184,39 @@ export class GraphView {
       if (!this.members.has(t.stage)) this.members.set(t.stage, []);
       this.members.get(t.stage).push(t.id);
     }
+    // Wide expanded stages become blocks (block.js).
+    this.blocks = new Map(); // stage -> its grid's shape
+    for (const [stage, ids] of this.members) {
+      if (!this.expanded.has(stage) || ids.length < BLOCK_MIN) continue;
+      this.blocks.set(stage, blockShape(ids.length, Math.min(180, Math.max(...ids.map(textWidth)))));
+    }
     const nodes = [];
     const seen = new Set();
     for (const t of doc.tasks) {
       const id = this.rep(t.id);
       if (seen.has(id)) continue;
       seen.add(id);
+      const shape = t.keyed && this.blocks.get(t.stage);
+      if (shape) {
+        const b = 'block:' + t.stage;
+        if (!seen.has(b)) {
+          seen.add(b);
+          nodes.push({ id: b, label: t.stage, w: shape.w, h: shape.h, block: t.stage });
+        }
+        continue;
+      }
       if (id !== t.id) {
         const n = this.members.get(t.stage).length;
-        const label = t.stage + ' \u00d7' + n;
-        nodes.push({ id, label, w: Math.max(120, textWidth(label)), h: 46, group: t.stage });
+        const label = t.stage + ' \u00d7' + count(n);
+        nodes.push({ id, label, w: Math.max(250, textWidth(label)), h: 70, group: t.stage });
       } else {
         nodes.push({ id, label: t.id, w: textWidth(t.id), h: 34 });
       }
     }
     const edges = new Map();
     for (const e of doc.edges) {
-      const from = this.rep(e.from);
-      const to = this.rep(e.to);
+      const from = this.place(e.from);
+      const to = this.place(e.to);
       if (from === to) continue;
       const k = from + '\u0000' + to;
       let x = edges.get(k);
@@ -180,6 +238,18 @@ export class GraphView {
     const big = nodes.length > BIG;
     const els = [];
     for (const n of nodes) {
+      if (n.block) {
+        const shape = this.blocks.get(n.block);
+        els.push({ group: 'nodes', data: { id: n.id, label: n.label, stage: n.block, w: shape.w, h: shape.h, font: blockFont(shape) }, classes: 'block' });
+        for (const id of this.members.get(n.block)) {
+          els.push({
+            group: 'nodes',
+            data: { id, label: id, w: shape.cellW, h: 34, state: 'pending', parent: n.id },
+            position: { x: 0, y: 0 },
+          });
+        }
+        continue;
+      }
       els.push({
         group: 'nodes',
         data: { id: n.id, label: n.label, w: n.w, h: n.h, state: 'pending', stage: n.group },
@@ -226,7 +296,12 @@ export class GraphView {
     const pos = await placed;
     if (this.cy !== cy) return this.timings; // a newer graph replaced this one
     const t2 = performance.now();
-    cy.batch(() => cy.nodes().positions((n) => pos.get(n.id())));
+    const cells = new Map();
+    for (const [stage, shape] of this.blocks) {
+      const c = pos.get('block:' + stage);
+      this.members.get(stage).forEach((id, i) => cells.set(id, cellPosition(shape, c, i)));
+    }
+    cy.batch(() => cy.nodes(':childless').positions((n) => cells.get(n.id()) || pos.get(n.id())));
     this.container.style.visibility = '';
     if (view) this.cy.viewport(view);
     else this.fitNow();
@@ -236,6 +311,7 @@ export class GraphView {
         this.expand(n.data('stage'));
         return;
       }
+      if (n.hasClass('block')) return; // its tasks are the targets
       this.onSelect(n.id());
     });
     this.cy.on('tap', (ev) => {
@@ -272,6 +348,13 @@ export class GraphView {
   }
 
   // rep is the node that shows task id: itself, or its collapsed stage.
+  // place is the node the layout places for task id: its block, if in one.
+  place(id) {
+    const t = this.tasks.get(id);
+    if (t && t.keyed && this.blocks.has(t.stage)) return 'block:' + t.stage;
+    return this.rep(id);
+  }
+
   rep(id) {
     const t = this.tasks.get(id);
     if (t && t.keyed && !this.expanded.has(t.stage)) return 'stage:' + t.stage;
@@ -304,6 +387,7 @@ export class GraphView {
   async expand(stage) {
     this.expanded.add(stage);
     this.saveExpanded();
+    this.onExpand();
     const fit = this.autoFit;
     await this.setGraph(this.doc, { fit });
     this.addEdges();
@@ -313,6 +397,7 @@ export class GraphView {
   async collapse(stage) {
     this.expanded.delete(stage);
     this.saveExpanded();
+    this.onExpand();
     const fit = this.autoFit;
     await this.setGraph(this.doc, { fit });
     this.addEdges();
@@ -339,8 +424,20 @@ export class GraphView {
           groups.add(this.tasks.get(id).stage);
         } else {
           const n = this.cy.getElementById(id);
-          const st = model.task(id).state;
-          if (n.nonempty() && n.data('state') !== st) n.data('state', st);
+          const v = model.task(id);
+          const t = this.tasks.get(id);
+          if (t && t.keyed && this.blocks.has(t.stage)) groups.add(t.stage);
+          if (n.nonempty()) {
+            if (n.data('state') !== v.state) n.data('state', v.state);
+            // A retried task carries its try count, so that it no longer
+            // looks like one that passed first time.
+            const tries = (v.attempts || []).length;
+            const label = tries > 1 ? id + '\n' + tries + ' tries' : id;
+            if (n.data('label') !== label) {
+              n.data('label', label);
+              n.toggleClass('retried', tries > 1);
+            }
+          }
         }
         if (model.task(id).outputs) producers.add(id);
       }
@@ -356,14 +453,26 @@ export class GraphView {
       const st = model.task(id).state;
       counts[st] = (counts[st] || 0) + 1;
     }
-    const done = ids.filter((id) => FINAL.has(model.task(id).state)).length;
+    let done = 0;
+    let retried = 0;
+    for (const id of ids) {
+      const v = model.task(id);
+      if (FINAL.has(v.state)) done++;
+      if ((v.attempts || []).length > 1) retried++;
+    }
+    if (this.blocks.has(stage)) {
+      // One line: the block's label is drawn above it, large.
+      const label = groupLabel(stage, ids.length, done, counts, retried).split('\n').map((l) => l.trim()).filter(Boolean).join('  \u00b7  ');
+      this.cy.getElementById('block:' + stage).data('label', label);
+      return;
+    }
     const n = this.cy.getElementById('stage:' + stage);
-    n.data({ state: groupState(counts, ids.length), label: stage + ' \u00d7' + ids.length + '  ' + done + '/' + ids.length });
+    n.data({ state: groupState(counts, ids.length), label: groupLabel(stage, ids.length, done, counts, retried) });
     n.style({
       'background-image': progressBar(counts, ids.length),
       'background-width': '80%',
       'background-height': 8,
-      'background-position-y': '78%',
+      'background-position-y': '88%',
       'background-clip': 'none',
     });
   }
@@ -439,10 +548,30 @@ export class GraphView {
     if (id) this.cy.getElementById(this.rep(id)).select();
   }
 
+  // markDiagnostics marks the stage each diagnostic falls in: the task
+  // declared last at or above its line, in its file.
+  markDiagnostics(diags) {
+    if (!this.cy || !this.doc) return;
+    this.cy.nodes('.diag').removeClass('diag').removeData('diag');
+    for (const d of diags || []) {
+      if (!d.line) continue;
+      let best = null;
+      for (const t of this.doc.tasks) {
+        const o = t.origin;
+        if (!o || (d.file && o.file && o.file !== d.file) || o.line > d.line) continue;
+        if (!best || o.line > best.origin.line) best = t;
+      }
+      if (!best) continue;
+      const n = this.cy.getElementById(this.rep(best.id));
+      n.addClass('diag');
+      n.data('diag', d.summary);
+    }
+  }
+
   // stateOf is what a node shows, for tests and the legend.
   stateOf(id) {
     const n = this.cy && this.cy.getElementById(this.rep(id));
     if (!n || n.empty()) return null;
-    return { state: n.data('state'), color: n.style('background-color'), label: n.data('label') };
+    return { state: n.data('state'), color: n.style('background-color'), label: n.data('label'), diag: n.data('diag') || '' };
   }
 }

@@ -9,9 +9,13 @@ import { Panel } from './panel.js';
 import { Timeline } from './timeline.js';
 import { historyList } from './history.js';
 import { diagnosticsList } from './authoring.js';
-import { el, duration, ms, STATES } from './format.js';
+import { el, duration, ms, count, STATES } from './format.js';
 import { layout, prepare } from './layout.js';
 import { capsSection } from './caps.js';
+import { TaskTable } from './tasktable.js';
+import { failedTasks, failureLinks } from './failures.js';
+import { readLink, linkOf } from './deeplink.js';
+import { failuresSection } from './reportfailures.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -38,15 +42,18 @@ function shell() {
       el('span', { id: 'run-id', class: 'mono muted' }),
       el('span', { id: 'run-state', class: 'badge' }),
       el('span', { id: 'counts', class: 'muted' }),
+      el('span', { id: 'failures', hidden: true }),
       el('span', { id: 'conn', class: 'muted' }),
       el('span', { class: 'spacer' }),
       el('input', { id: 'search', type: 'search', placeholder: 'Find a stage\u2026', autocomplete: 'off' }),
       el('button', { id: 'fit', text: 'Fit' }),
+      el('button', { id: 'table-btn', text: 'Table', title: 'Show or hide the task table' }),
       el('button', { id: 'show-workflow', text: 'Workflow', hidden: true }),
       el('button', { id: 'runs-btn', text: 'Runs' }),
       el('button', { id: 'cancel', class: 'danger', text: 'Cancel run', hidden: true }),
     ),
-    el('main', null, el('section', { id: 'graph-wrap' }, el('div', { id: 'graph' }), legend), el('aside', { id: 'panel', hidden: true })),
+    el('div', { id: 'report-top' }),
+    el('main', null, el('section', { id: 'tasks', hidden: true }), el('section', { id: 'graph-wrap' }, el('div', { id: 'graph' }), legend), el('aside', { id: 'panel', hidden: true })),
     el('section', { id: 'diagnostics', hidden: true }),
     el('section', { id: 'timeline' }),
     el('div', { id: 'caps-wrap' }),
@@ -65,8 +72,10 @@ class App {
     this.stop = () => {};
     this.renderQueued = false;
     this.rendered = 0;
-    this.graph = new GraphView($('graph'), { onSelect: (id) => this.select(id) });
+    this.graph = new GraphView($('graph'), { onSelect: (id) => this.select(id), onExpand: () => this.writeLink() });
     this.timeline = new Timeline($('timeline'), { onSelect: (id) => this.select(id) });
+    this.table = new TaskTable($('tasks'), { onSelect: (id) => this.select(id), onFilter: () => this.writeLink() });
+    this.showTable = true;
   }
 
   async start() {
@@ -78,6 +87,7 @@ class App {
       actions: this.config.actions,
       onCollapse: (stage) => this.graph.collapse(stage),
       onClose: () => this.select(null),
+      onView: () => this.writeLink(),
     });
     $('fit').onclick = () => this.graph.fit();
     $('search').addEventListener('keydown', (ev) => {
@@ -87,6 +97,10 @@ class App {
       if (found && this.run) this.select(found);
     });
     $('runs-btn').onclick = () => this.toggleHistory();
+    $('table-btn').onclick = () => {
+      this.showTable = !this.showTable;
+      $('tasks').hidden = !this.showTable || !this.run;
+    };
     $('cancel').onclick = () => this.cancel();
     $('show-workflow').onclick = () => this.openWorkflow();
     window.addEventListener('hashchange', () => this.route());
@@ -94,8 +108,12 @@ class App {
   }
 
   async route() {
-    const m = /run=([^&]+)/.exec(location.hash);
-    if (m) return this.openRun(decodeURIComponent(m[1]));
+    const link = readLink(location.hash);
+    if (link.run) {
+      if (this.run === link.run && this.model) return this.applyLink(link);
+      this.link = link;
+      return this.openRun(link.run);
+    }
     if (this.config.mode === 'workflow') return this.openWorkflow();
     let id = this.config.run;
     if (!id) {
@@ -111,6 +129,7 @@ class App {
 
   async openRun(id) {
     if (this.run === id && this.model) return;
+    this.linking = false; // until the run is shown
     this.stop();
     this.stopWorkflow && this.stopWorkflow();
     this.run = id;
@@ -119,10 +138,16 @@ class App {
     $('history').hidden = true;
     $('diagnostics').hidden = true;
     $('timeline').hidden = false;
+    $('tasks').hidden = !this.showTable;
+    $('table-btn').hidden = false;
+    $('legend').hidden = false;
     $('show-workflow').hidden = this.config.mode !== 'workflow';
     $('run-id').textContent = id;
     document.body.dataset.ready = '';
     this.graph.remember('run:' + id);
+    const link = this.link && this.link.run === id ? this.link : null;
+    this.link = null;
+    if (link && link.expand.length) this.graph.expanded = new Set(link.expand);
     const graphDone = this.source.graph(id).then(async (doc) => {
       if (this.run !== id) return;
       this.doc = doc;
@@ -136,8 +161,11 @@ class App {
     const snapshot = new Promise((r) => (snapshotSeen = r));
     this.stop = this.source.events(
       id,
-      (snap) => {
+      (snap, cost) => {
+        const t0 = performance.now();
         this.model = new RunModel(snap);
+        // For bench/uipage: where a big run's first view spends its time.
+        window.weir.snapshot = Object.assign({ model: performance.now() - t0 }, cost);
         snapshotSeen();
         this.queueRender(true);
       },
@@ -159,6 +187,48 @@ class App {
     window.weir.ready = true;
     window.weir.readyAt = performance.now(); // since navigation started
     this.graph.addEdges();
+    if (!this.source.live) {
+      const failed = failedTasks(this.doc, this.model);
+      if (failed.length) $('report-top').replaceChildren(await failuresSection(this.source, id, failed, this.model, (t) => this.select(t, { reveal: true })));
+    }
+    if (link) this.applyLink(link);
+    this.linking = true;
+    this.writeLink();
+  }
+
+  // applyLink shows what a deep link names in the open run.
+  applyLink(link) {
+    this.linking = false;
+    const g = this.graph;
+    if (link.expand.length && [...g.expanded].sort().join() !== [...link.expand].sort().join()) {
+      g.expanded = new Set(link.expand);
+      g.saveExpanded();
+      g.setGraph(this.doc, { fit: true }).then(() => g.addEdges());
+    }
+    if (link.state || link.stage || link.q || this.table.filter.state || this.table.filter.stage || this.table.filter.q) {
+      this.table.setFilter({ state: link.state, stage: link.stage, q: link.q });
+    }
+    if (link.task) this.select(link.task, { attempt: link.attempt, stream: link.stream, reveal: true });
+    this.linking = true;
+  }
+
+  // writeLink puts what the page shows in the address, replacing the
+  // entry rather than adding one per click.
+  writeLink() {
+    if (!this.run || !this.linking) return;
+    const f = this.table.filter;
+    const open = this.selected && this.panel && this.panel.task === this.selected;
+    const hash = linkOf({
+      run: this.run,
+      task: this.selected,
+      attempt: open ? this.panel.chosen : 0,
+      stream: open ? this.panel.stream : '',
+      expand: [...this.graph.expanded],
+      state: f.state,
+      stage: f.stage,
+      q: f.q,
+    });
+    if (hash !== location.hash) history.replaceState(null, '', location.pathname + location.search + hash);
   }
 
   queueRender(all) {
@@ -183,6 +253,10 @@ class App {
     this.graph.model = m;
     if (all) this.graph.paint(m, true);
     else this.graph.paintIds(dirty, m);
+    const t0 = performance.now();
+    if (all) this.table.setRun(this.doc, m);
+    else if (dirty.size) this.table.update(dirty, m);
+    if (all) window.weir.tableBuilt = performance.now() - t0;
     this.header(m);
     const now = performance.now();
     if (all || now - this.rendered > 400 || m.run.state !== 'running') {
@@ -211,21 +285,38 @@ class App {
     for (const t of m.tasks.values()) counts[t.state] = (counts[t.state] || 0) + 1;
     const parts = ['succeeded', 'reused', 'running', 'failed', 'skipped', 'cancelled']
       .filter((s) => counts[s])
-      .map((s) => counts[s] + ' ' + s);
+      .map((s) => count(counts[s]) + ' ' + s);
     const total = r.tasks || (this.doc ? this.doc.tasks.length : 0);
     const took = r.started ? duration((r.ended ? ms(r.ended) : Date.now()) - ms(r.started)) : '';
-    $('counts').textContent = (parts.join(', ') || 'nothing done') + ' of ' + total + (took ? ' \u00b7 ' + took : '');
+    $('counts').textContent = (parts.join(', ') || 'nothing done') + ' of ' + count(total) + (took ? ' \u00b7 ' + took : '');
     $('cancel').hidden = !(this.config.actions && this.source.live && r.state === 'running');
+    failureLinks($('failures'), this.doc ? failedTasks(this.doc, m) : [], {
+      onSelect: (id) => this.select(id, { reveal: true }),
+      onShowAll: () => this.showFailed(),
+    });
   }
 
-  select(id) {
+  // showFailed opens the task table on the failed tasks.
+  showFailed() {
+    this.showTable = true;
+    $('tasks').hidden = false;
+    this.table.setFilter({ state: 'failed', stage: '', q: '' });
+  }
+
+  select(id, { reveal = false, attempt = 0, stream = '' } = {}) {
     this.selected = id;
     this.graph.select(id);
+    this.table.select(id);
+    if (id && reveal) this.table.reveal(id);
     if (!id) {
       this.panel && this.panel.close();
-      return;
+    } else if (this.run) {
+      this.panel.show(this.run, id, this.model, { attempt, stream });
+    } else if (this.doc) {
+      const t = this.doc.tasks.find((x) => x.id === id);
+      if (t) this.panel.showDefinition(t, (this.doc.pools || []).find((p) => p.name === t.pool));
     }
-    if (this.run) this.panel.show(this.run, id, this.model);
+    this.writeLink();
   }
 
   async toggleHistory() {
@@ -265,10 +356,14 @@ class App {
     if (location.hash) history.replaceState(null, '', location.pathname + location.search);
     $('show-workflow').hidden = true;
     $('timeline').hidden = true;
+    $('tasks').hidden = true;
+    $('table-btn').hidden = true;
+    $('legend').hidden = true; // no run, no run states
     $('run-id').textContent = '';
     $('run-state').textContent = 'not run';
     $('run-state').className = 'badge state-pending';
     $('counts').textContent = '';
+    $('failures').hidden = true;
     $('diagnostics').hidden = false;
     document.body.dataset.ready = '';
     this.graph.remember('workflow');
@@ -283,6 +378,7 @@ class App {
         await this.graph.setGraph(v.graph, { fit: first });
         this.graph.addEdges();
       }
+      this.graph.markDiagnostics(v.diagnostics);
       const errs = (v.diagnostics || []).filter((d) => d.severity === 'error').length;
       $('counts').textContent = v.graph ? v.graph.tasks.length + ' tasks' : errs + ' error' + (errs === 1 ? '' : 's') + ': the graph shows the last valid version';
       document.body.dataset.ready = '1';

@@ -3,11 +3,11 @@
 // which follows the log while the attempt runs.
 import { el, size, duration, nanos, time, ms, reason } from './format.js';
 import { memoryChart } from './memchart.js';
-
-const FOLLOW_MS = 1000;
+import { LogView } from './logview.js';
 
 export class Panel {
-  constructor(root, { source, actions, onCollapse, onClose }) {
+  constructor(root, { source, actions, onCollapse, onClose, onView }) {
+    this.onView = onView || (() => {});
     this.root = root;
     this.source = source;
     this.actions = actions;
@@ -21,19 +21,22 @@ export class Panel {
   close() {
     this.task = null;
     this.gen++;
-    clearTimeout(this.timer);
+    if (this.log) this.log.close();
     this.root.hidden = true;
     this.root.replaceChildren();
   }
 
   // show opens task id of run; refresh reloads it in place (after an
   // event about it), keeping the chosen attempt and stream.
-  async show(run, id, model, { refresh = false } = {}) {
+  // attempt and stream choose what a deep link names (0 and '': the last
+  // attempt, the stream with text).
+  async show(run, id, model, { refresh = false, attempt = 0, stream = '' } = {}) {
     const gen = ++this.gen;
-    clearTimeout(this.timer);
     if (!refresh) {
-      this.attempt = 0;
-      this.stream = 'stderr';
+      this.attempt = attempt;
+      this.chosen = attempt; // what a link names: 0 follows the last
+      this.stream = stream;
+      this.scrolledFor = null;
     }
     this.run = run;
     this.task = id;
@@ -53,6 +56,16 @@ export class Panel {
     this.render(d, model);
   }
 
+  // showDefinition opens a stage of a workflow not run: what it declares.
+  showDefinition(t, pool) {
+    this.gen++;
+    this.run = null;
+    this.task = t.id;
+    this.attempt = 0;
+    this.detail = { task: t, pool, state: 'pending', stateText: 'not run', attempts: [] };
+    this.render(this.detail, null);
+  }
+
   render(d, model) {
     const t = d.task || { id: this.task, argv: [] };
     const attempts = d.attempts || [];
@@ -63,7 +76,7 @@ export class Panel {
       'header',
       { class: 'panel-head' },
       el('h2', { class: 'task-name', text: t.id }),
-      el('span', { class: 'badge state-' + d.state, text: d.state }),
+      el('span', { class: 'badge state-' + d.state, text: d.stateText || d.state }),
       el('button', { class: 'close', title: 'Close', text: '\u00d7', onclick: () => this.onClose() }),
     );
     const body = [head];
@@ -130,26 +143,43 @@ export class Panel {
     body.push(el('h3', { text: 'Outputs' }));
     body.push(segList((t.outputs || []).map((o) => ({ name: o.name, rec: (d.outputs || []).find((x) => x.name === o.name), decl: o })), false));
 
-    this.logPre = el('pre', { class: 'log' });
+    if (this.log) this.log.close();
+    this.log = null;
     if (this.attempt) {
-      const tabs = ['stderr', 'stdout'].map((s) =>
-        el('button', { class: 'tab' + (s === this.stream ? ' on' : ''), text: s, onclick: () => this.pickStream(s) }),
-      );
-      body.push(el('h3', null, 'Log ', el('span', { class: 'tabs' }, tabs)), this.logPre);
+      const n = this.attempt;
+      this.log = new LogView({
+        source: this.source,
+        run: this.run,
+        task: this.task,
+        attempt: n,
+        stream: this.stream,
+        running: () => {
+          const a = (this.detail.attempts || []).find((x) => x.n === n);
+          return a && !a.result;
+        },
+        onStream: (s) => {
+          this.stream = s;
+          this.onView();
+        },
+      });
+      body.push(this.log.el);
     }
     this.root.replaceChildren(...body);
     this.root.hidden = false;
     this.loadMemory();
-    this.loadLog();
+    if (this.log) this.log.start();
+    // A failed task is opened for its log: bring it into view.
+    if (this.log && d.state === 'failed' && this.scrolledFor !== this.task) {
+      this.scrolledFor = this.task;
+      this.root.scrollTop = this.log.el.offsetTop - this.root.offsetTop - 40;
+    }
   }
 
   pick(n) {
     this.attempt = n;
-    this.render(this.detail, null);
-  }
-
-  pickStream(s) {
-    this.stream = s;
+    this.chosen = n;
+    this.stream = '';
+    this.onView();
     this.render(this.detail, null);
   }
 
@@ -162,39 +192,6 @@ export class Panel {
     } catch (err) {
       this.memBox.replaceChildren(el('p', { class: 'muted', text: String(err.message || err) }));
     }
-  }
-
-  // loadLog shows the log's tail, then appends what the attempt writes
-  // while it runs.
-  async loadLog() {
-    if (!this.attempt) return;
-    const gen = this.gen;
-    const pre = this.logPre;
-    let offset = null;
-    const running = () => {
-      const a = (this.detail.attempts || []).find((x) => x.n === this.attempt);
-      return a && !a.result;
-    };
-    const step = async () => {
-      if (gen !== this.gen || pre !== this.logPre) return;
-      try {
-        const c = await this.source.log(this.run, this.task, this.attempt, this.stream, offset);
-        if (gen !== this.gen || pre !== this.logPre) return;
-        if (offset === null) {
-          pre.textContent = (c.start > 0 ? '\u2026\n' : '') + c.text;
-          if (!c.text) pre.textContent = '(empty)';
-        } else if (c.text) {
-          if (pre.textContent === '(empty)') pre.textContent = '';
-          pre.textContent += c.text;
-        }
-        offset = c.start + new Blob([c.text]).size;
-        pre.scrollTop = pre.scrollHeight;
-      } catch (err) {
-        pre.textContent = String(err.message || err);
-      }
-      if (this.source.live && running()) this.timer = setTimeout(step, FOLLOW_MS);
-    };
-    await step();
   }
 
   async retry() {

@@ -25,6 +25,10 @@ export class LiveSource {
   task(run, task) {
     return getJSON('api/runs/' + q(run) + '/task?task=' + q(task));
   }
+  // logURL is the whole log file, as a download.
+  logURL(run, task, attempt, stream) {
+    return 'api/runs/' + q(run) + '/logs?task=' + q(task) + '&attempt=' + attempt + '&stream=' + stream + '&download=1';
+  }
   log(run, task, attempt, stream, from) {
     let p = 'api/runs/' + q(run) + '/logs?task=' + q(task) + '&attempt=' + attempt + '&stream=' + stream;
     if (from != null) p += '&from=' + from;
@@ -38,7 +42,14 @@ export class LiveSource {
   // server then sends exactly the events after it.
   events(run, onSnapshot, onEvent, onState) {
     const es = new EventSource('api/runs/' + q(run) + '/events');
-    es.addEventListener('snapshot', (m) => onSnapshot(JSON.parse(m.data)));
+    es.addEventListener('snapshot', (m) => {
+      const t0 = performance.now();
+      const snap = JSON.parse(m.data);
+      onSnapshot(snap, { arrived: t0, parse: performance.now() - t0, bytes: m.data.length });
+      // A run that has ended sends nothing more, and the server ends the
+      // stream: closed here, the browser does not try to reconnect.
+      if (snap.run && snap.run.state !== 'running') es.close();
+    });
     es.addEventListener('event', (m) => {
       const e = JSON.parse(m.data);
       onEvent(e);

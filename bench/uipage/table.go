@@ -1,0 +1,105 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
+	"github.com/weirflow/weir/internal/browser"
+	"github.com/weirflow/weir/internal/median"
+	"github.com/weirflow/weir/store"
+)
+
+// tableBench measures a finished run of n tasks (a for_each stage of n-2
+// between "prep" and "merge", one in a thousand failed): how long its page
+// takes to be interactive, and how long the task table takes to show only
+// the failures once that filter is chosen (filtered, sorted and drawn).
+func tableBench(tab *browser.Tab, base, dir string, n, rounds int) {
+	var ready, filter []time.Duration
+	for r := range rounds {
+		id := "table" + strconv.Itoa(r)
+		runDir := filepath.Join(dir, "runs", id)
+		check(os.MkdirAll(runDir, 0o700))
+		failed := writeWideRun(runDir, id, n)
+		check(chromedp.Do(tab.Ctx, chromedp.Navigate(fmt.Sprintf("%s/?view=t%d#run=%s", base, r, id))))
+		readyAt, err := chromedp.Run(tab.Ctx, chromedp.Poll[float64](`window.weir && weir.ready && weir.readyAt`,
+			chromedp.WithPollingTimeout(120*time.Second)))
+		check(err)
+		ready = append(ready, time.Duration(readyAt*float64(time.Millisecond)))
+		cost, err := chromedp.Run(tab.Ctx, chromedp.Evaluate[map[string]float64](`Object.assign({ table: weir.tableBuilt, graph: weir.timings.fetched }, weir.snapshot)`))
+		check(err)
+		// The time from the choice to the frame that shows it.
+		took, err := chromedp.Run(tab.Ctx, chromedp.Evaluate[float64](`(async () => {
+			const t0 = performance.now();
+			weir.app.table.setFilter({ state: "failed" });
+			await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+			const took = performance.now() - t0;
+			const shown = weir.app.table.view.length;
+			weir.app.table.setFilter({ state: "" });
+			return shown === `+strconv.Itoa(failed)+` ? took : -1;
+		})()`, chromedp.EvalAwaitPromise))
+		check(err)
+		if took < 0 {
+			check(fmt.Errorf("the table did not filter to the %d failures", failed))
+		}
+		filter = append(filter, time.Duration(took*float64(time.Millisecond)))
+		fmt.Printf("table round %d: %d tasks interactive after %v (graph.json in at %.0f ms; the snapshot, %.1f MB, in at %.0f ms, parsed in %.0f ms, modelled in %.0f ms; table built in %.0f ms); filtered to its %d failures in %v\n",
+			r+1, n, ready[r].Round(time.Millisecond), cost["graph"], cost["bytes"]/1e6, cost["arrived"], cost["parse"], cost["model"], cost["table"],
+			failed, filter[r].Round(100*time.Microsecond))
+	}
+	fmt.Printf("\n%d tasks, medians of %d: interactive in %v (goal < 3s); the table filtered to the failures in %v (goal < 100ms)\n",
+		n, rounds, median.Of(ready).Round(time.Millisecond), median.Of(filter).Round(100*time.Microsecond))
+}
+
+// writeWideRun writes graph.json, run.json and the events of a finished,
+// failed run of n tasks; it returns how many failed.
+func writeWideRun(runDir, id string, n int) int {
+	start := time.Now().Add(-time.Hour)
+	tasks := []*dag.Task{{ID: "prep", Stage: "prep", Pool: "cpu", Argv: []string{"prep"}, Retry: dag.Retry{Attempts: 1}}}
+	for i := range n - 2 {
+		k := strconv.Itoa(i)
+		tasks = append(tasks, &dag.Task{ID: "work[" + k + "]", Stage: "work", Key: k, Keyed: true, Pool: "cpu", Memory: 64 << 20,
+			Argv: []string{"work", k}, Deps: []string{"prep"}, Retry: dag.Retry{Attempts: 1}})
+	}
+	tasks = append(tasks, &dag.Task{ID: "merge", Stage: "merge", Pool: "cpu", Argv: []string{"merge"}, Retry: dag.Retry{Attempts: 1},
+		Deps: []string{"work[0]"}})
+	plan := &dag.Plan{Name: "wide", Pools: []*dag.Pool{{Name: "cpu", Processes: 2, Memory: 8 << 30}}, Tasks: tasks}
+	f, err := os.Create(filepath.Join(runDir, "graph.json"))
+	check(err)
+	check(dag.WriteJSON(f, plan, dag.ExportOptions{}))
+	check(f.Close())
+	rec := store.RunRecord{ID: id, Name: "wide", Tasks: n, Started: start, State: store.RunRunning, Engine: store.Self()}
+	b, _ := json.Marshal(rec)
+	check(os.WriteFile(filepath.Join(runDir, "run.json"), b, 0o600))
+	ev := &events{path: filepath.Join(runDir, "events.jsonl"), run: id}
+	es := []event.Event{{Kind: event.RunStarted}}
+	failed := 0
+	for i, t := range tasks[:n-1] {
+		res := &event.Result{Reason: event.Succeeded, PeakMemory: int64(20+i%40) << 20,
+			Start: start.Add(time.Duration(i) * time.Millisecond), End: start.Add(time.Duration(i)*time.Millisecond + time.Duration(100+i%900)*time.Millisecond)}
+		st := event.TaskSucceeded
+		if i%1000 == 999 {
+			res.Reason, res.ExitCode, st = event.Exit, 1, event.TaskFailed
+			failed++
+		}
+		es = append(es,
+			event.Event{Kind: event.AttemptStarted, Task: t.ID, Attempt: 1, Memory: t.Memory},
+			event.Event{Kind: event.AttemptEnded, Task: t.ID, Attempt: 1, Memory: t.Memory, Result: res},
+			event.Event{Kind: event.TaskChanged, Task: t.ID, State: st})
+		if len(es) > 30000 {
+			ev.write(es)
+			es = es[:0]
+		}
+	}
+	es = append(es, event.Event{Kind: event.TaskChanged, Task: "merge", State: event.TaskCancelled},
+		event.Event{Kind: event.RunEnded, Message: "failed"})
+	ev.write(es)
+	return failed
+}
