@@ -253,10 +253,22 @@ func newLogsCmd(o *options) *cobra.Command {
 			if follow {
 				return followLogs(o, dir, run.ID, task, n, paths)
 			}
+			var copied int64
 			for _, p := range paths {
-				if _, err := copyLog(o.stdout, dir, p, 0); err != nil {
+				n, err := copyLog(o.stdout, dir, p, 0)
+				if err != nil {
 					return err
 				}
+				copied += n
+			}
+			if copied == 0 {
+				// Say so, rather than print nothing: a log file is made
+				// only at its first byte.
+				what := "no output"
+				if stream != "both" {
+					what = "nothing on " + stream
+				}
+				fmt.Fprintf(o.stderr, "weir: task %s attempt %d wrote %s\n", task, n, what)
 			}
 			return nil
 		},

@@ -265,13 +265,28 @@ func reportRun(o *options, plan *dag.Plan, s *executor.Summary, runDir string, q
 		}
 		t := plan.Task(ts.ID)
 		last := ts.Attempts[len(ts.Attempts)-1]
-		_, stderr := layout.Logs(ts.ID, len(ts.Attempts))
 		fmt.Fprintf(o.stderr, "weir: task %s attempt %d/%d: %s\n", ts.ID, len(ts.Attempts), t.Retry.Attempts, describe(last))
-		fmt.Fprintf(o.stderr, "  declared at %s; log %s\n", t.Origin, relPath(stderr))
+		fmt.Fprintf(o.stderr, "  declared at %s; %s\n", t.Origin, logsOf(layout, ts.ID, len(ts.Attempts)))
 		if fix := fixFor(t, last); fix != "" {
 			fmt.Fprintf(o.stderr, "  fix: %s\n", fix)
 		}
 	}
+}
+
+// logsOf names the logs an attempt wrote: a log file is made only at its
+// first byte, so one that is not there is not named.
+func logsOf(layout store.DirLayout, task string, attempt int) string {
+	stdout, stderr := layout.Logs(task, attempt)
+	var logs []string
+	for _, path := range []string{stderr, stdout} {
+		if fi, err := os.Lstat(path); err == nil && fi.Size() > 0 {
+			logs = append(logs, relPath(path))
+		}
+	}
+	if len(logs) == 0 {
+		return "no output"
+	}
+	return "log " + strings.Join(logs, ", ")
 }
 
 // fixFor suggests what to change after a failure whose cause weir knows.
