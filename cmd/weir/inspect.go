@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -23,23 +22,6 @@ import (
 
 // The commands that look at runs (runs, status, logs) read the state dir
 // without locking it, so they work while an engine runs there.
-
-// stateDir is --state-dir, else .weir in the working directory: where a run
-// of a workflow in this directory keeps its state by default.
-func (o *options) stateDirOrDefault() (string, error) {
-	dir := o.stateDir
-	if dir == "" {
-		dir = ".weir"
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	if _, err := os.Stat(abs); err != nil {
-		return "", fmt.Errorf("no state dir at %s: run weir from the workflow's directory or pass --state-dir", dir)
-	}
-	return abs, nil
-}
 
 // openStateStore opens the store of the state dir (see stateDirOrDefault).
 func (o *options) openStateStore(opts store.Options) (*store.Store, error) {

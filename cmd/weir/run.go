@@ -118,6 +118,7 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 		return err
 	}
 	defer run.Close()
+	o.noteLastRun(plan.Settings.StateDir, plan.File)
 	view := newView(o, rf.progress, rf.json, rf.quiet, plan, run.Dir, run.Budget)
 	defer view.Close()
 	if !rf.quiet && !rf.json {
