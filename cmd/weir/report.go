@@ -35,7 +35,9 @@ values (see weir trace).`,
 				return err
 			}
 			if out == "" {
-				out = "weir-report-" + run.ID + ".html"
+				// Into the run's own directory, not the working tree,
+				// where git would see it.
+				out = filepath.Join(dir, "runs", run.ID, "report.html")
 			}
 			if trace == "" {
 				trace = strings.TrimSuffix(out, ".html") + ".tsv"
@@ -67,11 +69,11 @@ values (see weir trace).`,
 				return err
 			}
 			fmt.Fprintf(o.stdout, "wrote %s (%s) and %s (%s) for run %s\n",
-				out, units.Size(int64(page.Len())), trace, plural(len(attempts), "attempt"), run.ID)
+				relPath(out), units.Size(int64(page.Len())), relPath(trace), plural(len(attempts), "attempt"), run.ID)
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&out, "output", "o", "", "write the report to `FILE` (default weir-report-RUN.html)")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write the report to `FILE` (default report.html in the run's directory in the state dir)")
 	cmd.Flags().StringVar(&trace, "trace", "", "write the trace to `FILE` (default: the report's name with .tsv)")
 	return cmd
 }
