@@ -68,9 +68,15 @@ func segmentPath(task *dag.Task, seg Segments) func(dag.SegmentRef) string {
 	}
 }
 
+// DefaultPath is the PATH of a task that neither declares one nor passes
+// the engine's through: the system's directories, as cron and systemd give
+// their jobs. A missing PATH only trips people up; the engine's own PATH
+// (a user's ~/bin, a virtualenv) still reaches a task only when it asks.
+const DefaultPath = "/usr/local/bin:/usr/bin:/bin"
+
 // taskEnv is the whole environment of an attempt, sorted: the task's
 // declared env, then the env_passthrough names the engine has (declared
-// values win), then what weir sets, which wins over both: WEIR_* and TMPDIR.
+// values win), DefaultPath when neither gave a PATH, then what weir sets, which wins over both: WEIR_* and TMPDIR.
 // Nothing else of the engine's environment gets through, so secrets stay
 // out unless a stage asks for them by name.
 func taskEnv(task *dag.Task, runID string, attempt int, tmp string, engine []string, seg Segments) []string {
@@ -83,6 +89,9 @@ func taskEnv(task *dag.Task, runID string, attempt int, tmp string, engine []str
 	}
 	for k, v := range task.Env {
 		env[k] = dag.Expand(v, path)
+	}
+	if _, ok := env["PATH"]; !ok {
+		env["PATH"] = DefaultPath
 	}
 	env["WEIR_RUN_ID"] = runID
 	env["WEIR_STAGE"] = task.Stage

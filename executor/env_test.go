@@ -93,6 +93,9 @@ func TestEnvUnkeyedAndEmpty(t *testing.T) {
 	h.opts.Env = []string{"SECRET=x", "PATH=/bin"}
 	h.mustRun(t)
 	want := []string{
+		// The system's PATH, not the engine's: that one is passed only
+		// when a stage asks for it.
+		"PATH=" + executor.DefaultPath,
 		"TMPDIR=/state/tmp/p.0",
 		"WEIR_ATTEMPT=1",
 		"WEIR_EACH_KEY=",
