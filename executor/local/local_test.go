@@ -359,6 +359,11 @@ func TestEnvironmentIsClean(t *testing.T) {
 	for k := range env {
 		switch {
 		case strings.HasPrefix(k, "WEIR_"), k == "TMPDIR", k == "DECLARED", k == "PASSED", k == helperEnv:
+		case k == "PATH":
+			// The system's directories, never the engine's PATH.
+			if env[k] != executor.DefaultPath {
+				t.Errorf("PATH=%s, want the default %s", env[k], executor.DefaultPath)
+			}
 		default:
 			t.Errorf("unexpected variable %s", k)
 		}
