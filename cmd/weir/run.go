@@ -259,6 +259,9 @@ func reportRun(o *options, plan *dag.Plan, s *executor.Summary, runDir string, q
 		w = o.stderr
 	}
 	fmt.Fprintf(w, "run %s %s: %s\n", s.RunID, outcome, strings.Join(parts, ", "))
+	if s.OK() {
+		printPublished(w, plan)
+	}
 	layout := store.DirLayout{Root: runDir}
 	for _, ts := range s.Tasks {
 		if ts.State != event.TaskFailed || len(ts.Attempts) == 0 {
@@ -271,6 +274,28 @@ func reportRun(o *options, plan *dag.Plan, s *executor.Summary, runDir string, q
 		if fix := fixFor(t, last); fix != "" {
 			fmt.Fprintf(o.stderr, "  fix: %s\n", fix)
 		}
+	}
+}
+
+// printPublished says where a successful run left the outputs it
+// published: a first run's result is then found without reading the
+// workflow file.
+func printPublished(w io.Writer, plan *dag.Plan) {
+	const show = 5
+	var paths []string
+	for _, t := range plan.Tasks {
+		for _, out := range t.Outputs {
+			if out.Publish != "" {
+				paths = append(paths, out.Publish)
+			}
+		}
+	}
+	for i, p := range paths {
+		if i == show {
+			fmt.Fprintf(w, "  ... and %d more published\n", len(paths)-show)
+			break
+		}
+		fmt.Fprintf(w, "  published %s\n", relPath(p))
 	}
 }
 
