@@ -47,13 +47,13 @@ func newChain(t *testing.T) *chain {
 	for _, task := range tasks {
 		out := task.Outputs[0]
 		path := c.segment(task.ID)
-		c.write(t, path, task.ID+" made "+out.Name)
+		write(t, path, task.ID+" made "+out.Name)
 		size, hash, err := shm.Hash(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if out.Publish != "" {
-			c.write(t, out.Publish, task.ID+" made "+out.Name)
+			write(t, out.Publish, task.ID+" made "+out.Name)
 		}
 		c.records[task.ID] = store.TaskRecord{ID: task.ID, State: event.TaskSucceeded, Attempts: 1, DefHash: task.DefHash(),
 			Outputs: []store.OutputRecord{{Name: out.Name, Path: path, Size: size, Hash: hash}}}
@@ -62,16 +62,6 @@ func newChain(t *testing.T) *chain {
 }
 
 func (c *chain) segment(task string) string { return filepath.Join(c.dir, "shm", task) }
-
-func (c *chain) write(t *testing.T, path, text string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func (c *chain) release(t *testing.T, tasks ...string) {
 	t.Helper()
@@ -106,14 +96,14 @@ func TestDecideReuse(t *testing.T) {
 	}, {
 		name: "the published page changed while its segment is there",
 		setup: func(t *testing.T, c *chain) {
-			c.write(t, c.plan.Task("report").Outputs[0].Publish, "edited by hand")
+			write(t, c.plan.Task("report").Outputs[0].Publish, "edited by hand")
 		},
 		want: map[string]string{"extract": "", "summarise": "", "report": ""},
 	}, {
 		name: "the published page changed and its segment was released",
 		setup: func(t *testing.T, c *chain) {
 			c.release(t, "extract", "summarise", "report")
-			c.write(t, c.plan.Task("report").Outputs[0].Publish, "edited by hand")
+			write(t, c.plan.Task("report").Outputs[0].Publish, "edited by hand")
 		},
 		want: map[string]string{"extract": "output rows is gone", "summarise": "output sum is gone", "report": "output page is gone"},
 	}, {
@@ -156,7 +146,7 @@ func TestDecideReuse(t *testing.T) {
 	}, {
 		name: "a segment changed after its commit, and its reader runs again",
 		setup: func(t *testing.T, c *chain) {
-			c.write(t, c.segment("extract"), "tampered")
+			write(t, c.segment("extract"), "tampered")
 			c.record("summarise", func(r *store.TaskRecord) { r.State = event.TaskCancelled })
 		},
 		want: map[string]string{"extract": "output rows changed since it was committed", "summarise": "cancelled last time", "report": "an input changed"},

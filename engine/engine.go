@@ -17,6 +17,7 @@ import (
 	"github.com/weirflow/weir/executor/local"
 	"github.com/weirflow/weir/executor/local/cgroup"
 	"github.com/weirflow/weir/executor/local/proc"
+	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/store"
 )
 
@@ -286,7 +287,7 @@ func newLocalRunner(log io.Writer, mode Enforcement) (*local.Runner, *cgroup.Man
 	if swept, err := m.Sweep(); err != nil {
 		fmt.Fprintf(log, "weir: warning: cleaning up after an earlier engine: %v\n", err)
 	} else if len(swept) > 0 {
-		fmt.Fprintf(log, "weir: ended what %s killed earlier left running\n", plural(len(swept), "engine"))
+		fmt.Fprintf(log, "weir: ended what %s killed earlier left running\n", units.Plural(len(swept), "engine"))
 	}
 	return local.New(local.Options{Cgroups: m}), m, nil
 }

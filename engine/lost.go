@@ -11,6 +11,7 @@ import (
 
 	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/procstat"
+	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/store"
 )
 
@@ -49,7 +50,7 @@ func endLostGroups(log io.Writer, lost map[string][]store.AttemptRecord) {
 		return
 	}
 	if n := killGroups(groups); n > 0 {
-		fmt.Fprintf(log, "weir: ended %s that engines killed earlier left running\n", plural(n, "process"))
+		fmt.Fprintf(log, "weir: ended %s that engines killed earlier left running\n", units.Plural(n, "process"))
 	}
 }
 

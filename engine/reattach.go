@@ -16,6 +16,7 @@ import (
 	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/executor/slurm"
+	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/shm"
 	"github.com/weirflow/weir/store"
 )
@@ -256,7 +257,7 @@ func endLostJobs(log io.Writer, env []string, lost map[string][]store.AttemptRec
 		return
 	}
 	if !onPath(env, "scancel") {
-		fmt.Fprintf(log, "weir: warning: %s that dead engines left in Slurm may still run: scancel is not on PATH\n", plural(len(jobs), "job"))
+		fmt.Fprintf(log, "weir: warning: %s that dead engines left in Slurm may still run: scancel is not on PATH\n", units.Plural(len(jobs), "job"))
 		return
 	}
 	client := slurm.NewClient(env, 0)
@@ -276,5 +277,5 @@ func endLostJobs(log io.Writer, env []string, lost map[string][]store.AttemptRec
 		}
 		ended++
 	}
-	fmt.Fprintf(log, "weir: cancelled %s that engines killed earlier left in Slurm\n", plural(ended, "job"))
+	fmt.Fprintf(log, "weir: cancelled %s that engines killed earlier left in Slurm\n", units.Plural(ended, "job"))
 }

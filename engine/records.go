@@ -13,7 +13,6 @@ import (
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
-	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/store"
 )
 
@@ -97,5 +96,3 @@ func (c checkpointed) Append(e event.Event) (func() error, error) {
 	c.watch.Record(e)
 	return wait, nil
 }
-
-func plural(n int, word string) string { return units.Plural(n, word) }

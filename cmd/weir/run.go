@@ -31,8 +31,9 @@ type runFlags struct {
 	json        bool
 	progress    progressMode
 	enforcement string
-	ui          string // --ui ADDR: serve the browser view of the run
-	uiActions   bool   // --ui-actions: let the page cancel the run
+	mode        engine.Enforcement // enforcement, checked by checkEnforcement
+	ui          string             // --ui ADDR: serve the browser view of the run
+	uiActions   bool               // --ui-actions: let the page cancel the run
 }
 
 func newRunCmd(o *options) *cobra.Command {
@@ -90,24 +91,22 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 }
 
 func (rf *runFlags) checkEnforcement() error {
-	if _, err := engine.ParseEnforcement(rf.enforcement); err != nil {
+	mode, err := engine.ParseEnforcement(rf.enforcement)
+	if err != nil {
 		return usagef("--memory-enforcement %v", err)
 	}
+	rf.mode = mode
 	return nil
 }
 
 // execute runs plan as a new run recorded in st, and prints it. A resume
 // passes what it keeps from the run it resumes.
 func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *engine.Resumption) error {
-	enforcement, err := engine.ParseEnforcement(rf.enforcement)
-	if err != nil {
-		return usagef("--memory-enforcement %v", err)
-	}
 	run, err := engine.Prepare(engine.Options{
 		Plan:        plan,
 		Store:       st,
 		Resume:      resume,
-		Enforcement: enforcement,
+		Enforcement: rf.mode,
 		KeepGoing:   rf.keepGoing,
 		Env:         o.env,
 		Vars:        rf.load.vars,
