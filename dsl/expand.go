@@ -103,6 +103,14 @@ func (s *stageDecl) hasKey(key string) bool {
 func (l *loader) evalForEach(s *stageDecl, ctx *hcl.EvalContext, before int) bool {
 	attr := s.forEach
 	s.keyed = true
+	if keys, values, ok := evalForObject(attr.Expr, ctx); fastPaths && ok {
+		if before+len(keys) > l.maxTasks() {
+			l.add(hcl.Diagnostics{tooManyTasks(attr, s.name, len(keys), before, l.maxTasks())})
+			return false
+		}
+		s.keys, s.each = keys, values
+		return true
+	}
 	v, diags := attr.Expr.Value(ctx)
 	l.add(diags)
 	if diags.HasErrors() {

@@ -31,8 +31,9 @@ type stageDecl struct {
 	// Set by expand.
 	keyed    bool
 	keys     []string
-	each     []cty.Value // each.value per key; nil when each.value is each.key
-	usesSelf bool        // an expression of the stage refers to self
+	each     []cty.Value         // each.value per key; nil when each.value is each.key
+	usesSelf bool                // an expression of the stage refers to self
+	plans    map[string]*strPlan // per-task attributes compiled by name; nil entry: evaluated as usual
 	// keyIndex holds keys, built on the first hasKey.
 	keyIndex map[string]struct{}
 	tasks    []*dag.Task
@@ -297,7 +298,7 @@ func (s *stageDecl) ref(name string) (hcl.Range, bool) {
 // release drops the syntax tree of a stage whose tasks are built: on large
 // workflows the tree is most of the memory a load holds.
 func (s *stageDecl) release() {
-	s.block, s.attrs, s.retry, s.inputs, s.outputs, s.forEach = nil, nil, nil, nil, nil, nil
+	s.block, s.attrs, s.retry, s.inputs, s.outputs, s.forEach, s.plans = nil, nil, nil, nil, nil, nil, nil
 }
 
 // cycleDiagnostic turns a cycle path (each stage before the one that uses it,

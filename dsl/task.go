@@ -116,43 +116,114 @@ func (l *loader) buildTask(s *stageDecl, i int, t *dag.Task, stageCtx *hcl.EvalC
 	if s.keyed {
 		t.Key = id[len(s.name)+1 : len(id)-1]
 	}
-	// A child context holds what differs per task; the rest is shared.
-	ctx := stageCtx.NewChild()
-	ctx.Variables = map[string]cty.Value{}
-	if s.usesSelf {
-		ctx.Variables["self"] = s.selfValue(key)
-	}
-	if s.keyed {
-		each := cty.StringVal(key)
-		if s.each != nil {
-			each = s.each[i]
-		}
-		ctx.Variables["each"] = cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(key), "value": each})
+	sc := &taskScope{s: s, stage: stageCtx, key: t.Key}
+	if s.each != nil {
+		sc.value = s.each[i]
 	}
 	want := func(part string) bool { return vary == nil || vary[part] }
 	before := len(l.diags)
-	l.decodeRun(s, t, ctx, want)
-	l.decodeLimits(s, t, ctx, want)
+	l.decodeRun(s, t, sc, want)
+	l.decodeLimits(s, t, sc, want)
 	if s.retry != nil && want("retry") {
-		l.decodeRetry(s.retry, t, ctx)
+		l.decodeRetry(s.retry, t, sc.ctx())
 	}
 	if want("output") {
 		t.Outputs = nil
 		for _, b := range s.outputs {
-			l.decodeOutput(b, t, ctx)
+			l.decodeOutput(b, t, sc.ctx())
 		}
 	}
 	if want("input") {
 		t.Inputs = nil
 		for _, b := range s.inputs {
-			l.decodeInput(b, s, t, ctx)
+			l.decodeInput(b, s, t, sc.ctx())
 		}
 	}
 	return !l.diags[before:].HasErrors()
 }
 
+// taskScope is what a task's expressions see beyond the stage's context:
+// each and self. The evaluation context is built only when an expression
+// needs one; most of a wide stage's per-task parts render from a strPlan.
+type taskScope struct {
+	s     *stageDecl
+	stage *hcl.EvalContext
+	key   string
+	value cty.Value // each.value; cty.NilVal when it is each.key
+	built *hcl.EvalContext
+}
+
+func (sc *taskScope) ctx() *hcl.EvalContext {
+	if sc.built != nil {
+		return sc.built
+	}
+	ctx := sc.stage.NewChild()
+	ctx.Variables = map[string]cty.Value{}
+	if sc.s.usesSelf {
+		ctx.Variables["self"] = sc.s.selfValue(sc.key)
+	}
+	if sc.s.keyed {
+		each := cty.StringVal(sc.key)
+		if sc.value != cty.NilVal {
+			each = sc.value
+		}
+		ctx.Variables["each"] = cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(sc.key), "value": each})
+	}
+	sc.built = ctx
+	return ctx
+}
+
+// strings evaluates a list-of-strings attribute, from its plan when it has
+// one.
+func (sc *taskScope) strings(attr *hcl.Attribute) ([]string, hcl.Diagnostics) {
+	if p := sc.s.plan(attr, compileList, sc.stage); p != nil {
+		if out, ok := p.strings(sc.key, sc.value); ok {
+			return out, nil
+		}
+	}
+	return evalStrings(attr, sc.ctx())
+}
+
+// string evaluates a string attribute, from its plan when it has one.
+func (sc *taskScope) string(attr *hcl.Attribute) (string, hcl.Diagnostics) {
+	if p := sc.s.plan(attr, compileOne, sc.stage); p != nil {
+		if out, ok := p.elems[0].render(sc.key, sc.value); ok {
+			return out, nil
+		}
+	}
+	return evalString(attr, sc.ctx())
+}
+
+// stringMap evaluates a map-of-strings attribute, from its plan when it has
+// one.
+func (sc *taskScope) stringMap(attr *hcl.Attribute) (map[string]string, hcl.Diagnostics) {
+	if p := sc.s.plan(attr, compileMap, sc.stage); p != nil {
+		if out, ok := p.stringMap(sc.key, sc.value); ok {
+			return out, nil
+		}
+	}
+	return evalStringMap(attr, sc.ctx())
+}
+
+// plan is the compiled form of a keyed stage's attribute, made on first use;
+// nil when the attribute has another shape.
+func (s *stageDecl) plan(attr *hcl.Attribute, compile func(hcl.Expression, *hcl.EvalContext) *strPlan, ctx *hcl.EvalContext) *strPlan {
+	if !fastPaths || !s.keyed || s.usesSelf {
+		return nil
+	}
+	if p, ok := s.plans[attr.Name]; ok {
+		return p
+	}
+	if s.plans == nil {
+		s.plans = map[string]*strPlan{}
+	}
+	p := compile(attr.Expr, ctx)
+	s.plans[attr.Name] = p
+	return p
+}
+
 // decodeRun reads what the task executes and in which environment.
-func (l *loader) decodeRun(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext, want func(string) bool) {
+func (l *loader) decodeRun(s *stageDecl, t *dag.Task, sc *taskScope, want func(string) bool) {
 	if t.Script != "" && !want("script") {
 		// The task ID is $0: this part differs however the script is written.
 		t.Argv = []string{"/bin/sh", "-eu", "-c", t.Script, t.ID}
@@ -162,12 +233,12 @@ func (l *loader) decodeRun(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext, want
 		return attr, ok && want(name)
 	}
 	if attr, ok := get("description"); ok {
-		v, d := evalString(attr, ctx)
+		v, d := sc.string(attr)
 		l.add(d)
 		t.Description = v
 	}
 	if attr, ok := get("command"); ok {
-		argv, d := evalStrings(attr, ctx)
+		argv, d := sc.strings(attr)
 		l.add(d)
 		switch {
 		case d.HasErrors():
@@ -180,7 +251,7 @@ func (l *loader) decodeRun(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext, want
 		}
 	}
 	if attr, ok := get("script"); ok {
-		v, d := evalString(attr, ctx)
+		v, d := sc.string(attr)
 		l.add(d)
 		if !d.HasErrors() && strings.TrimSpace(v) == "" {
 			l.add(hcl.Diagnostics{attrError(attr, "Empty script", "script has no commands in it.")})
@@ -191,7 +262,7 @@ func (l *loader) decodeRun(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext, want
 		}
 	}
 	if attr, ok := get("env"); ok {
-		env, d := evalStringMap(attr, ctx)
+		env, d := sc.stringMap(attr)
 		l.add(d)
 		for _, k := range sortedKeys(env) {
 			if problem := envNameProblem(k); problem != "" {
@@ -203,7 +274,7 @@ func (l *loader) decodeRun(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext, want
 		t.Env = env
 	}
 	if attr, ok := get("env_passthrough"); ok {
-		names, d := evalStrings(attr, ctx)
+		names, d := sc.strings(attr)
 		l.add(d)
 		for i, k := range names {
 			if problem := envNameProblem(k); problem != "" {
@@ -215,7 +286,7 @@ func (l *loader) decodeRun(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext, want
 		t.EnvPassthrough = names
 	}
 	if attr, ok := get("dir"); ok {
-		v, d := evalString(attr, ctx)
+		v, d := sc.string(attr)
 		l.add(d)
 		if !d.HasErrors() {
 			t.Dir = resolve(l.dir, v)
@@ -235,14 +306,14 @@ func envNameProblem(k string) string {
 
 // decodeLimits reads caps and times, and checks the cap against the pool,
 // the workflow's budget and the host.
-func (l *loader) decodeLimits(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext, want func(string) bool) {
+func (l *loader) decodeLimits(s *stageDecl, t *dag.Task, sc *taskScope, want func(string) bool) {
 	pool := l.pools[s.pool]
 	get := func(name string) (*hcl.Attribute, bool) {
 		attr, ok := s.attrs[name]
 		return attr, ok && want(name)
 	}
 	if attr, ok := get("memory"); ok {
-		n, d := evalSize(attr, ctx)
+		n, d := evalSize(attr, sc.ctx())
 		l.add(d)
 		if !d.HasErrors() {
 			t.Memory = n
@@ -250,7 +321,7 @@ func (l *loader) decodeLimits(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext, w
 		}
 	}
 	if attr, ok := get("cpus"); ok {
-		n, d := evalNumber(attr, ctx)
+		n, d := evalNumber(attr, sc.ctx())
 		l.add(d)
 		switch {
 		case d.HasErrors():
@@ -268,7 +339,7 @@ func (l *loader) decodeLimits(s *stageDecl, t *dag.Task, ctx *hcl.EvalContext, w
 		if !ok {
 			continue
 		}
-		d, diags := evalDuration(attr, ctx, name != "grace")
+		d, diags := evalDuration(attr, sc.ctx(), name != "grace")
 		l.add(diags)
 		switch name {
 		case "timeout":
