@@ -38,6 +38,7 @@ func collectionFunctions() map[string]function.Function {
 		"tomap":           toFunc(cty.Map(cty.DynamicPseudoType)),
 		"distinct":        distinctFunc,
 		"range":           rangeFunc,
+		"format":          formatFunc,
 		"setunion":        convertingFunc(stdlib.SetUnionFunc),
 		"setintersection": convertingFunc(stdlib.SetIntersectionFunc),
 		"setsubtract":     convertingFunc(stdlib.SetSubtractFunc),
