@@ -72,10 +72,12 @@ func writeRunGraph(runDir string, plan *dag.Plan) error {
 // checkpointed queues every event in the store and then shows it. The
 // scheduler waits for the store where it must (before it starts an
 // attempt, and at the end), so a watcher may run a commit ahead of the
-// checkpoint, never the engine's actions.
+// checkpoint, never the engine's actions; and where the store falls far
+// behind (see backlog).
 type checkpointed struct {
-	store *store.Journal
-	watch event.Journal
+	store   event.Appender
+	watch   event.Journal
+	backlog *backlog
 }
 
 // Record implements event.Journal.
@@ -91,6 +93,9 @@ func (c checkpointed) Record(e event.Event) error {
 func (c checkpointed) Append(e event.Event) (func() error, error) {
 	wait, err := c.store.Append(e)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.backlog.add(wait); err != nil {
 		return nil, err
 	}
 	c.watch.Record(e)
