@@ -4,7 +4,7 @@ import "sync"
 
 // backlogWindow is how many writes the engine queues in the store between
 // two looks at how far behind the store's commits are.
-const backlogWindow = 4096
+const backlogWindow = 1024
 
 // backlog keeps the engine at most two windows of writes ahead of the
 // store's commits. The store queues every write and commits in the
