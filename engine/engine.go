@@ -94,7 +94,7 @@ func Prepare(o Options) (r *Run, err error) {
 		return nil, err
 	}
 	plan, st := o.Plan, o.Store
-	r = &Run{ID: newRunID(), o: o, restore: setRunGCPercent()}
+	r = &Run{ID: newRunID(), o: o, restore: TuneHeap()}
 	r.Dir = RunDir(plan, r.ID)
 	defer func() {
 		if err != nil {
