@@ -2,7 +2,6 @@ package dag
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -186,8 +185,7 @@ type jsonGraph struct {
 	File     string      `json:"file"`
 	Settings Settings    `json:"settings"`
 	Pools    []*Pool     `json:"pools"`
-	Tasks    []*Task     `json:"tasks,omitzero"`  // task view: never nil
-	Stages   []jsonStage `json:"stages,omitzero"` // stage view: never nil
+	Stages   []jsonStage `json:"stages,omitzero"` // stage view: never nil; the task view streams "tasks" in its place (jsonWriter)
 	Edges    []jsonEdge  `json:"edges"`
 	// Reduced says the edges are a transitive reduction, not every edge.
 	Reduced      bool     `json:"reduced"`
@@ -258,20 +256,14 @@ func WriteJSON(w io.Writer, p *Plan, o ExportOptions) error {
 			}
 		}
 	} else {
-		doc.Tasks = make([]*Task, len(g.tasks))
-		for i, t := range g.tasks {
-			doc.Tasks[i] = displayTask(t)
-		}
 		for _, t := range path {
 			doc.CriticalPath = append(doc.CriticalPath, t.ID)
 		}
 	}
 
 	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
+	jw := &jsonWriter{w: bw}
+	if err := jw.doc(&doc, g.tasks, !o.Stages); err != nil {
 		return fmt.Errorf("dag: write JSON: %w", err)
 	}
 	if err := bw.Flush(); err != nil {

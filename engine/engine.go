@@ -94,7 +94,7 @@ func Prepare(o Options) (r *Run, err error) {
 		return nil, err
 	}
 	plan, st := o.Plan, o.Store
-	r = &Run{ID: newRunID(), o: o, restore: setRunGCPercent()}
+	r = &Run{ID: newRunID(), o: o, restore: TuneHeap()}
 	r.Dir = RunDir(plan, r.ID)
 	defer func() {
 		if err != nil {
@@ -194,9 +194,16 @@ func Prepare(o Options) (r *Run, err error) {
 func (r *Run) recordDefinitions() (map[string]string, error) {
 	st, resume := r.o.Store, r.o.Resume
 	reuse := map[string]string{}
-	for _, t := range r.o.Plan.Tasks {
+	for i, t := range r.o.Plan.Tasks {
 		if err := st.SetDefinition(r.ID, t.ID, t.DefHash(), DefParts(t)); err != nil {
 			return nil, err
+		}
+		// The store queues definitions as fast as they come; committing
+		// them a window at a time bounds the queue (see backlog).
+		if (i+1)%backlogWindow == 0 {
+			if err := r.journal.Flush(); err != nil {
+				return nil, err
+			}
 		}
 		if resume == nil || !resume.Keep[t.ID] {
 			continue
@@ -232,7 +239,7 @@ func (r *Run) Execute(ctx context.Context, kill <-chan struct{}, watch event.Jou
 		Runners:   r.runners,
 		Budget:    r.Budget,
 		KeepGoing: r.o.KeepGoing,
-		Journal:   checkpointed{store: r.journal, watch: watch},
+		Journal:   checkpointed{store: r.journal, watch: watch, backlog: &backlog{}},
 		Layout:    r.ra.layout,
 		Segments:  r.ra.segs,
 		Env:       r.o.Env,

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -58,12 +57,24 @@ func newRunID() string {
 // writeRunGraph keeps the run's plan as graph.json (dag.WriteJSON, task
 // view) in its run directory: the UI and reports draw a run's DAG from it,
 // even after the workflow file changed.
+//
+// It streams to the file (48 MB at 100,000 tasks), under a temporary name
+// until it is whole, so a reader never sees a part of it.
 func writeRunGraph(runDir string, plan *dag.Plan) error {
-	var b bytes.Buffer
-	if err := dag.WriteJSON(&b, plan, dag.ExportOptions{}); err != nil {
-		return err
+	path := filepath.Join(runDir, "graph.json")
+	f, err := os.OpenFile(path+".tmp", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("cannot write the run's graph: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(runDir, "graph.json"), b.Bytes(), 0o600); err != nil {
+	err = dag.WriteJSON(f, plan, dag.ExportOptions{})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(path+".tmp", path)
+	}
+	if err != nil {
+		os.Remove(path + ".tmp")
 		return fmt.Errorf("cannot write the run's graph: %w", err)
 	}
 	return nil
@@ -72,10 +83,12 @@ func writeRunGraph(runDir string, plan *dag.Plan) error {
 // checkpointed queues every event in the store and then shows it. The
 // scheduler waits for the store where it must (before it starts an
 // attempt, and at the end), so a watcher may run a commit ahead of the
-// checkpoint, never the engine's actions.
+// checkpoint, never the engine's actions; and where the store falls far
+// behind (see backlog).
 type checkpointed struct {
-	store *store.Journal
-	watch event.Journal
+	store   event.Appender
+	watch   event.Journal
+	backlog *backlog
 }
 
 // Record implements event.Journal.
@@ -91,6 +104,9 @@ func (c checkpointed) Record(e event.Event) error {
 func (c checkpointed) Append(e event.Event) (func() error, error) {
 	wait, err := c.store.Append(e)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.backlog.add(wait); err != nil {
 		return nil, err
 	}
 	c.watch.Record(e)

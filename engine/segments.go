@@ -29,7 +29,7 @@ func openSegments(plan *dag.Plan, runID string) (*segmentRouter, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &segmentRouter{main: main, byPool: map[string]*shm.Run{}, poolOf: make(map[string]string, len(plan.Tasks))}
+	r := &segmentRouter{main: main, byPool: map[string]*shm.Run{}, poolOf: map[string]string{}}
 	for _, p := range plan.Pools {
 		if p.ShmDir == "" || p.ShmDir == plan.Settings.ShmDir {
 			continue
@@ -40,8 +40,12 @@ func openSegments(plan *dag.Plan, runID string) (*segmentRouter, error) {
 		}
 		r.byPool[p.Name] = run
 	}
+	// Only the tasks of pools with a directory of their own: the others
+	// use the workflow's, and a map of every task is 6 MB at 100,000.
 	for _, t := range plan.Tasks {
-		r.poolOf[t.ID] = t.Pool
+		if _, ok := r.byPool[t.Pool]; ok {
+			r.poolOf[t.ID] = t.Pool
+		}
 	}
 	return r, nil
 }

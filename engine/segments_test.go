@@ -39,6 +39,9 @@ func TestSegmentRouter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(r.poolOf) != 1 {
+		t.Errorf("the router holds the pools of %d tasks, want only cluster's, whose pool has a directory of its own", len(r.poolOf))
+	}
 	if dirs := r.Dirs(); len(dirs) != 2 || dirs[0] != filepath.Join(main, "run1") || dirs[1] != filepath.Join(shared, "run1") {
 		t.Fatalf("Dirs() = %v, want the workflow's run dir, then the hpc pool's", dirs)
 	}

@@ -55,6 +55,7 @@ func resumeRun(o *options, rf *runFlags, args []string) error {
 	// The variables of the run, then any given now: later values win.
 	rf.load.vars = append(append([]string(nil), from.Vars...), rf.load.vars...)
 	rf.load.varFiles = append(append([]string(nil), from.VarFiles...), rf.load.varFiles...)
+	defer engine.TuneHeap()() // as weir run does
 	plan, err := rf.load.load(o, from.Workflow)
 	if err != nil {
 		return invalid(err)

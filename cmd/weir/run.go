@@ -76,6 +76,8 @@ func runWorkflow(o *options, rf *runFlags, path string) error {
 	if err := rf.checkEnforcement(); err != nil {
 		return err
 	}
+	// From the load on: a short file can expand to many tasks.
+	defer engine.TuneHeap()()
 	plan, err := rf.load.load(o, path)
 	if err != nil {
 		return invalid(err)
