@@ -2,10 +2,8 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -203,7 +201,13 @@ func (r *Run) recordDefinitions() (map[string]string, error) {
 		}
 		old := resume.Tasks[t.ID]
 		for _, out := range old.Outputs {
-			if _, err := os.Stat(out.Path); errors.Is(err, fs.ErrNotExist) {
+			// Checked again right before it is linked: Decide's check
+			// may be a while ago.
+			exists, err := store.CheckOutput(resume.dirs[t.ID], t.ID, out)
+			if err != nil {
+				return nil, fmt.Errorf("cannot adopt the outputs of reused task %s: %w", t.ID, err)
+			}
+			if !exists {
 				continue // released after its readers succeeded, or published; none needs it here
 			}
 			if err := r.segments.Adopt(dag.SegmentRef{Task: t.ID, Output: out.Name}, out.Path); err != nil {
