@@ -109,7 +109,7 @@ func Prepare(o Options) (r *Run, err error) {
 	endLostJobs(o.Log, o.Env, lost, spare)
 	endLostGroups(o.Log, lost)
 
-	runner, cgroups, err := newLocalRunner(o.Log, o.Enforcement)
+	runner, cgroups, err := newLocalRunner(o.Log, o.Enforcement, lostEngines(st))
 	if err != nil {
 		return r, err
 	}
@@ -274,10 +274,11 @@ func (r *Run) Close() {
 // cgroup can be made (no root, no delegation) a watchdog samples memory; a
 // user who asked for cgroups gets an error instead of a silent fallback.
 //
-// An engine that was killed leaves its tasks' cgroups behind, with whatever
-// its tasks' children still run in them: they are ended and removed here,
-// so no orphan of a crashed run outlives the next one.
-func newLocalRunner(log io.Writer, mode Enforcement) (*local.Runner, *cgroup.Manager, error) {
+// An engine of this state dir that was killed leaves its tasks' cgroups
+// behind, with whatever its tasks' children still run in them: they are
+// ended and removed here, so no orphan of a crashed run outlives the next
+// one. lost are those engines; others' are not this run's to end.
+func newLocalRunner(log io.Writer, mode Enforcement, lost []cgroup.Engine) (*local.Runner, *cgroup.Manager, error) {
 	if mode == Watchdog {
 		return local.New(local.Options{}), nil, nil
 	}
@@ -288,7 +289,7 @@ func newLocalRunner(log io.Writer, mode Enforcement) (*local.Runner, *cgroup.Man
 		}
 		return local.New(local.Options{}), nil, nil
 	}
-	if swept, err := m.Sweep(); err != nil {
+	if swept, err := m.Sweep(lost); err != nil {
 		fmt.Fprintf(log, "weir: warning: cleaning up after an earlier engine: %v\n", err)
 	} else if len(swept) > 0 {
 		fmt.Fprintf(log, "weir: ended what %s killed earlier left running\n", units.Plural(len(swept), "engine"))

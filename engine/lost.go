@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/weirflow/weir/event"
+	"github.com/weirflow/weir/executor/local/cgroup"
 	"github.com/weirflow/weir/internal/procstat"
 	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/store"
@@ -17,8 +18,8 @@ import (
 
 // A local task leads its own process group. When its engine is killed, the
 // task's main process gets the parent-death signal, but what it started in
-// its group does not. Under cgroups the next engine ends all of it with the
-// dead engine's cgroups (cgroup.Manager.Sweep); under the watchdog there
+// its group does not. Under cgroups the next engine of the same state dir
+// ends all of it with the dead engine's cgroups (cgroup.Manager.Sweep); under the watchdog there
 // are no cgroups, so the groups are found from the journal: the attempts
 // that runs lost at this open were running, with the pid and start time of
 // each attempt's main process.
@@ -80,6 +81,18 @@ func lostAttempts(st *store.Store) map[string][]store.AttemptRecord {
 		}
 	}
 	return lost
+}
+
+// lostEngines are the engines of the runs this open of the store found
+// lost: the only engines whose cgroups this run sweeps.
+func lostEngines(st *store.Store) []cgroup.Engine {
+	var out []cgroup.Engine
+	for _, id := range st.LostAtOpen() {
+		if r, err := st.Run(id); err == nil && r.Engine.Pid > 0 && r.Engine.StartTime > 0 {
+			out = append(out, cgroup.Engine{Pid: r.Engine.Pid, Start: r.Engine.StartTime})
+		}
+	}
+	return out
 }
 
 // killGroups SIGKILLs the members of each group, and returns how many it
