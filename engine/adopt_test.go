@@ -10,7 +10,7 @@ import (
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/shmtest"
-	"github.com/weirflow/weir/internal/storetest"
+	"github.com/weirflow/weir/store/storetest"
 	"github.com/weirflow/weir/shm"
 	"github.com/weirflow/weir/store"
 )
