@@ -34,6 +34,8 @@ func CheckBelow(root, path string) (exists bool, err error) {
 		}
 		last := i == len(parts)-1
 		switch {
+		case fi.Mode()&fs.ModeSymlink != 0 && last:
+			return true, errors.New("is a symbolic link")
 		case fi.Mode()&fs.ModeSymlink != 0:
 			return true, fmt.Errorf("goes through %s, a symbolic link", p)
 		case !last && !fi.IsDir():
