@@ -10,9 +10,9 @@ import (
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/shmtest"
-	"github.com/weirflow/weir/store/storetest"
 	"github.com/weirflow/weir/shm"
 	"github.com/weirflow/weir/store"
+	"github.com/weirflow/weir/store/storetest"
 )
 
 // adoptCase is a run r1 of a one-task plan whose store says its output is
