@@ -9,8 +9,10 @@ import (
 	"testing"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/executor/local/proc"
 	"github.com/weirflow/weir/store"
+	"github.com/weirflow/weir/store/storetest"
 )
 
 func TestCheckJobHandle(t *testing.T) {
@@ -140,5 +142,56 @@ func TestReattachRefusesLinks(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(victim, "secret")); string(b) != "secret" {
 		t.Errorf("the victim's file reads %q", b)
+	}
+}
+
+// TestFindReattachRefusesCraftedHandles: a resume whose run records a
+// Slurm attempt with a handle naming no job of that run refuses to
+// re-attach, naming the record, instead of watching (and later
+// cancelling) whatever job the handle names.
+func TestFindReattachRefusesCraftedHandles(t *testing.T) {
+	tests := []struct {
+		name   string
+		handle string
+		ok     bool
+	}{
+		{"its own job", `{"job_id":"4711","job_name":"weir-r1-a-1"}`, true},
+		{"another run's job", `{"job_id":"4711","job_name":"weir-r0-a-1"}`, false},
+		{"an option", `{"job_id":"-u","job_name":"weir-r1-a-1"}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			state := filepath.Join(root, "state")
+			task := &dag.Task{ID: "a", Stage: "a", Pool: "hpc", Argv: []string{"true"}}
+			g, err := dag.New([]*dag.Task{task})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan := &dag.Plan{Name: "ra", Tasks: []*dag.Task{task}, Graph: g,
+				Pools:    []*dag.Pool{{Name: "hpc", Executor: "slurm", Processes: 1}},
+				Settings: dag.Settings{ShmDir: filepath.Join(root, "shm"), StateDir: state}}
+			from := store.RunRecord{ID: "r1", Workflow: "/w/ra.hcl", State: store.RunLost}
+			storetest.Put(t, state, storetest.Records{
+				Runs:     []store.RunRecord{from},
+				Tasks:    map[string][]store.TaskRecord{"r1": {{ID: "a", State: event.TaskFailed, Attempts: 1}}},
+				Attempts: map[string][]store.AttemptRecord{"r1": {{Task: "a", N: 1, Handle: []byte(tt.handle), Result: &event.Result{Reason: event.Lost}}}},
+			})
+			st, err := store.Open(state, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			states, _, err := findReattach(st, plan, from, nil)
+			if tt.ok {
+				if err != nil || string(states["a"]) != tt.handle {
+					t.Fatalf("findReattach = %q, %v; want the job", states["a"], err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "run r1, task a, attempt 1") {
+				t.Fatalf("findReattach = %q, %v; want a refusal naming the record", states, err)
+			}
+		})
 	}
 }
