@@ -19,10 +19,10 @@ import (
 // A local task leads its own process group. When its engine is killed, the
 // task's main process gets the parent-death signal, but what it started in
 // its group does not. Under cgroups the next engine of the same state dir
-// ends all of it with the dead engine's cgroups (cgroup.Manager.Sweep); under the watchdog there
-// are no cgroups, so the groups are found from the journal: the attempts
-// that runs lost at this open were running, with the pid and start time of
-// each attempt's main process.
+// ends all of it with the dead engine's cgroups (cgroup.Manager.Sweep);
+// under the watchdog there are no cgroups, so the groups are found from
+// the journal: the attempts that runs lost at this open were running,
+// with the pid and start time of each attempt's main process.
 
 // lostGroup is the process group of an attempt whose engine died.
 type lostGroup struct {
@@ -83,12 +83,19 @@ func lostAttempts(st *store.Store) map[string][]store.AttemptRecord {
 	return lost
 }
 
-// lostEngines are the engines of the runs this open of the store found
-// lost: the only engines whose cgroups this run sweeps.
+// lostEngines are the engines of the state dir's lost runs: the only
+// engines whose cgroups this run sweeps. All of them, not only those this
+// open found: weir gc marks runs lost too, and ends nothing. The cgroups
+// of one swept before are gone, and a pid since reused names another
+// directory (its start time differs).
 func lostEngines(st *store.Store) []cgroup.Engine {
+	runs, err := st.Runs()
+	if err != nil {
+		return nil
+	}
 	var out []cgroup.Engine
-	for _, id := range st.LostAtOpen() {
-		if r, err := st.Run(id); err == nil && r.Engine.Pid > 0 && r.Engine.StartTime > 0 {
+	for _, r := range runs {
+		if r.State == store.RunLost && r.Engine.Pid > 0 && r.Engine.StartTime > 0 {
 			out = append(out, cgroup.Engine{Pid: r.Engine.Pid, Start: r.Engine.StartTime})
 		}
 	}
