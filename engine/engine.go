@@ -2,10 +2,8 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -111,7 +109,7 @@ func Prepare(o Options) (r *Run, err error) {
 	endLostJobs(o.Log, o.Env, lost, spare)
 	endLostGroups(o.Log, lost)
 
-	runner, cgroups, err := newLocalRunner(o.Log, o.Enforcement)
+	runner, cgroups, err := newLocalRunner(o.Log, o.Enforcement, lostEngines(st))
 	if err != nil {
 		return r, err
 	}
@@ -210,7 +208,13 @@ func (r *Run) recordDefinitions() (map[string]string, error) {
 		}
 		old := resume.Tasks[t.ID]
 		for _, out := range old.Outputs {
-			if _, err := os.Stat(out.Path); errors.Is(err, fs.ErrNotExist) {
+			// Checked again right before it is linked: Decide's check
+			// may be a while ago.
+			exists, err := store.CheckOutput(resume.dirs[t.ID], t.ID, out)
+			if err != nil {
+				return nil, fmt.Errorf("cannot adopt the outputs of reused task %s: %w", t.ID, err)
+			}
+			if !exists {
 				continue // released after its readers succeeded, or published; none needs it here
 			}
 			if err := r.segments.Adopt(dag.SegmentRef{Task: t.ID, Output: out.Name}, out.Path); err != nil {
@@ -277,10 +281,11 @@ func (r *Run) Close() {
 // cgroup can be made (no root, no delegation) a watchdog samples memory; a
 // user who asked for cgroups gets an error instead of a silent fallback.
 //
-// An engine that was killed leaves its tasks' cgroups behind, with whatever
-// its tasks' children still run in them: they are ended and removed here,
-// so no orphan of a crashed run outlives the next one.
-func newLocalRunner(log io.Writer, mode Enforcement) (*local.Runner, *cgroup.Manager, error) {
+// An engine of this state dir that was killed leaves its tasks' cgroups
+// behind, with whatever its tasks' children still run in them: they are
+// ended and removed here, so no orphan of a crashed run outlives the next
+// one. lost are those engines; others' are not this run's to end.
+func newLocalRunner(log io.Writer, mode Enforcement, lost []cgroup.Engine) (*local.Runner, *cgroup.Manager, error) {
 	if mode == Watchdog {
 		return local.New(local.Options{}), nil, nil
 	}
@@ -291,7 +296,7 @@ func newLocalRunner(log io.Writer, mode Enforcement) (*local.Runner, *cgroup.Man
 		}
 		return local.New(local.Options{}), nil, nil
 	}
-	if swept, err := m.Sweep(); err != nil {
+	if swept, err := m.Sweep(lost); err != nil {
 		fmt.Fprintf(log, "weir: warning: cleaning up after an earlier engine: %v\n", err)
 	} else if len(swept) > 0 {
 		fmt.Fprintf(log, "weir: ended what %s killed earlier left running\n", units.Plural(len(swept), "engine"))

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/weirflow/weir/event"
+	"github.com/weirflow/weir/executor/local/cgroup"
 	"github.com/weirflow/weir/internal/procstat"
 	"github.com/weirflow/weir/internal/units"
 	"github.com/weirflow/weir/store"
@@ -17,11 +18,11 @@ import (
 
 // A local task leads its own process group. When its engine is killed, the
 // task's main process gets the parent-death signal, but what it started in
-// its group does not. Under cgroups the next engine ends all of it with the
-// dead engine's cgroups (cgroup.Manager.Sweep); under the watchdog there
-// are no cgroups, so the groups are found from the journal: the attempts
-// that runs lost at this open were running, with the pid and start time of
-// each attempt's main process.
+// its group does not. Under cgroups the next engine of the same state dir
+// ends all of it with the dead engine's cgroups (cgroup.Manager.Sweep);
+// under the watchdog there are no cgroups, so the groups are found from
+// the journal: the attempts that runs lost at this open were running,
+// with the pid and start time of each attempt's main process.
 
 // lostGroup is the process group of an attempt whose engine died.
 type lostGroup struct {
@@ -80,6 +81,25 @@ func lostAttempts(st *store.Store) map[string][]store.AttemptRecord {
 		}
 	}
 	return lost
+}
+
+// lostEngines are the engines of the state dir's lost runs: the only
+// engines whose cgroups this run sweeps. All of them, not only those this
+// open found: weir gc marks runs lost too, and ends nothing. The cgroups
+// of one swept before are gone, and a pid since reused names another
+// directory (its start time differs).
+func lostEngines(st *store.Store) []cgroup.Engine {
+	runs, err := st.Runs()
+	if err != nil {
+		return nil
+	}
+	var out []cgroup.Engine
+	for _, r := range runs {
+		if r.State == store.RunLost && r.Engine.Pid > 0 && r.Engine.StartTime > 0 {
+			out = append(out, cgroup.Engine{Pid: r.Engine.Pid, Start: r.Engine.StartTime})
+		}
+	}
+	return out
 }
 
 // killGroups SIGKILLs the members of each group, and returns how many it

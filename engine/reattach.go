@@ -91,6 +91,9 @@ func findReattach(st *store.Store, plan *dag.Plan, from store.RunRecord, keep ma
 		if !ok {
 			continue
 		}
+		if _, err := checkJobHandle(from.ID, t.ID, last.N, last.Handle, false); err != nil {
+			return nil, nil, fmt.Errorf("cannot re-attach to the Slurm jobs of run %s: %w", from.ID, err)
+		}
 		if oldSegs == nil {
 			if oldSegs, err = openSegments(plan, from.ID); err != nil {
 				return nil, nil, err
@@ -155,6 +158,11 @@ func linkOldFiles(runDir string, old map[string]oldAttempt) error {
 		stdout, stderr := now.Logs(task, 1)
 		oldOut, oldErr := o.layout.Logs(task, o.n)
 		for _, l := range [][2]string{{oldOut, stdout}, {oldErr, stderr}, {o.layout.Samples(task, o.n), now.Samples(task, 1)}} {
+			// The old run's directory may be a copy: no link on the way,
+			// nothing of another user's.
+			if _, err := store.CheckBelow(o.layout.Root, l[0]); err != nil {
+				return fmt.Errorf("task %s: %s %w", task, l[0], err)
+			}
 			if err := hardLink(l[0], l[1]); err != nil {
 				return err
 			}
@@ -195,15 +203,35 @@ type reattachSegments struct {
 
 func (s reattachSegments) Prepare(t *dag.Task) error {
 	if o, ok := s.old[t.ID]; ok {
-		o.segs.Discard(t)
 		delete(s.old, t.ID)
+		if err := checkPartials(o.segs, t); err != nil {
+			return err
+		}
+		o.segs.Discard(t)
 	}
 	return s.segmentRouter.Prepare(t)
+}
+
+// checkPartials checks the partial outputs of t in the old run's segment
+// directory before they are removed or moved: no link on the way, nothing
+// of another user's.
+func checkPartials(old *segmentRouter, t *dag.Task) error {
+	root := old.of(t.ID).Dir()
+	for _, out := range t.Outputs {
+		p := old.Partial(dag.SegmentRef{Task: t.ID, Output: out.Name})
+		if _, err := store.CheckBelow(root, p); err != nil {
+			return fmt.Errorf("task %s: the output its Slurm job wrote, %s, %w; remove it by hand if it is yours", t.ID, p, err)
+		}
+	}
+	return nil
 }
 
 func (s reattachSegments) Commit(t *dag.Task) ([]event.Committed, []string, error) {
 	if o, ok := s.old[t.ID]; ok {
 		delete(s.old, t.ID)
+		if err := checkPartials(o.segs, t); err != nil {
+			return nil, nil, err
+		}
 		if err := s.segmentRouter.Prepare(t); err != nil {
 			return nil, nil, err
 		}
@@ -244,13 +272,16 @@ func endLostJobs(log io.Writer, env []string, lost map[string][]store.AttemptRec
 			continue
 		}
 		for _, a := range attempts {
-			var h struct {
-				JobID   string `json:"job_id"`
-				JobName string `json:"job_name"`
+			var h jobHandle
+			if json.Unmarshal(a.Handle, &h) != nil || h.JobID == "" && h.JobName == "" {
+				continue // a local attempt's
 			}
-			if json.Unmarshal(a.Handle, &h) == nil && (h.JobID != "" || h.JobName != "") {
-				jobs = append(jobs, job{run, h.JobID, h.JobName})
+			h, err := checkJobHandle(run, a.Task, a.N, a.Handle, false)
+			if err != nil {
+				fmt.Fprintf(log, "weir: warning: not cancelling a job a dead engine left in Slurm: %v\n", err)
+				continue
 			}
+			jobs = append(jobs, job{run, h.JobID, h.JobName})
 		}
 	}
 	if len(jobs) == 0 {
@@ -264,12 +295,9 @@ func endLostJobs(log io.Writer, env []string, lost map[string][]store.AttemptRec
 	ended := 0
 	for _, j := range jobs {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		var err error
-		if j.id != "" {
-			err = client.Cancel(ctx, j.id)
-		} else {
-			err = client.CancelByName(ctx, j.name)
-		}
+		// By name, which scancel restricts to the user's own jobs: a job
+		// id alone reaches any user's job when weir runs as root.
+		err := client.CancelByName(ctx, j.name)
 		cancel()
 		if err != nil {
 			fmt.Fprintf(log, "weir: warning: cancelling job %s of run %s: %v\n", j.id+j.name, j.run, err)

@@ -17,40 +17,58 @@ type Resumption struct {
 	Keep  map[string]bool             // reused tasks
 	Why   map[string]string           // why a task runs again
 	Order []string                    // tasks that run again, in plan order
+
+	// dirs are the checked directories of the run each task's record came
+	// from (chainTasks): an output is adopted only from there.
+	dirs map[string]store.RunDirs
 }
 
 // Decide is what a resume of run from, with plan, would reuse.
 func Decide(st *store.Store, plan *dag.Plan, from store.RunRecord) (*Resumption, error) {
-	// A copied state dir is not trusted: the paths a resume adopts and
-	// later releases must be the run's own.
-	if _, err := store.CheckRun(st.Dir(), from); err != nil {
+	tasks, dirs, err := chainTasks(st, from)
+	if err != nil {
 		return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, err)
 	}
-	tasks, err := ChainTasks(st, from)
-	if err != nil {
-		return nil, err
-	}
-	return DecideReuse(plan, from, tasks), nil
+	r := DecideReuse(plan, from, tasks)
+	r.dirs = dirs
+	return r, nil
 }
 
 // ChainTasks is what the run from and the runs it resumed, in turn, know of
 // each task: for each task the newest record that succeeded (or reused),
 // else the newest record. A resume killed before it recorded what it
 // reused knows nothing of those tasks, but the run it resumed does.
+//
+// A copied state dir is not trusted: every run of the chain must pass
+// store.CheckRun, and every output kept here store.CheckOutput, before
+// anything hashes, links or releases them.
 func ChainTasks(st *store.Store, from store.RunRecord) (map[string]store.TaskRecord, error) {
+	tasks, _, err := chainTasks(st, from)
+	return tasks, err
+}
+
+// chainTasks is ChainTasks, with the checked directories of the run each
+// task's record came from.
+func chainTasks(st *store.Store, from store.RunRecord) (map[string]store.TaskRecord, map[string]store.RunDirs, error) {
 	merged := map[string]store.TaskRecord{}
+	dirsOf := map[string]store.RunDirs{}
 	done := func(r store.TaskRecord) bool {
 		return r.State == event.TaskSucceeded || r.State == event.Reused
 	}
 	for r, seen := from, map[string]bool{}; !seen[r.ID]; {
 		seen[r.ID] = true
+		dirs, err := store.CheckRun(st.Dir(), r)
+		if err != nil {
+			return nil, nil, err
+		}
 		tasks, err := st.Tasks(r.ID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for id, rec := range tasks {
 			if cur, ok := merged[id]; !ok || !done(cur) && done(rec) {
 				merged[id] = rec
+				dirsOf[id] = dirs
 			}
 		}
 		if r.Resumes == "" {
@@ -62,7 +80,14 @@ func ChainTasks(st *store.Store, from store.RunRecord) (map[string]store.TaskRec
 		}
 		r = next
 	}
-	return merged, nil
+	for id, rec := range merged {
+		for _, o := range rec.Outputs {
+			if _, err := store.CheckOutput(dirsOf[id], id, o); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return merged, dirsOf, nil
 }
 
 // DecideReuse keeps a task when it succeeded (or was reused) in the earlier

@@ -34,6 +34,7 @@ func CheckRunID(id string) error {
 // RunDirs are the directories of one run that weir may remove, re-derived
 // from the state dir and the run's shm_dirs, and checked by CheckRun.
 type RunDirs struct {
+	ID       string   // the run's id, checked
 	Tmp      string   // <state>/runs/<id>/tmp
 	Segments []string // <shm_dir>/<id>, one per shm_dir the run used
 	ShmDirs  []string // those shm_dirs, parents of Segments
@@ -53,7 +54,7 @@ func CheckRun(stateDir string, r RunRecord) (RunDirs, error) {
 		return fmt.Errorf("store: run %s in %s: %s %q %s: %w; the record was damaged or written elsewhere: check it, and remove the directory by hand if it is yours",
 			r.ID, stateDir, what, path, why, ErrUnsafe)
 	}
-	d := RunDirs{Tmp: filepath.Join(runDir(stateDir, r.ID), "tmp")}
+	d := RunDirs{ID: r.ID, Tmp: filepath.Join(runDir(stateDir, r.ID), "tmp")}
 	for _, p := range []string{runDir(stateDir, r.ID), d.Tmp} {
 		if _, err := CheckOwnedDir(p); err != nil {
 			return RunDirs{}, refuse("directory", p, err.Error())

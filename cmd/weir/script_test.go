@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/sys/unix"
 
+	"github.com/weirflow/weir/executor/local/cgroup"
 	"github.com/weirflow/weir/internal/browser"
 	"github.com/weirflow/weir/internal/testenv"
 	"github.com/weirflow/weir/shm"
@@ -64,6 +65,13 @@ func TestScripts(t *testing.T) {
 				return err == nil && st.IsDir(), nil
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "cgroup":
+				// weir can make a memory cgroup per task here.
+				m, err := cgroup.Detect()
+				if err != nil {
+					return false, nil
+				}
+				return true, m.Close()
 			case "tmpfs-tmp":
 				// The work dir is in memory: no directory there stands
 				// for a disk.

@@ -450,8 +450,10 @@ func TestCloseRemovesLeftovers(t *testing.T) {
 	}
 }
 
-// Sweep kills and removes the tree of an engine that is gone, and leaves
-// its own alone.
+// Sweep kills and removes the trees of the gone engines it is given (the
+// lost runs of its own state dir), and leaves alone a gone engine's tree
+// it was not given (another state dir's, killed while this run started)
+// with its processes, another user's, and any engine's still running.
 func TestSweep(t *testing.T) {
 	m := newManager(t)
 	mine, err := m.New("mine", 0)
@@ -459,37 +461,80 @@ func TestSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mine.Delete()
-	// Our own pid with a start time that is not ours: a pid reused since
-	// its engine crashed.
+	// Our own pid with start times that are not ours: pids reused since
+	// their engines crashed.
 	start, _ := startTime(os.Getpid())
-	stale := filepath.Join(m.own, fmt.Sprintf("weir-%d-%d", os.Getpid(), start+1))
-	task := stale + "/1-orphan"
-	if err := os.MkdirAll(task, 0o755); err != nil {
-		t.Fatal(err)
+	type dead struct {
+		name    string
+		start   uint64
+		named   bool // a lost run of the state dir names its engine
+		process bool // a task's child still runs in it
+		foreign bool // another user's
+		swept   bool
 	}
-	t.Cleanup(func() { rmdirTree(stale, time.Now().Add(time.Second)) })
-	orphan := &Cgroup{m: m, dir: task}
-	cmd := helperCmd("sleep")
-	if err := startIn(orphan, cmd); err != nil {
-		t.Fatal(err)
+	tests := []dead{
+		{name: "lost run of this state dir", start: start + 1, named: true, process: true, swept: true},
+		{name: "another state dir's", start: start + 2, process: true},
+		{name: "another state dir's, empty", start: start + 3, swept: true},
+		{name: "another user's", start: start + 4, named: true, process: true, foreign: true},
+	}
+	dirs := map[string]string{}
+	cmds := map[string]*exec.Cmd{}
+	var engines []Engine
+	for _, tt := range tests {
+		dir := filepath.Join(m.own, fmt.Sprintf("weir-%d-%d", os.Getpid(), tt.start))
+		dirs[tt.name] = dir
+		task := dir + "/1-orphan"
+		if err := os.MkdirAll(task, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { removeTree(m, dir, time.Now().Add(time.Second)) })
+		if !tt.process {
+			os.Remove(task)
+		}
+		if tt.foreign {
+			if err := os.Chown(dir, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if tt.process {
+			cmd := helperCmd("sleep")
+			if err := startIn(&Cgroup{m: m, dir: task}, cmd); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+			cmds[tt.name] = cmd
+		}
+		if tt.named {
+			engines = append(engines, Engine{Pid: os.Getpid(), Start: tt.start})
+		}
 	}
 	unrelated := filepath.Join(m.own, "weir-notanengine")
 	os.Mkdir(unrelated, 0o755)
 	t.Cleanup(func() { unix.Rmdir(unrelated) })
+	// Our own engine, named as if it were lost: it runs, so it stays.
+	engines = append(engines, Engine{Pid: os.Getpid(), Start: start})
 
-	removed, err := m.Sweep()
+	removed, err := m.Sweep(engines)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Wait()
-	// Engines killed by other tests running now (the engine crash tests
-	// of cmd/weir) may leave groups that Sweep rightly removes too; ours
-	// must be among them, and nothing alive may be.
-	if !slices.Contains(removed, stale) || slices.Contains(removed, mine.Path()) || slices.Contains(removed, unrelated) {
-		t.Fatalf("Sweep removed %v, want %s among them and not ours or unrelated", removed, stale)
+	for _, tt := range tests {
+		dir := dirs[tt.name]
+		if exists(dir) == tt.swept || slices.Contains(removed, dir) != (tt.swept && tt.named) {
+			t.Errorf("%s: still there %v, reported %v; want removed %v", tt.name, exists(dir), slices.Contains(removed, dir), tt.swept)
+		}
+		if cmd := cmds[tt.name]; cmd != nil {
+			alive := cmd.Process.Signal(syscall.Signal(0)) == nil
+			if tt.swept {
+				cmd.Wait()
+			} else if !alive {
+				t.Errorf("%s: its process was killed", tt.name)
+			}
+		}
 	}
-	if exists(stale) || !exists(mine.Path()) || !exists(unrelated) {
-		t.Fatalf("after Sweep: stale %v, ours %v, unrelated %v", exists(stale), exists(mine.Path()), exists(unrelated))
+	if slices.Contains(removed, mine.Path()) || !exists(mine.Path()) || slices.Contains(removed, unrelated) || !exists(unrelated) {
+		t.Fatalf("Sweep removed %v: ours or an unrelated directory among them", removed)
 	}
 }
 
