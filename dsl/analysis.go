@@ -66,7 +66,7 @@ func (p *Parser) Analyze(src []byte, filename string, opts Options) *Analysis {
 	if opts.Cwd == "" {
 		opts.Cwd, _ = os.Getwd()
 	}
-	file, diags := parseConfig(src, filename, chunkSize)
+	file, diags := p.parse(src, filename)
 	a.File, a.Parsed = file, !diags.HasErrors()
 	if file != nil {
 		p.p.AddFile(filename, &hcl.File{Bytes: file.Bytes, Nav: file.Nav})
