@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
@@ -40,6 +41,9 @@ func (p *Parser) parse(src []byte, filename string) (*hcl.File, hcl.Diagnostics)
 	if p.blocks == nil {
 		return parseConfig(src, filename, chunkSize)
 	}
+	// hclparse keeps every file it read by name: a var file saved since
+	// the last analysis must be read again.
+	p.p = hclparse.NewParser()
 	f, ok := p.blocks.parse(src, filename)
 	if !ok {
 		// Syntax errors, or an item split where the whole file would not

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/weirflow/weir/dsl"
 )
 
 // genWorkflow writes a workflow of n stages with bench/genworkflow, the
@@ -30,26 +32,45 @@ func genWorkflow(b *testing.B, n int) string {
 //	go test ./lsp -run '^$' -bench DiagnosticsAfterEdit -benchtime 20x
 func BenchmarkLspDiagnosticsAfterEdit(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
-		b.Run(fmt.Sprintf("stages=%d", n), func(b *testing.B) {
-			src := genWorkflow(b, n)
-			dir := b.TempDir()
-			c := start(b, dir)
-			path := filepath.Join(dir, "w.hcl")
-			uri := pathURI(path)
-			if got := open(b, c, path, src); len(got) != 0 {
-				b.Fatalf("generated workflow has diagnostics: %v", got[0])
-			}
-			line, col := memoryDigit(src, n/2)
-			b.ResetTimer()
-			for i := range b.N {
-				v := int32(i + 2)
-				if err := c.Change(uri, v, line, col, line, col+1, fmt.Sprint(i%9+1)); err != nil {
-					b.Fatal(err)
+		src := genWorkflow(b, n)
+		for _, mode := range parsers {
+			b.Run(fmt.Sprintf("stages=%d/%s", n, mode.name), func(b *testing.B) {
+				defer swapParser(mode.parser)()
+				dir := b.TempDir()
+				c := start(b, dir)
+				path := filepath.Join(dir, "w.hcl")
+				uri := pathURI(path)
+				if got := open(b, c, path, src); len(got) != 0 {
+					b.Fatalf("generated workflow has diagnostics: %v", got[0])
 				}
-				diagnostics(b, c, uri, v)
-			}
-		})
+				line, col := memoryDigit(src, n/2)
+				b.ResetTimer()
+				for i := range b.N {
+					v := int32(i + 2)
+					if err := c.Change(uri, v, line, col, line, col+1, fmt.Sprint(i%9+1)); err != nil {
+						b.Fatal(err)
+					}
+					diagnostics(b, c, uri, v)
+				}
+			})
+		}
 	}
+}
+
+// parsers are the two ways of analyzing an edited text: reusing what the
+// edit did not touch, and from scratch (the baseline).
+var parsers = []struct {
+	name   string
+	parser func() *dsl.Parser
+}{
+	{"incremental", dsl.NewEditorParser},
+	{"scratch", dsl.NewParser},
+}
+
+func swapParser(p func() *dsl.Parser) func() {
+	old := newParser
+	newParser = p
+	return func() { newParser = old }
 }
 
 // BenchmarkLspCompletion measures completion after "stage." in the last

@@ -25,6 +25,12 @@ type document struct {
 	// diagnostics went to, to clear when they are gone.
 	published map[string]bool
 
+	// parser keeps the syntax trees of unchanged blocks from one analysis
+	// to the next, and moves them into place; tree is held for writing
+	// while it does, and for reading by whoever walks a snapshot's tree.
+	parser *dsl.Parser
+	tree   sync.RWMutex
+
 	dirty chan struct{} // a pending change; capacity 1
 	done  chan struct{} // closed by close
 	idle  sync.WaitGroup
@@ -36,13 +42,34 @@ type snapshot struct {
 	text     *text
 	index    *index
 	analysis *dsl.Analysis
+	doc      *document
 }
+
+// readTree calls f while the snapshot's syntax tree holds still. The next
+// analysis may move the trees it reuses, so once a newer snapshot exists
+// this one's tree is not read: readTree reports false without calling f.
+func (snap *snapshot) readTree(f func()) bool {
+	d := snap.doc
+	d.tree.RLock()
+	defer d.tree.RUnlock()
+	d.mu.Lock()
+	newest := d.snap == snap
+	d.mu.Unlock()
+	if newest {
+		f()
+	}
+	return newest
+}
+
+// newParser is dsl.NewEditorParser; benchmarks swap in dsl.NewParser, which
+// parses every text from scratch, for a baseline.
+var newParser = dsl.NewEditorParser
 
 func newDocument(uri string, t *text, version int32) *document {
 	return &document{
 		uri: uri, path: uriPath(uri), text: t, version: version,
 		ready: make(chan struct{}), dirty: make(chan struct{}, 1), done: make(chan struct{}),
-		published: map[string]bool{},
+		published: map[string]bool{}, parser: newParser(),
 	}
 }
 
@@ -102,9 +129,11 @@ func (s *Server) work(d *document) {
 		case <-d.dirty:
 		}
 		t, v := d.current()
+		d.tree.Lock()
 		snap := s.analyze(d, t, v)
 		d.mu.Lock()
 		d.snap = snap
+		d.tree.Unlock()
 		if snap.index.parsed || d.names == nil {
 			d.names = snap
 		}
@@ -119,10 +148,10 @@ func (s *Server) work(d *document) {
 }
 
 func (s *Server) analyze(d *document, t *text, v int32) *snapshot {
-	a := dsl.NewParser().Analyze(t.src, d.path, s.loadOptions())
+	a := d.parser.Analyze(t.src, d.path, s.loadOptions())
 	x := buildIndex(a.File, t.src, a.Parsed)
 	a.File = nil // the index holds it
-	return &snapshot{version: v, text: t, index: x, analysis: a}
+	return &snapshot{version: v, text: t, index: x, analysis: a, doc: d}
 }
 
 func (s *Server) didOpen(p didOpenParams) {

@@ -20,7 +20,9 @@ func (s *Server) hover(p positionParams) (*Hover, error) {
 	if err != nil || snap == nil {
 		return nil, err
 	}
-	text, sp := hoverText(snap, off)
+	var text string
+	var sp span
+	snap.readTree(func() { text, sp = hoverText(snap, off) })
 	if text == "" {
 		return nil, nil
 	}
