@@ -29,6 +29,7 @@ type document struct {
 	// to the next, and moves them into place; tree is held for writing
 	// while it does, and for reading by whoever walks a snapshot's tree.
 	parser *dsl.Parser
+	refs   refCache // the worker's
 	tree   sync.RWMutex
 
 	dirty chan struct{} // a pending change; capacity 1
@@ -69,7 +70,7 @@ func newDocument(uri string, t *text, version int32) *document {
 	return &document{
 		uri: uri, path: uriPath(uri), text: t, version: version,
 		ready: make(chan struct{}), dirty: make(chan struct{}, 1), done: make(chan struct{}),
-		published: map[string]bool{}, parser: newParser(),
+		published: map[string]bool{}, parser: newParser(), refs: refCache{},
 	}
 }
 
@@ -149,7 +150,7 @@ func (s *Server) work(d *document) {
 
 func (s *Server) analyze(d *document, t *text, v int32) *snapshot {
 	a := d.parser.Analyze(t.src, d.path, s.loadOptions())
-	x := buildIndex(a.File, t.src, a.Parsed)
+	x := buildIndexWith(a.File, t.src, a.Parsed, d.refs)
 	a.File = nil // the index holds it
 	return &snapshot{version: v, text: t, index: x, analysis: a, doc: d}
 }
