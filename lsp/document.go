@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ type document struct {
 	names   *snapshot     // newest snapshot of a text that parsed, for completion
 	ready   chan struct{} // closed and replaced when snap changes
 	closed  bool
+	cancel  context.CancelFunc // stops the analysis in progress
 	// published are the other files (var files) this document's last
 	// diagnostics went to, to clear when they are gone.
 	published map[string]bool
@@ -44,22 +46,23 @@ type snapshot struct {
 	index    *index
 	analysis *dsl.Analysis
 	doc      *document
+	// moved is set, under doc.tree, when an analysis of a newer text
+	// starts: it may move the trees this one's index walks.
+	moved bool
 }
 
 // readTree calls f while the snapshot's syntax tree holds still. The next
-// analysis may move the trees it reuses, so once a newer snapshot exists
-// this one's tree is not read: readTree reports false without calling f.
+// analysis may move the trees it reuses, so once one has started this
+// snapshot's tree is not read: readTree reports false without calling f.
 func (snap *snapshot) readTree(f func()) bool {
 	d := snap.doc
 	d.tree.RLock()
 	defer d.tree.RUnlock()
-	d.mu.Lock()
-	newest := d.snap == snap
-	d.mu.Unlock()
-	if newest {
-		f()
+	if snap.moved {
+		return false
 	}
-	return newest
+	f()
+	return true
 }
 
 // newParser is dsl.NewEditorParser; benchmarks swap in dsl.NewParser, which
@@ -90,8 +93,24 @@ func (d *document) close() {
 	}
 	d.closed = true
 	close(d.done)
+	if d.cancel != nil {
+		d.cancel()
+	}
 	d.mu.Unlock()
 	d.idle.Wait()
+}
+
+// next returns the newest text and its version, and a context that the next
+// change cancels.
+func (d *document) next() (*text, int32, context.Context) {
+	ctx, cancel := context.WithCancel(context.Background())
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cancel != nil {
+		d.cancel()
+	}
+	d.cancel = cancel
+	return d.text, d.version, ctx
 }
 
 // current returns the newest text and its version.
@@ -129,9 +148,19 @@ func (s *Server) work(d *document) {
 			return
 		case <-d.dirty:
 		}
-		t, v := d.current()
+		t, v, ctx := d.next()
 		d.tree.Lock()
-		snap := s.analyze(d, t, v)
+		d.mu.Lock()
+		if d.snap != nil {
+			d.snap.moved = true
+		}
+		d.mu.Unlock()
+		snap := s.analyze(ctx, d, t, v)
+		if snap == nil {
+			// An edit came: its touch brings the worker back for it.
+			d.tree.Unlock()
+			continue
+		}
 		d.mu.Lock()
 		d.snap = snap
 		d.tree.Unlock()
@@ -148,8 +177,13 @@ func (s *Server) work(d *document) {
 	}
 }
 
-func (s *Server) analyze(d *document, t *text, v int32) *snapshot {
-	a := d.parser.Analyze(t.src, d.path, s.loadOptions())
+// analyze analyzes one text of a document; it returns nil when ctx was
+// cancelled first.
+func (s *Server) analyze(ctx context.Context, d *document, t *text, v int32) *snapshot {
+	a, err := d.parser.AnalyzeContext(ctx, t.src, d.path, s.loadOptions())
+	if err != nil {
+		return nil
+	}
 	x := buildIndexWith(a.File, t.src, a.Parsed, d.refs)
 	a.File = nil // the index holds it
 	return &snapshot{version: v, text: t, index: x, analysis: a, doc: d}
@@ -190,6 +224,9 @@ func (s *Server) didChange(p didChangeParams) error {
 		t = next
 	}
 	d.text, d.version = t, p.TextDocument.Version
+	if d.cancel != nil {
+		d.cancel() // the analysis of the text before is wasted work now
+	}
 	d.mu.Unlock()
 	d.touch()
 	return nil
