@@ -84,6 +84,7 @@ func (p *Parser) LoadSource(src []byte, filename string, opts Options) (*dag.Pla
 // dedupe drops repeats: a bad expression in a for_each stage fails the same
 // way for every instance, and one message is enough.
 func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
+	suggestFunctions(diags)
 	type key struct {
 		summary, detail, file string
 		offset                int
