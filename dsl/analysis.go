@@ -31,6 +31,11 @@ type Analysis struct {
 	Locals map[string]Value // by local name; only those evaluated
 	Stages map[string]StageFacts
 	Pools  map[string]dag.Pool // declared pools as decoded, and the default
+
+	// Name and StateDir are the workflow's, as a plan would have them,
+	// known even when the plan is not: where an editor finds past runs.
+	Name     string
+	StateDir string
 }
 
 // Value is a variable's or local's value written as HCL, and where it came
@@ -93,6 +98,7 @@ func (p *Parser) AnalyzeContext(ctx context.Context, src []byte, filename string
 	diags = append(diags, l.diags...)
 	failed := diags.HasErrors()
 	a.Diags = dedupe(diags)
+	a.Name, a.StateDir = l.workflowName(), l.settings.StateDir
 	if !failed {
 		a.Plan = plan
 	}

@@ -46,6 +46,8 @@ type snapshot struct {
 	index    *index
 	analysis *dsl.Analysis
 	doc      *document
+	usage    *usage       // what past runs used; nil without any
+	runDiags []Diagnostic // what past runs showed that the text still has
 	// moved is set, under doc.tree, when an analysis of a newer text
 	// starts: it may move the trees this one's index walks.
 	moved bool
@@ -186,7 +188,8 @@ func (s *Server) analyze(ctx context.Context, d *document, t *text, v int32) *sn
 	}
 	x := buildIndexWith(a.File, t.src, a.Parsed, d.refs)
 	a.File = nil // the index holds it
-	return &snapshot{version: v, text: t, index: x, analysis: a, doc: d}
+	u := s.usages.of(a)
+	return &snapshot{version: v, text: t, index: x, analysis: a, doc: d, usage: u, runDiags: runDiagnostics(x, a, u, t)}
 }
 
 func (s *Server) didOpen(p didOpenParams) {

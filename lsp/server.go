@@ -45,6 +45,7 @@ type Server struct {
 	utf8     bool                 // positions count bytes
 	root     string               // workspace root directory, "" if none
 	settings initOptions
+	usages   usages // past runs, by state dir and workflow
 	shutdown bool
 	exit     chan struct{}
 	closed   bool

@@ -1,0 +1,101 @@
+package lsp
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/weirflow/weir/dsl"
+	"github.com/weirflow/weir/history"
+	"github.com/weirflow/weir/internal/units"
+)
+
+// usage is what past runs of a workflow tell about its stages: the peaks
+// and durations `weir plan` learns, read from the run files of its state
+// dir (history.LearnFromFiles), never from the database, whose lock an
+// engine starting a run must not wait for.
+type usage struct {
+	runs   int
+	stages map[string]*history.StageHistory
+}
+
+const (
+	usageRuns  = 10              // the newest runs of the workflow read
+	usageFresh = 2 * time.Second // how long one reading serves every edit
+)
+
+// usages caches readings by state dir and workflow name: a burst of edits
+// reads the run files once.
+type usages struct {
+	mu   sync.Mutex
+	read map[string]usageReading
+}
+
+type usageReading struct {
+	at time.Time
+	u  *usage
+}
+
+// of returns the usage of the workflow of an analysis; nil where its state
+// dir has no finished run of it.
+func (us *usages) of(a *dsl.Analysis) *usage {
+	if a == nil || a.StateDir == "" {
+		return nil
+	}
+	key := a.StateDir + "\x00" + a.Name
+	us.mu.Lock()
+	defer us.mu.Unlock()
+	if r, ok := us.read[key]; ok && time.Since(r.at) < usageFresh {
+		return r.u
+	}
+	var u *usage
+	if stages, runs, err := history.LearnFromFiles(a.StateDir, a.Name, usageRuns); err == nil && runs > 0 {
+		u = &usage{runs: runs, stages: stages}
+	}
+	if us.read == nil {
+		us.read = map[string]usageReading{}
+	}
+	us.read[key] = usageReading{at: time.Now(), u: u}
+	return u
+}
+
+// usedText is the hover line of what a stage really used, beside its cap.
+func usedText(u *usage, stage string, cap int64) string {
+	if u == nil || u.stages[stage] == nil {
+		return ""
+	}
+	h := u.stages[stage]
+	var parts []string
+	if h.PeakMax > 0 {
+		s := "peak memory " + spanText(units.Size(h.PeakMin), units.Size(h.PeakMax))
+		if cap > 0 {
+			s += fmt.Sprintf(" against its cap of %s (%.0f%%)", units.Size(cap), 100*float64(h.PeakMax)/float64(cap))
+		}
+		parts = append(parts, s)
+	}
+	if h.DurMax > 0 {
+		parts = append(parts, "took "+spanText(units.Duration(h.DurMin.Round(time.Second)), units.Duration(h.DurMax.Round(time.Second))))
+	}
+	if h.OOMs > 0 {
+		parts = append(parts, plural(h.OOMs, "attempt")+" ended oom")
+	}
+	if h.Timeouts > 0 {
+		parts = append(parts, plural(h.Timeouts, "attempt")+" timed out")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	runs := "the last run"
+	if u.runs > 1 {
+		runs = fmt.Sprintf("the last %d runs", u.runs)
+	}
+	return fmt.Sprintf("In %s (%s): %s.", runs, plural(h.Successes, "successful attempt"), strings.Join(parts, ", "))
+}
+
+func spanText(lo, hi string) string {
+	if lo == hi {
+		return lo
+	}
+	return lo + "-" + hi
+}
