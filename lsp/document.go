@@ -182,6 +182,7 @@ func (s *Server) work(d *document) {
 // analyze analyzes one text of a document; it returns nil when ctx was
 // cancelled first.
 func (s *Server) analyze(ctx context.Context, d *document, t *text, v int32) *snapshot {
+	defer boostGC(len(t.src))()
 	a, err := d.parser.AnalyzeContext(ctx, t.src, d.path, s.loadOptions())
 	if err != nil {
 		return nil
