@@ -203,3 +203,50 @@ func TestLspVarFile(t *testing.T) {
 		t.Errorf("var file diagnostics after the fix: %+v", got)
 	}
 }
+
+// TestLspNewRuns checks that a run that ends while a workflow is open
+// reaches its warnings: the state dir is read again in the background.
+func TestLspNewRuns(t *testing.T) {
+	defer func(d time.Duration) { usageFresh = d }(usageFresh)
+	usageFresh = 10 * time.Millisecond
+	dir := t.TempDir()
+	c := start(t, dir)
+	path := filepath.Join(dir, "w.hcl")
+	uri := pathURI(path)
+	src := "stage \"fetch\" {\n  command = [\"curl\", \"x\"]\n}\n"
+	if got := open(t, c, path, src); len(got) != 0 {
+		t.Fatalf("diagnostics before any run: %+v", got)
+	}
+	// A run that could not start curl, as an engine leaves it.
+	run := filepath.Join(dir, ".weir", "runs", "r1")
+	if err := os.MkdirAll(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"run.json":   `{"id":"r1","name":"w","state":"failed","started":"2026-11-26T09:00:00Z","engine":{}}`,
+		"graph.json": `{"tasks":[{"id":"fetch","stage":"fetch","pool":"default"}]}`,
+		"events.jsonl": `{"seq":1,"time":"2026-11-26T09:00:00Z","run":"r1","kind":"run_started"}
+{"seq":2,"time":"2026-11-26T09:00:00Z","run":"r1","kind":"attempt_started","task":"fetch","attempt":1}
+{"seq":3,"time":"2026-11-26T09:00:00Z","run":"r1","kind":"attempt_ended","task":"fetch","attempt":1,"result":{"reason":"start_failed","detail":"proc: program \"curl\" not found in the task's PATH (/usr/bin:/bin)","start":"2026-11-26T09:00:00Z","end":"2026-11-26T09:00:00Z"}}
+{"seq":4,"time":"2026-11-26T09:00:01Z","run":"r1","kind":"run_ended","message":"failed"}
+`,
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(run, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Edits until one's diagnostics carry the run's warning.
+	for v := int32(2); v < 100; v++ {
+		if err := c.Change(uri, v, 0, 0, 0, 0, "\n"); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range diagnostics(t, c, uri, v) {
+			if d.Source == runSource && strings.Contains(d.Message, `program "curl" not found`) {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the new run's warning never came")
+}

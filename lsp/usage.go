@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -20,21 +21,28 @@ type usage struct {
 	stages map[string]*history.StageHistory
 }
 
-const (
-	usageRuns  = 10              // the newest runs of the workflow read
-	usageFresh = 2 * time.Second // how long one reading serves every edit
-)
+// usageRuns is how many of the newest runs of a workflow are read.
+const usageRuns = 10
 
-// usages caches readings by state dir and workflow name: a burst of edits
-// reads the run files once.
+// usageFresh is how long one reading serves before the next is made; a
+// variable for tests.
+var usageFresh = 2 * time.Second
+
+// usages caches readings by state dir and workflow name. Reading can take
+// a while (the events of every run in the state dir), so only a
+// workflow's first reading is made on the analysis's path; later ones,
+// once a reading is older than usageFresh, are made in the background, and
+// changed is called when one brings news, to analyze the documents again.
 type usages struct {
-	mu   sync.Mutex
-	read map[string]usageReading
+	mu      sync.Mutex
+	read    map[string]*usageReading
+	changed func()
 }
 
 type usageReading struct {
-	at time.Time
-	u  *usage
+	at      time.Time
+	u       *usage
+	reading bool // a background reading is under way
 }
 
 // of returns the usage of the workflow of an analysis; nil where its state
@@ -46,18 +54,41 @@ func (us *usages) of(a *dsl.Analysis) *usage {
 	key := a.StateDir + "\x00" + a.Name
 	us.mu.Lock()
 	defer us.mu.Unlock()
-	if r, ok := us.read[key]; ok && time.Since(r.at) < usageFresh {
+	r, ok := us.read[key]
+	if !ok {
+		r = &usageReading{at: time.Now(), u: readUsage(a.StateDir, a.Name)}
+		if us.read == nil {
+			us.read = map[string]*usageReading{}
+		}
+		us.read[key] = r
 		return r.u
 	}
-	var u *usage
-	if stages, runs, err := history.LearnFromFiles(a.StateDir, a.Name, usageRuns); err == nil && runs > 0 {
-		u = &usage{runs: runs, stages: stages}
+	if !r.reading && time.Since(r.at) >= usageFresh {
+		r.reading = true
+		go us.refresh(key, a.StateDir, a.Name)
 	}
-	if us.read == nil {
-		us.read = map[string]usageReading{}
+	return r.u
+}
+
+func (us *usages) refresh(key, dir, name string) {
+	u := readUsage(dir, name)
+	us.mu.Lock()
+	r := us.read[key]
+	news := !reflect.DeepEqual(r.u, u)
+	r.u, r.at, r.reading = u, time.Now(), false
+	changed := us.changed
+	us.mu.Unlock()
+	if news && changed != nil {
+		changed()
 	}
-	us.read[key] = usageReading{at: time.Now(), u: u}
-	return u
+}
+
+func readUsage(dir, name string) *usage {
+	stages, runs, err := history.LearnFromFiles(dir, name, usageRuns)
+	if err != nil || runs == 0 {
+		return nil
+	}
+	return &usage{runs: runs, stages: stages}
 }
 
 // usedText is the hover line of what a stage really used, beside its cap.
