@@ -1,7 +1,8 @@
 package lsp
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -38,7 +39,7 @@ func runDiagnostics(x *index, a *dsl.Analysis, u *usage, t *text) []Diagnostic {
 		}
 	}
 	var out []Diagnostic
-	for _, name := range sortedNames(u.stages) {
+	for _, name := range slices.Sorted(maps.Keys(u.stages)) {
 		h, b := u.stages[name], blocks[name]
 		f, ok := a.Stages[name]
 		if b == nil || !ok || f.Tasks == 0 {
@@ -116,13 +117,4 @@ func pathDiagnostic(h *history.StageHistory, b *hclsyntax.Block, t *text) (Diagn
 			"Stage " + quote(b.Labels[0]) + " could not start: " + strings.TrimPrefix(h.StartFailure, "proc: ") +
 			". A task sees only its own PATH (by default /usr/local/bin:/usr/bin:/bin); to pass weir's, " + addPATH + ".",
 	}, true
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
