@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,7 +105,9 @@ func TestLspDiagnosticsAsValidate(t *testing.T) {
 		for _, d := range diags {
 			want = append(want, convert(d, tx))
 		}
-		got := open(t, c, abs, string(src))
+		// An example run in this checkout leaves runs beside it, whose
+		// warnings validate cannot give.
+		got := slices.DeleteFunc(open(t, c, abs, string(src)), func(d Diagnostic) bool { return d.Source == runSource })
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s (-validate +lsp):\n%s", file, diff)
 		}
