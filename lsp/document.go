@@ -141,6 +141,10 @@ func (d *document) latest(wait time.Duration) *snapshot {
 	}
 }
 
+// analyzed is told of every analysis as it ends, and whether an edit
+// cancelled it; tests count them.
+var analyzed = func(cancelled bool) {}
+
 // work analyzes the document after each change until it is closed.
 func (s *Server) work(d *document) {
 	defer d.idle.Done()
@@ -158,6 +162,7 @@ func (s *Server) work(d *document) {
 		}
 		d.mu.Unlock()
 		snap := s.analyze(ctx, d, t, v)
+		analyzed(snap == nil)
 		if snap == nil {
 			// An edit came: its touch brings the worker back for it.
 			d.tree.Unlock()

@@ -3,11 +3,13 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -252,4 +254,46 @@ func TestLspNewRuns(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("the new run's warning never came")
+}
+
+// TestLspEditsCancelStaleAnalyses sends a burst of edits to a large
+// workflow without waiting, and checks that the analyses of replaced texts
+// were cancelled and that the diagnostics are those of the last text.
+func TestLspEditsCancelStaleAnalyses(t *testing.T) {
+	var mu sync.Mutex
+	counts := map[bool]int{}
+	defer func(f func(bool)) { analyzed = f }(analyzed)
+	analyzed = func(cancelled bool) { mu.Lock(); counts[cancelled]++; mu.Unlock() }
+
+	var b strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&b, "stage \"s%d\" {\n  command = [\"echo\", \"%d\"]\n  memory  = \"64MiB\"\n}\n\n", i, i)
+	}
+	dir := t.TempDir()
+	c := start(t, dir)
+	path := filepath.Join(dir, "w.hcl")
+	uri := pathURI(path)
+	if err := c.Open(uri, b.String(), 1); err != nil {
+		t.Fatal(err)
+	}
+	const edits = 20
+	for v := int32(2); v <= edits; v++ {
+		// The last edit misspells a stage reference.
+		text := "\n"
+		if v == edits {
+			text = "stage \"x\" {\n  command = [\"echo\"]\n  depends_on = [stage.s01]\n}\n"
+		}
+		if err := c.Change(uri, v, 0, 0, 0, 0, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := diagnostics(t, c, uri, edits)
+	if len(got) != 1 || !strings.Contains(got[0].Message, `No stage "s01" is declared`) {
+		t.Fatalf("diagnostics of the last text: %+v", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if counts[true] == 0 {
+		t.Errorf("no analysis was cancelled: %d ran to their end", counts[false])
+	}
 }
