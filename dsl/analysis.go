@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -30,6 +31,11 @@ type Analysis struct {
 	Locals map[string]Value // by local name; only those evaluated
 	Stages map[string]StageFacts
 	Pools  map[string]dag.Pool // declared pools as decoded, and the default
+
+	// Name and StateDir are the workflow's, as a plan would have them,
+	// known even when the plan is not: where an editor finds past runs.
+	Name     string
+	StateDir string
 }
 
 // Value is a variable's or local's value written as HCL, and where it came
@@ -54,11 +60,19 @@ type StageFacts struct {
 // what an editor shows beside them. TestAnalyzeDiagnostics holds the two to
 // the same results.
 func (p *Parser) Analyze(src []byte, filename string, opts Options) *Analysis {
+	a, _ := p.AnalyzeContext(context.Background(), src, filename, opts)
+	return a
+}
+
+// AnalyzeContext is Analyze that stops early, with a nil Analysis and the
+// context's error, once ctx is done: an editor cancels the analysis of a
+// text an edit has replaced.
+func (p *Parser) AnalyzeContext(ctx context.Context, src []byte, filename string, opts Options) (*Analysis, error) {
 	a := &Analysis{Vars: map[string]Value{}, Locals: map[string]Value{}, Stages: map[string]StageFacts{}, Pools: map[string]dag.Pool{}}
 	abs, err := filepath.Abs(filename)
 	if err != nil {
 		a.Diags = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid workflow path", Detail: err.Error()}}
-		return a
+		return a, nil
 	}
 	if opts.NumCPU <= 0 {
 		opts.NumCPU = runtime.NumCPU()
@@ -66,20 +80,25 @@ func (p *Parser) Analyze(src []byte, filename string, opts Options) *Analysis {
 	if opts.Cwd == "" {
 		opts.Cwd, _ = os.Getwd()
 	}
-	file, diags := parseConfig(src, filename, chunkSize)
+	file, diags := p.parse(src, filename)
 	a.File, a.Parsed = file, !diags.HasErrors()
 	if file != nil {
 		p.p.AddFile(filename, &hcl.File{Bytes: file.Bytes, Nav: file.Nav})
 	}
 	if diags.HasErrors() {
 		a.Diags = diags
-		return a
+		return a, nil
 	}
 	l := newLoader(p, filename, abs, opts)
+	l.ctx = ctx
 	plan := l.load(file)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	diags = append(diags, l.diags...)
 	failed := diags.HasErrors()
 	a.Diags = dedupe(diags)
+	a.Name, a.StateDir = l.workflowName(), l.settings.StateDir
 	if !failed {
 		a.Plan = plan
 	}
@@ -111,7 +130,7 @@ func (p *Parser) Analyze(src []byte, filename string, opts Options) *Analysis {
 		}
 		a.Stages[s.name] = f
 	}
-	return a
+	return a, nil
 }
 
 // valueText writes v as an HCL expression.

@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -28,6 +29,49 @@ func TestAnalyzeDiagnostics(t *testing.T) {
 		if (plan == nil) != (a.Plan == nil) {
 			t.Errorf("%s: LoadSource plan %v, Analyze plan %v", file, plan != nil, a.Plan != nil)
 		}
+		// An editor's parser, on the text and then on it again below a
+		// new first line (every block reused and moved), says the same.
+		ep := NewEditorParser()
+		for i, text := range [][]byte{src, append([]byte("# moved\n"), src...)} {
+			_, want := NewParser().LoadSource(text, file, testOptions)
+			a := ep.Analyze(text, file, testOptions)
+			if diff := cmp.Diff(summarize(want), summarize(a.Diags)); diff != "" {
+				t.Errorf("%s: editor analysis %d: diagnostics (-LoadSource +Analyze):\n%s", file, i, diff)
+			}
+		}
+	}
+}
+
+// TestAnalyzeCancelled checks that a cancelled analysis stops and says so,
+// and that a live context changes nothing.
+func TestAnalyzeCancelled(t *testing.T) {
+	src, err := os.ReadFile("../workflows/etl/etl.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name    string
+		ctx     context.Context
+		wantErr error
+	}{
+		{"live", context.Background(), nil},
+		{"cancelled", done, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := NewEditorParser().AnalyzeContext(tt.ctx, src, "etl.hcl", testOptions)
+			if err != tt.wantErr {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if (a == nil) != (tt.wantErr != nil) {
+				t.Fatalf("analysis %v with err %v", a != nil, err)
+			}
+			if a != nil && a.Plan == nil {
+				t.Errorf("no plan: %v", a.Diags)
+			}
+		})
 	}
 }
 

@@ -1,10 +1,8 @@
 package dsl
 
 import (
-	"runtime"
 	"sort"
 	"strconv"
-	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -34,44 +32,17 @@ func parseConfig(src []byte, filename string, threshold int) (*hcl.File, hcl.Dia
 		return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	}
 	bodies := make([]*hclsyntax.Body, len(pieces))
-	failed := make([]bool, len(pieces))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(pieces)) {
-		wg.Go(func() {
-			for i := range work {
-				p := pieces[i]
-				f, diags := hclsyntax.ParseConfig(src[p.start:p.end], filename, p.pos)
-				if diags.HasErrors() {
-					failed[i] = true
-					continue
-				}
-				bodies[i] = f.Body.(*hclsyntax.Body)
-			}
-		})
+	all := make([]int, len(pieces))
+	for i := range all {
+		all[i] = i
 	}
-	for i := range pieces {
-		work <- i
+	if parsePieces(src, filename, pieces, all, bodies) {
+		return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	}
-	close(work)
-	wg.Wait()
-	merged := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}}
-	for i, b := range bodies {
-		if failed[i] {
-			return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
-		}
-		for name, attr := range b.Attributes {
-			if _, dup := merged.Attributes[name]; dup {
-				return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
-			}
-			merged.Attributes[name] = attr
-		}
-		merged.Blocks = append(merged.Blocks, b.Blocks...)
+	if f, ok := mergeBodies(src, bodies); ok {
+		return f, nil
 	}
-	first, last := bodies[0], bodies[len(bodies)-1]
-	merged.SrcRange = hcl.RangeBetween(first.SrcRange, last.SrcRange)
-	merged.EndRange = last.EndRange
-	return &hcl.File{Body: merged, Bytes: src, Nav: newBlockNav(merged)}, nil
+	return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 }
 
 type piece struct {

@@ -58,7 +58,10 @@ func (l *loader) expand(order []*stageDecl) []*dag.Task {
 	stageCtx := l.baseContext()
 	stageCtx.Variables["stage"] = cty.ObjectVal(done)
 	tasks := make([]*dag.Task, 0, total)
-	for _, s := range l.stages {
+	for i, s := range l.stages {
+		if i%256 == 0 && l.stopped() {
+			return nil
+		}
 		if s.broken {
 			continue
 		}

@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"context"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -41,7 +42,16 @@ type loader struct {
 
 	settings      dag.Settings
 	publishRanges []publishAt
+
+	// ctx stops an analysis whose text an edit has replaced; nil for a
+	// load that always runs to its end.
+	ctx context.Context
 }
+
+// stopped reports whether the load was cancelled. It is asked between
+// steps and every few stages, so a cancelled load ends within
+// milliseconds; its result is never used.
+func (l *loader) stopped() bool { return l.ctx != nil && l.ctx.Err() != nil }
 
 func newLoader(p *Parser, path, abs string, opts Options) *loader {
 	dir := filepath.Dir(abs)
@@ -85,15 +95,18 @@ func (l *loader) load(file *hcl.File) *dag.Plan {
 	l.evalLocals()
 	l.settings = l.decodeWorkflow()
 	l.decodePools()
-	for _, s := range l.stages {
+	for i, s := range l.stages {
+		if i%256 == 0 && l.stopped() {
+			return nil
+		}
 		l.scanStage(s)
 	}
 	order, ok := l.stageOrder()
-	if !ok {
+	if !ok || l.stopped() {
 		return nil
 	}
 	tasks := l.expand(order)
-	if l.diags.HasErrors() {
+	if l.diags.HasErrors() || l.stopped() {
 		return nil
 	}
 	g, err := dag.New(tasks)

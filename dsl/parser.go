@@ -29,7 +29,8 @@ type Options struct {
 // Parser loads workflow files and keeps their sources, so that diagnostics
 // can quote the offending lines.
 type Parser struct {
-	p *hclparse.Parser
+	p      *hclparse.Parser
+	blocks *blockCache // NewEditorParser's; nil otherwise
 }
 
 // NewParser returns a Parser with an empty source cache.
@@ -61,7 +62,7 @@ func (p *Parser) LoadSource(src []byte, filename string, opts Options) (*dag.Pla
 	}
 	// The parser keys sources by the name given, so diagnostics show the
 	// path as the user typed it.
-	file, diags := parseConfig(src, filename, chunkSize)
+	file, diags := p.parse(src, filename)
 	if file != nil {
 		// Messages need the bytes and the block headers, not the tree.
 		p.p.AddFile(filename, &hcl.File{Bytes: file.Bytes, Nav: file.Nav})
@@ -83,6 +84,7 @@ func (p *Parser) LoadSource(src []byte, filename string, opts Options) (*dag.Pla
 // dedupe drops repeats: a bad expression in a for_each stage fails the same
 // way for every instance, and one message is enough.
 func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
+	suggestFunctions(diags)
 	type key struct {
 		summary, detail, file string
 		offset                int

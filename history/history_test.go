@@ -214,3 +214,34 @@ func TestNiceSize(t *testing.T) {
 		}
 	}
 }
+
+// TestLearnStartFailure checks that the newest start failure of a stage is
+// kept, and that reading the run files alone learns what Learn does.
+func TestLearnStartFailure(t *testing.T) {
+	dir := t.TempDir()
+	tasks := []dag.Task{{ID: "fetch", Stage: "fetch", Pool: "default"}}
+	for i, detail := range []string{`program "old" not found`, `program "curl" not found in the task's PATH (/usr/bin:/bin)`} {
+		start := t0.Add(time.Duration(i) * time.Hour)
+		fakeRun(t, dir, "r"+string(rune('1'+i)), "etl", start, tasks, []Attempt{
+			{Task: "fetch", N: 1, Started: start, Result: &event.Result{Reason: event.StartFailed, Detail: detail, Start: start, End: start}},
+		})
+	}
+	learners := []struct {
+		name  string
+		learn func(dir, name string, maxRuns int) (map[string]*StageHistory, int, error)
+	}{
+		{"Learn", Learn},
+		{"LearnFromFiles", LearnFromFiles},
+	}
+	for _, l := range learners {
+		t.Run(l.name, func(t *testing.T) {
+			hist, used, err := l.learn(dir, "etl", 5)
+			if err != nil || used != 2 || hist["fetch"] == nil {
+				t.Fatalf("used %d runs, history %v, err %v", used, hist, err)
+			}
+			if got, want := hist["fetch"].StartFailure, `program "curl" not found in the task's PATH (/usr/bin:/bin)`; got != want {
+				t.Errorf("StartFailure = %q, want the newest run's %q", got, want)
+			}
+		})
+	}
+}

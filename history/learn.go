@@ -25,6 +25,9 @@ type StageHistory struct {
 	// LastCap is the cap of the newest attempt: what the workflow declared
 	// then (or grew to after an oom).
 	LastCap int64
+	// StartFailure is why the newest attempt that could not start did
+	// not ("program "x" not found in the task's PATH (...)"); "" if none.
+	StartFailure string
 }
 
 // Learn gathers the history of every stage over the newest maxRuns runs of
@@ -35,6 +38,20 @@ func Learn(dir, name string, maxRuns int) (map[string]*StageHistory, int, error)
 	if err != nil {
 		return nil, 0, err
 	}
+	return learn(dir, name, maxRuns, runs)
+}
+
+// LearnFromFiles is Learn from the run files alone (store.ListRunFiles): it
+// never opens the database, so an engine starting meanwhile never waits.
+func LearnFromFiles(dir, name string, maxRuns int) (map[string]*StageHistory, int, error) {
+	runs, err := store.ListRunFiles(dir)
+	if err != nil {
+		return nil, 0, err
+	}
+	return learn(dir, name, maxRuns, runs)
+}
+
+func learn(dir, name string, maxRuns int, runs []store.RunSummary) (map[string]*StageHistory, int, error) {
 	out := map[string]*StageHistory{}
 	used := 0
 	for _, r := range runs { // newest first
@@ -76,6 +93,10 @@ func (h *StageHistory) add(a Attempt) {
 		h.OOMs++
 	case event.Timeout:
 		h.Timeouts++
+	case event.StartFailed:
+		if h.StartFailure == "" { // runs come newest first
+			h.StartFailure = r.Detail
+		}
 	case event.Succeeded:
 		h.Successes++
 		if p := r.PeakMemory; p > 0 {

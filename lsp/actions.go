@@ -2,17 +2,21 @@ package lsp
 
 import (
 	"regexp"
+	"strings"
 
 	"github.com/agext/levenshtein"
 )
 
 var (
 	didYouMeanRE = regexp.MustCompile(`Did you mean "([^"]+)"\?`)
+	raiseRE      = regexp.MustCompile(`Raise memory to ("[^"]+")\.`)
 	wordRE       = regexp.MustCompile(`[A-Za-z_][\w-]*(?::\d+)?`)
 )
 
 // codeAction offers the fixes the diagnostics suggest: for "Did you mean
-// "x"?", replacing the misspelled name with x.
+// "x"?", replacing the misspelled name with x; for a cap past runs
+// outgrew, the cap they suggest; for a program not found in a task's PATH,
+// passing weir's PATH to the stage's tasks.
 func (s *Server) codeAction(p codeActionParams) ([]CodeAction, error) {
 	d := s.doc(p.TextDocument.URI)
 	if d == nil {
@@ -21,6 +25,10 @@ func (s *Server) codeAction(p codeActionParams) ([]CodeAction, error) {
 	t, _ := d.current()
 	actions := []CodeAction{}
 	for _, diag := range p.Context.Diagnostics {
+		if a, ok := runAction(t, p.TextDocument.URI, diag); ok {
+			actions = append(actions, a)
+			continue
+		}
 		m := didYouMeanRE.FindStringSubmatch(diag.Message)
 		if m == nil {
 			continue
@@ -60,4 +68,46 @@ func misspelled(src []byte, suggestion string) (span, bool) {
 		}
 	}
 	return best, bestDist >= 0 && bestDist < 3
+}
+
+// runAction is the fix of a diagnostic of past runs (rundiag.go).
+func runAction(t *text, uri string, diag Diagnostic) (CodeAction, bool) {
+	if diag.Source != runSource {
+		return CodeAction{}, false
+	}
+	start, err1 := t.offset(diag.Range.Start)
+	end, err2 := t.offset(diag.Range.End)
+	if err1 != nil || err2 != nil || end < start {
+		return CodeAction{}, false
+	}
+	a := CodeAction{Kind: "quickfix", Diagnostics: []Diagnostic{diag}, IsPreferred: true}
+	var edit TextEdit
+	switch {
+	case raiseRE.MatchString(diag.Message):
+		value := raiseRE.FindStringSubmatch(diag.Message)[1]
+		a.Title = "Raise memory to " + value
+		edit = TextEdit{Range: diag.Range, NewText: value}
+	case strings.Contains(diag.Message, addPATH):
+		a.Title = `Pass weir's PATH to the tasks (env_passthrough = ["PATH"])`
+		if list := t.src[start:end]; len(list) > 0 && list[0] == '[' {
+			// env_passthrough is there without PATH: PATH goes first.
+			item := `"PATH", `
+			if strings.TrimSpace(string(list[1:len(list)-1])) == "" {
+				item = `"PATH"`
+			}
+			edit = TextEdit{Range: t.span(start+1, start+1), NewText: item}
+			break
+		}
+		// A line of its own above the command, indented as it is.
+		line := t.lines[search(t.lines, start)]
+		indent := t.src[line:start]
+		if strings.TrimLeft(string(indent), " \t") != "" {
+			return CodeAction{}, false // a block on one line holds one attribute
+		}
+		edit = TextEdit{Range: t.span(line, line), NewText: string(indent) + `env_passthrough = ["PATH"]` + "\n"}
+	default:
+		return CodeAction{}, false
+	}
+	a.Edit = &WorkspaceEdit{Changes: map[string][]TextEdit{uri: {edit}}}
+	return a, true
 }

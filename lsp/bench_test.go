@@ -7,8 +7,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/weirflow/weir/dsl"
 )
 
 // genWorkflow writes a workflow of n stages with bench/genworkflow, the
@@ -23,33 +26,69 @@ func genWorkflow(b *testing.B, n int) string {
 	return string(out)
 }
 
-// BenchmarkLspDiagnosticsAfterEdit measures the time from an edit (one
-// digit of a memory cap in the middle of the file) to the diagnostics of
-// the edited text.
+// BenchmarkLspDiagnosticsAfterEdit measures the time from an edit in the
+// middle of the file to the diagnostics of the edited text: "replace"
+// changes one digit of a memory cap, "type" inserts a digit and then
+// deletes it, which moves every block below by a byte. Each runs with the
+// editor parser and, as a baseline, with a parse from scratch.
 //
 //	go test ./lsp -run '^$' -bench DiagnosticsAfterEdit -benchtime 20x
 func BenchmarkLspDiagnosticsAfterEdit(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
-		b.Run(fmt.Sprintf("stages=%d", n), func(b *testing.B) {
-			src := genWorkflow(b, n)
-			dir := b.TempDir()
-			c := start(b, dir)
-			path := filepath.Join(dir, "w.hcl")
-			uri := pathURI(path)
-			if got := open(b, c, path, src); len(got) != 0 {
-				b.Fatalf("generated workflow has diagnostics: %v", got[0])
+		src := genWorkflow(b, n)
+		for _, edit := range []string{"replace", "type"} {
+			for _, mode := range parsers {
+				b.Run(fmt.Sprintf("stages=%d/%s/%s", n, edit, mode.name), func(b *testing.B) {
+					defer swapParser(mode.parser)()
+					dir := b.TempDir()
+					c := start(b, dir)
+					path := filepath.Join(dir, "w.hcl")
+					uri := pathURI(path)
+					if got := open(b, c, path, src); len(got) != 0 {
+						b.Fatalf("generated workflow has diagnostics: %v", got[0])
+					}
+					line, col := memoryDigit(src, n/2)
+					b.ResetTimer()
+					cpu := cpuTime()
+					for i := range b.N {
+						v := int32(i + 2)
+						var err error
+						switch {
+						case edit == "replace":
+							err = c.Change(uri, v, line, col, line, col+1, fmt.Sprint(i%9+1))
+						case i%2 == 0:
+							err = c.Change(uri, v, line, col, line, col, "1")
+						default:
+							err = c.Change(uri, v, line, col, line, col+1, "")
+						}
+						if err != nil {
+							b.Fatal(err)
+						}
+						diagnostics(b, c, uri, v)
+					}
+					// CPU time tells more than wall time on a machine
+					// shared with other work.
+					b.ReportMetric(float64((cpuTime()-cpu).Milliseconds())/float64(b.N), "cpu-ms/edit")
+				})
 			}
-			line, col := memoryDigit(src, n/2)
-			b.ResetTimer()
-			for i := range b.N {
-				v := int32(i + 2)
-				if err := c.Change(uri, v, line, col, line, col+1, fmt.Sprint(i%9+1)); err != nil {
-					b.Fatal(err)
-				}
-				diagnostics(b, c, uri, v)
-			}
-		})
+		}
 	}
+}
+
+// parsers are the two ways of analyzing an edited text: reusing what the
+// edit did not touch, and from scratch (the baseline).
+var parsers = []struct {
+	name   string
+	parser func() *dsl.Parser
+}{
+	{"incremental", dsl.NewEditorParser},
+	{"scratch", dsl.NewParser},
+}
+
+func swapParser(p func() *dsl.Parser) func() {
+	old := newParser
+	newParser = p
+	return func() { newParser = old }
 }
 
 // BenchmarkLspCompletion measures completion after "stage." in the last
@@ -127,4 +166,13 @@ func memoryDigit(src string, k int) (int, int) {
 	j := i + strings.Index(src[i:], `memory  = "`) + len(`memory  = "`)
 	line := strings.Count(src[:j], "\n")
 	return line, j - (strings.LastIndex(src[:j], "\n") + 1)
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

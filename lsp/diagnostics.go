@@ -26,6 +26,7 @@ func (s *Server) publish(d *document, snap *snapshot) {
 		}
 		byFile[uri] = append(byFile[uri], convert(diag, t))
 	}
+	byFile[d.uri] = append(byFile[d.uri], snap.runDiags...)
 	for uri := range d.published {
 		if _, ok := byFile[uri]; !ok {
 			byFile[uri] = []Diagnostic{}

@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -21,9 +22,17 @@ type document struct {
 	names   *snapshot     // newest snapshot of a text that parsed, for completion
 	ready   chan struct{} // closed and replaced when snap changes
 	closed  bool
+	cancel  context.CancelFunc // stops the analysis in progress
 	// published are the other files (var files) this document's last
 	// diagnostics went to, to clear when they are gone.
 	published map[string]bool
+
+	// parser keeps the syntax trees of unchanged blocks from one analysis
+	// to the next, and moves them into place; tree is held for writing
+	// while it does, and for reading by whoever walks a snapshot's tree.
+	parser *dsl.Parser
+	refs   refCache // the worker's
+	tree   sync.RWMutex
 
 	dirty chan struct{} // a pending change; capacity 1
 	done  chan struct{} // closed by close
@@ -36,13 +45,37 @@ type snapshot struct {
 	text     *text
 	index    *index
 	analysis *dsl.Analysis
+	doc      *document
+	usage    *usage       // what past runs used; nil without any
+	runDiags []Diagnostic // what past runs showed that the text still has
+	// moved is set, under doc.tree, when an analysis of a newer text
+	// starts: it may move the trees this one's index walks.
+	moved bool
 }
+
+// readTree calls f while the snapshot's syntax tree holds still. The next
+// analysis may move the trees it reuses, so once one has started this
+// snapshot's tree is not read: readTree reports false without calling f.
+func (snap *snapshot) readTree(f func()) bool {
+	d := snap.doc
+	d.tree.RLock()
+	defer d.tree.RUnlock()
+	if snap.moved {
+		return false
+	}
+	f()
+	return true
+}
+
+// newParser is dsl.NewEditorParser; benchmarks swap in dsl.NewParser, which
+// parses every text from scratch, for a baseline.
+var newParser = dsl.NewEditorParser
 
 func newDocument(uri string, t *text, version int32) *document {
 	return &document{
 		uri: uri, path: uriPath(uri), text: t, version: version,
 		ready: make(chan struct{}), dirty: make(chan struct{}, 1), done: make(chan struct{}),
-		published: map[string]bool{},
+		published: map[string]bool{}, parser: newParser(), refs: refCache{},
 	}
 }
 
@@ -62,8 +95,24 @@ func (d *document) close() {
 	}
 	d.closed = true
 	close(d.done)
+	if d.cancel != nil {
+		d.cancel()
+	}
 	d.mu.Unlock()
 	d.idle.Wait()
+}
+
+// next returns the newest text and its version, and a context that the next
+// change cancels.
+func (d *document) next() (*text, int32, context.Context) {
+	ctx, cancel := context.WithCancel(context.Background())
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cancel != nil {
+		d.cancel()
+	}
+	d.cancel = cancel
+	return d.text, d.version, ctx
 }
 
 // current returns the newest text and its version.
@@ -92,6 +141,10 @@ func (d *document) latest(wait time.Duration) *snapshot {
 	}
 }
 
+// analyzed is told of every analysis as it ends, and whether an edit
+// cancelled it; tests count them.
+var analyzed = func(cancelled bool) {}
+
 // work analyzes the document after each change until it is closed.
 func (s *Server) work(d *document) {
 	defer d.idle.Done()
@@ -101,10 +154,23 @@ func (s *Server) work(d *document) {
 			return
 		case <-d.dirty:
 		}
-		t, v := d.current()
-		snap := s.analyze(d, t, v)
+		t, v, ctx := d.next()
+		d.tree.Lock()
+		d.mu.Lock()
+		if d.snap != nil {
+			d.snap.moved = true
+		}
+		d.mu.Unlock()
+		snap := s.analyze(ctx, d, t, v)
+		analyzed(snap == nil)
+		if snap == nil {
+			// An edit came: its touch brings the worker back for it.
+			d.tree.Unlock()
+			continue
+		}
 		d.mu.Lock()
 		d.snap = snap
+		d.tree.Unlock()
 		if snap.index.parsed || d.names == nil {
 			d.names = snap
 		}
@@ -118,11 +184,18 @@ func (s *Server) work(d *document) {
 	}
 }
 
-func (s *Server) analyze(d *document, t *text, v int32) *snapshot {
-	a := dsl.NewParser().Analyze(t.src, d.path, s.loadOptions())
-	x := buildIndex(a.File, t.src, a.Parsed)
+// analyze analyzes one text of a document; it returns nil when ctx was
+// cancelled first.
+func (s *Server) analyze(ctx context.Context, d *document, t *text, v int32) *snapshot {
+	defer boostGC(len(t.src))()
+	a, err := d.parser.AnalyzeContext(ctx, t.src, d.path, s.loadOptions())
+	if err != nil {
+		return nil
+	}
+	x := buildIndexWith(a.File, t.src, a.Parsed, d.refs)
 	a.File = nil // the index holds it
-	return &snapshot{version: v, text: t, index: x, analysis: a}
+	u := s.usages.of(a)
+	return &snapshot{version: v, text: t, index: x, analysis: a, doc: d, usage: u, runDiags: runDiagnostics(x, a, u, t)}
 }
 
 func (s *Server) didOpen(p didOpenParams) {
@@ -160,6 +233,9 @@ func (s *Server) didChange(p didChangeParams) error {
 		t = next
 	}
 	d.text, d.version = t, p.TextDocument.Version
+	if d.cancel != nil {
+		d.cancel() // the analysis of the text before is wasted work now
+	}
 	d.mu.Unlock()
 	d.touch()
 	return nil

@@ -50,6 +50,10 @@ func TestLspGolden(t *testing.T) {
 				case "w.hcl":
 					src = string(f.Data)
 				}
+				// Past runs sit in .weir/runs/<id>/, as an engine leaves them.
+				if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f.Name)), 0o755); err != nil {
+					t.Fatal(err)
+				}
 				if err := os.WriteFile(filepath.Join(dir, f.Name), []byte(strings.ReplaceAll(string(f.Data), cursorMark, "")), 0o644); err != nil {
 					t.Fatal(err)
 				}

@@ -20,7 +20,9 @@ func (s *Server) hover(p positionParams) (*Hover, error) {
 	if err != nil || snap == nil {
 		return nil, err
 	}
-	text, sp := hoverText(snap, off)
+	var text string
+	var sp span
+	snap.readTree(func() { text, sp = hoverText(snap, off) })
 	if text == "" {
 		return nil, nil
 	}
@@ -75,6 +77,9 @@ func hoverText(snap *snapshot, off int) (string, span) {
 					parts = append(parts, fmt.Sprintf("Makes **%s**.", plural(f.Tasks, "task")))
 				case "memory":
 					parts = append(parts, "Resolved cap: **"+bytesText(f.Memory)+"** per task.")
+					if used := usedText(snap.usage, stage, f.Memory); used != "" {
+						parts = append(parts, used)
+					}
 				case "pool":
 					parts = append(parts, "Resolved: "+poolText(a, f.Pool))
 				}
@@ -119,7 +124,11 @@ func symbolHover(snap *snapshot, k symKey) string {
 		if !ok {
 			return head + ": not declared"
 		}
-		return head + "\n\n" + stageText(a, f)
+		text := head + "\n\n" + stageText(a, f)
+		if used := usedText(snap.usage, k.name, f.Memory); used != "" {
+			text += "\n\n" + used
+		}
+		return text
 	case symPool:
 		return "**pool " + quote(k.name) + "**: " + poolText(a, k.name)
 	case symVariable:

@@ -1,6 +1,8 @@
 package lsp
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
@@ -62,6 +64,18 @@ type index struct {
 // parsed without errors. A text with syntax errors is indexed as far as
 // the parser recovered.
 func buildIndex(f *hcl.File, src []byte, parsed bool) *index {
+	return buildIndexWith(f, src, parsed, nil)
+}
+
+// refCache keeps the references found in each top-level block of the last
+// index, by block, at offsets from the block's start: an editor parser
+// hands the same block back when its text did not change, perhaps moved,
+// and its references move with it.
+type refCache map[*hclsyntax.Block][]ref
+
+// buildIndexWith is buildIndex reusing, and then refilling, the references
+// of the blocks in cache; a nil cache finds them all.
+func buildIndexWith(f *hcl.File, src []byte, parsed bool, cache refCache) *index {
 	x := &index{file: f, parsed: parsed, decls: map[symKey]*decl{}}
 	if f == nil {
 		return x
@@ -91,12 +105,37 @@ func buildIndex(f *hcl.File, src []byte, parsed bool) *index {
 			}
 		}
 	}
+	next := refCache{}
 	for _, b := range body.Blocks {
+		start := b.TypeRange.Start.Byte
+		if c, ok := cache[b]; ok {
+			for _, r := range c {
+				r.at.start += start
+				r.at.end += start
+				x.refs = append(x.refs, r)
+			}
+			next[b] = c
+			continue
+		}
 		stage := ""
 		if b.Type == "stage" && len(b.Labels) == 1 {
 			stage = b.Labels[0]
 		}
+		n := len(x.refs)
 		x.walkBody(b.Body, stage)
+		if cache != nil {
+			// Kept from the block's start, which an edit above it moves.
+			rel := slices.Clone(x.refs[n:])
+			for i := range rel {
+				rel[i].at.start -= start
+				rel[i].at.end -= start
+			}
+			next[b] = rel
+		}
+	}
+	if cache != nil {
+		clear(cache)
+		maps.Copy(cache, next)
 	}
 	for _, a := range body.Attributes {
 		x.walkExpr(a.Expr, "")

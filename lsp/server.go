@@ -45,6 +45,7 @@ type Server struct {
 	utf8     bool                 // positions count bytes
 	root     string               // workspace root directory, "" if none
 	settings initOptions
+	usages   usages // past runs, by state dir and workflow
 	shutdown bool
 	exit     chan struct{}
 	closed   bool
@@ -76,12 +77,15 @@ func newServer(opts Options) *Server {
 	if w == nil {
 		w = io.Discard
 	}
-	return &Server{
+	s := &Server{
 		opts: opts,
 		log:  log.New(w, "weir lsp: ", 0),
 		docs: map[string]*document{},
 		exit: make(chan struct{}),
 	}
+	// New runs change hovers and warnings of open workflows.
+	s.usages.changed = s.reanalyzeAll
+	return s
 }
 
 // stop ends every document's worker.

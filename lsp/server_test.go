@@ -3,10 +3,13 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,7 +107,9 @@ func TestLspDiagnosticsAsValidate(t *testing.T) {
 		for _, d := range diags {
 			want = append(want, convert(d, tx))
 		}
-		got := open(t, c, abs, string(src))
+		// An example run in this checkout leaves runs beside it, whose
+		// warnings validate cannot give.
+		got := slices.DeleteFunc(open(t, c, abs, string(src)), func(d Diagnostic) bool { return d.Source == runSource })
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s (-validate +lsp):\n%s", file, diff)
 		}
@@ -201,5 +206,94 @@ func TestLspVarFile(t *testing.T) {
 	}
 	if got := diagnostics(t, c, pathURI(vars), -1); len(got) != 0 {
 		t.Errorf("var file diagnostics after the fix: %+v", got)
+	}
+}
+
+// TestLspNewRuns checks that a run that ends while a workflow is open
+// reaches its warnings: the state dir is read again in the background.
+func TestLspNewRuns(t *testing.T) {
+	defer func(d time.Duration) { usageFresh = d }(usageFresh)
+	usageFresh = 10 * time.Millisecond
+	dir := t.TempDir()
+	c := start(t, dir)
+	path := filepath.Join(dir, "w.hcl")
+	uri := pathURI(path)
+	src := "stage \"fetch\" {\n  command = [\"curl\", \"x\"]\n}\n"
+	if got := open(t, c, path, src); len(got) != 0 {
+		t.Fatalf("diagnostics before any run: %+v", got)
+	}
+	// A run that could not start curl, as an engine leaves it.
+	run := filepath.Join(dir, ".weir", "runs", "r1")
+	if err := os.MkdirAll(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"run.json":   `{"id":"r1","name":"w","state":"failed","started":"2026-11-26T09:00:00Z","engine":{}}`,
+		"graph.json": `{"tasks":[{"id":"fetch","stage":"fetch","pool":"default"}]}`,
+		"events.jsonl": `{"seq":1,"time":"2026-11-26T09:00:00Z","run":"r1","kind":"run_started"}
+{"seq":2,"time":"2026-11-26T09:00:00Z","run":"r1","kind":"attempt_started","task":"fetch","attempt":1}
+{"seq":3,"time":"2026-11-26T09:00:00Z","run":"r1","kind":"attempt_ended","task":"fetch","attempt":1,"result":{"reason":"start_failed","detail":"proc: program \"curl\" not found in the task's PATH (/usr/bin:/bin)","start":"2026-11-26T09:00:00Z","end":"2026-11-26T09:00:00Z"}}
+{"seq":4,"time":"2026-11-26T09:00:01Z","run":"r1","kind":"run_ended","message":"failed"}
+`,
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(run, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Edits until one's diagnostics carry the run's warning.
+	for v := int32(2); v < 100; v++ {
+		if err := c.Change(uri, v, 0, 0, 0, 0, "\n"); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range diagnostics(t, c, uri, v) {
+			if d.Source == runSource && strings.Contains(d.Message, `program "curl" not found`) {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the new run's warning never came")
+}
+
+// TestLspEditsCancelStaleAnalyses sends a burst of edits to a large
+// workflow without waiting, and checks that the analyses of replaced texts
+// were cancelled and that the diagnostics are those of the last text.
+func TestLspEditsCancelStaleAnalyses(t *testing.T) {
+	var mu sync.Mutex
+	counts := map[bool]int{}
+	defer func(f func(bool)) { analyzed = f }(analyzed)
+	analyzed = func(cancelled bool) { mu.Lock(); counts[cancelled]++; mu.Unlock() }
+
+	var b strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&b, "stage \"s%d\" {\n  command = [\"echo\", \"%d\"]\n  memory  = \"64MiB\"\n}\n\n", i, i)
+	}
+	dir := t.TempDir()
+	c := start(t, dir)
+	path := filepath.Join(dir, "w.hcl")
+	uri := pathURI(path)
+	if err := c.Open(uri, b.String(), 1); err != nil {
+		t.Fatal(err)
+	}
+	const edits = 20
+	for v := int32(2); v <= edits; v++ {
+		// The last edit misspells a stage reference.
+		text := "\n"
+		if v == edits {
+			text = "stage \"x\" {\n  command = [\"echo\"]\n  depends_on = [stage.s01]\n}\n"
+		}
+		if err := c.Change(uri, v, 0, 0, 0, 0, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := diagnostics(t, c, uri, edits)
+	if len(got) != 1 || !strings.Contains(got[0].Message, `No stage "s01" is declared`) {
+		t.Fatalf("diagnostics of the last text: %+v", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if counts[true] == 0 {
+		t.Errorf("no analysis was cancelled: %d ran to their end", counts[false])
 	}
 }

@@ -17,11 +17,13 @@ func (s *Server) documentSymbol(p documentParams) ([]DocumentSymbol, error) {
 	if snap == nil || snap.index.file == nil {
 		return []DocumentSymbol{}, nil
 	}
-	body, ok := snap.index.file.Body.(*hclsyntax.Body)
-	if !ok {
-		return []DocumentSymbol{}, nil
-	}
-	return outline(body, snap.text, snap.index.file.Bytes), nil
+	out := []DocumentSymbol{}
+	snap.readTree(func() {
+		if body, ok := snap.index.file.Body.(*hclsyntax.Body); ok {
+			out = outline(body, snap.text, snap.index.file.Bytes)
+		}
+	})
+	return out, nil
 }
 
 var symbolKinds = map[string]int{

@@ -395,6 +395,12 @@ func ListRuns(dir string) ([]RunSummary, error) {
 	return nil, err
 }
 
+// ListRunFiles lists the runs of state dir dir, newest first, from the
+// files under dir/runs alone (see RunSummary.FromLog). It never opens the
+// database, so it takes no lock an engine could wait for: for readers that
+// look often, such as an editor.
+func ListRunFiles(dir string) ([]RunSummary, error) { return listFromLogs(dir) }
+
 // listFromLogs rebuilds the run list from runs/*/run.json and events.jsonl.
 func listFromLogs(dir string) ([]RunSummary, error) {
 	ents, err := os.ReadDir(filepath.Join(dir, "runs"))
