@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -23,9 +24,10 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	// Not -race, as a user builds it; go run in the quickstart then finds
-	// every package in the build cache.
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "weir"), "../cmd/weir")
+	// Not -race, as a user builds it. -trimpath (here and in weirEnv's
+	// GOFLAGS) keeps the checkout's path out of the build cache's keys, so
+	// that go run in a copy of the repository links and compiles nothing.
+	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, "weir"), "../cmd/weir")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintf(os.Stderr, "docs: go build ../cmd/weir: %v\n", err)
@@ -50,7 +52,8 @@ func weirEnv(t *testing.T) []string {
 		"LC_ALL=C",
 	}
 	// go needs its caches; the machine's, so that go run builds nothing new.
-	for _, name := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOFLAGS", "GOPROXY", "GOTOOLCHAIN", "TMPDIR", "WEIR_REQUIRE_ALL"} {
+	env = append(env, "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -trimpath"))
+	for _, name := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GOTOOLCHAIN", "TMPDIR", "WEIR_REQUIRE_ALL"} {
 		if v, ok := os.LookupEnv(name); ok {
 			env = append(env, name+"="+v)
 		}
