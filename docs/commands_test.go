@@ -304,4 +304,3 @@ func programs(line string) []string {
 	}
 	return out
 }
-
