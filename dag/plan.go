@@ -12,6 +12,12 @@ type Plan struct {
 	Stages   []string `json:"stages"` // stage names in declaration order
 	Tasks    []*Task  `json:"tasks"`  // in declaration order, instances by key
 	Graph    *Graph   `json:"-"`
+
+	// MemoryOrigins holds, by stage name, where each stage that declares
+	// memory declares it: an oom's fix points at that line, not at the
+	// stage's first. Kept per stage, not per task, since a wide stage's
+	// tasks share the attribute.
+	MemoryOrigins map[string]Pos `json:"-"`
 }
 
 // Settings are the workflow block's attributes, resolved to absolute paths.
@@ -22,6 +28,8 @@ type Settings struct {
 	// ShmReuse is the most bytes of released segments kept in shm_dir for
 	// later outputs to write over (see shm.Pool); 0 = none are kept.
 	ShmReuse int64 `json:"shm_reuse,omitempty"`
+	// MemoryBudgetOrigin is where memory_budget is set, zero when it is not.
+	MemoryBudgetOrigin Pos `json:"-"`
 }
 
 // MaxTasks is the most tasks a plan may hold. A million tasks of one stage
@@ -48,6 +56,8 @@ type Pool struct {
 	SbatchArgs []string `json:"sbatch_args,omitempty"`
 
 	Origin Pos `json:"origin,omitzero"` // zero for the implicit default pool
+	// MemoryOrigin is where the pool's memory is set, zero when it is not.
+	MemoryOrigin Pos `json:"-"`
 }
 
 // Pool returns the pool with the given name, or nil.

@@ -105,6 +105,7 @@ func (l *loader) load(file *hcl.File) *dag.Plan {
 	if !ok || l.stopped() {
 		return nil
 	}
+	memOrigins := l.memoryOrigins() // before expand drops the syntax trees
 	tasks := l.expand(order)
 	if l.diags.HasErrors() || l.stopped() {
 		return nil
@@ -122,7 +123,19 @@ func (l *loader) load(file *hcl.File) *dag.Plan {
 		Pools:    l.planPools(),
 		Tasks:    tasks,
 		Graph:    g,
+
+		MemoryOrigins: memOrigins,
 	}
+}
+
+func (l *loader) memoryOrigins() map[string]dag.Pos {
+	out := map[string]dag.Pos{}
+	for _, s := range l.stages {
+		if attr, ok := s.attrs["memory"]; ok {
+			out[s.name] = pos(attr.Range)
+		}
+	}
+	return out
 }
 
 // baseContext is what every expression may see: variables, locals, path.*

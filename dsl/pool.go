@@ -92,6 +92,7 @@ func (l *loader) decodePool(p *poolDecl) {
 		n, d := evalSize(attr, ctx)
 		l.add(d)
 		pl.Memory = n
+		pl.MemoryOrigin = pos(attr.Range)
 		p.memRange = attr.Expr.Range().Ptr()
 		if !d.HasErrors() && n == 0 {
 			l.add(hcl.Diagnostics{attrError(attr, "Invalid size", "A pool's memory must be above zero; leave it out to use only the workflow's budget.")})

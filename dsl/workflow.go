@@ -68,6 +68,7 @@ func (l *loader) decodeWorkflow() dag.Settings {
 			n, d := evalSize(attr, ctx)
 			l.add(d)
 			s.MemoryBudget = n
+			s.MemoryBudgetOrigin = pos(attr.Range)
 		case "shm_reuse":
 			n, d := evalSize(attr, ctx)
 			l.add(d)

@@ -272,7 +272,7 @@ func reportRun(o *options, plan *dag.Plan, s *executor.Summary, runDir string, q
 		last := ts.Attempts[len(ts.Attempts)-1]
 		fmt.Fprintf(o.stderr, "weir: task %s attempt %d/%d: %s\n", ts.ID, len(ts.Attempts), t.Retry.Attempts, describe(last))
 		fmt.Fprintf(o.stderr, "  declared at %s; %s\n", t.Origin, logsOf(layout, ts.ID, len(ts.Attempts)))
-		if fix := fixFor(t, last); fix != "" {
+		if fix := fixFor(plan, t, last); fix != "" {
 			fmt.Fprintf(o.stderr, "  fix: %s\n", fix)
 		}
 	}
@@ -317,10 +317,10 @@ func logsOf(layout store.DirLayout, task string, attempt int) string {
 }
 
 // fixFor suggests what to change after a failure whose cause weir knows.
-func fixFor(t *dag.Task, r event.Result) string {
+func fixFor(plan *dag.Plan, t *dag.Task, r event.Result) string {
 	switch r.Reason {
 	case event.OOM:
-		return fmt.Sprintf("raise memory at %s (or add retry { on = [\"oom\"], memory_growth = 1.5 })", t.Origin)
+		return oomFix(plan, t)
 	case event.Timeout:
 		return fmt.Sprintf("raise timeout at %s, or find out why it hangs from its log", t.Origin)
 	case event.OutputMissing:

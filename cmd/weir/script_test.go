@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -87,7 +86,7 @@ func TestScripts(t *testing.T) {
 				return false, nil
 			case "slurm":
 				// A cluster that accepts jobs: scripts/slurm-cluster start.
-				if slurmUp() {
+				if testenv.SlurmUp() {
 					return true, nil
 				}
 				if testenv.RequireAll() {
@@ -160,25 +159,6 @@ func sleep(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("sleep: %v", err)
 	}
 	time.Sleep(d)
-}
-
-// slurmUp reports whether a Slurm cluster here has a node ready for jobs.
-func slurmUp() bool {
-	out, err := exec.Command("sinfo", "-h", "-N", "-o", "%t").Output()
-	if err != nil {
-		return false
-	}
-	// A node that is idle, mixed, allocated or completing jobs takes new
-	// ones; down, drained, failed or not responding ones do not.
-	for _, state := range strings.Fields(string(out)) {
-		state = strings.TrimRight(state, "*~#!%$@^-")
-		switch {
-		case strings.HasPrefix(state, "idle"), strings.HasPrefix(state, "mix"),
-			strings.HasPrefix(state, "alloc"), strings.HasPrefix(state, "comp"):
-			return true
-		}
-	}
-	return false
 }
 
 // defer_umount DIR unmounts DIR (mounted by the script) when the script
