@@ -147,6 +147,9 @@ func (j *Journal) Append(e event.Event) (wait func() error, err error) {
 
 // append queues e; sync says the caller will block until the commit.
 func (j *Journal) append(e event.Event, sync bool) (wait func() error, err error) {
+	if err := checkTaskID(e.Task); err != nil {
+		return nil, err
+	}
 	if e.RunID == "" {
 		e.RunID = j.run
 	} else if e.RunID != j.run {
@@ -187,6 +190,9 @@ func (j *Journal) Close() error {
 // earlier transaction, so a task is never recorded running or succeeded
 // without them. The run needs an open Journal in this Store.
 func (s *Store) SetTaskHashes(run, task, defHash string, inputs map[string]string) error {
+	if err := checkTaskID(task); err != nil {
+		return err
+	}
 	j, err := s.journal(run)
 	if err != nil {
 		return err
@@ -199,6 +205,9 @@ func (s *Store) SetTaskHashes(run, task, defHash string, inputs map[string]strin
 // digests, so that a later run can say which part changed. Queued like
 // SetTaskHashes, in one write.
 func (s *Store) SetDefinition(run, task, defHash string, parts []DefPart) error {
+	if err := checkTaskID(task); err != nil {
+		return err
+	}
 	j, err := s.journal(run)
 	if err != nil {
 		return err
@@ -211,6 +220,9 @@ func (s *Store) SetDefinition(run, task, defHash string, parts []DefPart) error 
 // SetTaskHashes it queues the write: the Record of the task's succeeded
 // commits it too, so succeeded is never durable without its outputs.
 func (s *Store) SetOutputs(run, task string, outputs []OutputRecord) error {
+	if err := checkTaskID(task); err != nil {
+		return err
+	}
 	j, err := s.journal(run)
 	if err != nil {
 		return err

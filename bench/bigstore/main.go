@@ -29,6 +29,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds per command; the median is reported")
 	dirFlag := flag.String("dir", "", "make the state dir here and keep it (default: a temporary directory, removed)")
 	only := flag.String("only", "", "comma-separated steps: gen, runs, status, failed, why, report, gc, resume (default all)")
+	reuse := flag.Bool("reuse", false, "measure the state dir -dir already holds instead of making one")
 	flag.Parse()
 
 	dir := *dirFlag
@@ -44,11 +45,19 @@ func main() {
 		return *only == "" || strings.Contains(","+*only+",", ","+step+",")
 	}
 
-	g, err := gen(dir, *n, *failEvery)
-	check(err)
+	var g generated
+	if *reuse {
+		g = generated{run: "(reused)", failed: []string{"?"}}
+	} else {
+		var err error
+		g, err = gen(dir, *n, *failEvery)
+		check(err)
+	}
 	size := dirSize(filepath.Join(dir, ".weir"))
 	db := fileSize(filepath.Join(dir, ".weir", "weir.db"))
-	fmt.Printf("generated run %s: %d tasks, %d failed, in %v through the journal\n", g.run, *n, len(g.failed), g.took.Round(time.Millisecond))
+	if !*reuse {
+		fmt.Printf("generated run %s: %d tasks, %d failed, in %v through the journal\n", g.run, *n, len(g.failed), g.took.Round(time.Millisecond))
+	}
 	fmt.Printf("state dir %s: %s (%.0f bytes a task), of which weir.db %s (%.0f bytes a task)\n\n",
 		units.Size(size), filepath.Join(dir, ".weir"), float64(size)/float64(*n), units.Size(db), float64(db)/float64(*n))
 	if *only == "gen" {
