@@ -131,15 +131,10 @@ func newLogsCmd(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			events, err := store.ReadEvents(dir, run.ID)
+			task := args[len(args)-1]
+			rec, err := findTask(dir, run, task)
 			if err != nil {
 				return err
-			}
-			task := args[len(args)-1]
-			tasks := store.Replay(events)
-			rec, ok := tasks[task]
-			if !ok {
-				return fmt.Errorf("run %s has no task %q%s", run.ID, task, suggestTask(task, tasks))
 			}
 			n := attempt
 			if n == 0 {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -101,6 +102,32 @@ func TestStatusLargeRun(t *testing.T) {
 					t.Errorf("output has %q:\n%s", c.wantNot, out.String())
 				}
 			})
+		}
+	}
+}
+
+// TestLogsLargeRun: weir logs finds a task of a large run by its name in
+// the database, and names a missing one without reading the event log.
+func TestLogsLargeRun(t *testing.T) {
+	defer func(n int) { statusRows = n }(statusRows)
+	statusRows = 20
+	dir := bigRun(t, 60)
+	// A damaged event log: only the database can answer.
+	log := filepath.Join(dir, "runs", "20261206-100000-abcdef", "events.jsonl")
+	if err := os.WriteFile(log, []byte("{not an event\n{\"seq\":1}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		task, wantErr string
+		code          int
+	}{
+		{task: "w[3]", wantErr: "task w[3] attempt 1 wrote no output", code: 0},
+		{task: "w[99]", wantErr: `has no task "w[99]" (weir status --all lists its tasks)`, code: 1},
+	} {
+		var out, errb bytes.Buffer
+		code := realMain([]string{"logs", "--state-dir", dir, c.task}, &out, &errb)
+		if code != c.code || !strings.Contains(errb.String(), c.wantErr) {
+			t.Errorf("weir logs %s: exit %d, stderr %q; want exit %d and %q", c.task, code, errb.String(), c.code, c.wantErr)
 		}
 	}
 }
