@@ -4,12 +4,12 @@
 //
 // # Layout
 //
-// Layout 1. Keys are strings unless marked BE (a big-endian uint64, so that
+// Layout 2. Keys are strings unless marked BE (a big-endian uint64, so that
 // cursor order is numeric order); values are JSON.
 //
 //	weir.db
 //	├── meta                          bucket
-//	│   └── version      -> BE         the layout version (1)
+//	│   └── version      -> BE         the layout version (2)
 //	├── runs                          bucket
 //	│   └── <run id>     -> RunRecord  state, times, engine pid, task counts
 //	└── run                           bucket
@@ -18,12 +18,19 @@
 //	        │   └── <task id>                -> TaskRecord    state, hashes, outputs, last result
 //	        ├── attempts              bucket
 //	        │   └── <task id> 0x00 <n BE>    -> AttemptRecord handle, memory, result
-//	        └── events                bucket
-//	            └── <seq BE>                 -> event.Event
+//	        ├── events                bucket
+//	        │   └── <seq BE>                 -> event.Event
+//	        ├── stages                bucket (layout 2)
+//	        │   └── <stage>                  -> StageSummary  its tasks, and how many in each state
+//	        └── failed                bucket (layout 2)
+//	            └── <task id>                -> (empty)       the tasks now failed
 //
 // Every write touches a fixed number of keys, whatever the size of the run:
-// an event is one put, plus its task's record, its attempt's record, and the
-// run record once per transaction. Nothing rewrites a whole run.
+// an event is one put, plus its task's record, its attempt's record, its
+// stage's counts and the failed index when its state changes, and the run
+// record once per transaction. Nothing rewrites a whole run, so that how
+// far a run of a million tasks is, and what failed, is read without
+// reading its tasks (Stages, Failed).
 //
 // A layout change is a numbered migration (migrations.go), applied by a
 // writable Open in one transaction; a store from a newer weir is refused.

@@ -212,3 +212,37 @@ func TestOutputsHashed(t *testing.T) {
 		t.Errorf("replay: %+v", got)
 	}
 }
+
+// TestListEndedRunsFromRunJSON: an ended run is listed from the run.json
+// its end wrote, without its event log, which for a run of a million
+// tasks is a gigabyte; a running one still replays its events.
+func TestListEndedRunsFromRunJSON(t *testing.T) {
+	for _, c := range []struct {
+		ended    bool
+		wantRead bool // the damaged event log is read, and refused
+	}{{ended: true, wantRead: false}, {ended: false, wantRead: true}} {
+		dir := t.TempDir()
+		s := openStore(t, dir, Options{NoSync: true})
+		j := newJournal(t, s, "r1")
+		sq := &seqs{}
+		record(t, j, taskEvents(sq, "a")...)
+		if c.ended {
+			record(t, j, sq.ev(event.Event{Kind: event.RunEnded, Message: "succeeded"}))
+		}
+		s.Close()
+		log := filepath.Join(dir, "runs", "r1", "events.jsonl")
+		if err := os.WriteFile(log, []byte("{not an event\n{\"seq\":1}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		runs, err := listFromLogs(dir)
+		if c.wantRead {
+			if err == nil {
+				t.Errorf("running run: the damaged event log was not read: %+v", runs)
+			}
+			continue
+		}
+		if err != nil || len(runs) != 1 || runs[0].State != RunSucceeded || runs[0].Counts[event.TaskSucceeded] != 1 {
+			t.Errorf("ended run from run.json: %+v, %v", runs, err)
+		}
+	}
+}

@@ -147,6 +147,9 @@ func (j *Journal) Append(e event.Event) (wait func() error, err error) {
 
 // append queues e; sync says the caller will block until the commit.
 func (j *Journal) append(e event.Event, sync bool) (wait func() error, err error) {
+	if err := checkTaskID(e.Task); err != nil {
+		return nil, err
+	}
 	if e.RunID == "" {
 		e.RunID = j.run
 	} else if e.RunID != j.run {
@@ -187,6 +190,9 @@ func (j *Journal) Close() error {
 // earlier transaction, so a task is never recorded running or succeeded
 // without them. The run needs an open Journal in this Store.
 func (s *Store) SetTaskHashes(run, task, defHash string, inputs map[string]string) error {
+	if err := checkTaskID(task); err != nil {
+		return err
+	}
 	j, err := s.journal(run)
 	if err != nil {
 		return err
@@ -199,6 +205,9 @@ func (s *Store) SetTaskHashes(run, task, defHash string, inputs map[string]strin
 // digests, so that a later run can say which part changed. Queued like
 // SetTaskHashes, in one write.
 func (s *Store) SetDefinition(run, task, defHash string, parts []DefPart) error {
+	if err := checkTaskID(task); err != nil {
+		return err
+	}
 	j, err := s.journal(run)
 	if err != nil {
 		return err
@@ -211,6 +220,9 @@ func (s *Store) SetDefinition(run, task, defHash string, parts []DefPart) error 
 // SetTaskHashes it queues the write: the Record of the task's succeeded
 // commits it too, so succeeded is never durable without its outputs.
 func (s *Store) SetOutputs(run, task string, outputs []OutputRecord) error {
+	if err := checkTaskID(task); err != nil {
+		return err
+	}
 	j, err := s.journal(run)
 	if err != nil {
 		return err
@@ -594,6 +606,7 @@ type txWriter struct {
 
 type txRun struct {
 	tasks, attempts, events *bolt.Bucket
+	sum                     *summaryWriter
 	rec                     RunRecord
 	dirty, ended            bool
 	taskRecs                map[string]*TaskRecord
@@ -619,6 +632,9 @@ func (w *txWriter) run(id string) (*txRun, error) {
 	if r.tasks == nil || r.attempts == nil || r.events == nil {
 		return nil, fmt.Errorf("store: run %s: buckets missing: %w", id, ErrCorrupt)
 	}
+	if r.sum, err = newSummaryWriter(rb); err != nil {
+		return nil, fmt.Errorf("store: run %s: %w", id, err)
+	}
 	// Events arrive in Seq order: full pages instead of half-full ones.
 	r.events.FillPercent = 1.0
 	if err := getJSON(w.tx.Bucket(bucketRuns), []byte(id), &r.rec, "run "+id); err != nil {
@@ -637,6 +653,8 @@ func (r *txRun) task(id string) (*TaskRecord, error) {
 		if err := json.Unmarshal(raw, t); err != nil {
 			return nil, fmt.Errorf("store: run %s task %s: %w: %v", r.rec.ID, id, ErrCorrupt, err)
 		}
+	} else if err := r.sum.added(id); err != nil {
+		return nil, fmt.Errorf("store: run %s: %w", r.rec.ID, err)
 	}
 	r.taskRecs[id] = t
 	return t, nil
@@ -702,7 +720,7 @@ func (w *txWriter) create(rec RunRecord) error {
 	if err != nil {
 		return fmt.Errorf("store: run %s: %w", rec.ID, err)
 	}
-	for _, name := range [][]byte{bucketTasks, bucketAttempts, bucketEvents} {
+	for _, name := range [][]byte{bucketTasks, bucketAttempts, bucketEvents, bucketStages, bucketFailed} {
 		if _, err := rb.CreateBucket(name); err != nil {
 			return err
 		}
@@ -729,6 +747,9 @@ func (w *txWriter) event(r *txRun, o *op) error {
 	before := t.State
 	applyTask(t, e)
 	r.rec.count(before, t.State)
+	if err := r.sum.moved(e.Task, before, t.State); err != nil {
+		return fmt.Errorf("store: run %s: %w", r.rec.ID, err)
+	}
 	if e.Kind == event.AttemptStarted || e.Kind == event.AttemptEnded {
 		a, err := r.attempt(e.Task, e.Attempt)
 		if err != nil {
@@ -751,6 +772,9 @@ func (w *txWriter) finish() error {
 			if err := putJSON(r.attempts, []byte(k), a); err != nil {
 				return err
 			}
+		}
+		if err := r.sum.flush(); err != nil {
+			return err
 		}
 		if r.dirty {
 			if err := putJSON(w.tx.Bucket(bucketRuns), []byte(r.rec.ID), r.rec); err != nil {

@@ -22,6 +22,7 @@ type migration struct {
 // Layout 0 is the empty file.
 var migrations = []migration{
 	{version: 1, name: "meta, runs and per-run buckets", migrate: createV1},
+	{version: 2, name: "stage counts and failed tasks of each run", migrate: summarizeRuns},
 }
 
 // createV1 creates the top buckets of layout 1 (see doc.go).
@@ -29,6 +30,28 @@ func createV1(tx *bolt.Tx) error {
 	for _, name := range [][]byte{bucketMeta, bucketRuns, bucketRun} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// summarizeRuns gives every run the stage counts and failed index of
+// layout 2, from its task records.
+func summarizeRuns(tx *bolt.Tx) error {
+	run := tx.Bucket(bucketRun)
+	var ids [][]byte
+	err := run.ForEach(func(k, v []byte) error {
+		if v == nil { // a nested bucket: a run
+			ids = append(ids, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := summarize(run.Bucket(id)); err != nil {
+			return fmt.Errorf("run %s: %w", id, err)
 		}
 	}
 	return nil

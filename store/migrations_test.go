@@ -15,7 +15,7 @@ import (
 // and its version.
 func TestMigrationV1(t *testing.T) {
 	dir := t.TempDir()
-	s := openStore(t, dir, Options{NoSync: true})
+	s := openStore(t, dir, Options{NoSync: true, migrations: migrations[:1]})
 	s.Close()
 	db := rawOpen(t, dir)
 	db.View(func(tx *bolt.Tx) error {
@@ -119,15 +119,15 @@ func TestNewerLayoutRefused(t *testing.T) {
 	s := openStore(t, dir, Options{NoSync: true})
 	s.Close()
 	db := rawOpen(t, dir)
-	db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyVersion, u64(3)) })
+	db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyVersion, u64(99)) })
 	db.Close()
 	for _, o := range []Options{{}, {ReadOnly: true}} {
 		_, err := Open(dir, o)
 		if !errors.Is(err, ErrNewerLayout) {
 			t.Fatalf("Open(%+v) = %v, want ErrNewerLayout", o, err)
 		}
-		want := fmt.Sprintf("store at %s was written by a newer weir (layout 3, this weir reads up to 1); upgrade weir or use another --state-dir",
-			filepath.Join(dir, DBFile))
+		want := fmt.Sprintf("store at %s was written by a newer weir (layout 99, this weir reads up to %d); upgrade weir or use another --state-dir",
+			filepath.Join(dir, DBFile), len(migrations))
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message %q\nwant it to contain %q", err, want)
 		}

@@ -99,22 +99,7 @@ func applyRun(r *RunRecord, e *event.Event) {
 }
 
 // count moves a task from state from to state to in r.Counts.
-func (r *RunRecord) count(from, to event.TaskState) {
-	if from == to {
-		return
-	}
-	if r.Counts == nil {
-		r.Counts = make(map[event.TaskState]int)
-	}
-	if from != "" && from != event.Pending {
-		if r.Counts[from]--; r.Counts[from] <= 0 {
-			delete(r.Counts, from)
-		}
-	}
-	if to != "" && to != event.Pending {
-		r.Counts[to]++
-	}
-}
+func (r *RunRecord) count(from, to event.TaskState) { recount(&r.Counts, from, to) }
 
 // markLost marks as lost the runs still running: with the store's
 // exclusive lock held, their engines are gone. It returns their ids.
@@ -216,7 +201,14 @@ func markAttemptsLost(tx *bolt.Tx, r *RunRecord) error {
 	if err != nil {
 		return err
 	}
+	sum, err := newSummaryWriter(rb)
+	if err != nil {
+		return fmt.Errorf("store: run %s: %w", r.ID, err)
+	}
 	for _, t := range running {
+		if err := sum.moved(t.ID, t.State, event.TaskFailed); err != nil {
+			return fmt.Errorf("store: run %s: %w", r.ID, err)
+		}
 		t.State, t.Message = event.TaskFailed, "lost: "+lostMessage(r.Engine)
 		t.Last = lost[t.ID]
 		if t.Last == nil {
@@ -234,7 +226,7 @@ func markAttemptsLost(tx *bolt.Tx, r *RunRecord) error {
 			return err
 		}
 	}
-	return nil
+	return sum.flush()
 }
 
 // Runs returns every run, newest first.
@@ -436,6 +428,12 @@ func summaryFromLog(dir, id string) (sum RunSummary, ok bool, err error) {
 	case err == nil:
 		if err := json.Unmarshal(b, &sum.RunRecord); err != nil {
 			return sum, false, fmt.Errorf("store: %s: %w", filepath.Join(runDir(dir, id), runJSON), err)
+		}
+		if sum.State != "" && sum.State != RunRunning {
+			// Written at the run's end, from the committed record: its
+			// counts are final, and a run of a million tasks has five
+			// million events to replay for the same numbers.
+			return sum, true, nil
 		}
 		ok = true
 	case !errors.Is(err, os.ErrNotExist):

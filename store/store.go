@@ -272,7 +272,7 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) (err error) {
 	return db.View(fn)
 }
 
-// Bucket names and keys of layout 1 (drawn in doc.go).
+// Bucket names and keys (drawn in doc.go).
 var (
 	bucketMeta     = []byte("meta")
 	keyVersion     = []byte("version")
@@ -281,6 +281,9 @@ var (
 	bucketTasks    = []byte("tasks")
 	bucketAttempts = []byte("attempts")
 	bucketEvents   = []byte("events")
+	// Layout 2.
+	bucketStages = []byte("stages")
+	bucketFailed = []byte("failed")
 )
 
 // u64 encodes n big-endian, so that keys sort numerically.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -71,35 +70,6 @@ func newRunsCmd(o *options) *cobra.Command {
 	return cmd
 }
 
-func newStatusCmd(o *options) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "status [RUN]",
-		Short: "Show a run's state and each task's (default: the latest run)",
-		Args:  cobra.MaximumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			dir, run, err := pickRun(o, args)
-			if err != nil {
-				return err
-			}
-			events, err := store.ReadEvents(dir, run.ID)
-			if err != nil {
-				return err
-			}
-			tasks := store.Replay(events)
-			if asJSON {
-				return writeJSON(o, struct {
-					Run   store.RunSummary            `json:"run"`
-					Tasks map[string]store.TaskRecord `json:"tasks"`
-				}{run, tasks})
-			}
-			return printStatus(o, run, events, tasks)
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run and its tasks as JSON")
-	return cmd
-}
-
 // pickRun finds the run named in args, or the latest.
 func pickRun(o *options, args []string) (string, store.RunSummary, error) {
 	dir, err := o.stateDirOrDefault()
@@ -143,51 +113,6 @@ func matchRun[R any](runs []R, id func(R) string, arg, dir string) (R, error) {
 	return zero, fmt.Errorf("%q matches %d runs; give more of the id", arg, len(matches))
 }
 
-func printStatus(o *options, run store.RunSummary, events []event.Event, tasks map[string]store.TaskRecord) error {
-	state := string(run.State)
-	if run.FromLog && state == "" {
-		state = "running"
-	}
-	fmt.Fprintf(o.stdout, "run %s of %s: %s, %s (started %s, %s)\n", run.ID, run.Name, state,
-		countsText(run.Counts, run.Tasks), run.Started.Local().Format("15:04:05"), took(run.Started, run.Ended))
-	if run.Message != "" && run.State != store.RunSucceeded {
-		fmt.Fprintf(o.stdout, "  %s\n", run.Message)
-	}
-	// Tasks in the order they first appear in the run's events, which is
-	// the order the engine made them ready.
-	var order []string
-	seen := map[string]bool{}
-	for _, e := range events {
-		if e.Task != "" && !seen[e.Task] {
-			seen[e.Task] = true
-			order = append(order, e.Task)
-		}
-	}
-	var rest []string
-	for id := range tasks {
-		if !seen[id] {
-			rest = append(rest, id)
-		}
-	}
-	sort.Strings(rest)
-	order = append(order, rest...)
-	tw := tabwriter.NewWriter(o.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TASK\tSTATE\tATTEMPTS\tLAST\tPEAK\tTOOK")
-	for _, id := range order {
-		t := tasks[id]
-		last, peak, dur := "-", "-", "-"
-		if t.Last != nil {
-			last = t.Last.String()
-			if t.Last.PeakMemory > 0 {
-				peak = units.Size(t.Last.PeakMemory)
-			}
-			dur = took(t.Last.Start, t.Last.End)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", id, t.State, t.Attempts, last, peak, dur)
-	}
-	return tw.Flush()
-}
-
 func newLogsCmd(o *options) *cobra.Command {
 	var attempt int
 	var follow bool
@@ -206,15 +131,10 @@ func newLogsCmd(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			events, err := store.ReadEvents(dir, run.ID)
+			task := args[len(args)-1]
+			rec, err := findTask(dir, run, task)
 			if err != nil {
 				return err
-			}
-			task := args[len(args)-1]
-			tasks := store.Replay(events)
-			rec, ok := tasks[task]
-			if !ok {
-				return fmt.Errorf("run %s has no task %q%s", run.ID, task, suggestTask(task, tasks))
 			}
 			n := attempt
 			if n == 0 {
