@@ -26,3 +26,13 @@ func Read(pid int) (state byte, start uint64, err error) {
 func Group(pid int) (int, error) {
 	return 0, errors.ErrUnsupported
 }
+
+// Entry is one process of the process table.
+type Entry struct {
+	Pid, Ppid int
+	State     byte
+	Comm      string
+}
+
+// Table is not supported off Linux.
+func Table() ([]Entry, error) { return nil, errors.ErrUnsupported }
