@@ -36,3 +36,6 @@ type Entry struct {
 
 // Table is not supported off Linux.
 func Table() ([]Entry, error) { return nil, errors.ErrUnsupported }
+
+// Children is not supported off Linux.
+func Children(pid int) ([]int, bool) { return nil, false }

@@ -68,3 +68,38 @@ func ParseEntry(b []byte) (Entry, error) {
 	}
 	return Entry{Pid: pid, Ppid: ppid, State: f[0][0], Comm: string(b[open+1 : end])}, nil
 }
+
+// Children lists the children of every thread of process pid, from
+// /proc/<pid>/task/*/children: a few reads where Table reads the whole
+// process table. ok is false where the kernel has no such files
+// (CONFIG_PROC_CHILDREN off).
+func Children(pid int) (children []int, ok bool) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, false
+	}
+	tids, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, false
+	}
+	for _, tid := range tids {
+		b, err := os.ReadFile(dir + "/" + tid + "/children")
+		if errors.Is(err, os.ErrNotExist) {
+			if _, serr := os.Stat(dir + "/" + tid); serr != nil {
+				continue // the thread is gone
+			}
+			return nil, false
+		}
+		if err != nil {
+			return nil, false
+		}
+		for _, f := range bytes.Fields(b) {
+			if c, err := strconv.Atoi(string(f)); err == nil {
+				children = append(children, c)
+			}
+		}
+	}
+	return children, true
+}

@@ -4,6 +4,8 @@ package procstat
 
 import (
 	"os"
+	"os/exec"
+	"slices"
 	"testing"
 )
 
@@ -50,4 +52,21 @@ func TestTableHasSelf(t *testing.T) {
 		}
 	}
 	t.Errorf("this process (%d) is not among %d entries", os.Getpid(), len(entries))
+}
+
+// TestChildren: a child of this process is among its threads' children.
+func TestChildren(t *testing.T) {
+	cmd := exec.Command("sleep", "10")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	kids, ok := Children(os.Getpid())
+	if !ok {
+		t.Skip("no /proc/PID/task/TID/children here (CONFIG_PROC_CHILDREN)")
+	}
+	if !slices.Contains(kids, cmd.Process.Pid) {
+		t.Errorf("children %v lack %d", kids, cmd.Process.Pid)
+	}
 }
