@@ -137,4 +137,3 @@ func cpuHogs(t *testing.T, n int) (stop func()) {
 		}
 	}
 }
-
