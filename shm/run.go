@@ -123,8 +123,8 @@ func (r *Run) Commit(t *dag.Task) (committed []event.Committed, missing []string
 		case fi.Size() < o.MinSize:
 			// A producer that stopped early or a truncated write: its
 			// readers would take the short file for the whole.
-			missing = append(missing, fmt.Sprintf("%s in full (wrote %s, %d bytes; its min_size is %s, %d bytes)",
-				o.Name, units.Size(fi.Size()), fi.Size(), units.Size(o.MinSize), o.MinSize))
+			missing = append(missing, fmt.Sprintf("%s in full: wrote %s, less than its min_size of %s",
+				o.Name, sizeAndBytes(fi.Size()), sizeAndBytes(o.MinSize)))
 		}
 	}
 	if len(missing) > 0 {
@@ -154,6 +154,15 @@ func (r *Run) Commit(t *dag.Task) (committed []event.Committed, missing []string
 	}
 	r.returnZeroed(t)
 	return committed, nil, nil
+}
+
+// sizeAndBytes is "1 MiB (1048576 bytes)": the unit for reading, the
+// bytes for records of a fixed size (a rounded unit hides a byte short).
+func sizeAndBytes(n int64) string {
+	if n < 1024 {
+		return units.Plural(int(n), "byte")
+	}
+	return fmt.Sprintf("%s (%d bytes)", units.Size(n), n)
 }
 
 // Discard removes the partial outputs of t.
