@@ -54,7 +54,13 @@ func (t *Task) Definition() []Component {
 		add("input."+in.Name, strings.Join(refs, ","))
 	}
 	for _, o := range t.Outputs {
-		add("output."+o.Name, "size="+strconv.FormatInt(o.Size, 10))
+		v := "size=" + strconv.FormatInt(o.Size, 10)
+		if o.MinSize > 0 {
+			// Only when set, so that outputs without one keep their
+			// definitions (and resume reuses them).
+			v += ",min_size=" + strconv.FormatInt(o.MinSize, 10)
+		}
+		add("output."+o.Name, v)
 	}
 	return c
 }

@@ -82,8 +82,11 @@ type Input struct {
 
 // Output is a named segment the task writes.
 type Output struct {
-	Name    string `json:"name"`
-	Size    int64  `json:"size,omitempty"` // bytes, 0 = the producer decides
+	Name string `json:"name"`
+	Size int64  `json:"size,omitempty"` // bytes, 0 = the producer decides
+	// MinSize is the least the producer must write, in bytes (equal to
+	// Size: exactly that); 0 = no minimum.
+	MinSize int64  `json:"min_size,omitempty"`
 	Keep    bool   `json:"keep,omitempty"`
 	Publish string `json:"publish,omitempty"` // absolute path, copied out on success
 }

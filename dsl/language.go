@@ -125,7 +125,7 @@ const (
 // AttributeKind says whether an attribute is a size or a duration, or "".
 func AttributeKind(block, attr string) string {
 	switch block + "." + attr {
-	case "workflow.memory_budget", "workflow.shm_reuse", "pool.memory", "stage.memory", "output.size":
+	case "workflow.memory_budget", "workflow.shm_reuse", "pool.memory", "stage.memory", "output.size", "output.min_size":
 		return KindSize
 	case "stage.timeout", "stage.grace", "stage.estimate", "retry.backoff":
 		return KindDuration

@@ -95,6 +95,7 @@ var inputSchema = &hcl.BodySchema{
 var outputSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "size"},
+		{Name: "min_size"},
 		{Name: "keep"},
 		{Name: "publish"},
 	},

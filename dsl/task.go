@@ -447,6 +447,16 @@ func (l *loader) decodeOutput(b *hcl.Block, t *dag.Task, ctx *hcl.EvalContext) {
 		l.add(d)
 		o.Size = n
 	}
+	if attr, ok := content.Attributes["min_size"]; ok {
+		n, d := evalSize(attr, ctx)
+		l.add(d)
+		o.MinSize = n
+		if !d.HasErrors() && o.Size > 0 && n > o.Size {
+			l.add(hcl.Diagnostics{attrError(attr, "Output min_size larger than its size",
+				fmt.Sprintf("Output %q must hold at least %s but at most %s, which no file can. Lower min_size to at most %s (equal to size: exactly that many bytes), or raise size.",
+					o.Name, units.Size(n), units.Size(o.Size), units.Size(o.Size)))})
+		}
+	}
 	if attr, ok := content.Attributes["keep"]; ok {
 		v, d := evalBool(attr, ctx)
 		l.add(d)

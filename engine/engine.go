@@ -116,6 +116,9 @@ func Prepare(o Options) (r *Run, err error) {
 	if cgroups != nil {
 		r.closers = append(r.closers, func() { cgroups.Close() })
 	}
+	// Once every attempt has ended and the runner has cleaned up after
+	// them, what their tasks left behind is ended and reaped.
+	r.closers = append(r.closers, r.reapOrphans)
 	// The runner goes before the cgroups: it removes the tasks' groups.
 	r.closers = append(r.closers, func() { runner.Close() })
 	r.Enforcement = runner.Enforcement()

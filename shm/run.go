@@ -14,6 +14,7 @@ import (
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
+	"github.com/weirflow/weir/internal/units"
 )
 
 // partialSuffix marks a segment its producer is still writing.
@@ -103,8 +104,9 @@ func (r *Run) Prepare(t *dag.Task) error {
 // hashes them. A segment larger than one hash chunk (64 MiB) is committed
 // without its hash, which the caller computes with Hash while the
 // segment's readers already run: its bytes can no longer change, and
-// hashing a GiB takes a while. When any output is missing or larger than
-// declared, nothing is committed and missing names the offenders.
+// hashing a GiB takes a while. When any output is missing, larger than its
+// size or smaller than its min_size, nothing is committed and missing
+// names the offenders.
 func (r *Run) Commit(t *dag.Task) (committed []event.Committed, missing []string, err error) {
 	for _, o := range t.Outputs {
 		ref := dag.SegmentRef{Task: t.ID, Output: o.Name}
@@ -118,6 +120,11 @@ func (r *Run) Commit(t *dag.Task) (committed []event.Committed, missing []string
 			missing = append(missing, o.Name+" (not a regular file)")
 		case o.Size > 0 && fi.Size() > o.Size:
 			missing = append(missing, fmt.Sprintf("%s (%d bytes, more than its declared size %d)", o.Name, fi.Size(), o.Size))
+		case fi.Size() < o.MinSize:
+			// A producer that stopped early or a truncated write: its
+			// readers would take the short file for the whole.
+			missing = append(missing, fmt.Sprintf("%s in full: wrote %s, less than its min_size of %s",
+				o.Name, sizeAndBytes(fi.Size()), sizeAndBytes(o.MinSize)))
 		}
 	}
 	if len(missing) > 0 {
@@ -147,6 +154,15 @@ func (r *Run) Commit(t *dag.Task) (committed []event.Committed, missing []string
 	}
 	r.returnZeroed(t)
 	return committed, nil, nil
+}
+
+// sizeAndBytes is "1 MiB (1048576 bytes)": the unit for reading, the
+// bytes for records of a fixed size (a rounded unit hides a byte short).
+func sizeAndBytes(n int64) string {
+	if n < 1024 {
+		return units.Plural(int(n), "byte")
+	}
+	return fmt.Sprintf("%s (%d bytes)", units.Size(n), n)
 }
 
 // Discard removes the partial outputs of t.

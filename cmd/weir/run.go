@@ -324,6 +324,9 @@ func fixFor(plan *dag.Plan, t *dag.Task, r event.Result) string {
 	case event.Timeout:
 		return fmt.Sprintf("raise timeout at %s, or find out why it hangs from its log", t.Origin)
 	case event.OutputMissing:
+		if strings.Contains(r.Detail, "min_size") {
+			return fmt.Sprintf("make stage %q write all of its output before it exits 0 (and exit non-zero when it cannot), or lower min_size in the stage at %s", t.Stage, t.Origin)
+		}
 		return "the stage must write each declared output at the path in $WEIR_OUTPUT_<NAME>"
 	case event.StartFailed:
 		return "check the command's program and the stage's PATH (env_passthrough = [\"PATH\"])"

@@ -26,3 +26,16 @@ func Read(pid int) (state byte, start uint64, err error) {
 func Group(pid int) (int, error) {
 	return 0, errors.ErrUnsupported
 }
+
+// Entry is one process of the process table.
+type Entry struct {
+	Pid, Ppid int
+	State     byte
+	Comm      string
+}
+
+// Table is not supported off Linux.
+func Table() ([]Entry, error) { return nil, errors.ErrUnsupported }
+
+// Children is not supported off Linux.
+func Children(pid int) ([]int, bool) { return nil, false }

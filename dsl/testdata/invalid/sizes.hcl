@@ -26,3 +26,13 @@ stage "zero" {
   command = ["true"]
   timeout = "0s" # ERROR: Invalid duration
 }
+stage "records" {
+  command = ["true"]
+  output "rows" {
+    size     = "10MiB"
+    min_size = "12MiB" # ERROR: Output min_size larger than its size
+  }
+  output "tail" {
+    min_size = "ten" # ERROR: Invalid size
+  }
+}

@@ -28,3 +28,13 @@ func Alive(pid int, startTime uint64) bool { return false }
 // WaitUntil reports whether the child was reaped by deadline; off Linux
 // no child is ever started.
 func (p *Process) WaitUntil(deadline time.Time) bool { return p.waitReaped(deadline) }
+
+// Orphan is a process a task left behind.
+type Orphan struct {
+	Pid   int
+	Comm  string
+	State byte
+}
+
+// ReapOrphans has nothing to do off Linux, where no child is started.
+func ReapOrphans(grace, wait time.Duration) ([]Orphan, error) { return nil, nil }

@@ -1,0 +1,115 @@
+package proc
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/weirflow/weir/internal/procstat"
+)
+
+// Orphan is a process a task left behind that the kernel reparented to
+// weir (its child subreaper), or one below such a process.
+type Orphan struct {
+	Pid   int
+	Comm  string
+	State byte // as in /proc/<pid>/stat: R, S, D (uninterruptible), Z, ...
+}
+
+func (o Orphan) String() string {
+	return fmt.Sprintf("pid %d (%s, state %c)", o.Pid, o.Comm, o.State)
+}
+
+// ReapOrphans ends and reaps every process that tasks left behind: every
+// child of weir that Start did not start, and all below them. Call it
+// once the attempts have ended, before weir exits: the reaper's sweep runs
+// only every 100 ms, and an orphan weir leaves unreaped becomes a zombie
+// of PID 1, which in a container may never reap it. Those still alive get
+// SIGTERM, then SIGKILL once grace has passed; ReapOrphans returns once
+// none is left, or after wait more with those still there (stuck in
+// uninterruptible sleep, most likely).
+func ReapOrphans(grace, wait time.Duration) ([]Orphan, error) {
+	r := global.Load()
+	if r == nil {
+		return nil, nil // Init never ran: no child was ever started
+	}
+	start := time.Now()
+	termed := map[int]bool{}
+	pause := 50 * time.Microsecond
+	for {
+		r.reap()
+		sig := syscall.SIGTERM
+		elapsed := time.Since(start)
+		if elapsed >= grace {
+			sig = syscall.SIGKILL
+		}
+		left, err := r.endOrphans(sig, termed)
+		if err != nil || len(left) == 0 {
+			return left, err
+		}
+		if elapsed >= grace+wait {
+			return left, nil
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 10*time.Millisecond)
+	}
+}
+
+// endOrphans lists the orphans and those below them, and sends sig to
+// those alive (SIGTERM only once to each).
+func (r *reaper) endOrphans(sig syscall.Signal, termed map[int]bool) ([]Orphan, error) {
+	// No Start may fork between the table's read and the check against
+	// waiters (its child would pass for an orphan), and no reap may free
+	// an orphan's pid before it is signalled (a new child could take it).
+	r.spawnMu.Lock()
+	defer r.spawnMu.Unlock()
+	self := os.Getpid()
+	// Most runs leave nothing behind: then a look at weir's own children
+	// does, in a tenth of the time a read of the whole table takes. An
+	// orphan's children are reparented to weir before it can be reaped, so
+	// none of them can be missed here.
+	if kids, ok := procstat.Children(self); ok && !r.anyUnregistered(kids) {
+		return nil, nil
+	}
+	table, err := procstat.Table()
+	if err != nil {
+		return nil, fmt.Errorf("proc: find orphans: %w", err)
+	}
+	children := map[int][]procstat.Entry{}
+	for _, e := range table {
+		children[e.Ppid] = append(children[e.Ppid], e)
+	}
+	r.mu.Lock()
+	var queue []procstat.Entry
+	for _, e := range children[self] {
+		if r.waiters[e.Pid] == nil {
+			queue = append(queue, e)
+		}
+	}
+	r.mu.Unlock()
+	var found []Orphan
+	for len(queue) > 0 {
+		e := queue[0]
+		queue = append(queue[1:], children[e.Pid]...)
+		found = append(found, Orphan{Pid: e.Pid, Comm: e.Comm, State: e.State})
+		if e.State == 'Z' || e.State == 'X' || (sig == syscall.SIGTERM && termed[e.Pid]) {
+			continue
+		}
+		termed[e.Pid] = true
+		syscall.Kill(e.Pid, sig)
+	}
+	return found, nil
+}
+
+// anyUnregistered reports whether a pid of pids is not one Start started.
+func (r *reaper) anyUnregistered(pids []int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, pid := range pids {
+		if r.waiters[pid] == nil {
+			return true
+		}
+	}
+	return false
+}
