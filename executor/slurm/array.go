@@ -191,7 +191,7 @@ func (r *Runner) submitWindow(items []*joiner) {
 			j.err = err
 			os.RemoveAll(j.spec.TmpDir)
 		} else {
-			j.h = r.newHandle(j.spec, state{JobID: id + "_" + strconv.Itoa(i), JobName: arrayName(j.spec), Submitted: submitted})
+			j.h = r.newHandle(j.spec, state{JobID: id + "_" + strconv.Itoa(i), JobName: arrayName(specs[0]), Submitted: submitted})
 			j.h.counted = true
 			if j.err = r.watch(j.h); j.err != nil {
 				j.h = nil
@@ -202,9 +202,11 @@ func (r *Runner) submitWindow(items []*joiner) {
 	}
 }
 
-// arrayName names an array's job: every element carries it.
-func arrayName(s *executor.Spec) string {
-	return "weir-" + s.RunID + "-" + s.Task.Stage + "-array"
+// arrayName names an array's job after its first element's attempt: every
+// element carries it, and no other array of the run does, so that the
+// scancel --name after an sbatch that timed out cancels this array only.
+func arrayName(first *executor.Spec) string {
+	return JobName(first) + "-array"
 }
 
 // arrayScript is the batch script of an array: element I runs specs[I]
