@@ -199,14 +199,24 @@ func weir(dir string, n int, poll, window, cmdTimeout time.Duration) (time.Durat
 	if err != nil {
 		return 0, c, err
 	}
-	for _, t := range s.Tasks {
-		if t.State != event.TaskSucceeded {
-			return 0, c, fmt.Errorf("task %s ended %s: %s", t.ID, t.State, t.Message)
-		}
-	}
 	st := r.Stats()
 	c = callCount{sbatch: st.Sbatch, squeue: st.Squeue, other: st.Scontrol + st.Scancel + st.Sacct}
 	c.waits, c.waited = r.Waits()
+	// A failed round still says what it cost: a long run is not repeated
+	// lightly.
+	failed, first := 0, ""
+	for _, t := range s.Tasks {
+		if t.State != event.TaskSucceeded {
+			if failed == 0 {
+				first = fmt.Sprintf("task %s ended %s: %s", t.ID, t.State, t.Message)
+			}
+			failed++
+		}
+	}
+	if failed > 0 {
+		return d, c, fmt.Errorf("%d of %d tasks did not succeed after %v (%d sbatch, %d squeue calls, %d waits for Slurm's limits); the first: %s",
+			failed, n, d.Round(time.Second), c.sbatch, c.squeue, c.waits, first)
+	}
 	if st.Refused > 0 {
 		return d, c, fmt.Errorf("slurmctld refused %d sbatch calls: a limit was tripped", st.Refused)
 	}
