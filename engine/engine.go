@@ -146,7 +146,7 @@ func Prepare(o Options) (r *Run, err error) {
 		return r, err
 	}
 	if usesSlurm(plan) {
-		sr, err := newSlurmRunner(o.Env, plan)
+		sr, err := newSlurmRunner(o.Log, o.Env, plan)
 		if err != nil {
 			return r, err
 		}

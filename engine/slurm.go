@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +28,7 @@ func usesSlurm(plan *dag.Plan) bool {
 
 // newSlurmRunner starts the runner of the plan's Slurm pools, after
 // checking that the Slurm commands are there to run.
-func newSlurmRunner(env []string, plan *dag.Plan) (*slurm.Runner, error) {
+func newSlurmRunner(log io.Writer, env []string, plan *dag.Plan) (*slurm.Runner, error) {
 	for _, cmd := range []string{"sbatch", "squeue", "scontrol", "scancel"} {
 		if !onPath(env, cmd) {
 			var pools []string
@@ -42,7 +43,10 @@ func newSlurmRunner(env []string, plan *dag.Plan) (*slurm.Runner, error) {
 	}
 	// The tasks of a for_each stage that start together go to Slurm as one
 	// job array, as Slurm users expect: one sbatch instead of hundreds.
-	return slurm.New(slurm.Options{Pools: plan.Pools, Env: env, ArrayWindow: arrayWindow}), nil
+	// Submissions that wait for the cluster's limits (MaxJobCount,
+	// MaxArraySize) say so: a run may sit still for minutes.
+	notify := func(msg string) { fmt.Fprintf(log, "weir: %s\n", msg) }
+	return slurm.New(slurm.Options{Pools: plan.Pools, Env: env, ArrayWindow: arrayWindow, Notify: notify}), nil
 }
 
 // onPath reports whether program is an executable file in env's PATH.

@@ -11,6 +11,13 @@
 //
 //	go run ./bench/slurm -tasks 200 -rounds 3
 //
+// Past the cluster's MaxJobCount (10,000 on the test cluster, finished jobs
+// counted until MinJobAge) only the array contender is worth running: the
+// runner submits in windows as Slurm forgets finished jobs, and the table
+// says how often and how long it waited.
+//
+//	go run ./bench/slurm -tasks 20000 -rounds 1 -sbatch-loop=false -job-per-task=false
+//
 // weir's side runs executor.Run with a pool of N processes and no journal:
 // the scheduler and the runner, without the store's commits.
 package main
@@ -41,6 +48,9 @@ func main() {
 	loopPoll := flag.Duration("loop-poll", time.Second, "how often the sbatch loop polls squeue")
 	poll := flag.Duration("poll", time.Second, "weir's longest poll interval")
 	window := flag.Duration("array-window", 20*time.Millisecond, "the array contender's ArrayWindow; 0 = no array contender")
+	loop := flag.Bool("sbatch-loop", true, "run the sbatch loop, the baseline of the ratios")
+	perTaskJob := flag.Bool("job-per-task", true, "run weir with a job per task")
+	cmdTimeout := flag.Duration("command-timeout", 0, "weir's bound on each Slurm command; 0 is the runner's default (30 s)")
 	flag.Parse()
 	if err := proc.Init(); err != nil {
 		fail(err)
@@ -57,12 +67,18 @@ func main() {
 		times []time.Duration
 		calls []callCount
 	}
-	cs := []*contender{
-		{name: fmt.Sprintf("sbatch loop, squeue every %v", *loopPoll), run: func(dir string) (time.Duration, callCount, error) { return sbatchLoop(dir, *n, *loopPoll) }},
-		{name: fmt.Sprintf("weir, a job per task, poll <= %v", *poll), run: func(dir string) (time.Duration, callCount, error) { return weir(dir, *n, *poll, 0) }},
+	var cs []*contender
+	if *loop {
+		cs = append(cs, &contender{name: fmt.Sprintf("sbatch loop, squeue every %v", *loopPoll), run: func(dir string) (time.Duration, callCount, error) { return sbatchLoop(dir, *n, *loopPoll) }})
+	}
+	if *perTaskJob {
+		cs = append(cs, &contender{name: fmt.Sprintf("weir, a job per task, poll <= %v", *poll), run: func(dir string) (time.Duration, callCount, error) { return weir(dir, *n, *poll, 0, *cmdTimeout) }})
 	}
 	if *window > 0 {
-		cs = append(cs, &contender{name: fmt.Sprintf("weir, job arrays (window %v), poll <= %v", *window, *poll), run: func(dir string) (time.Duration, callCount, error) { return weir(dir, *n, *poll, *window) }})
+		cs = append(cs, &contender{name: fmt.Sprintf("weir, job arrays (window %v), poll <= %v", *window, *poll), run: func(dir string) (time.Duration, callCount, error) { return weir(dir, *n, *poll, *window, *cmdTimeout) }})
+	}
+	if len(cs) == 0 {
+		fail(fmt.Errorf("no contender: -sbatch-loop=false, -job-per-task=false and -array-window 0"))
 	}
 	for r := range *rounds {
 		for i, c := range cs {
@@ -76,14 +92,33 @@ func main() {
 	}
 	base := median.Of(cs[0].times)
 	fmt.Printf("%d tiny Slurm jobs, median of %d rounds\n", *n, *rounds)
-	fmt.Printf("| | wall time | sbatch calls/task | squeue calls/task | other calls/task |\n|---|---|---|---|---|\n")
+	fmt.Printf("| | wall time | sbatch calls/task | squeue calls/task | other calls/task | waits for Slurm's limits |\n|---|---|---|---|---|---|\n")
 	for _, c := range cs {
 		m := median.Of(c.times)
-		fmt.Printf("| %s | %.2f s (%.2fx) | %s |\n", c.name, m.Seconds(), m.Seconds()/base.Seconds(), perTask(c.calls, *n))
+		fmt.Printf("| %s | %.2f s (%.2fx) | %s | %s |\n", c.name, m.Seconds(), m.Seconds()/base.Seconds(), perTask(c.calls, *n), waits(c.calls))
 	}
 }
 
-type callCount struct{ sbatch, squeue, other uint64 }
+type callCount struct {
+	sbatch, squeue, other uint64
+	waits                 int // submissions that waited for a Slurm limit
+	waited                time.Duration
+}
+
+// waits is how often and how long the rounds waited for Slurm's limits,
+// per round.
+func waits(cs []callCount) string {
+	var n int
+	var d time.Duration
+	for _, c := range cs {
+		n += c.waits
+		d += c.waited
+	}
+	if n == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%.1f, %.0f s in all", float64(n)/float64(len(cs)), d.Seconds()/float64(len(cs)))
+}
 
 func perTask(cs []callCount, n int) string {
 	var t callCount
@@ -132,7 +167,7 @@ func sbatchLoop(dir string, n int, poll time.Duration) (time.Duration, callCount
 
 // weir runs n independent tasks (one for_each stage) through the
 // scheduler and the runner.
-func weir(dir string, n int, poll, window time.Duration) (time.Duration, callCount, error) {
+func weir(dir string, n int, poll, window, cmdTimeout time.Duration) (time.Duration, callCount, error) {
 	var c callCount
 	pool := &dag.Pool{Name: "cluster", Executor: "slurm", Processes: n}
 	tasks := make([]*dag.Task, n)
@@ -150,7 +185,8 @@ func weir(dir string, n int, poll, window time.Duration) (time.Duration, callCou
 	if err != nil {
 		return 0, c, err
 	}
-	r := slurm.New(slurm.Options{Pools: plan.Pools, PollInterval: poll, ArrayWindow: window})
+	r := slurm.New(slurm.Options{Pools: plan.Pools, PollInterval: poll, ArrayWindow: window, CommandTimeout: cmdTimeout,
+		Notify: func(s string) { fmt.Fprintln(os.Stderr, "  "+s) }})
 	defer r.Close()
 	start := time.Now()
 	s, err := executor.Run(context.Background(), plan, executor.Options{
@@ -163,13 +199,27 @@ func weir(dir string, n int, poll, window time.Duration) (time.Duration, callCou
 	if err != nil {
 		return 0, c, err
 	}
-	for _, t := range s.Tasks {
-		if t.State != event.TaskSucceeded {
-			return 0, c, fmt.Errorf("task %s ended %s: %s", t.ID, t.State, t.Message)
-		}
-	}
 	st := r.Stats()
 	c = callCount{sbatch: st.Sbatch, squeue: st.Squeue, other: st.Scontrol + st.Scancel + st.Sacct}
+	c.waits, c.waited = r.Waits()
+	// A failed round still says what it cost: a long run is not repeated
+	// lightly.
+	failed, first := 0, ""
+	for _, t := range s.Tasks {
+		if t.State != event.TaskSucceeded {
+			if failed == 0 {
+				first = fmt.Sprintf("task %s ended %s: %s", t.ID, t.State, t.Message)
+			}
+			failed++
+		}
+	}
+	if failed > 0 {
+		return d, c, fmt.Errorf("%d of %d tasks did not succeed after %v (%d sbatch, %d squeue calls, %d waits for Slurm's limits); the first: %s",
+			failed, n, d.Round(time.Second), c.sbatch, c.squeue, c.waits, first)
+	}
+	if st.Refused > 0 {
+		return d, c, fmt.Errorf("slurmctld refused %d sbatch calls: a limit was tripped", st.Refused)
+	}
 	return d, c, nil
 }
 

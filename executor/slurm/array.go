@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/weirflow/weir/executor"
@@ -45,9 +46,9 @@ func arrayKey(s *executor.Spec, args []string) string {
 	return s.Task.Pool + "\x00" + s.Task.Stage + "\x00" + strings.Join(args, "\x00")
 }
 
-// startInArray submits s as an element of an array, with the others of its
-// stage that start within the window.
-func (r *Runner) startInArray(ctx context.Context, s *executor.Spec, args []string) (*handle, error) {
+// startInArray submits s as an element of an array of at most size
+// elements, with the others of its stage that start within the window.
+func (r *Runner) startInArray(ctx context.Context, s *executor.Spec, args []string, size int) (*handle, error) {
 	j := &joiner{ctx: ctx, spec: s, args: args, done: make(chan struct{})}
 	key := arrayKey(s, args)
 	r.batchMu.Lock()
@@ -58,7 +59,7 @@ func (r *Runner) startInArray(ctx context.Context, s *executor.Spec, args []stri
 		time.AfterFunc(r.opts.ArrayWindow, func() { r.submitBatch(b) })
 	}
 	b.items = append(b.items, j)
-	full := len(b.items) >= r.opts.MaxArraySize
+	full := len(b.items) >= size
 	r.batchMu.Unlock()
 	if full {
 		r.submitBatch(b)
@@ -67,8 +68,8 @@ func (r *Runner) startInArray(ctx context.Context, s *executor.Spec, args []stri
 	return j.h, j.err
 }
 
-// submitBatch submits the attempts of b as one array (a lone attempt as a
-// plain job), once.
+// submitBatch submits the attempts of b as arrays (a lone attempt as a
+// plain job), once: as many at a time as Slurm's limits leave room for.
 func (r *Runner) submitBatch(b *batch) {
 	r.batchMu.Lock()
 	if b.taken {
@@ -82,6 +83,50 @@ func (r *Runner) submitBatch(b *batch) {
 	items := b.items
 	r.batchMu.Unlock()
 
+	ctx, cancel := r.joinersContext(items)
+	defer cancel()
+	for len(items) > 0 {
+		k, err := r.gate.take(ctx, len(items))
+		if err != nil {
+			for _, j := range items {
+				j.err = fmt.Errorf("slurm: %s attempt %d not submitted: %w", j.spec.Task.ID, j.spec.Attempt, err)
+				os.RemoveAll(j.spec.TmpDir)
+				close(j.done)
+			}
+			return
+		}
+		r.submitWindow(items[:k])
+		items = items[k:]
+	}
+}
+
+// joinersContext is done once every joiner's start is abandoned, or the
+// runner closes: a window may wait long for room in Slurm.
+func (r *Runner) joinersContext(js []*joiner) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var left atomic.Int64
+	left.Store(int64(len(js)))
+	for _, j := range js {
+		stop := context.AfterFunc(j.ctx, func() {
+			if left.Add(-1) == 0 {
+				cancel()
+			}
+		})
+		context.AfterFunc(ctx, func() { stop() })
+	}
+	go func() {
+		select {
+		case <-r.quit:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// submitWindow submits js, for which the gate has given room, as one
+// array, and gives back the room of those not submitted.
+func (r *Runner) submitWindow(items []*joiner) {
 	// Write-ahead, as for a single job: every element is durably recorded
 	// running before the array exists.
 	var live []*joiner
@@ -100,6 +145,7 @@ func (r *Runner) submitBatch(b *batch) {
 		}
 		live = append(live, j)
 	}
+	r.gate.put(len(items) - len(live))
 	switch len(live) {
 	case 0:
 		return
@@ -134,24 +180,33 @@ func (r *Runner) submitBatch(b *batch) {
 			err = fmt.Errorf("submitting %d attempts of stage %s to Slurm as an array (pool %q): %w", len(live), specs[0].Task.Stage, specs[0].Task.Pool, err)
 		}
 	}
+	if err != nil {
+		r.gate.put(len(live))
+	} else {
+		r.gate.sent(len(live))
+	}
 	submitted := time.Now()
 	for i, j := range live {
 		if err != nil {
 			j.err = err
 			os.RemoveAll(j.spec.TmpDir)
 		} else {
-			j.h = r.newHandle(j.spec, state{JobID: id + "_" + strconv.Itoa(i), JobName: arrayName(j.spec), Submitted: submitted})
+			j.h = r.newHandle(j.spec, state{JobID: id + "_" + strconv.Itoa(i), JobName: arrayName(specs[0]), Submitted: submitted})
+			j.h.counted = true
 			if j.err = r.watch(j.h); j.err != nil {
 				j.h = nil
+				r.gate.ended() // the runner closed: a later engine may take it over
 			}
 		}
 		close(j.done)
 	}
 }
 
-// arrayName names an array's job: every element carries it.
-func arrayName(s *executor.Spec) string {
-	return "weir-" + s.RunID + "-" + s.Task.Stage + "-array"
+// arrayName names an array's job after its first element's attempt: every
+// element carries it, and no other array of the run does, so that the
+// scancel --name after an sbatch that timed out cancels this array only.
+func arrayName(first *executor.Spec) string {
+	return JobName(first) + "-array"
 }
 
 // arrayScript is the batch script of an array: element I runs specs[I]

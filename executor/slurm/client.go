@@ -25,6 +25,7 @@ type Client struct {
 	timeout time.Duration
 
 	sbatch, squeue, scontrol, scancel, sacct, jobcomp atomic.Uint64
+	refused                                           atomic.Uint64 // sbatch calls told busyController
 
 	// submits and cancels bound how many sbatch and scancel processes run
 	// at once: a run starting or stopping a thousand jobs would otherwise
@@ -39,6 +40,9 @@ type Client struct {
 // Stats counts the commands a Client ran (and reads of the jobcomp log).
 type Stats struct {
 	Sbatch, Squeue, Scontrol, Scancel, Sacct, JobComp uint64
+	// Refused counts sbatch calls that slurmctld turned away at first
+	// (MaxJobCount reached), whether or not a retry of sbatch's then got in.
+	Refused uint64
 }
 
 // NewClient returns a client whose commands run with a small environment
@@ -56,6 +60,7 @@ func (c *Client) Stats() Stats {
 	return Stats{
 		Sbatch: c.sbatch.Load(), Squeue: c.squeue.Load(), Scontrol: c.scontrol.Load(),
 		Scancel: c.scancel.Load(), Sacct: c.sacct.Load(), JobComp: c.jobcomp.Load(),
+		Refused: c.refused.Load(),
 	}
 }
 
@@ -116,12 +121,23 @@ func (c *Client) run(ctx context.Context, counter *atomic.Uint64, argv []string,
 // invalidJobID is how squeue, scontrol and scancel say they know no such job.
 const invalidJobID = "Invalid job id specified"
 
+// busyController is what sbatch prints, and then retries for about two
+// minutes, while slurmctld takes no more jobs: MaxJobCount is reached.
+const busyController = "Slurm temporarily unable to accept job"
+
 // Submit runs sbatch with args and the batch script on stdin, and returns
 // the job id.
 func (c *Client) Submit(ctx context.Context, args []string, script []byte) (string, error) {
 	argv := append([]string{"sbatch", "--parsable"}, args...)
-	out, _, err := c.run(ctx, &c.sbatch, argv, script)
+	out, stderr, err := c.run(ctx, &c.sbatch, argv, script)
+	full := bytes.Contains(stderr, []byte(busyController))
+	if full {
+		c.refused.Add(1)
+	}
 	if err != nil {
+		if full {
+			return "", fmt.Errorf("slurm: sbatch: slurmctld refused more jobs (its MaxJobCount is reached, or it is overloaded): %w", err)
+		}
 		return "", fmt.Errorf("slurm: sbatch: %w", err)
 	}
 	return parseSbatch(out)
@@ -164,6 +180,34 @@ func (c *Client) Queue(ctx context.Context, ids []string) (map[string]*Job, erro
 // queueChunk is how many job ids one squeue gets: a single argument may not
 // exceed 128 KiB, and 4,000 ids take about 32 KiB.
 const queueChunk = 4000
+
+// Held counts the jobs slurmctld holds, as MaxJobCount counts them: every
+// user's, each array element one, finished ones included (squeue lists
+// them until MinJobAge has passed). One squeue call.
+func (c *Client) Held(ctx context.Context) (int, error) {
+	out, _, err := c.run(ctx, &c.squeue, []string{"squeue", "-h", "-r", "-a", "-t", "all", "-o", "%i"}, nil)
+	if err != nil {
+		return 0, fmt.Errorf("slurm: squeue: %w", err)
+	}
+	return countJobs(out)
+}
+
+// countJobs counts the job ids of `squeue -h -r -o %i`, one a line; a line
+// that is not one is an error, not a job.
+func countJobs(out []byte) (int, error) {
+	n := 0
+	for i, line := range strings.Split(string(out), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if _, err := parseJobID(line); err != nil {
+			return 0, fmt.Errorf("slurm: squeue -o %%i line %d: %w", i+1, err)
+		}
+		n++
+	}
+	return n, nil
+}
 
 // FindByName returns the jobs named name that slurmctld knows, in one
 // squeue call.
@@ -226,7 +270,7 @@ func (c *Client) History(ctx context.Context, id string) (*Job, error) {
 		defer f.Close()
 		return findJobComp(f, id)
 	}
-	return nil, fmt.Errorf("%w %s: slurmctld forgot it (MinJobAge %s) and there is no accounting or jobcomp/filetxt log", ErrUnknownJob, id, cfg.MinJobAge)
+	return nil, fmt.Errorf("%w %s: slurmctld forgot it (MinJobAge %v) and there is no accounting or jobcomp/filetxt log", ErrUnknownJob, id, cfg.MinJobAge)
 }
 
 func (c *Client) config(ctx context.Context) (*config, error) {

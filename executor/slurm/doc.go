@@ -36,7 +36,21 @@
 // job on CPUs is Slurm's business.
 //
 // With Options.ArrayWindow, attempts of one for_each stage that start
-// together go to Slurm as one job array (array.go).
+// together go to Slurm as one job array (array.go), of at most the
+// cluster's MaxArraySize elements.
+//
+// # Limits
+//
+// The runner reads MaxJobCount, MaxArraySize and MinJobAge from scontrol
+// show config at its first Start, and submits only while slurmctld has
+// room: it counts the jobs slurmctld holds (every user's, finished ones
+// until MinJobAge) with one squeue when its own estimate says the cluster
+// is full, leaves a tenth of MaxJobCount to other jobs, and otherwise
+// waits, telling Options.Notify, while finished jobs age out (gate.go).
+// A wide stage thus goes in windows instead of sbatch blocking on a full
+// controller. Options.MaxSubmitJobs bounds the runner's own pending and
+// running jobs, as an association's MaxSubmitJobs does; weir does not
+// read those (they need accounting).
 //
 // After an engine restart, Runner.Reattach finds an attempt's job again
 // from its handle state (the job id), or by its unique job name when the

@@ -18,6 +18,9 @@ type handle struct {
 	spec *executor.Spec
 	id   string
 	st   state
+	// counted: submitted through the runner's gate, which hears when it
+	// ends (a reattached job was not).
+	counted bool
 
 	mu        sync.Mutex
 	started   bool         // seen running: scancel can signal it
@@ -176,6 +179,9 @@ func (h *handle) finish(j *Job, now time.Time) {
 	h.r.mu.Lock()
 	delete(h.r.jobs, h.id)
 	h.r.mu.Unlock()
+	if h.counted {
+		h.r.gate.ended()
+	}
 	h.result = outcome(j, h.spec, cause, h.peak, now)
 	h.result.Samples = h.series.Samples()
 	os.RemoveAll(h.spec.TmpDir)

@@ -254,13 +254,51 @@ func TestFindJobComp(t *testing.T) {
 }
 
 func TestParseConfig(t *testing.T) {
-	c, err := parseConfig(read(t, "scontrol/config.txt"))
-	if err != nil {
-		t.Fatal(err)
+	base := config{Accounting: false, JobCompType: "jobcomp/filetxt", JobCompLoc: "/var/log/slurm/jobcomp.log",
+		MinJobAge: 600 * time.Second, MaxJobCount: 10000, MaxArraySize: 1001}
+	limits := base
+	limits.MaxJobCount, limits.MaxArraySize = 30, 6
+	for _, tt := range []struct {
+		file string
+		want config
+	}{
+		{"scontrol/config.txt", base},
+		{"scontrol/config-limits.txt", limits},
+	} {
+		c, err := parseConfig(read(t, tt.file))
+		if err != nil {
+			t.Errorf("%s: %v", tt.file, err)
+		} else if *c != tt.want {
+			t.Errorf("%s: config %+v, want %+v", tt.file, *c, tt.want)
+		}
 	}
-	want := config{Accounting: false, JobCompType: "jobcomp/filetxt", JobCompLoc: "/var/log/slurm/jobcomp.log", MinJobAge: "600 sec"}
-	if *c != want {
-		t.Errorf("config %+v, want %+v", *c, want)
+}
+
+// A limit the runner cannot read for sure is an error, never a default:
+// a guessed MaxJobCount lets sbatch block.
+func TestParseConfigLimits(t *testing.T) {
+	real := string(read(t, "scontrol/config.txt"))
+	for _, tt := range []struct{ old, new, err string }{
+		{"MaxJobCount             = 10000\n", "", "no MaxJobCount"},
+		{"MaxJobCount             = 10000", "MaxJobCount = 10k", `MaxJobCount "10k" is not a whole number`},
+		{"MaxJobCount             = 10000", "MaxJobCount = 0", `MaxJobCount "0" is not a whole number of at least 1`},
+		{"MaxArraySize            = 1001\n", "", "no MaxArraySize"},
+		{"MaxArraySize            = 1001", "MaxArraySize = -1", `MaxArraySize "-1"`},
+		{"MinJobAge               = 600 sec", "MinJobAge = 600", `MinJobAge "600" is not "N sec"`},
+		{"MinJobAge               = 600 sec\n", "", `MinJobAge "" is not "N sec"`},
+	} {
+		in := strings.Replace(real, tt.old, tt.new, 1)
+		if in == real {
+			t.Fatalf("%q is not in config.txt", tt.old)
+		}
+		if _, err := parseConfig([]byte(in)); err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("config with %q: %v, want an error containing %q", tt.new, err, tt.err)
+		}
+	}
+	// Arrays disabled is a setting, not an error.
+	c, err := parseConfig([]byte(strings.Replace(real, "MaxArraySize            = 1001", "MaxArraySize = 0", 1)))
+	if err != nil || c.MaxArraySize != 0 {
+		t.Errorf("MaxArraySize = 0: %+v, %v", c, err)
 	}
 }
 
@@ -367,4 +405,24 @@ func FuzzParseKeyValues(f *testing.F) {
 			t.Errorf("a job without an id from %q", s)
 		}
 	})
+}
+
+// squeue -r -o %i lists a job per line, each array element on its own; a
+// folded range or anything else is not counted as one job.
+func TestCountJobs(t *testing.T) {
+	for _, tt := range []struct {
+		name, in string
+		n        int
+		err      string
+	}{
+		{"recorded, with a pending array", string(read(t, "squeue/held.txt")), 5, ""},
+		{"empty", string(read(t, "squeue/empty.txt")), 0, ""},
+		{"folded array", "407_[0-3]\n", 0, `line 1: job id "407_[0-3]" is not N or A_I`},
+		{"an error on stdout", "12\nslurm_load_jobs error: Socket timed out\n", 0, "line 2"},
+	} {
+		n, err := countJobs([]byte(tt.in))
+		if n != tt.n || tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("%s: countJobs = %d, %v; want %d, error containing %q", tt.name, n, err, tt.n, tt.err)
+		}
+	}
 }

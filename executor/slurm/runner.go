@@ -46,10 +46,21 @@ type Options struct {
 	// ArrayWindow, when above 0, submits the attempts of one for_each
 	// stage that start within this time of each other with the same
 	// resources as one job array (see array.go): one sbatch for up to
-	// MaxArraySize of them (0 is 1,000; Slurm's default MaxArraySize is
-	// 1,001). Each such start waits up to the window before its sbatch.
-	ArrayWindow  time.Duration
+	// MaxArraySize of them. Each such start waits up to the window before
+	// its sbatch.
+	ArrayWindow time.Duration
+	// MaxArraySize bounds the elements of one array below the cluster's
+	// own MaxArraySize (read from scontrol show config, as every limit
+	// the runner keeps to); 0 is the cluster's.
 	MaxArraySize int
+	// MaxSubmitJobs bounds this runner's jobs pending or running at once,
+	// as the MaxSubmitJobs of a user's association or QOS does (weir does
+	// not read those); 0 is no bound of its own. Submissions past it wait
+	// for jobs to end.
+	MaxSubmitJobs int
+	// Notify receives the runner's notes for the user: that submissions
+	// wait for a Slurm limit, and that they go on. nil discards them.
+	Notify func(string)
 }
 
 // Runner starts attempts as Slurm batch jobs and watches all of them with
@@ -69,6 +80,10 @@ type Runner struct {
 
 	batchMu sync.Mutex
 	batches map[string]*batch // open job arrays, by arrayKey
+
+	gateMu    sync.Mutex
+	gate      *gate // made from the cluster's limits at the first Start
+	arraySize int   // elements of one array at most; 1 or less: no arrays
 }
 
 var _ executor.Runner = (*Runner)(nil)
@@ -86,8 +101,8 @@ func New(o Options) *Runner {
 		o.MinPollInterval = 200 * time.Millisecond
 	}
 	o.MinPollInterval = min(o.MinPollInterval, o.PollInterval)
-	if o.MaxArraySize <= 0 {
-		o.MaxArraySize = 1000
+	if o.Notify == nil {
+		o.Notify = func(string) {}
 	}
 	if o.LostAfter <= 0 {
 		o.LostAfter = 10 * time.Minute
@@ -158,16 +173,26 @@ func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, 
 		os.RemoveAll(s.TmpDir)
 		return nil, err
 	}
+	g, arraySize, err := r.limits(ctx)
+	if err != nil {
+		os.RemoveAll(s.TmpDir)
+		return nil, fmt.Errorf("slurm: %s attempt %d not submitted: %w", s.Task.ID, s.Attempt, err)
+	}
 	pool := r.pools[s.Task.Pool]
-	if r.opts.ArrayWindow > 0 && s.Task.Keyed {
-		h, err := r.startInArray(ctx, s, resourceArgs(s, pool))
+	if r.opts.ArrayWindow > 0 && s.Task.Keyed && arraySize > 1 {
+		h, err := r.startInArray(ctx, s, resourceArgs(s, pool), arraySize)
 		if err != nil {
 			return nil, err
 		}
 		return h, nil
 	}
+	if _, err := g.take(ctx, 1); err != nil {
+		os.RemoveAll(s.TmpDir)
+		return nil, fmt.Errorf("slurm: %s attempt %d not submitted: %w", s.Task.ID, s.Attempt, err)
+	}
 	if s.Durable != nil {
 		if err := s.Durable(); err != nil {
+			g.put(1)
 			os.RemoveAll(s.TmpDir)
 			return nil, fmt.Errorf("slurm: not submitted: %w", err)
 		}
@@ -179,12 +204,49 @@ func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, 
 	return h, nil
 }
 
+// limits returns the gate that keeps submissions within the cluster's
+// limits, and how many elements an array may have, from scontrol show
+// config: read at the first Start, and again until a read succeeds.
+func (r *Runner) limits(ctx context.Context) (*gate, int, error) {
+	r.gateMu.Lock()
+	defer r.gateMu.Unlock()
+	if r.gate != nil {
+		return r.gate, r.arraySize, nil
+	}
+	cfg, err := r.client.config(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	r.arraySize = cfg.MaxArraySize
+	if o := r.opts.MaxArraySize; o > 0 {
+		r.arraySize = min(r.arraySize, o)
+	}
+	m := margin(cfg.MaxJobCount)
+	r.gate = newGate(cfg.MaxJobCount-m, cfg.MaxJobCount, cfg.MinJobAge, r.opts.MaxSubmitJobs,
+		r.opts.PollInterval, r.client.Held, r.opts.Notify)
+	return r.gate, r.arraySize, nil
+}
+
+// Waits says how many times submissions waited for a Slurm limit, and for
+// how long in all.
+func (r *Runner) Waits() (int, time.Duration) {
+	r.gateMu.Lock()
+	g := r.gate
+	r.gateMu.Unlock()
+	if g == nil {
+		return 0, 0
+	}
+	return g.stats()
+}
+
 // submit submits s as a job of its own and watches it; s is durably
-// recorded running and its directories are made. On failure its temporary
-// directory is removed.
+// recorded running, its directories are made and the gate has given it
+// room. On failure its temporary directory is removed and the room given
+// back.
 func (r *Runner) submit(ctx context.Context, s *executor.Spec, args []string) (*handle, error) {
 	script, err := Script(s)
 	if err != nil {
+		r.gate.put(1)
 		os.RemoveAll(s.TmpDir)
 		return nil, err
 	}
@@ -198,11 +260,15 @@ func (r *Runner) submit(ctx context.Context, s *executor.Spec, args []string) (*
 			r.client.CancelByName(cctx, name)
 			cancel()
 		}
+		r.gate.put(1)
 		os.RemoveAll(s.TmpDir)
 		return nil, fmt.Errorf("submitting %s attempt %d to Slurm (pool %q): %w", s.Task.ID, s.Attempt, s.Task.Pool, err)
 	}
 	h := r.newHandle(s, state{JobID: id, JobName: name, Submitted: submitted})
+	r.gate.sent(1)
+	h.counted = true
 	if err := r.watch(h); err != nil {
+		r.gate.ended()
 		cctx, cancel := context.WithTimeout(context.Background(), r.client.timeout)
 		r.client.Cancel(cctx, id)
 		cancel()

@@ -283,8 +283,9 @@ func TestOnePollForAllJobs(t *testing.T) {
 	if most := uint64(elapsed/interval) + 2; polls > most || polls == 0 {
 		t.Errorf("%d squeue calls in %v with %d jobs at a %v interval, want 1..%d", polls, elapsed, jobs, interval, most)
 	}
-	if after.Sbatch != jobs || after.Scontrol != 0 {
-		t.Errorf("stats %+v: want %d sbatch and no scontrol", after, jobs)
+	// One scontrol reads the cluster's limits for all the submissions.
+	if after.Sbatch != jobs || after.Scontrol != 1 {
+		t.Errorf("stats %+v: want %d sbatch and one scontrol (show config)", after, jobs)
 	}
 }
 
@@ -669,5 +670,61 @@ func TestControllerDown(t *testing.T) {
 	}
 	if res := h.Wait(); res.Reason != event.Lost || !strings.Contains(res.Detail, "squeue failed for 1s") {
 		t.Errorf("%+v", res)
+	}
+}
+
+// A stage wider than an array may be and than the jobs the runner may
+// keep in Slurm goes in windows: arrays of at most MaxArraySize elements,
+// submitted as earlier jobs end, and the user is told it waits.
+func TestArrayWindows(t *testing.T) {
+	cluster(t)
+	t.Parallel()
+	const tasks, arraySize, maxSubmit = 12, 5, 7
+	var mu sync.Mutex
+	var notes []string
+	r := newRunner(t, Options{ArrayWindow: 100 * time.Millisecond, MaxArraySize: arraySize, MaxSubmitJobs: maxSubmit,
+		PollInterval: 200 * time.Millisecond, Notify: func(s string) { mu.Lock(); notes = append(notes, s); mu.Unlock() }})
+	handles := make([]executor.Handle, tasks)
+	var wg sync.WaitGroup
+	for i := range tasks {
+		s := helperSpec(t, fmt.Sprintf("wide[%d]", i), "sleep 1s")
+		s.Task.Stage, s.Task.Key, s.Task.Keyed = "wide", strconv.Itoa(i), true
+		wg.Go(func() {
+			h, err := r.Start(context.Background(), s)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			handles[i] = h
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	arrays := map[string]int{}
+	for i, h := range handles {
+		if res := h.Wait(); !res.OK() {
+			t.Errorf("task %d: %+v", i, res)
+		}
+		a, _, _ := strings.Cut(jobID(t, h), "_")
+		arrays[a]++
+	}
+	for a, n := range arrays {
+		if n > arraySize {
+			t.Errorf("array %s has %d elements, more than %d", a, n, arraySize)
+		}
+	}
+	// 5 + 2 fit at first; the other 5 wait for those to end.
+	if n := r.Stats().Sbatch; n < 3 {
+		t.Errorf("%d sbatch calls for %d tasks in arrays of %d, at most %d in Slurm: want 3 or more", n, tasks, arraySize, maxSubmit)
+	}
+	if waits, _ := r.Waits(); waits == 0 {
+		t.Errorf("no submission waited for room")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(notes) == 0 || !strings.Contains(notes[0], "tasks wait to be submitted: 7 jobs of this run are pending or running") {
+		t.Errorf("notes %q, want one saying that tasks wait for this run's 7 jobs", notes)
 	}
 }
