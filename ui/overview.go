@@ -216,7 +216,7 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, o)
 }
 
-// apiGroups answers the wide stages' counts: what a page that drew the
+// apiGroups answers the wide stages' counts and the run's: what a page that drew the
 // overview polls while the run goes on.
 func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) {
 	h, err := s.checkRun(r.PathValue("run"))
@@ -232,7 +232,16 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, h.groups(g, s.wideLimit(r)))
+	groups := h.groups(g, s.wideLimit(r))
+	snap, _ := h.snapshotOf(func(string, *TaskView) bool { return false })
+	writeJSON(w, GroupCounts{Groups: groups, Run: snap.Run})
+}
+
+// GroupCounts is the wide stages' counts and the run's, which a page
+// without the tasks of wide stages cannot count itself.
+type GroupCounts struct {
+	Groups []Group `json:"groups"`
+	Run    RunInfo `json:"run"`
 }
 
 // maxFailedShown bounds the failed tasks of wide stages in a partial
