@@ -126,6 +126,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/config", s.apiConfig)
 	m.HandleFunc("GET /api/runs", s.apiRuns)
 	m.HandleFunc("GET /api/runs/{run}", s.apiRun)
+	m.HandleFunc("GET /api/grid", s.apiGrid)
+	m.HandleFunc("GET /api/compare", s.apiCompare)
 	m.HandleFunc("GET /api/runs/{run}/graph", s.apiGraph)
 	m.HandleFunc("GET /api/runs/{run}/overview", s.apiOverview)
 	m.HandleFunc("GET /api/runs/{run}/groups", s.apiGroups)
