@@ -38,6 +38,7 @@ func threeRuns(t *testing.T) string {
 		}
 		r := newFakeRun(t, dir, fmt.Sprintf("2026112%d-070000-aaaaa%d", i+1, i), ts...)
 		r.start = r.start.Add(time.Duration(i) * time.Hour)
+		started := r.start
 		r.add(event.Event{Kind: event.RunStarted})
 		msg := "succeeded"
 		for _, id := range tasks {
@@ -50,7 +51,15 @@ func threeRuns(t *testing.T) string {
 				msg = "1 task failed"
 			}
 		}
+		r.start = r.start.Add(plan["a"].took) // the run ends as long after it started
 		r.add(event.Event{Kind: event.RunEnded, Message: msg})
+		// The engine writes the record again at the end.
+		state := store.RunSucceeded
+		if msg != "succeeded" {
+			state = store.RunFailed
+		}
+		writeJSONFile(t, filepath.Join(dir, "runs", r.id, "run.json"), store.RunRecord{ID: r.id, Name: "fake", Workflow: "/w/fake.hcl",
+			StateDir: dir, Tasks: len(tasks), Started: started, Ended: started.Add(plan["a"].took), State: state, Message: msg, Engine: store.Self()})
 	}
 	other := newFakeRun(t, dir, "20261124-070000-bbbbbb", task("z"))
 	writeJSONFile(t, filepath.Join(dir, "runs", other.id, "run.json"), store.RunRecord{ID: other.id, Name: "other", Workflow: "/w/other.hcl",

@@ -7,7 +7,7 @@ import { RunModel } from './model.js';
 import { GraphView, COLORS } from './graph.js';
 import { Panel } from './panel.js';
 import { Timeline } from './timeline.js';
-import { historyList } from './history.js';
+import { RunsPage, readRunsLink, runsLink } from './runspage.js';
 import { diagnosticsList } from './authoring.js';
 import { el, duration, ms, count, STATES } from './format.js';
 import { layout, prepare } from './layout.js';
@@ -81,6 +81,7 @@ class App {
     this.timeline = new Timeline($('timeline'), { onSelect: (id) => this.select(id) });
     this.table = new TaskTable($('tasks'), { onSelect: (id) => this.select(id), onFilter: () => this.writeLink() });
     this.showTable = true;
+    this.runsPage = new RunsPage($('history'), source, { onOpen: (id) => (location.hash = id ? 'run=' + encodeURIComponent(id) : '') });
   }
 
   async start() {
@@ -113,6 +114,14 @@ class App {
   }
 
   async route() {
+    const runs = readRunsLink(location.hash);
+    if (runs) {
+      $('history').hidden = false;
+      document.body.dataset.page = 'runs';
+      return this.runsPage.show(runs, this.run);
+    }
+    $('history').hidden = true;
+    document.body.dataset.page = '';
     const link = readLink(location.hash);
     if (link.run) {
       if (this.run === link.run && this.model) return this.applyLink(link);
@@ -359,23 +368,10 @@ class App {
     this.writeLink();
   }
 
-  async toggleHistory() {
-    const h = $('history');
-    if (!h.hidden) {
-      h.hidden = true;
-      return;
-    }
-    const runs = await this.source.runs();
-    h.replaceChildren(
-      el('div', { class: 'history-box' },
-        el('header', null, el('h2', { text: 'Runs' }), el('button', { class: 'close', text: '\u00d7', onclick: () => (h.hidden = true) })),
-        historyList(runs, this.run, (id) => {
-          h.hidden = true;
-          location.hash = 'run=' + encodeURIComponent(id);
-        }),
-      ),
-    );
-    h.hidden = false;
+  // toggleHistory opens the Runs page, or goes back to the run from it.
+  toggleHistory() {
+    if (!$('history').hidden) location.hash = this.run ? 'run=' + encodeURIComponent(this.run) : '';
+    else location.hash = runsLink({});
   }
 
   async cancel() {

@@ -37,6 +37,13 @@ export class LiveSource {
   groups(run) {
     return getJSON('api/runs/' + q(run) + '/groups' + wideParam('?'));
   }
+  // grid is the runs x tasks grid of a workflow's recent runs.
+  grid(workflow) {
+    return getJSON('api/grid?workflow=' + q(workflow));
+  }
+  compare(a, b) {
+    return getJSON('api/compare?a=' + q(a) + '&b=' + q(b));
+  }
   // tasks is a page of the task table, filtered and sorted by the server.
   tasks(run, params) {
     const p = new URLSearchParams(params);
