@@ -60,10 +60,14 @@ func TestBrowserAuthoringPanel(t *testing.T) {
 	do(t, tab, chromedp.MouseClickXY(pos[0], pos[1]))
 	waitJS(t, tab, "extract's panel", `document.querySelector("#panel .task-name")?.textContent === "extract"`)
 	text := eval[string](t, tab, `document.getElementById("panel").innerText`)
-	for _, want := range []string{"not run", "python3 extract.py --all", "512 MiB", "default", "etl.hcl:2", "rows"} {
+	for _, want := range []string{"not run", "512 MiB", "default", "etl.hcl:2", "rows"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the panel lacks %q:\n%s", want, text)
 		}
+	}
+	// The command, as the list of arguments it was written as.
+	if args := eval[[]string](t, tab, `[...document.querySelectorAll("#panel ol.argv-list li.arg")].map(e => e.textContent)`); strings.Join(args, "|") != "python3|extract.py|--all" {
+		t.Errorf("the panel's command is %q, want python3, extract.py, --all", args)
 	}
 	if errs := tab.Errors(); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))

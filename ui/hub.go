@@ -47,7 +47,8 @@ type hub struct {
 	rec      store.RunRecord
 	haveRec  bool
 	model    *model
-	graph    *graphDoc // parsed graph.json, nil until needed
+	graph    *graphDoc  // parsed graph.json, nil until needed
+	lite     *liteGraph // graph.json without definitions, nil until needed
 	waiters  map[chan struct{}]struct{}
 	tailing  bool
 	lastRead error
@@ -213,9 +214,27 @@ func (h *hub) loadRecordLocked() {
 
 // snapshot is the run now, and the number of events it covers.
 func (h *hub) snapshot() (Snapshot, int) {
+	return h.snapshotOf(nil)
+}
+
+// snapshotOf is a snapshot with only the tasks keep keeps.
+func (h *hub) snapshotOf(keep func(id string, t *TaskView) bool) (Snapshot, int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.model.snapshot(store.Engine.Alive), len(h.events)
+	return h.model.snapshot(store.Engine.Alive, keep), len(h.events)
+}
+
+// taskView is a copy of task id's view, pending if it has no events.
+func (h *hub) taskView(id string) TaskView {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t := h.model.tasks[id]
+	if t == nil {
+		return TaskView{State: event.Pending}
+	}
+	c := *t
+	c.Attempts = append([]AttemptView(nil), t.Attempts...)
+	return c
 }
 
 // after returns the index of the first event with a Seq above seq.

@@ -131,16 +131,21 @@ func (t *TaskView) attempt(n int) *AttemptView {
 
 // snapshot copies the model; alive says whether the run's engine still
 // runs, so that a run it left unfinished shows as lost.
-func (m *model) snapshot(alive func(store.Engine) bool) Snapshot {
-	s := Snapshot{Run: m.run, Tasks: make(map[string]*TaskView, len(m.tasks)), Seq: m.run.Seq}
+// keep, when not nil, says which tasks the snapshot carries; the counts
+// cover them all.
+func (m *model) snapshot(alive func(store.Engine) bool, keep func(id string, t *TaskView) bool) Snapshot {
+	s := Snapshot{Run: m.run, Tasks: make(map[string]*TaskView), Seq: m.run.Seq}
 	s.Run.Counts = map[event.TaskState]int{}
 	for id, t := range m.tasks {
-		c := *t
-		c.Attempts = append([]AttemptView(nil), t.Attempts...)
-		s.Tasks[id] = &c
 		if t.State != event.Pending {
 			s.Run.Counts[t.State]++
 		}
+		if keep != nil && !keep(id, t) {
+			continue
+		}
+		c := *t
+		c.Attempts = append([]AttemptView(nil), t.Attempts...)
+		s.Tasks[id] = &c
 	}
 	if s.Run.State == string(store.RunRunning) && s.Run.Engine.Pid != 0 && !alive(s.Run.Engine) {
 		s.Run.State = string(store.RunLost)

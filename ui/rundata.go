@@ -139,15 +139,13 @@ func (h *hub) taskDetail(id string) (*TaskDetail, error) {
 	if err := h.refresh(); err != nil {
 		return nil, err
 	}
-	snap, _ := h.snapshot()
-	d := &TaskDetail{Task: t, TaskView: TaskView{State: event.Pending}}
+	// One task's view, not a snapshot of all: at 100,000 tasks a copy of
+	// every one per panel made opening a panel slow.
+	d := &TaskDetail{Task: t, TaskView: h.taskView(id)}
 	for _, p := range g.Pools {
 		if p.Name == t.Pool {
 			d.Pool = p
 		}
-	}
-	if tv := snap.Tasks[id]; tv != nil {
-		d.TaskView = *tv
 	}
 	layout := store.DirLayout{Root: h.dir}
 	for _, a := range d.Attempts {

@@ -56,6 +56,9 @@ type Options struct {
 	// HoldBack is how long an event that arrives ahead of a missing
 	// sequence number waits for it before it is sent anyway; 0 means 1 s.
 	HoldBack time.Duration
+	// WideStage is how many tasks a for_each stage may have before the
+	// page gets it as a summary (counts, not tasks); 0 means 5,000.
+	WideStage int
 }
 
 // Server is the browser view of a state dir. Its Handler serves the page,
@@ -123,7 +126,12 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/config", s.apiConfig)
 	m.HandleFunc("GET /api/runs", s.apiRuns)
 	m.HandleFunc("GET /api/runs/{run}", s.apiRun)
+	m.HandleFunc("GET /api/grid", s.apiGrid)
+	m.HandleFunc("GET /api/compare", s.apiCompare)
 	m.HandleFunc("GET /api/runs/{run}/graph", s.apiGraph)
+	m.HandleFunc("GET /api/runs/{run}/overview", s.apiOverview)
+	m.HandleFunc("GET /api/runs/{run}/groups", s.apiGroups)
+	m.HandleFunc("GET /api/runs/{run}/tasks", s.apiTasks)
 	m.HandleFunc("GET /api/runs/{run}/task", s.apiTask)
 	m.HandleFunc("GET /api/runs/{run}/attempts", s.apiAttempts)
 	m.HandleFunc("GET /api/runs/{run}/logs", s.apiLogs)

@@ -65,7 +65,15 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 	// A reconnecting browser waits this long before trying again.
 	fmt.Fprint(w, "retry: 1000\n\n")
 	if last == "" {
-		snap, n := h.snapshot()
+		var keep func(string, *TaskView) bool
+		if r.URL.Query().Get("overview") != "" {
+			// The page drew the overview: the tasks of wide stages stay
+			// on the server but for their failures, which the header names.
+			if g, err := h.liteDoc(); err == nil {
+				keep = partialKeep(g, s.wideLimit(r))
+			}
+		}
+		snap, n := h.snapshotOf(keep)
 		b, err := json.Marshal(snap)
 		if err != nil {
 			return

@@ -12,6 +12,11 @@ export function failedTasks(doc, model) {
     const v = model.tasks.get(t.id);
     if (v && v.state === 'failed') out.push(t.id);
   }
+  // Failures in wide stages the page has no definitions of (the overview).
+  if (doc.groups && doc.groups.length) {
+    const known = new Set(doc.tasks.map((t) => t.id));
+    for (const [id, v] of model.tasks) if (v.state === 'failed' && !known.has(id)) out.push(id);
+  }
   return out;
 }
 

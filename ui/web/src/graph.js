@@ -151,10 +151,13 @@ export function groupLabel(stage, n, done, counts, retried) {
 }
 
 export class GraphView {
-  constructor(container, { onSelect, onExpand }) {
+  constructor(container, { onSelect, onExpand, onWide }) {
     this.container = container;
     this.onSelect = onSelect;
     this.onExpand = onExpand || (() => {});
+    // A summarized group's tasks are not in the page: its click goes here.
+    this.onWide = onWide || (() => {});
+    this.groups = new Map();
     this.expanded = new Set();
     this.blocks = new Map();
     this.cy = null;
@@ -178,6 +181,8 @@ export class GraphView {
     this.doc = doc;
     const t0 = performance.now();
     this.tasks = new Map(doc.tasks.map((t) => [t.id, t]));
+    // Wide stages the server summarized (its overview): counts, no tasks.
+    this.groups = new Map((doc.groups || []).map((g) => [g.stage, g]));
     this.members = new Map(); // for_each stage -> its task ids
     for (const t of doc.tasks) {
       if (!t.keyed) continue;
@@ -212,6 +217,10 @@ export class GraphView {
       } else {
         nodes.push({ id, label: t.id, w: textWidth(t.id), h: 34 });
       }
+    }
+    for (const g of this.groups.values()) {
+      const label = g.stage + ' \u00d7' + count(g.tasks);
+      nodes.push({ id: 'stage:' + g.stage, label, w: Math.max(250, textWidth(label)), h: 70, group: g.stage });
     }
     const edges = new Map();
     for (const e of doc.edges) {
@@ -308,7 +317,9 @@ export class GraphView {
     this.cy.on('tap', 'node', (ev) => {
       const n = ev.target;
       if (n.hasClass('group')) {
-        this.expand(n.data('stage'));
+        const stage = n.data('stage');
+        if (this.groups.has(stage)) this.onWide(stage);
+        else this.expand(stage);
         return;
       }
       if (n.hasClass('block')) return; // its tasks are the targets
@@ -357,6 +368,12 @@ export class GraphView {
 
   rep(id) {
     const t = this.tasks.get(id);
+    if (!t) {
+      // A task of a summarized group is not in the page; its group is.
+      const i = id.indexOf('[');
+      if (i > 0 && this.groups.has(id.slice(0, i))) return 'stage:' + id.slice(0, i);
+      return id;
+    }
     if (t && t.keyed && !this.expanded.has(t.stage)) return 'stage:' + t.stage;
     return id;
   }
@@ -407,7 +424,17 @@ export class GraphView {
   // paint colours every node from model.
   paint(model) {
     this.model = model;
-    if (this.cy) this.paintIds(this.tasks.keys(), model);
+    if (!this.cy) return;
+    this.paintIds(this.tasks.keys(), model);
+    this.cy.batch(() => {
+      for (const stage of this.groups.keys()) this.paintGroup(stage, model);
+    });
+  }
+
+  // setGroups brings the summarized groups' counts up to the server's.
+  setGroups(groups) {
+    for (const g of groups || []) if (this.groups.has(g.stage)) this.groups.set(g.stage, g);
+    if (this.cy && this.model) this.cy.batch(() => groups.forEach((g) => this.groups.has(g.stage) && this.paintGroup(g.stage, this.model)));
   }
 
   // paintIds colours the nodes of the given tasks, in one batch.
@@ -447,6 +474,8 @@ export class GraphView {
   }
 
   paintGroup(stage, model) {
+    const g = this.groups.get(stage);
+    if (g) return this.paintCounts(stage, g.tasks, g.counts || {}, g.retried || 0);
     const ids = this.members.get(stage);
     const counts = {};
     for (const id of ids) {
@@ -460,16 +489,25 @@ export class GraphView {
       if (FINAL.has(v.state)) done++;
       if ((v.attempts || []).length > 1) retried++;
     }
+    this.paintCounts(stage, ids.length, counts, retried, done);
+  }
+
+  // paintCounts draws a group from its counts: colour, label and bar.
+  paintCounts(stage, n, counts, retried, done) {
+    if (done == null) {
+      done = 0;
+      for (const st of FINAL) done += counts[st] || 0;
+    }
     if (this.blocks.has(stage)) {
       // One line: the block's label is drawn above it, large.
-      const label = groupLabel(stage, ids.length, done, counts, retried).split('\n').map((l) => l.trim()).filter(Boolean).join('  \u00b7  ');
+      const label = groupLabel(stage, n, done, counts, retried).split('\n').map((l) => l.trim()).filter(Boolean).join('  \u00b7  ');
       this.cy.getElementById('block:' + stage).data('label', label);
       return;
     }
-    const n = this.cy.getElementById('stage:' + stage);
-    n.data({ state: groupState(counts, ids.length), label: groupLabel(stage, ids.length, done, counts, retried) });
-    n.style({
-      'background-image': progressBar(counts, ids.length),
+    const node = this.cy.getElementById('stage:' + stage);
+    node.data({ state: groupState(counts, n), label: groupLabel(stage, n, done, counts, retried) });
+    node.style({
+      'background-image': progressBar(counts, n),
       'background-width': '80%',
       'background-height': 8,
       'background-position-y': '88%',

@@ -7,7 +7,7 @@ import { RunModel } from './model.js';
 import { GraphView, COLORS } from './graph.js';
 import { Panel } from './panel.js';
 import { Timeline } from './timeline.js';
-import { historyList } from './history.js';
+import { RunsPage, readRunsLink, runsLink } from './runspage.js';
 import { diagnosticsList } from './authoring.js';
 import { el, duration, ms, count, STATES } from './format.js';
 import { layout, prepare } from './layout.js';
@@ -72,10 +72,16 @@ class App {
     this.stop = () => {};
     this.renderQueued = false;
     this.rendered = 0;
-    this.graph = new GraphView($('graph'), { onSelect: (id) => this.select(id), onExpand: () => this.writeLink() });
+    this.graph = new GraphView($('graph'), {
+      onSelect: (id) => this.select(id),
+      onExpand: () => this.writeLink(),
+      // A summarized stage is too wide to draw: its tasks are in the table.
+      onWide: (stage) => this.showStage(stage),
+    });
     this.timeline = new Timeline($('timeline'), { onSelect: (id) => this.select(id) });
     this.table = new TaskTable($('tasks'), { onSelect: (id) => this.select(id), onFilter: () => this.writeLink() });
     this.showTable = true;
+    this.runsPage = new RunsPage($('history'), source, { onOpen: (id) => (location.hash = id ? 'run=' + encodeURIComponent(id) : '') });
   }
 
   async start() {
@@ -108,6 +114,14 @@ class App {
   }
 
   async route() {
+    const runs = readRunsLink(location.hash);
+    if (runs) {
+      $('history').hidden = false;
+      document.body.dataset.page = 'runs';
+      return this.runsPage.show(runs, this.run);
+    }
+    $('history').hidden = true;
+    document.body.dataset.page = '';
     const link = readLink(location.hash);
     if (link.run) {
       if (this.run === link.run && this.model) return this.applyLink(link);
@@ -148,7 +162,10 @@ class App {
     const link = this.link && this.link.run === id ? this.link : null;
     this.link = null;
     if (link && link.expand.length) this.graph.expanded = new Set(link.expand);
-    const graphDone = this.source.graph(id).then(async (doc) => {
+    // Live, the page asks for the overview: wide stages as counts, so that
+    // what it loads follows what it shows, not the run's size.
+    const live = this.source.live;
+    const graphDone = (live ? this.source.overview(id) : this.source.graph(id)).then(async (doc) => {
       if (this.run !== id) return;
       this.doc = doc;
       $('title').textContent = doc.name;
@@ -173,6 +190,7 @@ class App {
         if (this.model && this.model.apply(e)) this.queueRender(false);
       },
       (state) => ($('conn').textContent = state === 'reconnecting' ? 'reconnecting\u2026' : ''),
+      { overview: live },
     );
     try {
       await Promise.all([graphDone, snapshot]);
@@ -254,8 +272,11 @@ class App {
     if (all) this.graph.paint(m, true);
     else this.graph.paintIds(dirty, m);
     const t0 = performance.now();
-    if (all) this.table.setRun(this.doc, m);
+    const wide = this.doc.groups && this.doc.groups.length;
+    if (all && wide) this.tableShown = this.table.setRemote(this.doc, m, (p) => this.source.tasks(this.run, p));
+    else if (all) this.table.setRun(this.doc, m);
     else if (dirty.size) this.table.update(dirty, m);
+    if (wide && !all && dirty.size) this.pollGroups();
     if (all) window.weir.tableBuilt = performance.now() - t0;
     this.header(m);
     const now = performance.now();
@@ -276,17 +297,45 @@ class App {
     document.body.dataset.runState = m.run.state;
   }
 
+  // pollGroups asks the server for the summarized stages' counts and the
+  // run's, at most twice a second: their tasks' events change them, but
+  // the page has not got those tasks to count.
+  pollGroups() {
+    if (this.groupsTimer) return;
+    const run = this.run;
+    this.groupsTimer = setTimeout(async () => {
+      try {
+        const g = await this.source.groups(run);
+        if (this.run !== run || !this.model) return;
+        this.graph.setGroups(g.groups);
+        this.model.run.counts = g.run.counts;
+        this.header(this.model);
+      } finally {
+        this.groupsTimer = null;
+      }
+    }, 500);
+  }
+
+  // showStage opens the task table on one stage's tasks.
+  showStage(stage) {
+    this.showTable = true;
+    $('tasks').hidden = false;
+    this.table.setFilter({ state: '', stage, q: '' });
+  }
+
   header(m) {
     const r = m.run;
     const badge = $('run-state');
     badge.textContent = r.state;
     badge.className = 'badge state-' + r.state;
-    const counts = {};
-    for (const t of m.tasks.values()) counts[t.state] = (counts[t.state] || 0) + 1;
+    let counts = {};
+    // Without the tasks of wide stages, the server's counts are the truth.
+    if (this.doc && this.doc.groups && this.doc.groups.length) counts = r.counts || {};
+    else for (const t of m.tasks.values()) counts[t.state] = (counts[t.state] || 0) + 1;
     const parts = ['succeeded', 'reused', 'running', 'failed', 'skipped', 'cancelled']
       .filter((s) => counts[s])
       .map((s) => count(counts[s]) + ' ' + s);
-    const total = r.tasks || (this.doc ? this.doc.tasks.length : 0);
+    const total = r.tasks || (this.doc ? this.doc.all || this.doc.tasks.length : 0);
     const took = r.started ? duration((r.ended ? ms(r.ended) : Date.now()) - ms(r.started)) : '';
     $('counts').textContent = (parts.join(', ') || 'nothing done') + ' of ' + count(total) + (took ? ' \u00b7 ' + took : '');
     $('cancel').hidden = !(this.config.actions && this.source.live && r.state === 'running');
@@ -300,7 +349,7 @@ class App {
   showFailed() {
     this.showTable = true;
     $('tasks').hidden = false;
-    this.table.setFilter({ state: 'failed', stage: '', q: '' });
+    return this.table.setFilter({ state: 'failed', stage: '', q: '' });
   }
 
   select(id, { reveal = false, attempt = 0, stream = '' } = {}) {
@@ -319,23 +368,10 @@ class App {
     this.writeLink();
   }
 
-  async toggleHistory() {
-    const h = $('history');
-    if (!h.hidden) {
-      h.hidden = true;
-      return;
-    }
-    const runs = await this.source.runs();
-    h.replaceChildren(
-      el('div', { class: 'history-box' },
-        el('header', null, el('h2', { text: 'Runs' }), el('button', { class: 'close', text: '\u00d7', onclick: () => (h.hidden = true) })),
-        historyList(runs, this.run, (id) => {
-          h.hidden = true;
-          location.hash = 'run=' + encodeURIComponent(id);
-        }),
-      ),
-    );
-    h.hidden = false;
+  // toggleHistory opens the Runs page, or goes back to the run from it.
+  toggleHistory() {
+    if (!$('history').hidden) location.hash = this.run ? 'run=' + encodeURIComponent(this.run) : '';
+    else location.hash = runsLink({});
   }
 
   async cancel() {

@@ -90,7 +90,7 @@ export class Panel {
     }
     if (buttons.length) body.push(el('div', { class: 'buttons' }, buttons));
 
-    body.push(el('h3', { text: 'Command' }), el('pre', { class: 'argv', text: (t.argv || []).map(quote).join(' ') }));
+    body.push(el('h3', { text: 'Command' }), ...commandOf(t));
     const pool = d.pool;
     body.push(
       el(
@@ -207,8 +207,18 @@ function fact(k, v) {
   return [el('dt', { text: k }), el('dd', { text: String(v) })];
 }
 
-function quote(a) {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(a) ? a : "'" + a.replace(/'/g, "'\\''") + "'";
+// commandOf shows what runs: a script as its text; a command written as a
+// list as its arguments, each in a box of its own, as the program gets
+// them. Shell quoting would turn b'x' into 'b'\''x'\''.
+function commandOf(t) {
+  if (t.script) return [el('pre', { class: 'argv script', text: t.script })];
+  return [el('ol', { class: 'argv-list' }, (t.argv || []).map((a) => el('li', { class: 'arg' + (readable(a) ? '' : ' quoted'), text: readable(a) ? a : JSON.stringify(a) })))];
+}
+
+// readable says whether an argument reads right as it is: not empty, no
+// space at its ends and no control characters, which a box would hide.
+function readable(a) {
+  return a !== '' && a.trim() === a && !/[\u0000-\u001f\u007f]/.test(a);
 }
 
 function outputOf(model, ref) {

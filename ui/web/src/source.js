@@ -9,6 +9,13 @@ async function getJSON(path) {
 
 const q = encodeURIComponent;
 
+// wideParam passes the page's ?wide=N (a lower threshold for wide stages,
+// for tests) on to the server.
+function wideParam(sep) {
+  const w = new URLSearchParams(location.search).get('wide');
+  return w ? sep + 'wide=' + q(w) : '';
+}
+
 export class LiveSource {
   constructor() {
     this.live = true;
@@ -21,6 +28,26 @@ export class LiveSource {
   }
   graph(run) {
     return getJSON('api/runs/' + q(run) + '/graph');
+  }
+  // overview is the graph with each wide for_each stage as counts (its
+  // groups); wide (for tests) lowers the server's threshold.
+  overview(run) {
+    return getJSON('api/runs/' + q(run) + '/overview' + wideParam('?'));
+  }
+  groups(run) {
+    return getJSON('api/runs/' + q(run) + '/groups' + wideParam('?'));
+  }
+  // grid is the runs x tasks grid of a workflow's recent runs.
+  grid(workflow) {
+    return getJSON('api/grid?workflow=' + q(workflow));
+  }
+  compare(a, b) {
+    return getJSON('api/compare?a=' + q(a) + '&b=' + q(b));
+  }
+  // tasks is a page of the task table, filtered and sorted by the server.
+  tasks(run, params) {
+    const p = new URLSearchParams(params);
+    return getJSON('api/runs/' + q(run) + '/tasks?' + p.toString());
   }
   task(run, task) {
     return getJSON('api/runs/' + q(run) + '/task?task=' + q(task));
@@ -40,8 +67,8 @@ export class LiveSource {
   // events calls onSnapshot once, then onEvent for each event. The
   // browser reconnects with Last-Event-ID after a dropped connection; the
   // server then sends exactly the events after it.
-  events(run, onSnapshot, onEvent, onState) {
-    const es = new EventSource('api/runs/' + q(run) + '/events');
+  events(run, onSnapshot, onEvent, onState, { overview = false } = {}) {
+    const es = new EventSource('api/runs/' + q(run) + '/events' + (overview ? '?overview=1' + wideParam('&') : ''));
     es.addEventListener('snapshot', (m) => {
       const t0 = performance.now();
       const snap = JSON.parse(m.data);

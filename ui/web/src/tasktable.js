@@ -6,6 +6,7 @@ import { taskRow } from './taskrow.js';
 
 const ROW = 22; // px; fixed, so a row's position is its index times ROW
 const OVERSCAN = 8;
+const BLOCK = 200; // rows in a page asked of the server
 
 export const COLUMNS = [
   { key: 'stage', label: 'stage' },
@@ -62,6 +63,7 @@ export class TaskTable {
 
   // setRun shows every task of doc as model has it.
   setRun(doc, model) {
+    this.remote = null;
     this.doc = doc;
     this.model = model;
     this.rows = doc.tasks.map((t, i) => rowOf(t, i, model));
@@ -78,6 +80,11 @@ export class TaskTable {
   // rows every frame.
   update(ids, model) {
     this.model = model;
+    if (this.remote) {
+      // The server has the rows: ask again at most once a second.
+      if (!this.later) this.later = setTimeout(() => ((this.later = null), this.refresh()), 1000);
+      return;
+    }
     for (const id of ids) {
       const r = this.byId.get(id);
       if (r) Object.assign(r, rowOf(r.task, r.order, model));
@@ -92,21 +99,84 @@ export class TaskTable {
     }
   }
 
+  // setFilter resolves once the table shows the filtered rows.
   setFilter(f) {
     Object.assign(this.filter, f);
-    this.refresh();
+    const done = this.refresh();
     this.onFilter(this.filter);
+    return done;
   }
 
   sortBy(key) {
     if (this.sort && this.sort.key === key) this.sort.dir = -this.sort.dir;
     else this.sort = { key, dir: 1 };
-    this.refresh();
+    const done = this.refresh();
     this.onFilter(this.filter);
+    return done;
+  }
+
+  // setRemote shows a run whose rows stay on the server (too many for the
+  // page): fetch(params) answers a page of them, filtered and sorted there.
+  setRemote(doc, model, fetch) {
+    this.doc = doc;
+    this.model = model;
+    this.remote = { fetch, asked: new Set() };
+    this.rows = [];
+    this.byId = new Map();
+    return this.refresh();
+  }
+
+  params(offset, extra) {
+    const f = this.filter;
+    const p = { offset, limit: BLOCK };
+    if (f.state) p.state = f.state;
+    if (f.stage) p.stage = f.stage;
+    if (f.q.trim()) p.q = f.q.trim();
+    if (this.sort) Object.assign(p, { sort: this.sort.key, dir: this.sort.dir });
+    return Object.assign(p, extra);
+  }
+
+  // refreshRemote asks for the first page under the filter, then swaps it
+  // in: the rows shown stay until the new ones are here.
+  async refreshRemote() {
+    const gen = (this.gen = (this.gen || 0) + 1);
+    const top = Math.floor(this.body.scrollTop / ROW / BLOCK) * BLOCK;
+    const page = await this.remote.fetch(this.params(top));
+    if (gen !== this.gen) return;
+    this.remote.asked = new Set([top]);
+    this.all = page.all;
+    this.stateCounts = page.counts;
+    this.view = new Array(page.total); // holes until their pages come
+    this.place(page);
+    const stages = page.stages || [];
+    if (this.stageSel.options.length !== stages.length + 1) {
+      this.stageSel.replaceChildren(el('option', { value: '', text: 'every stage' }), ...stages.map((s) => el('option', { value: s, text: s })));
+    }
+    this.shown();
+  }
+
+  place(page) {
+    const view = { task: () => null };
+    page.rows.forEach((r, i) => {
+      view.task = () => r.v;
+      this.view[page.offset + i] = rowOf(r.t, r.order, view);
+    });
+  }
+
+  // fetchBlock fills the rows of the page at offset, once.
+  async fetchBlock(offset) {
+    if (this.remote.asked.has(offset)) return;
+    this.remote.asked.add(offset);
+    const gen = this.gen;
+    const page = await this.remote.fetch(this.params(offset));
+    if (gen !== this.gen) return;
+    this.place(page);
+    this.draw();
   }
 
   // refresh filters and sorts the rows, then draws the ones in view.
   refresh() {
+    if (this.remote) return this.refreshRemote();
     this.sorted = performance.now();
     const { state, stage } = this.filter;
     const q = this.filter.q.trim().toLowerCase();
@@ -125,6 +195,12 @@ export class TaskTable {
       out.sort((a, b) => (RANK[a.state] ?? 9) - (RANK[b.state] ?? 9) || a.order - b.order);
     }
     this.view = out;
+    this.shown();
+  }
+
+  // shown brings the menus, the headers and the rows up to the view.
+  shown() {
+    const { state, stage } = this.filter;
     this.counts();
     this.stateSel.value = state;
     this.stageSel.value = stage;
@@ -134,7 +210,7 @@ export class TaskTable {
       b.classList.toggle('sorted', !!on);
       b.dataset.dir = on ? (this.sort.dir > 0 ? 'asc' : 'desc') : '';
     }
-    this.spacer.style.height = out.length * ROW + 'px';
+    this.spacer.style.height = this.view.length * ROW + 'px';
     this.draw();
   }
 
@@ -149,10 +225,11 @@ export class TaskTable {
   // counts fills the state menu with how many tasks each state has.
   counts() {
     const n = this.stateCounts || {};
-    const opts = [el('option', { value: '', text: 'every state (' + count(this.rows.length) + ')' })];
+    const all = this.remote ? this.all : this.rows.length;
+    const opts = [el('option', { value: '', text: 'every state (' + count(all) + ')' })];
     for (const s of STATES) if (n[s] || s === this.filter.state) opts.push(el('option', { value: s, text: s + ' (' + count(n[s] || 0) + ')' }));
     this.stateSel.replaceChildren(...opts);
-    this.info.textContent = this.view.length === this.rows.length ? count(this.rows.length) + ' tasks' : count(this.view.length) + ' of ' + count(this.rows.length);
+    this.info.textContent = this.view.length === all ? count(all) + ' tasks' : count(this.view.length) + ' of ' + count(all);
   }
 
   // draw places row elements over the rows in view.
@@ -170,6 +247,7 @@ export class TaskTable {
     for (let i = 0; i < this.pool.length; i++) {
       const r = this.pool[i];
       const row = this.view[first + i];
+      if (!row && this.remote && i < need) this.fetchBlock(Math.floor((first + i) / BLOCK) * BLOCK);
       if (i >= need || !row) {
         r.el.hidden = true;
         continue;
@@ -186,8 +264,14 @@ export class TaskTable {
   }
 
   // reveal scrolls the row of id into view.
-  reveal(id) {
-    const i = this.view.findIndex((r) => r.id === id);
+  async reveal(id) {
+    let i = this.view.findIndex((r) => r && r.id === id);
+    if (i < 0 && this.remote) {
+      const gen = this.gen;
+      const page = await this.remote.fetch(this.params(0, { find: id, limit: 0 }));
+      if (gen !== this.gen) return;
+      i = page.index;
+    }
     if (i < 0) return;
     const top = i * ROW;
     if (top < this.body.scrollTop || top > this.body.scrollTop + this.body.clientHeight - ROW) this.body.scrollTop = Math.max(0, top - 3 * ROW);

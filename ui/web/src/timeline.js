@@ -7,6 +7,9 @@ import { ms, duration, el } from './format.js';
 const ROW = 14;
 const GAP = 2;
 const LABEL = 90;
+// A retry's mark: a notch at the start of every attempt after the first,
+// so that a task tried again stands out from one that passed first time.
+export const RETRY_MARK = '#fab005';
 
 function colorOf(a) {
   const r = a.result;
@@ -95,12 +98,14 @@ export class Timeline {
     g.clearRect(0, 0, width, height);
     g.font = '11px system-ui, sans-serif';
     this.bars = [];
+    this.marks = [];
     if (!lanes.length) {
       this.info.textContent = 'No attempts yet.';
       return;
     }
     const span = Math.max(t1 - t0, 1);
-    this.info.textContent = 'Attempts by pool, ' + duration(span) + ' in all. Click a bar to open its stage.';
+    const retries = lanes.reduce((n, l) => n + l.items.filter((it) => it.a.n > 1).length, 0);
+    this.info.textContent = 'Attempts by pool, ' + duration(span) + ' in all' + (retries ? '; ' + retries + (retries === 1 ? ' retry' : ' retries') + ', marked at their start' : '') + '. Click a bar to open its stage.';
     const x = (t) => LABEL + ((t - t0) / span) * (width - LABEL - 8);
     let y0 = 4;
     for (const lane of lanes) {
@@ -122,6 +127,16 @@ export class Timeline {
           g.clip();
           g.fillText(it.task + (it.a.n > 1 ? ' #' + it.a.n : ''), bx + 3, by + 11);
           g.restore();
+        }
+        if (it.a.n > 1) {
+          g.fillStyle = RETRY_MARK;
+          g.beginPath();
+          g.moveTo(bx, by);
+          g.lineTo(bx + 7, by);
+          g.lineTo(bx, by + ROW);
+          g.closePath();
+          g.fill();
+          this.marks.push({ x: bx, y: by, task: it.task, n: it.a.n });
         }
         this.bars.push({ x: bx, y: by, w: bw, task: it.task });
       }

@@ -1,0 +1,266 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/weirflow/weir/event"
+)
+
+// defaultWideStage is how many tasks a for_each stage may have before the
+// overview sends it as a summary: beyond it, a page that drew the stage's
+// tasks could not read them, and the first view would wait for them.
+const defaultWideStage = 5000
+
+// LiteTask is what the page needs of a task to place it and fill its row;
+// the rest of its definition comes with the task's panel.
+type LiteTask struct {
+	ID     string `json:"id"`
+	Stage  string `json:"stage"`
+	Key    string `json:"key,omitempty"`
+	Keyed  bool   `json:"keyed,omitempty"`
+	Pool   string `json:"pool"`
+	Memory int64  `json:"memory,omitempty"`
+}
+
+// liteEdge is an edge of graph.json.
+type liteEdge struct {
+	From     string   `json:"from"`
+	To       string   `json:"to"`
+	Segments []string `json:"segments"`
+}
+
+// liteGraph is graph.json without the task definitions: decoded into
+// these fields only, it costs a fraction of the whole.
+type liteGraph struct {
+	Name     string          `json:"name"`
+	Settings json.RawMessage `json:"settings"`
+	Pools    json.RawMessage `json:"pools"`
+	Tasks    []LiteTask      `json:"tasks"`
+	Edges    []liteEdge      `json:"edges"`
+
+	index  map[string]int // task id -> its place in Tasks
+	stages []string       // in order of first appearance
+	size   map[string]int // tasks per stage
+}
+
+// liteDoc parses graph.json once into its lite form.
+func (h *hub) liteDoc() (*liteGraph, error) {
+	h.mu.Lock()
+	g := h.lite
+	h.mu.Unlock()
+	if g != nil {
+		return g, nil
+	}
+	b, err := h.graphBytes()
+	if err != nil {
+		return nil, err
+	}
+	g = &liteGraph{}
+	if err := json.Unmarshal(b, g); err != nil {
+		return nil, fmt.Errorf("run %s: graph.json: %w", h.id, err)
+	}
+	g.index = make(map[string]int, len(g.Tasks))
+	g.size = map[string]int{}
+	for i, t := range g.Tasks {
+		g.index[t.ID] = i
+		if g.size[t.Stage] == 0 {
+			g.stages = append(g.stages, t.Stage)
+		}
+		g.size[t.Stage]++
+	}
+	h.mu.Lock()
+	h.lite = g
+	h.mu.Unlock()
+	return g, nil
+}
+
+// Group is a for_each stage sent as a summary: how many tasks it has and
+// where they are.
+type Group struct {
+	Stage   string                  `json:"stage"`
+	Pool    string                  `json:"pool"`
+	Tasks   int                     `json:"tasks"`
+	Counts  map[event.TaskState]int `json:"counts"` // tasks past pending, by state
+	Retried int                     `json:"retried"`
+}
+
+// Overview is the graph as the page first draws it: every task of the
+// narrow stages, and each wide for_each stage as one Group. Edges to and
+// from a group's tasks end at "stage:NAME", once per pair, so the
+// overview's size follows the stages, not the tasks.
+type Overview struct {
+	Name     string          `json:"name"`
+	Settings json.RawMessage `json:"settings,omitempty"`
+	Pools    json.RawMessage `json:"pools"`
+	Tasks    []LiteTask      `json:"tasks"`
+	Edges    []liteEdge      `json:"edges"`
+	Groups   []Group         `json:"groups"`
+	// All is how many tasks the run has, in groups or not.
+	All int `json:"all"`
+}
+
+// wide reports whether stage is sent as a summary.
+func (g *liteGraph) wide(stage string, limit int) bool {
+	return g.size[stage] > limit
+}
+
+// overview builds the Overview with the run's counts as they are now.
+func (h *hub) overview(limit int) (*Overview, error) {
+	g, err := h.liteDoc()
+	if err != nil {
+		return nil, err
+	}
+	if err := h.refresh(); err != nil {
+		return nil, err
+	}
+	o := &Overview{Name: g.Name, Settings: g.Settings, Pools: g.Pools, Tasks: []LiteTask{}, Edges: []liteEdge{}, Groups: []Group{}, All: len(g.Tasks)}
+	for _, t := range g.Tasks {
+		if !t.Keyed || !g.wide(t.Stage, limit) {
+			o.Tasks = append(o.Tasks, t)
+		}
+	}
+	o.Groups = h.groups(g, limit)
+	end := func(id string) string {
+		if i, ok := g.index[id]; ok && g.Tasks[i].Keyed && g.wide(g.Tasks[i].Stage, limit) {
+			return "stage:" + g.Tasks[i].Stage
+		}
+		return id
+	}
+	at := map[[2]string]int{}
+	for _, e := range g.Edges {
+		k := [2]string{end(e.From), end(e.To)}
+		if k[0] == k[1] {
+			continue
+		}
+		i, ok := at[k]
+		if !ok {
+			i = len(o.Edges)
+			at[k] = i
+			o.Edges = append(o.Edges, liteEdge{From: k[0], To: k[1], Segments: []string{}})
+		}
+		for _, s := range e.Segments {
+			if !slices.Contains(o.Edges[i].Segments, s) {
+				o.Edges[i].Segments = append(o.Edges[i].Segments, s)
+			}
+		}
+	}
+	return o, nil
+}
+
+// groups counts the states of each wide stage's tasks.
+func (h *hub) groups(g *liteGraph, limit int) []Group {
+	out := []Group{}
+	at := map[string]int{}
+	for _, s := range g.stages {
+		if !g.wide(s, limit) {
+			continue
+		}
+		at[s] = len(out)
+		out = append(out, Group{Stage: s, Tasks: g.size[s], Counts: map[event.TaskState]int{}})
+	}
+	if len(out) == 0 {
+		return out
+	}
+	for _, t := range g.Tasks {
+		if i, ok := at[t.Stage]; ok && t.Keyed && out[i].Pool == "" {
+			out[i].Pool = t.Pool
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for id, v := range h.model.tasks {
+		j, ok := g.index[id]
+		if !ok {
+			continue
+		}
+		i, ok := at[g.Tasks[j].Stage]
+		if !ok || !g.Tasks[j].Keyed {
+			continue
+		}
+		if v.State != event.Pending {
+			out[i].Counts[v.State]++
+		}
+		if len(v.Attempts) > 1 {
+			out[i].Retried++
+		}
+	}
+	return out
+}
+
+// wideLimit is the server's threshold, or the request's ?wide=N (tests
+// use small runs).
+func (s *Server) wideLimit(r *http.Request) int {
+	if n, err := intParam(r.URL.Query().Get("wide"), 0); err == nil && n > 0 {
+		return int(n)
+	}
+	if s.o.WideStage > 0 {
+		return s.o.WideStage
+	}
+	return defaultWideStage
+}
+
+func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
+	h, err := s.checkRun(r.PathValue("run"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	o, err := h.overview(s.wideLimit(r))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, o)
+}
+
+// apiGroups answers the wide stages' counts and the run's: what a page that drew the
+// overview polls while the run goes on.
+func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) {
+	h, err := s.checkRun(r.PathValue("run"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	g, err := h.liteDoc()
+	if err == nil {
+		err = h.refresh()
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	groups := h.groups(g, s.wideLimit(r))
+	snap, _ := h.snapshotOf(func(string, *TaskView) bool { return false })
+	writeJSON(w, GroupCounts{Groups: groups, Run: snap.Run})
+}
+
+// GroupCounts is the wide stages' counts and the run's, which a page
+// without the tasks of wide stages cannot count itself.
+type GroupCounts struct {
+	Groups []Group `json:"groups"`
+	Run    RunInfo `json:"run"`
+}
+
+// maxFailedShown bounds the failed tasks of wide stages in a partial
+// snapshot; the table finds the rest.
+const maxFailedShown = 1000
+
+// partialKeep keeps the tasks of narrow stages and the first failures of
+// wide ones in a snapshot.
+func partialKeep(g *liteGraph, limit int) func(id string, v *TaskView) bool {
+	failed := 0
+	return func(id string, v *TaskView) bool {
+		i, ok := g.index[id]
+		if !ok || !g.Tasks[i].Keyed || !g.wide(g.Tasks[i].Stage, limit) {
+			return true
+		}
+		if v.State != event.TaskFailed || failed >= maxFailedShown {
+			return false
+		}
+		failed++
+		return true
+	}
+}
