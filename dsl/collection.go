@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/internal/units"
 )
 
 // Collection functions that scale to the size of a wide fan-out.
@@ -321,7 +322,7 @@ var rangeFunc = function.New(&function.Spec{
 			return cty.NilVal, function.NewArgErrorf(1, "end must be greater than start when step is positive")
 		}
 		tooMany := fmt.Errorf("more than %s values would be generated, and a workflow holds at most %s tasks; decrease the difference between start and end or use a larger step",
-			thousands(MaxRangeValues), thousands(dag.MaxTasks))
+			units.Thousands(MaxRangeValues), units.Thousands(dag.MaxTasks))
 		if vals, ok, err := intRange(start, end, step, tooMany); ok {
 			return vals, err
 		}
@@ -394,20 +395,4 @@ func smallInt(v cty.Value) (int64, bool) {
 		return 0, false
 	}
 	return i, true
-}
-
-// thousands writes n with commas: 2,000,000.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return s
-	}
-	out := make([]byte, 0, len(s)+len(s)/3)
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/internal/units"
 )
 
 // expand evaluates for_each in dependency order, gives every stage the value
@@ -195,13 +196,13 @@ func (l *loader) maxTasks() int {
 
 // tooManyTasks refuses a for_each wider than the workflow may be.
 func tooManyTasks(attr *hcl.Attribute, stage string, n, before, limit int) *hcl.Diagnostic {
-	count := fmt.Sprintf("Stage %q fans out to %s tasks", stage, thousands(n))
+	count := fmt.Sprintf("Stage %q fans out to %s tasks", stage, units.Thousands(n))
 	if before > 0 {
-		count += fmt.Sprintf(", after %s in the stages before it", thousands(before))
+		count += fmt.Sprintf(", after %s in the stages before it", units.Thousands(before))
 	}
 	return attrError(attr, "Too many tasks", fmt.Sprintf(
 		"%s; a workflow holds at most %s tasks.\nGive each task a batch of keys instead of one: for example for_each = range(ceil(N / 100)) with each task doing items each.key * 100 to each.key * 100 + 99, or chunklist(keys, 100) and each.value. Or split the work across several workflows.",
-		count, thousands(limit)))
+		count, units.Thousands(limit)))
 }
 
 // instancesValue is what stage.NAME means: {output = {NAME = path}}, or for

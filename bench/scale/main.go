@@ -23,6 +23,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/weirflow/weir/internal/units"
 )
 
 type sample struct {
@@ -77,7 +79,7 @@ func main() {
 	}
 	small(*rounds - *rounds/2)
 
-	fmt.Printf("| tasks | runs | wall time | per task | against %s tasks | CPU per task | peak RSS |\n", thousands(ns[0]))
+	fmt.Printf("| tasks | runs | wall time | per task | against %s tasks | CPU per task | peak RSS |\n", units.Thousands(ns[0]))
 	fmt.Printf("|---|---|---|---|---|---|---|\n")
 	var base float64
 	for _, n := range ns {
@@ -89,7 +91,7 @@ func main() {
 		if base == 0 {
 			base = per
 		}
-		fmt.Printf("| %s | %d | %.2f s | %.3f ms | %.2fx | %.3f ms | %.0f MiB |\n", thousands(n), len(ss), wall,
+		fmt.Printf("| %s | %d | %.2f s | %.3f ms | %.2fx | %.3f ms | %.0f MiB |\n", units.Thousands(n), len(ss), wall,
 			per*1000, per/base, cpu/float64(n)*1000, rss/(1<<20))
 	}
 }
@@ -146,18 +148,6 @@ func median(ss []sample, f func(sample) float64) float64 {
 	}
 	slices.Sort(xs)
 	return xs[len(xs)/2]
-}
-
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 func fail(err error) {

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/weirflow/weir/internal/units"
 )
 
 // idioms are the for_each expressions measured, each making n keys.
@@ -91,7 +93,7 @@ func main() {
 					walls = append(walls, w)
 					rss = append(rss, r)
 				}
-				fmt.Printf("| %s | %s | %s | %.2f s | %d MiB |\n", idiom, thousands(n), cmd,
+				fmt.Printf("| %s | %s | %s | %.2f s | %d MiB |\n", idiom, units.Thousands(n), cmd,
 					median(walls).Seconds(), median(rss)>>20)
 			}
 		}
@@ -111,7 +113,7 @@ func measure(weir, cmd, path string, n int) (time.Duration, int64, error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("%v: %s", err, errb.String())
 	}
-	want := "tasks: " + thousands(n+1)
+	want := "tasks: " + units.Thousands(n+1)
 	if cmd == "validate" {
 		want = fmt.Sprintf("%d tasks", n+1)
 	}
@@ -129,18 +131,6 @@ func median[T int64 | time.Duration](xs []T) T {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	return s[len(s)/2]
-}
-
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 func fail(err error) {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -161,7 +160,7 @@ func writePlanText(w io.Writer, p *dag.Plan, resume *engine.Resumption, full boo
 	for _, t := range p.Tasks {
 		perStage[t.Stage]++
 	}
-	tw.printf("tasks: %s in %s\n", thousands(len(p.Tasks)), plural(len(p.Stages), "stage"))
+	tw.printf("tasks: %s in %s\n", units.Thousands(len(p.Tasks)), plural(len(p.Stages), "stage"))
 	tw.printf("\n")
 
 	order := startOrder(p)
@@ -179,7 +178,7 @@ func writePlanText(w io.Writer, p *dag.Plan, resume *engine.Resumption, full boo
 			listed[t.Stage]++
 			if k == wideShown {
 				more[len(rows)] = fmt.Sprintf("… %s more tasks of stage %s (%s in all; --full lists them)",
-					thousands(n-wideShown), t.Stage, thousands(n))
+					units.Thousands(n-wideShown), t.Stage, units.Thousands(n))
 				rows = append(rows, nil)
 				tasks = append(tasks, nil)
 			}
@@ -337,22 +336,6 @@ func abbreviateDeps(deps []string, perStage map[string]int, max int) string {
 		items = append(items[:max:max], fmt.Sprintf("+%d more", len(items)-max))
 	}
 	return strings.Join(items, ", ")
-}
-
-// thousands writes n with commas: 1,000,000.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	if n < 0 {
-		return s
-	}
-	var b strings.Builder
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // stageOf is the stage part of a task ID: "clean" for "clean[a]".
