@@ -107,7 +107,7 @@ func (s *stageDecl) hasKey(key string) bool {
 func (l *loader) evalForEach(s *stageDecl, ctx *hcl.EvalContext, before int) bool {
 	attr := s.forEach
 	s.keyed = true
-	if keys, values, ok := evalForObject(attr.Expr, ctx); fastPaths && ok {
+	if keys, values, ok := evalForObjectFast(attr.Expr, ctx); ok {
 		if before+len(keys) > l.maxTasks() {
 			l.add(hcl.Diagnostics{tooManyTasks(attr, s.name, len(keys), before, l.maxTasks())})
 			return false

@@ -8,7 +8,7 @@ import (
 )
 
 // TestFastPathsMatchHCL loads each workflow with the fast paths for wide
-// stages (strPlan, evalForObject) and with HCL's general evaluation, and
+// stages (strPlan, evalForObjectFast) and with HCL's general evaluation, and
 // wants the same tasks and the same diagnostics.
 func TestFastPathsMatchHCL(t *testing.T) {
 	for _, tc := range []struct{ name, src string }{

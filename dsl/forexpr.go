@@ -10,7 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 )
 
-// evalForObject evaluates the map comprehension that for_each is usually
+// evalForObjectFast evaluates the map comprehension that for_each is usually
 // written as, { for k, v in COLL : KEY => VALUE } (with an optional if), into
 // the stage's keys and each.value in key order, as the object it makes would
 // give them. HCL gives every iteration its own context and then builds an
@@ -19,9 +19,9 @@ import (
 // any problem (an error, an unknown or marked value, a duplicate key), and
 // the caller evaluates the expression as usual, so the user sees HCL's own
 // diagnostics.
-func evalForObject(expr hcl.Expression, ctx *hcl.EvalContext) (keys []string, values []cty.Value, ok bool) {
+func evalForObjectFast(expr hcl.Expression, ctx *hcl.EvalContext) (keys []string, values []cty.Value, ok bool) {
 	fe, isFor := expr.(*hclsyntax.ForExpr)
-	if !isFor || fe.KeyExpr == nil || fe.Group {
+	if !fastPaths || !isFor || fe.KeyExpr == nil || fe.Group {
 		return nil, nil, false
 	}
 	coll, diags := fe.CollExpr.Value(ctx)

@@ -21,7 +21,7 @@ import (
 // and value. Expressions of any other shape are evaluated as usual.
 
 // fastPaths is off only in tests that compare the fast paths (strPlan,
-// evalForObject) with HCL's general evaluation.
+// evalForObjectFast) with HCL's general evaluation.
 var fastPaths = true
 
 type pieceKind uint8

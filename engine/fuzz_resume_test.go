@@ -22,22 +22,16 @@ func FuzzResumeRecords(f *testing.F) {
 	f.Add([]byte("\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x02\x01\x00\x00\x00\x00\x00"))
 	bystander := storetest.NewBystander(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		root := shmtest.TempDir(t)
-		p := storetest.Place{State: filepath.Join(root, "state"), Shm: filepath.Join(root, "shm"), Outside: filepath.Join(root, "outside"), Bystander: bystander}
+		p := storetest.NewPlace(shmtest.TempDir(t), bystander)
 		plan := fuzzSlurmPlan(t, p)
 		p.DefHash = map[string]string{}
 		for _, task := range plan.Tasks {
 			p.DefHash[task.ID] = task.DefHash()
 		}
-		sentinel := storetest.NewSentinel(t, p.Outside)
-		recs, err := storetest.Craft(data, p)
-		if err != nil {
-			t.Fatal(err)
+		sentinel, ok := storetest.Plant(t, data, p)
+		if !ok {
+			return
 		}
-		if storetest.PutErr(p.State, recs) != nil {
-			return // a key bbolt refuses: no such store can exist
-		}
-		sentinel.Arm(t)
 		st, err := store.Open(p.State, store.Options{})
 		if err != nil {
 			return

@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,18 +30,12 @@ func FuzzStateDir(f *testing.F) {
 		defs[t.ID] = t.DefHash()
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		root := shmtest.TempDir(t)
-		p := storetest.Place{State: filepath.Join(root, "state"), Shm: filepath.Join(root, "shm"), Outside: filepath.Join(root, "outside"),
-			Bystander: bystander, DefHash: defs}
-		sentinel := storetest.NewSentinel(t, p.Outside)
-		recs, err := storetest.Craft(data, p)
-		if err != nil {
-			t.Fatal(err)
+		p := storetest.NewPlace(shmtest.TempDir(t), bystander)
+		p.DefHash = defs
+		sentinel, ok := storetest.Plant(t, data, p)
+		if !ok {
+			return
 		}
-		if storetest.PutErr(p.State, recs) != nil {
-			return // a key bbolt refuses: no such store can exist
-		}
-		sentinel.Arm(t)
 		for _, args := range [][]string{{"gc", "--all", "--dry-run"}, {"gc", "--dry-run"}, {"status"}, {"runs"}, {"cancel"}, {"gc"}, {"gc", "--all"}} {
 			realMain(append(args, "--state-dir", p.State), io.Discard, io.Discard)
 			what := "weir " + strings.Join(args, " ")

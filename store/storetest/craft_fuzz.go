@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"testing"
 	"time"
 
 	"github.com/weirflow/weir/dag"
@@ -20,6 +21,27 @@ type Place struct {
 	// DefHash gives the tasks that the caller's plan declares their
 	// definition hash, so that a crafted record can pass for reusable.
 	DefHash map[string]string
+}
+
+// NewPlace lays out the places of a crafted state dir under root.
+func NewPlace(root string, b Bystander) Place {
+	return Place{State: filepath.Join(root, "state"), Shm: filepath.Join(root, "shm"), Outside: filepath.Join(root, "outside"), Bystander: b}
+}
+
+// Plant crafts records from data into p's store and arms a sentinel on
+// p.Outside; ok is false when bbolt refuses a crafted key, as no real store
+// can hold one.
+func Plant(t testing.TB, data []byte, p Place) (sentinel *Sentinel, ok bool) {
+	sentinel = NewSentinel(t, p.Outside)
+	recs, err := Craft(data, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if PutErr(p.State, recs) != nil {
+		return nil, false
+	}
+	sentinel.Arm(t)
+	return sentinel, true
 }
 
 // picker draws choices from fuzz bytes; past their end it draws zeros.
