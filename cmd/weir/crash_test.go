@@ -213,9 +213,11 @@ func runsRecorded(t *testing.T, weir, dir string) bool {
 	}
 	cmd := exec.Command(weir, "runs", "--json")
 	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("weir runs: %v", err)
+		t.Fatalf("weir runs: %v: %s", err, stderr.String())
 	}
 	return strings.TrimSpace(string(out)) != "null" && strings.TrimSpace(string(out)) != "[]"
 }
