@@ -109,11 +109,18 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	path := filepath.Join(dir, DBFile)
 	if o.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
+		fi, err := os.Stat(path)
+		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return nil, fmt.Errorf("store: no store at %s: %w", path, ErrNotFound)
 			}
 			return nil, fmt.Errorf("store: %w", err)
+		}
+		if fi.Size() == 0 {
+			// An engine killed between creating the file and writing its
+			// first pages: nothing was recorded, and the next engine
+			// writes them. A read-only open would fail trying to.
+			return nil, fmt.Errorf("store: %s is empty, no run recorded yet: %w", path, ErrNotFound)
 		}
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: create state dir: %w", err)

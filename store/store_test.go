@@ -322,3 +322,29 @@ func TestDefinitionRoundTrip(t *testing.T) {
 		t.Errorf("definition %q %+v, %v", tk.DefHash, tk.Definition, err)
 	}
 }
+
+// TestOpenEmptyFile: an engine killed right after creating weir.db leaves
+// an empty file; readers see no store, and the next engine starts one.
+func TestOpenEmptyFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, DBFile), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, Options{ReadOnly: true}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("read-only open of an empty file = %v, want ErrNotFound", err)
+	}
+	runs, err := ListRuns(dir)
+	if err != nil || len(runs) != 0 {
+		t.Fatalf("ListRuns = %v, %v; want none", runs, err)
+	}
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatalf("an engine's open of an empty file: %v", err)
+	}
+	s.Close()
+	r, err := Open(dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open after the engine wrote it: %v", err)
+	}
+	r.Close()
+}
