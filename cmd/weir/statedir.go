@@ -71,9 +71,15 @@ func (o *options) noteLastRun(stateDir, workflow string) {
 	if path == "" || os.MkdirAll(filepath.Dir(path), 0o700) != nil {
 		return
 	}
-	tmp := path + ".tmp"
-	if os.WriteFile(tmp, []byte(stateDir+"\n"+workflow+"\n"), 0o600) == nil {
-		os.Rename(tmp, path)
+	// A temp file of its own: every weir of the user writes here, often
+	// several at once, and a shared name would let two writes interleave.
+	f, err := os.CreateTemp(filepath.Dir(path), "last-run.*")
+	if err != nil {
+		return
+	}
+	_, werr := f.WriteString(stateDir + "\n" + workflow + "\n")
+	if cerr := f.Close(); werr != nil || cerr != nil || os.Rename(f.Name(), path) != nil {
+		os.Remove(f.Name())
 	}
 }
 
