@@ -24,6 +24,9 @@ func (l *loader) expand(order []*stageDecl) []*dag.Task {
 		for _, r := range s.refs {
 			referenced[r.stage] = true
 		}
+		if l.parser.memo != nil {
+			l.declIface(s) // the memo's, before release drops the outputs
+		}
 	}
 	done := map[string]cty.Value{}
 	total := 0 // tasks of the stages expanded so far
@@ -34,6 +37,18 @@ func (l *loader) expand(order []*stageDecl) []*dag.Task {
 			done[s.name] = s.value
 			continue
 		}
+		if l.reuseTasks(s, total) {
+			total += len(s.keys)
+			s.value = cty.DynamicVal
+			if referenced[s.name] {
+				if s.value = s.hit.value; s.value == cty.NilVal {
+					s.value = s.instancesValue()
+				}
+			}
+			done[s.name] = s.value
+			continue
+		}
+		before := len(l.diags)
 		if s.forEach == nil {
 			s.keys = []string{""}
 		} else {
@@ -42,7 +57,9 @@ func (l *loader) expand(order []*stageDecl) []*dag.Task {
 				// Only stages that come earlier can be referenced here.
 				ctx.Variables["stage"] = cty.ObjectVal(done)
 			}
-			if !l.evalForEach(s, ctx, total) {
+			ok := l.evalForEach(s, ctx, total)
+			s.dirty = s.dirty || len(l.diags) > before
+			if !ok {
 				s.broken = true
 				s.value = cty.DynamicVal
 				done[s.name] = s.value
@@ -66,9 +83,20 @@ func (l *loader) expand(order []*stageDecl) []*dag.Task {
 		if s.broken {
 			continue
 		}
-		l.buildTasks(s, stageCtx)
+		published := len(l.publishRanges)
+		if s.hit != nil {
+			l.recalledTasks(s)
+		} else {
+			before := len(l.diags)
+			l.buildTasks(s, stageCtx)
+			s.dirty = s.dirty || len(l.diags) > before
+		}
+		l.remember(s, l.publishRanges[published:len(l.publishRanges):len(l.publishRanges)])
 		s.release()
 		tasks = append(tasks, s.tasks...)
+	}
+	if m := l.parser.memo; m != nil {
+		m.prune()
 	}
 	l.resolveDeps()
 	l.checkPublish(tasks)

@@ -46,6 +46,10 @@ type loader struct {
 	// ctx stops an analysis whose text an edit has replaced; nil for a
 	// load that always runs to its end.
 	ctx context.Context
+
+	src    []byte                // the file's, for the memo's keys
+	ifaces map[*stageDecl]uint64 // fullIface of expanded stages
+	decls  map[*stageDecl]string // declIface of every stage
 }
 
 // stopped reports whether the load was cancelled. It is asked between
@@ -74,6 +78,11 @@ func (l *loader) add(diags hcl.Diagnostics) { l.diags = append(l.diags, diags...
 func (l *loader) load(file *hcl.File) *dag.Plan {
 	content, diags := file.Body.Content(rootSchema)
 	l.add(diags)
+	l.src = file.Bytes
+	if m := l.parser.memo; m != nil {
+		m.gen++
+		m.reused = 0
+	}
 
 	// Declarations first, so every reference can be checked against the
 	// complete set of names whatever order the blocks come in.
@@ -95,11 +104,14 @@ func (l *loader) load(file *hcl.File) *dag.Plan {
 	l.evalLocals()
 	l.settings = l.decodeWorkflow()
 	l.decodePools()
+	l.checkEnv()
 	for i, s := range l.stages {
 		if i%256 == 0 && l.stopped() {
 			return nil
 		}
-		l.scanStage(s)
+		if !l.reuseScan(s) {
+			l.scanStage(s)
+		}
 	}
 	order, ok := l.stageOrder()
 	if !ok || l.stopped() {
@@ -131,7 +143,11 @@ func (l *loader) load(file *hcl.File) *dag.Plan {
 func (l *loader) memoryOrigins() map[string]dag.Pos {
 	out := map[string]dag.Pos{}
 	for _, s := range l.stages {
-		if attr, ok := s.attrs["memory"]; ok {
+		if s.hit != nil {
+			if r, ok := s.recalledMemory(); ok {
+				out[s.name] = pos(r)
+			}
+		} else if attr, ok := s.attrs["memory"]; ok {
 			out[s.name] = pos(attr.Range)
 		}
 	}

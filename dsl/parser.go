@@ -31,6 +31,7 @@ type Options struct {
 type Parser struct {
 	p      *hclparse.Parser
 	blocks *blockCache // NewEditorParser's; nil otherwise
+	memo   *stageMemo  // NewEditorParser's; nil otherwise
 }
 
 // NewParser returns a Parser with an empty source cache.

@@ -33,6 +33,7 @@ type cachedItem struct {
 func NewEditorParser() *Parser {
 	p := NewParser()
 	p.blocks = &blockCache{items: map[string]*cachedItem{}}
+	p.memo = newStageMemo()
 	return p
 }
 

@@ -28,6 +28,12 @@ type stageDecl struct {
 
 	broken bool // scanStage found an error: no tasks, value unknown
 
+	// For an editor parser's memo: dirty is set when any step of this
+	// stage added a diagnostic; hit is the remembered load of the same
+	// block text, while the load may still reuse it.
+	dirty bool
+	hit   *memoStage
+
 	// Set by expand.
 	keyed    bool
 	keys     []string
@@ -74,9 +80,21 @@ func (l *loader) declareStage(b *hcl.Block) {
 		l.add(hcl.Diagnostics{duplicate("stage", name, l.stages[i].defRange, b.DefRange)})
 		return
 	}
-	content, diags := b.Body.Content(stageSchema)
+	s := &stageDecl{name: name, block: b, defRange: b.DefRange, pool: dag.DefaultPool}
+	if !l.recall(s) {
+		before := len(l.diags)
+		l.declareBody(s)
+		s.dirty = len(l.diags) > before
+	}
+	l.stageIdx[name] = len(l.stages)
+	l.stages = append(l.stages, s)
+}
+
+// declareBody decodes a stage block's attributes and blocks.
+func (l *loader) declareBody(s *stageDecl) {
+	content, diags := s.block.Body.Content(stageSchema)
 	l.add(diags)
-	s := &stageDecl{name: name, block: b, defRange: b.DefRange, attrs: content.Attributes, pool: dag.DefaultPool}
+	s.attrs = content.Attributes
 	s.forEach = content.Attributes["for_each"]
 	seen := map[string]*hcl.Block{}
 	for _, blk := range content.Blocks {
@@ -110,15 +128,16 @@ func (l *loader) declareStage(b *hcl.Block) {
 			}
 		}
 	}
-	l.stageIdx[name] = len(l.stages)
-	l.stages = append(l.stages, s)
 }
 
 // scanStage checks a stage's references and structure before any of it is
 // evaluated, and records the stages it depends on.
 func (l *loader) scanStage(s *stageDecl) {
 	before := len(l.diags)
-	defer func() { s.broken = l.diags[before:].HasErrors() }()
+	defer func() {
+		s.broken = l.diags[before:].HasErrors()
+		s.dirty = s.dirty || len(l.diags) > before
+	}()
 	_, hasCmd := s.attrs["command"]
 	script, hasScript := s.attrs["script"]
 	switch {

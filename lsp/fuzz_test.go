@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -19,8 +20,8 @@ import (
 // two UTF-16 units.
 var pieces = []string{`"`, "{", "}", "[", "]", "=", "\n", "stage.", ".output.", "${", "#", "<<EOT\n", "EOT\n", "x", "é", "𝄞", " ", "var.", "pool."}
 
-// FuzzLspEdits applies random insertions and deletions to valid workflows
-// as incremental changes and wants, after the last one, the diagnostics of
+// FuzzLspEdits applies random insertions, deletions and swapped names to
+// valid workflows as incremental changes and wants, after the last one, the diagnostics of
 // the final text: the server must neither crash nor leave stale results.
 func FuzzLspEdits(f *testing.F) {
 	files, _ := filepath.Glob("../workflows/*/*.hcl")
@@ -36,6 +37,7 @@ func FuzzLspEdits(f *testing.F) {
 	for i := range seeds {
 		f.Add(uint8(i), []byte{0, 40, 3, 1, 128, 2, 2, 200, 9})
 		f.Add(uint8(i), []byte{1, 10, 30, 0, 90, 5, 0, 91, 6, 1, 255, 1})
+		f.Add(uint8(i), []byte{2, 120, 30, 2, 200, 7, 2, 60, 250, 2, 10, 128})
 	}
 	dir := f.TempDir()
 	c := start(f, dir)
@@ -56,11 +58,24 @@ func FuzzLspEdits(f *testing.F) {
 			at := runeStart(src, int(ops[i+1])*len(src)/256)
 			var end int
 			text := ""
-			if ops[i]%2 == 0 {
+			switch ops[i] % 3 {
+			case 0:
 				end = at
 				text = pieces[int(ops[i+2])%len(pieces)]
-			} else {
+			case 1:
 				end = runeStart(src, min(len(src), at+int(ops[i+2])%16))
+			default:
+				// A name for another name of the text: the text mostly
+				// still parses, so the loader's reuse of unchanged
+				// stages, not only the parser's, meets the edit.
+				words := word.FindAllStringIndex(src, -1)
+				if len(words) == 0 {
+					end = at
+					break
+				}
+				w := words[int(ops[i+1])*len(words)/256]
+				with := words[int(ops[i+2])*len(words)/256]
+				at, end, text = w[0], w[1], src[with[0]:with[1]]
 			}
 			l1, c1 := utf16Pos(src, at)
 			l2, c2 := utf16Pos(src, end)
@@ -87,6 +102,8 @@ func FuzzLspEdits(f *testing.F) {
 		}
 	})
 }
+
+var word = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 
 // runeStart moves off back to the start of the UTF-8 sequence it is in.
 func runeStart(s string, off int) int {
