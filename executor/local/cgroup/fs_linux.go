@@ -72,6 +72,11 @@ func readFile(path string, buf []byte) ([]byte, error) {
 // kept open reads what is there now). A removed cgroup's descriptor reads
 // ENODEV: reported as the ENOENT a fresh open would have met. The error is
 // the bare errno: the caller names the file.
+//
+// A read that leaves room in buf has met the end: cgroupfs files are
+// seq_files, which fill a read until it is full or the content ends. So a
+// one-line file takes one pread, not a second one that returns 0 (three
+// syscalls fewer at each attempt's end, about 1 us each on this VM).
 func readFD(fd int, buf []byte) ([]byte, error) {
 	if cap(buf) == 0 {
 		buf = make([]byte, 0, 512)
@@ -81,7 +86,8 @@ func readFD(fd int, buf []byte) ([]byte, error) {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
-		n, err := unix.Pread(fd, buf[len(buf):cap(buf)], int64(len(buf)))
+		room := cap(buf) - len(buf)
+		n, err := pread(fd, buf[len(buf):cap(buf)], int64(len(buf)))
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -93,8 +99,14 @@ func readFD(fd int, buf []byte) ([]byte, error) {
 			return buf, nil
 		}
 		buf = buf[:len(buf)+n]
+		if n < room {
+			return buf, nil
+		}
 	}
 }
+
+// pread is unix.Pread; a test counts the calls through it.
+var pread = unix.Pread
 
 // parseInt parses the content of a file holding one integer ("max" is -1).
 func parseInt(b []byte, path string) (int64, error) {

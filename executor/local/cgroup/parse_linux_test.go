@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestParseMountinfo(t *testing.T) {
@@ -92,5 +94,47 @@ func TestReadFileGrows(t *testing.T) {
 	pids, err := parsePids(b)
 	if err != nil || len(pids) != 1000 {
 		t.Fatalf("%d pids, %v", len(pids), err)
+	}
+}
+
+// A short read is the whole of a cgroupfs file (a seq_file fills a read
+// until it is full or the content ends): one pread for a one-line file,
+// more only while each fills the buffer.
+func TestReadFDStopsAtShortRead(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		data   string
+		buf    int
+		preads int
+	}{
+		{"one line", "1234\n", 32, 1},
+		{"fills the buffer, then a short read", strings.Repeat("x", 40), 32, 2},
+		{"exactly the buffer, then the end", strings.Repeat("x", 32), 32, 2},
+		{"empty", "", 32, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "f")
+			if err := os.WriteFile(path, []byte(tc.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			fd, err := open(path, unix.O_RDONLY)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(fd)
+			calls := 0
+			pread = func(fd int, p []byte, off int64) (int, error) {
+				calls++
+				return unix.Pread(fd, p, off)
+			}
+			defer func() { pread = unix.Pread }()
+			b, err := readFD(fd, make([]byte, 0, tc.buf))
+			if err != nil || string(b) != tc.data {
+				t.Fatalf("read %q, %v; want %q", b, err, tc.data)
+			}
+			if calls != tc.preads {
+				t.Errorf("%d preads, want %d", calls, tc.preads)
+			}
+		})
 	}
 }
