@@ -97,20 +97,25 @@ func TestReadFileGrows(t *testing.T) {
 	}
 }
 
-// A short read is the whole of a cgroupfs file (a seq_file fills a read
-// until it is full or the content ends): one pread for a one-line file,
-// more only while each fills the buffer.
-func TestReadFDStopsAtShortRead(t *testing.T) {
+// A file of one record (a value, memory.oom_control) ends at a short
+// read: one pread for a line. A list (cgroup.procs) comes a seq_file page
+// at a time, each read short of a large buffer, and is read to its end.
+func TestReadStopsAtShortReadOfOneRecord(t *testing.T) {
+	list := strings.Repeat("12345\n", 20)
 	for _, tc := range []struct {
 		name   string
+		read   func(int, []byte) ([]byte, error)
 		data   string
+		chunk  int // the most one pread returns, as a seq_file's page
 		buf    int
 		preads int
 	}{
-		{"one line", "1234\n", 32, 1},
-		{"fills the buffer, then a short read", strings.Repeat("x", 40), 32, 2},
-		{"exactly the buffer, then the end", strings.Repeat("x", 32), 32, 2},
-		{"empty", "", 32, 1},
+		{"record: one line", readRecord, "1234\n", 4096, 32, 1},
+		{"record: fills the buffer, then a short read", readRecord, strings.Repeat("x", 40), 4096, 32, 2},
+		{"record: exactly the buffer, then the end", readRecord, strings.Repeat("x", 32), 4096, 32, 2},
+		{"record: empty", readRecord, "", 4096, 32, 1},
+		{"list: a page at a time", readFD, list, 30, 64, 6},
+		{"list: one line", readFD, "1234\n", 4096, 32, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "f")
@@ -125,10 +130,10 @@ func TestReadFDStopsAtShortRead(t *testing.T) {
 			calls := 0
 			pread = func(fd int, p []byte, off int64) (int, error) {
 				calls++
-				return unix.Pread(fd, p, off)
+				return unix.Pread(fd, p[:min(len(p), tc.chunk)], off)
 			}
 			defer func() { pread = unix.Pread }()
-			b, err := readFD(fd, make([]byte, 0, tc.buf))
+			b, err := tc.read(fd, make([]byte, 0, tc.buf))
 			if err != nil || string(b) != tc.data {
 				t.Fatalf("read %q, %v; want %q", b, err, tc.data)
 			}
