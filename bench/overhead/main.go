@@ -2,7 +2,13 @@
 // no-op tasks (`true`), independent in a pool of 2 and as a chain, run by
 // weir against a plain Go program that spawns the same processes (os/exec,
 // 2 at a time or one after another) and against make -j2, all in one run,
-// alternating, reporting medians and ratios.
+// alternating, reporting medians and ratios of wall time and of CPU time
+// (the engine's and its tasks', user and system). On a loaded machine the
+// wall times say little; the CPU a task costs still compares.
+//
+// With -base, a second weir binary (an earlier build) runs in the same
+// rounds, right before each contender of the first: the before and after
+// of a change, measured at the same moments.
 //
 //	go build -o /tmp/weir ./cmd/weir
 //	go run ./bench/overhead -weir /tmp/weir
@@ -12,10 +18,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/weirflow/weir/internal/median"
@@ -23,6 +27,7 @@ import (
 
 func main() {
 	weir := flag.String("weir", "weir", "path of the weir binary")
+	base := flag.String("base", "", "path of an earlier weir binary to measure in the same rounds")
 	n := flag.Int("tasks", 1000, "tasks per workflow")
 	rounds := flag.Int("rounds", 5, "runs of each contender")
 	modes := flag.String("enforcement", "cgroup,watchdog", "weir --memory-enforcement values to measure")
@@ -39,56 +44,69 @@ func main() {
 	must(os.WriteFile(chain, []byte(workflow(*n, true)), 0o644))
 	must(os.WriteFile(mk, []byte(makefile(*n)), 0o644))
 
-	type contender struct {
-		name string
-		run  func() error
+	state := filepath.Join(dir, "state")
+	bins := []struct{ label, path string }{{"weir", *weir}}
+	if *base != "" {
+		bins = []struct{ label, path string }{{"base", *base}, {"weir", *weir}}
+	}
+	runWeir := func(bin string, env []string, mode, wf string) func() (cost, error) {
+		return func() (cost, error) {
+			return command(env, bin, "run", "-q", "--memory-enforcement", mode, "--state-dir", state, wf)
+		}
 	}
 	var cs []contender
 	cs = append(cs,
-		contender{"go loop, 2 at a time", func() error { return loop(*n, 2) }},
-		contender{"make -j2", func() error { return command("make", "-s", "-j2", "-f", mk, "-C", dir) }},
+		contender{"go loop, 2 at a time", func() (cost, error) { return loop(*n, 2) }},
+		contender{"make -j2", func() (cost, error) { return command(nil, "make", "-s", "-j2", "-f", mk, "-C", dir) }},
 	)
 	for _, m := range strings.Split(*modes, ",") {
-		m := m
-		cs = append(cs, contender{"weir, independent, " + m, func() error {
-			return command(*weir, "run", "-q", "--memory-enforcement", m, "--state-dir", filepath.Join(dir, "state"), indep)
-		}})
+		for _, b := range bins {
+			cs = append(cs, contender{b.label + ", independent, " + m, runWeir(b.path, nil, m, indep)})
+		}
 	}
-	cs = append(cs, contender{"go loop, chain", func() error { return loop(*n, 1) }})
+	cs = append(cs, contender{"go loop, chain", func() (cost, error) { return loop(*n, 1) }})
 	for _, m := range strings.Split(*modes, ",") {
-		m := m
-		cs = append(cs, contender{"weir, chain, " + m, func() error {
-			return command(*weir, "run", "-q", "--memory-enforcement", m, "--state-dir", filepath.Join(dir, "state"), chain)
-		}})
+		for _, b := range bins {
+			cs = append(cs, contender{b.label + ", chain, " + m, runWeir(b.path, nil, m, chain)})
+		}
 	}
 	// What durable checkpoints cost: the same chain with the store's
 	// fsyncs off, in the same rounds.
 	m0 := strings.Split(*modes, ",")[0]
-	cs = append(cs, contender{"weir, chain, " + m0 + ", no fsync", func() error {
-		return commandEnv([]string{"WEIR_UNSAFE_NO_FSYNC=1"}, *weir, "run", "-q", "--memory-enforcement", m0, "--state-dir", filepath.Join(dir, "state"), chain)
-	}})
+	cs = append(cs, contender{"weir, chain, " + m0 + ", no fsync", runWeir(*weir, []string{"WEIR_UNSAFE_NO_FSYNC=1"}, m0, chain)})
 
-	times := make([][]time.Duration, len(cs))
+	wall := make([][]time.Duration, len(cs))
+	cpu := make([][]time.Duration, len(cs))
 	for r := 0; r < *rounds; r++ {
 		for i, c := range cs {
-			start := time.Now()
-			if err := c.run(); err != nil {
+			got, err := c.run()
+			if err != nil {
 				fail(fmt.Errorf("%s: %w", c.name, err))
 			}
-			times[i] = append(times[i], time.Since(start))
+			wall[i] = append(wall[i], got.wall)
+			cpu[i] = append(cpu[i], got.cpu)
 		}
 	}
-	fmt.Printf("%d tasks, median of %d rounds\n", *n, *rounds)
-	base := map[bool]time.Duration{}
+	fmt.Printf("%d tasks, median of %d rounds; CPU is user+system of the runner and its tasks\n", *n, *rounds)
+	var baseWall, baseCPU time.Duration
 	for i, c := range cs {
-		med := median.Of(times[i])
-		chainCase := strings.Contains(c.name, "chain")
+		w, u := median.Of(wall[i]), median.Of(cpu[i])
 		if strings.HasPrefix(c.name, "go loop") {
-			base[chainCase] = med
+			baseWall, baseCPU = w, u
 		}
-		fmt.Printf("  %-32s %7.3f s  %5.2fx the go loop  (%.2f ms per task)\n", c.name, med.Seconds(),
-			float64(med)/float64(base[chainCase]), float64(med.Microseconds())/1000/float64(*n))
+		fmt.Printf("  %-34s %7.3f s %5.2fx   CPU %6.3f ms a task %5.2fx   (the go loop's)\n", c.name, w.Seconds(),
+			float64(w)/float64(baseWall), float64(u.Microseconds())/1000/float64(*n), float64(u)/float64(baseCPU))
 	}
+}
+
+type contender struct {
+	name string
+	run  func() (cost, error)
+}
+
+// cost is what one run of a contender took.
+type cost struct {
+	wall, cpu time.Duration
 }
 
 func workflow(n int, chain bool) string {
@@ -119,45 +137,6 @@ func makefile(n int) string {
 		fmt.Fprintf(&b, "t%d:\n\t@/bin/true\n", i)
 	}
 	return b.String()
-}
-
-// loop is the floor: spawn n `true` processes, par at a time.
-func loop(n, par int) error {
-	sem := make(chan struct{}, par)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	for i := 0; i < n; i++ {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := exec.Command("/bin/true").Run(); err != nil {
-				mu.Lock()
-				first = err
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return first
-}
-
-func command(name string, args ...string) error { return commandEnv(nil, name, args...) }
-
-// commandEnv runs name with env added to this program's environment; its
-// stderr is dropped unless it fails.
-func commandEnv(env []string, name string, args ...string) error {
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return fmt.Errorf("%v: %s%s", err, out, stderr.String())
-	}
-	return nil
 }
 
 func must(err error) {

@@ -66,6 +66,9 @@ type Manager struct {
 	// Manager: every v1 start writes a thread id back to it, and an open
 	// descriptor saves an open and a close per task.
 	ownTasks int
+	// pid is the engine's, read once: each v1 start compares it with the
+	// forking thread's id, and getpid is a syscall.
+	pid      int
 	seq      atomic.Uint64
 	close    sync.Once
 	closeErr error

@@ -67,7 +67,7 @@ func detectV1(mounts []mount, own string) (*Manager, error) {
 		return nil, errors.New("v1: memory controller not mounted")
 	}
 	ownDir := mnt.dir(own)
-	m := &Manager{mode: V1, own: ownDir, memory: true, ownTasks: -1}
+	m := &Manager{mode: V1, own: ownDir, memory: true, ownTasks: -1, pid: os.Getpid()}
 	if err := m.makeParent(); err != nil {
 		return nil, fmt.Errorf("v1: %v", err)
 	}
@@ -100,7 +100,7 @@ func detectV2(mounts []mount, own string, needMemory bool) (*Manager, error) {
 		return nil, errors.New("v2: no 0:: line in /proc/self/cgroup")
 	}
 	ownDir := mnt.dir(own)
-	m := &Manager{mode: V2, own: ownDir, memory: needMemory, ownTasks: -1}
+	m := &Manager{mode: V2, own: ownDir, memory: needMemory, ownTasks: -1, pid: os.Getpid()}
 	if needMemory {
 		ctrl, err := readFile(filepath.Join(ownDir, "cgroup.controllers"), nil)
 		if err != nil {

@@ -70,8 +70,8 @@ func (c *Cgroup) fdLocked(f file) (int, error) {
 	return fd, nil
 }
 
-// read reads all of f (see readFD). buf is a starting buffer, as for
-// readFile.
+// read reads all of f, a file of one record (see readRecord). buf is a
+// starting buffer, as for readFile.
 func (c *Cgroup) read(f file, buf []byte) ([]byte, error) {
 	c.files.Lock()
 	defer c.files.Unlock()
@@ -79,7 +79,7 @@ func (c *Cgroup) read(f file, buf []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := readFD(fd, buf)
+	b, err := readRecord(fd, buf)
 	if err != nil {
 		path, _ := c.path(f)
 		return nil, &os.PathError{Op: "read", Path: path, Err: err}

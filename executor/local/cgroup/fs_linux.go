@@ -72,7 +72,18 @@ func readFile(path string, buf []byte) ([]byte, error) {
 // kept open reads what is there now). A removed cgroup's descriptor reads
 // ENODEV: reported as the ENOENT a fresh open would have met. The error is
 // the bare errno: the caller names the file.
-func readFD(fd int, buf []byte) ([]byte, error) {
+func readFD(fd int, buf []byte) ([]byte, error) { return readAt0(fd, buf, false) }
+
+// readRecord is readFD for a file whose content one show call of the
+// kernel makes (a value, or the "key value" lines of memory.oom_control
+// and memory.events): a read that leaves room in buf has met the end, so
+// such a file takes one pread, not a second that returns 0 (three
+// syscalls fewer at each attempt's end, about 1 us each on this VM). Not
+// for a list like cgroup.procs: a seq_file returns a list a page at a
+// time, and a short read there is not the end.
+func readRecord(fd int, buf []byte) ([]byte, error) { return readAt0(fd, buf, true) }
+
+func readAt0(fd int, buf []byte, oneRecord bool) ([]byte, error) {
 	if cap(buf) == 0 {
 		buf = make([]byte, 0, 512)
 	}
@@ -81,7 +92,8 @@ func readFD(fd int, buf []byte) ([]byte, error) {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
-		n, err := unix.Pread(fd, buf[len(buf):cap(buf)], int64(len(buf)))
+		room := cap(buf) - len(buf)
+		n, err := pread(fd, buf[len(buf):cap(buf)], int64(len(buf)))
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -93,8 +105,14 @@ func readFD(fd int, buf []byte) ([]byte, error) {
 			return buf, nil
 		}
 		buf = buf[:len(buf)+n]
+		if oneRecord && n < room {
+			return buf, nil
+		}
 	}
 }
+
+// pread is unix.Pread; a test counts the calls through it.
+var pread = unix.Pread
 
 // parseInt parses the content of a file holding one integer ("max" is -1).
 func parseInt(b []byte, path string) (int64, error) {

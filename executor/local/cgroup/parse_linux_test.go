@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestParseMountinfo(t *testing.T) {
@@ -92,5 +94,52 @@ func TestReadFileGrows(t *testing.T) {
 	pids, err := parsePids(b)
 	if err != nil || len(pids) != 1000 {
 		t.Fatalf("%d pids, %v", len(pids), err)
+	}
+}
+
+// A file of one record (a value, memory.oom_control) ends at a short
+// read: one pread for a line. A list (cgroup.procs) comes a seq_file page
+// at a time, each read short of a large buffer, and is read to its end.
+func TestReadStopsAtShortReadOfOneRecord(t *testing.T) {
+	list := strings.Repeat("12345\n", 20)
+	for _, tc := range []struct {
+		name   string
+		read   func(int, []byte) ([]byte, error)
+		data   string
+		chunk  int // the most one pread returns, as a seq_file's page
+		buf    int
+		preads int
+	}{
+		{"record: one line", readRecord, "1234\n", 4096, 32, 1},
+		{"record: fills the buffer, then a short read", readRecord, strings.Repeat("x", 40), 4096, 32, 2},
+		{"record: exactly the buffer, then the end", readRecord, strings.Repeat("x", 32), 4096, 32, 2},
+		{"record: empty", readRecord, "", 4096, 32, 1},
+		{"list: a page at a time", readFD, list, 30, 64, 6},
+		{"list: one line", readFD, "1234\n", 4096, 32, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "f")
+			if err := os.WriteFile(path, []byte(tc.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			fd, err := open(path, unix.O_RDONLY)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(fd)
+			calls := 0
+			pread = func(fd int, p []byte, off int64) (int, error) {
+				calls++
+				return unix.Pread(fd, p[:min(len(p), tc.chunk)], off)
+			}
+			defer func() { pread = unix.Pread }()
+			b, err := tc.read(fd, make([]byte, 0, tc.buf))
+			if err != nil || string(b) != tc.data {
+				t.Fatalf("read %q, %v; want %q", b, err, tc.data)
+			}
+			if calls != tc.preads {
+				t.Errorf("%d preads, want %d", calls, tc.preads)
+			}
+		})
 	}
 }

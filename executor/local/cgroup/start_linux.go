@@ -3,7 +3,6 @@ package cgroup
 import (
 	"errors"
 	"fmt"
-	"os"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -86,7 +85,7 @@ func (c *Cgroup) EnterThread() (restore func() error, err error) {
 		return nil, fmt.Errorf("cgroup: enter %s: per-thread membership needs cgroup v1", c.dir)
 	}
 	tid := unix.Gettid()
-	if tid == os.Getpid() {
+	if tid == c.m.pid {
 		return nil, ErrMainThread
 	}
 	c.emptied.Store(false)

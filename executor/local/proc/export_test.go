@@ -22,3 +22,9 @@ func StartHere(a Attr) (*Process, error) {
 	res := <-s.res
 	return res.p, res.err
 }
+
+// PolledExit reports whether p's exit reaches its waiter through the
+// runtime's poller: its pidfd is there and takes a deadline.
+func PolledExit(p *Process) bool {
+	return p.exited != nil && p.exited.SetReadDeadline(time.Time{}) == nil
+}

@@ -53,6 +53,9 @@ type reaper struct {
 	waiters map[int]*Process
 
 	devNull *os.File // stdin/stdout/stderr of children given none; kept open for the engine's life
+	// pid is weir's own, read once: every Start compares it with the
+	// forking thread's id, and getpid is a syscall.
+	pid int
 	// closeRange is whether close_range(CLOSE_RANGE_CLOEXEC) works (Linux 5.11+).
 	closeRange bool
 	// pidfds is whether children come with a pidfd (Linux 5.3+): then
@@ -89,6 +92,7 @@ func newReaper() (*reaper, error) {
 		return nil, fmt.Errorf("proc: init: %w", err)
 	}
 	r := &reaper{
+		pid:     os.Getpid(),
 		waiters: make(map[int]*Process),
 		devNull: devNull,
 		// One slot is enough: SIGCHLDs coalesce, and each wakeup reaps

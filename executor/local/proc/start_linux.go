@@ -102,7 +102,7 @@ type spawnResult struct {
 // once run holds a thread other than the main one.
 func (s *spawn) run(locked chan<- struct{}) {
 	runtime.LockOSThread()
-	if syscall.Gettid() == syscall.Getpid() {
+	if syscall.Gettid() == s.r.pid {
 		// On the main thread: hand over to a goroutine that cannot be
 		// scheduled here while this one keeps the thread locked.
 		next := make(chan struct{})
@@ -209,8 +209,10 @@ func (s *spawn) forkRegister() (*Process, error) {
 	}
 	p := &Process{Pid: pid, done: make(chan struct{})}
 	if pidfd >= 0 {
-		// Non-blocking, so that os.NewFile hands it to the poller.
-		if err := unix.SetNonblock(pidfd, true); err == nil {
+		// Non-blocking, so that os.NewFile hands it to the poller. A pidfd
+		// has no other status flag: one F_SETFL, without the F_GETFL of
+		// unix.SetNonblock.
+		if _, err := unix.FcntlInt(uintptr(pidfd), unix.F_SETFL, unix.O_NONBLOCK); err == nil {
 			p.exited = os.NewFile(uintptr(pidfd), "pidfd")
 		} else {
 			unix.Close(pidfd)
