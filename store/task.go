@@ -148,9 +148,9 @@ func (s *Store) Tasks(id string) (map[string]TaskRecord, error) {
 			return err
 		}
 		return rb.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
-			var t TaskRecord
-			if err := json.Unmarshal(v, &t); err != nil {
-				return fmt.Errorf("store: run %s task %q: %w: %v", id, k, ErrCorrupt, err)
+			t, err := s.decodeTask(id, string(k), v)
+			if err != nil {
+				return err
 			}
 			tasks[t.ID] = t
 			return nil
@@ -170,7 +170,12 @@ func (s *Store) Task(id, task string) (TaskRecord, error) {
 		if err != nil {
 			return err
 		}
-		return getJSON(rb.Bucket(bucketTasks), []byte(task), &t, "run "+id+" task "+task)
+		raw := rb.Bucket(bucketTasks).Get([]byte(task))
+		if raw == nil {
+			return fmt.Errorf("store: run %s task %s: %w", id, task, ErrNotFound)
+		}
+		t, err = s.decodeTask(id, task, raw)
+		return err
 	})
 	return t, err
 }
