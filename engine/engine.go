@@ -174,6 +174,9 @@ func Prepare(o Options) (r *Run, err error) {
 	}
 	if o.Resume != nil {
 		record.Resumes = o.Resume.From.ID
+		record.PlanHash = o.Resume.planHash
+	} else {
+		record.PlanHash = PlanHash(plan)
 	}
 	if r.journal, err = st.Journal(record); err != nil {
 		return r, err
@@ -189,27 +192,34 @@ func Prepare(o Options) (r *Run, err error) {
 	return r, nil
 }
 
-// recordDefinitions stores every task's definition, and makes the outputs
-// of the tasks a resume reuses this run's, so that the next resume needs
-// only this run's records. It returns the reused tasks, with why.
+// recordDefinitions stores the definition of every task that runs. A task
+// a resume reuses keeps the record it had (runChain.records finds it through
+// the new run's reuse of it), unless its outputs were read: those are
+// made this run's, so that the next resume finds them here. It returns
+// the reused tasks, with why.
 func (r *Run) recordDefinitions() (map[string]string, error) {
 	st, resume := r.o.Store, r.o.Resume
 	reuse := map[string]string{}
-	for i, t := range r.o.Plan.Tasks {
-		if err := st.SetDefinition(r.ID, t.ID, t.DefHash(), DefParts(t)); err != nil {
-			return nil, err
-		}
-		// The store queues definitions as fast as they come; committing
-		// them a window at a time bounds the queue (see backlog).
-		if (i+1)%backlogWindow == 0 {
-			if err := r.journal.Flush(); err != nil {
+	defined := 0
+	for _, t := range r.o.Plan.Tasks {
+		if resume == nil || !resume.Keep[t.ID] {
+			if err := st.SetDefinition(r.ID, t.ID, t.DefHash(), DefParts(t)); err != nil {
 				return nil, err
 			}
-		}
-		if resume == nil || !resume.Keep[t.ID] {
+			// The store queues definitions as fast as they come; committing
+			// them a window at a time bounds the queue (see backlog).
+			if defined++; defined%backlogWindow == 0 {
+				if err := r.journal.Flush(); err != nil {
+					return nil, err
+				}
+			}
 			continue
 		}
-		old := resume.Tasks[t.ID]
+		reuse[t.ID] = "unchanged since run " + resume.From.ID
+		old, ok := resume.Tasks[t.ID]
+		if !ok || len(old.Outputs) == 0 {
+			continue
+		}
 		for _, out := range old.Outputs {
 			// Checked again right before it is linked: Decide's check
 			// may be a while ago.
@@ -224,10 +234,12 @@ func (r *Run) recordDefinitions() (map[string]string, error) {
 				return nil, err
 			}
 		}
+		if err := st.SetTaskHashes(r.ID, t.ID, old.DefHash, nil); err != nil {
+			return nil, err
+		}
 		if err := st.SetOutputs(r.ID, t.ID, relocated(old.Outputs, r.segments, t.ID)); err != nil {
 			return nil, err
 		}
-		reuse[t.ID] = "unchanged since run " + resume.From.ID
 	}
 	return reuse, nil
 }

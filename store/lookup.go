@@ -58,6 +58,18 @@ func (s *Store) FailedIDs(id string) ([]string, error) {
 	return out, err
 }
 
+// EachTaskID calls fn with the ID of each task of run id that has a
+// record, in order, until fn returns an error; it decodes no record.
+func (s *Store) EachTaskID(id string, fn func(task string) error) error {
+	return s.view(func(tx *bolt.Tx) error {
+		rb, err := runBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		return rb.Bucket(bucketTasks).ForEach(func(k, _ []byte) error { return fn(string(k)) })
+	})
+}
+
 // TaskReads is the number of task records this Store has decoded for its
 // readers since Open.
 func (s *Store) TaskReads() uint64 { return s.taskReads.Load() }
