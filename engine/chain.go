@@ -169,22 +169,16 @@ func (c *runChain) unfinished(plan *dag.Plan) ([]string, error) {
 	return ids, nil
 }
 
-// mustCheck is the tasks whose outputs a resume will likely check: those
-// with an output kept or published, and those the tasks of ids read from.
-// Reading them with ids saves a read each later (recordSource.get).
-func mustCheck(plan *dag.Plan, ids []string) []string {
+// withOutputs is the tasks of plan that have outputs: a resume checks
+// those it needs, and makes the rest of those it reuses the new run's
+// (recordDefinitions), so that they outlive the run they came from (weir
+// gc keeps the latest run's segments). Reading them with the others saves
+// a read each later (recordSource.get).
+func withOutputs(plan *dag.Plan) []string {
 	var out []string
 	for _, t := range plan.Tasks {
-		for _, o := range t.Outputs {
-			if o.Keep || o.Publish != "" {
-				out = append(out, t.ID)
-				break
-			}
-		}
-	}
-	for _, id := range ids {
-		if t := plan.Task(id); t != nil {
-			out = append(out, t.Deps...)
+		if len(t.Outputs) > 0 {
+			out = append(out, t.ID)
 		}
 	}
 	return out

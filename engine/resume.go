@@ -16,8 +16,7 @@ type Resumption struct {
 	From store.RunRecord
 	// Tasks is what the chain of runs knows of the tasks the decision read
 	// (runChain.records): every task when the workflow changed since run
-	// From, else those that did not end done and those whose outputs had
-	// to be checked.
+	// From, else those that did not end done and those with outputs.
 	Tasks map[string]store.TaskRecord
 	Keep  map[string]bool   // reused tasks
 	Why   map[string]string // why a task runs again
@@ -33,11 +32,11 @@ type Resumption struct {
 // Decide is what a resume of run from, with plan, would reuse.
 //
 // When the plan hashes as the run's did (PlanHash), a task the run ended
-// done is unchanged, and its record is read only if its outputs must be
-// checked: those kept or published, and those a task that runs again
-// reads. The tasks it did not end done are known from its stage counts and
-// failed index (store.Stages, store.FailedIDs). Otherwise every record of
-// the chain is read, to compare each task's definition.
+// done is unchanged, and its record is read only if it has outputs, to
+// check them and make them the new run's. The tasks it did not end done
+// are known from its stage counts and failed index (store.Stages,
+// store.FailedIDs). Otherwise every record of the chain is read, to
+// compare each task's definition.
 func Decide(st *store.Store, plan *dag.Plan, from store.RunRecord) (*Resumption, error) {
 	c, err := openChain(st, from)
 	if err != nil {
@@ -51,7 +50,7 @@ func Decide(st *store.Store, plan *dag.Plan, from store.RunRecord) (*Resumption,
 			return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, err)
 		}
 		src.unchanged = true
-		src.fetch(append(ids, mustCheck(plan, ids)...))
+		src.fetch(append(ids, withOutputs(plan)...))
 	} else {
 		src.tasks, src.dirs, src.err = c.all()
 		src.c = nil // a task without a record never ran
