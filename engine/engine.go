@@ -172,17 +172,19 @@ func Prepare(o Options) (r *Run, err error) {
 		Vars:        o.Vars,
 		VarFiles:    absAll(o.VarFiles),
 	}
+	var defs []string // a fresh run records every definition: each hashed once
 	if o.Resume != nil {
 		record.Resumes = o.Resume.From.ID
 		record.PlanHash = o.Resume.planHash
 	} else {
-		record.PlanHash = PlanHash(plan)
+		defs = defHashes(plan)
+		record.PlanHash = planHash(plan, defs)
 	}
 	if r.journal, err = st.Journal(record); err != nil {
 		return r, err
 	}
 	r.closers = append(r.closers, func() { r.journal.Close() })
-	if r.reuse, err = r.recordDefinitions(); err != nil {
+	if r.reuse, err = r.recordDefinitions(defs); err != nil {
 		return r, err
 	}
 	if r.ra, err = prepareReattach(st, plan, o.Resume, r.Dir, r.segments); err != nil {
@@ -196,14 +198,21 @@ func Prepare(o Options) (r *Run, err error) {
 // a resume reuses keeps the record it had (runChain.records finds it through
 // the new run's reuse of it), unless its outputs were read: those are
 // made this run's, so that the next resume finds them here. It returns
-// the reused tasks, with why.
-func (r *Run) recordDefinitions() (map[string]string, error) {
+// the reused tasks, with why. defs, when given, are the tasks' definition
+// hashes (defHashes).
+func (r *Run) recordDefinitions(defs []string) (map[string]string, error) {
 	st, resume := r.o.Store, r.o.Resume
 	reuse := map[string]string{}
 	defined := 0
-	for _, t := range r.o.Plan.Tasks {
+	for i, t := range r.o.Plan.Tasks {
 		if resume == nil || !resume.Keep[t.ID] {
-			if err := st.SetDefinition(r.ID, t.ID, t.DefHash(), DefParts(t)); err != nil {
+			def := ""
+			if defs != nil {
+				def = defs[i]
+			} else {
+				def = t.DefHash()
+			}
+			if err := st.SetDefinition(r.ID, t.ID, def, DefParts(t)); err != nil {
 				return nil, err
 			}
 			// The store queues definitions as fast as they come; committing

@@ -13,7 +13,21 @@ import (
 // publish), in declaration order. The run records it; a resume of a plan
 // with the same hash knows that every task the run ended done is unchanged
 // without reading its record.
-func PlanHash(plan *dag.Plan) string {
+func PlanHash(plan *dag.Plan) string { return planHash(plan, nil) }
+
+// defHashes is the definition hash of each task of plan, in order.
+func defHashes(plan *dag.Plan) []string {
+	defs := make([]string, len(plan.Tasks))
+	for i, t := range plan.Tasks {
+		defs[i] = t.DefHash()
+	}
+	return defs
+}
+
+// planHash is PlanHash with the tasks' definition hashes given (defHashes),
+// so that a run that records them too hashes each definition once; nil
+// computes them.
+func planHash(plan *dag.Plan, defs []string) string {
 	h := sha256.New()
 	var buf []byte
 	field := func(s string) {
@@ -21,10 +35,14 @@ func PlanHash(plan *dag.Plan) string {
 		buf = append(strconv.AppendInt(buf, int64(len(s)), 10), ':')
 		buf = append(buf, s...)
 	}
-	for _, t := range plan.Tasks {
+	for i, t := range plan.Tasks {
 		buf = buf[:0]
 		field(t.ID)
-		field(t.DefHash())
+		if defs != nil {
+			field(defs[i])
+		} else {
+			field(t.DefHash())
+		}
 		field(strconv.Itoa(len(t.Deps)))
 		for _, d := range t.Deps {
 			field(d)
