@@ -19,7 +19,9 @@ type TaskRecord struct {
 	Attempts int             `json:"attempts,omitempty"` // attempts begun (recorded running)
 	// DefHash is the hash of the task's definition, and Inputs the hash of
 	// each input segment by reference ("task.output.name"); both set by the
-	// caller (SetTaskHashes or SetDefinition) before the task runs.
+	// caller (SetTaskHashes or SetDefinition) before the task runs. A task
+	// a resume reused untouched has neither: its record in the run it was
+	// reused from holds them.
 	DefHash string            `json:"def_hash,omitempty"`
 	Inputs  map[string]string `json:"inputs,omitempty"`
 	// Definition is what DefHash digests, part by part (SetDefinition).
