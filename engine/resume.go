@@ -97,7 +97,8 @@ func DecideReuse(plan *dag.Plan, from store.RunRecord, tasks map[string]store.Ta
 // decide is DecideReuse over the tasks of order (a dependency order that
 // holds every reader of what its tasks write), reading records from src.
 func decide(plan *dag.Plan, order []*dag.Task, from store.RunRecord, src *recordSource) *Resumption {
-	r := &Resumption{From: from, Keep: map[string]bool{}, Why: map[string]string{}}
+	// Keep is sized at once: most tasks are usually kept.
+	r := &Resumption{From: from, Keep: make(map[string]bool, len(order)), Why: map[string]string{}}
 	readers := map[dag.SegmentRef][]string{}
 	for _, t := range order {
 		for _, in := range t.Inputs {
