@@ -25,7 +25,7 @@ func TestPlanHash(t *testing.T) {
 		changed bool
 	}{
 		{"the same plan", func(a, b *dag.Task) {}, false},
-		{"a pool or memory cap, which no decision reads", func(a, b *dag.Task) { a.Pool, a.Memory = "gpu", 1 << 30 }, false},
+		{"a pool or memory cap, which no decision reads", func(a, b *dag.Task) { a.Pool, a.Memory = "gpu", 1<<30 }, false},
 		{"a command", func(a, b *dag.Task) { a.Argv[1] = "A" }, true},
 		{"a dependency", func(a, b *dag.Task) { b.Deps = nil }, true},
 		{"an output kept", func(a, b *dag.Task) { a.Outputs[0].Keep = true }, true},
