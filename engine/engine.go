@@ -172,14 +172,19 @@ func Prepare(o Options) (r *Run, err error) {
 		Vars:        o.Vars,
 		VarFiles:    absAll(o.VarFiles),
 	}
+	var defs []string // a fresh run records every definition: each hashed once
 	if o.Resume != nil {
 		record.Resumes = o.Resume.From.ID
+		record.PlanHash = o.Resume.planHash
+	} else {
+		defs = defHashes(plan)
+		record.PlanHash = planHash(plan, defs)
 	}
 	if r.journal, err = st.Journal(record); err != nil {
 		return r, err
 	}
 	r.closers = append(r.closers, func() { r.journal.Close() })
-	if r.reuse, err = r.recordDefinitions(); err != nil {
+	if r.reuse, err = r.recordDefinitions(defs); err != nil {
 		return r, err
 	}
 	if r.ra, err = prepareReattach(st, plan, o.Resume, r.Dir, r.segments); err != nil {
@@ -189,27 +194,48 @@ func Prepare(o Options) (r *Run, err error) {
 	return r, nil
 }
 
-// recordDefinitions stores every task's definition, and makes the outputs
-// of the tasks a resume reuses this run's, so that the next resume needs
-// only this run's records. It returns the reused tasks, with why.
-func (r *Run) recordDefinitions() (map[string]string, error) {
+// recordDefinitions stores the definition of every task that runs. A task
+// a resume reuses keeps the record it had (runChain.records finds it through
+// the new run's reuse of it), unless its outputs were read: those are
+// made this run's, so that the next resume finds them here. It returns
+// the reused tasks, with why. defs, when given, are the tasks' definition
+// hashes (defHashes).
+func (r *Run) recordDefinitions(defs []string) (map[string]string, error) {
 	st, resume := r.o.Store, r.o.Resume
-	reuse := map[string]string{}
+	var reuse map[string]string
+	why := ""
+	if resume != nil {
+		// Sized at once: growing a map to a million reused tasks cost a
+		// resume 3 s of CPU in rehashing.
+		reuse = make(map[string]string, len(resume.Keep))
+		why = "unchanged since run " + resume.From.ID
+	}
+	defined := 0
 	for i, t := range r.o.Plan.Tasks {
-		if err := st.SetDefinition(r.ID, t.ID, t.DefHash(), DefParts(t)); err != nil {
-			return nil, err
-		}
-		// The store queues definitions as fast as they come; committing
-		// them a window at a time bounds the queue (see backlog).
-		if (i+1)%backlogWindow == 0 {
-			if err := r.journal.Flush(); err != nil {
+		if resume == nil || !resume.Keep[t.ID] {
+			def := ""
+			if defs != nil {
+				def = defs[i]
+			} else {
+				def = t.DefHash()
+			}
+			if err := st.SetDefinition(r.ID, t.ID, def, DefParts(t)); err != nil {
 				return nil, err
 			}
-		}
-		if resume == nil || !resume.Keep[t.ID] {
+			// The store queues definitions as fast as they come; committing
+			// them a window at a time bounds the queue (see backlog).
+			if defined++; defined%backlogWindow == 0 {
+				if err := r.journal.Flush(); err != nil {
+					return nil, err
+				}
+			}
 			continue
 		}
-		old := resume.Tasks[t.ID]
+		reuse[t.ID] = why
+		old, ok := resume.Tasks[t.ID]
+		if !ok || len(old.Outputs) == 0 {
+			continue
+		}
 		for _, out := range old.Outputs {
 			// Checked again right before it is linked: Decide's check
 			// may be a while ago.
@@ -224,10 +250,12 @@ func (r *Run) recordDefinitions() (map[string]string, error) {
 				return nil, err
 			}
 		}
+		if err := st.SetTaskHashes(r.ID, t.ID, old.DefHash, nil); err != nil {
+			return nil, err
+		}
 		if err := st.SetOutputs(r.ID, t.ID, relocated(old.Outputs, r.segments, t.ID)); err != nil {
 			return nil, err
 		}
-		reuse[t.ID] = "unchanged since run " + resume.From.ID
 	}
 	return reuse, nil
 }

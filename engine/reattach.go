@@ -26,7 +26,7 @@ import (
 // is watched, one that ended while no engine watched reports how. Such a
 // job was submitted with the old run's paths in its script: it writes its
 // logs, memory samples and outputs there. So for its attempt the new run
-// looks there (reattachLayout), and moves the outputs it wrote into the new
+// looks there (runLayout), and moves the outputs it wrote into the new
 // run's segment directory before committing them (reattachSegments).
 
 // reattachment is how a run takes over the Slurm jobs of the run it
@@ -41,7 +41,8 @@ type reattachment struct {
 // prepareReattach finds the jobs to re-attach to, if resume continues a
 // run with Slurm pools, and links their logs into the new run.
 func prepareReattach(st *store.Store, plan *dag.Plan, resume *Resumption, runDir string, segments *segmentRouter) (reattachment, error) {
-	ra := reattachment{layout: store.DirLayout{Root: runDir}, segs: segments}
+	layout := newRunLayout(plan, runDir)
+	ra := reattachment{layout: layout, segs: segments}
 	if resume == nil || !usesSlurm(plan) {
 		return ra, nil
 	}
@@ -53,7 +54,8 @@ func prepareReattach(st *store.Store, plan *dag.Plan, resume *Resumption, runDir
 		return ra, fmt.Errorf("cannot link the logs of the jobs to re-attach: %w", err)
 	}
 	ra.states = states
-	ra.layout = reattachLayout{DirLayout: store.DirLayout{Root: runDir}, old: olds}
+	layout.old = olds
+	ra.layout = layout
 	ra.segs = reattachSegments{segmentRouter: segments, old: olds}
 	return ra, nil
 }
@@ -131,19 +133,35 @@ func lastSlurmAttempt(runID string, t *dag.Task, rec store.TaskRecord, attempts 
 	return last, true
 }
 
-// reattachLayout gives a re-attached task's first attempt the temporary
-// directory its job was given (the runner removes it after the end); its
-// logs are reached through links (linkOldFiles).
-type reattachLayout struct {
+// runLayout places a run's files. A task of a Slurm pool gets a temporary
+// directory per attempt instead of its slot's (the runner removes it after
+// each job anyway), so that a later engine that re-attaches to the job can
+// name it; a re-attached task's first attempt gets the directory its job
+// was given (the runner removes it after the end). Its logs are reached
+// through links (linkOldFiles).
+type runLayout struct {
 	store.DirLayout
-	old map[string]oldAttempt
+	slurm map[string]bool // pools by name: true for Slurm's
+	old   map[string]oldAttempt
 }
 
-func (l reattachLayout) TmpDir(task string, attempt int) string {
-	if o, ok := l.old[task]; ok && attempt == 1 {
-		return o.layout.TmpDir(task, o.n)
+func newRunLayout(plan *dag.Plan, runDir string) runLayout {
+	l := runLayout{DirLayout: store.DirLayout{Root: runDir}, slurm: map[string]bool{}}
+	for _, p := range plan.Pools {
+		l.slurm[p.Name] = p.Executor == "slurm"
 	}
-	return l.DirLayout.TmpDir(task, attempt)
+	return l
+}
+
+// AttemptTmpDir implements executor.AttemptTmpDirs.
+func (l runLayout) AttemptTmpDir(task, pool string, attempt int) (string, bool) {
+	if o, ok := l.old[task]; ok && attempt == 1 {
+		return o.layout.TaskTmpDir(task, o.n), true
+	}
+	if l.slurm[pool] {
+		return l.TaskTmpDir(task, attempt), true
+	}
+	return "", false
 }
 
 // linkOldFiles gives the new run's log and sample files of a re-attached

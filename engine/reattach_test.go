@@ -8,6 +8,7 @@ import (
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
+	"github.com/weirflow/weir/executor"
 	"github.com/weirflow/weir/shm"
 	"github.com/weirflow/weir/store"
 )
@@ -94,12 +95,27 @@ func TestReattachedFiles(t *testing.T) {
 	if b, err := os.ReadFile(stdout); err != nil || string(b) != "watched says hello\n" {
 		t.Errorf("the new run's log of the re-attached attempt reads %q, %v", b, err)
 	}
-	layout := reattachLayout{DirLayout: store.DirLayout{Root: newDir}, old: olds}
-	if got, want := layout.TmpDir("watched", 1), oldLayout.TmpDir("watched", 2); got != want {
-		t.Errorf("TmpDir of the re-attached attempt = %s, want its job's %s", got, want)
+	// The scheduler asks the layout by pool and slot, and the slot the
+	// new run gives the attempt is not the one the old run gave its job.
+	oldRun := newRunLayout(plan, RunDir(plan, "old"))
+	layout := newRunLayout(plan, newDir)
+	layout.old = olds
+	for _, tt := range []struct {
+		name          string
+		task          string
+		slot, attempt int
+		want          string
+	}{
+		{"the re-attached attempt", "watched", 0, 1, executor.TmpDirOf(oldRun, "watched", "hpc", 1, 2)},
+		{"a later attempt", "watched", 0, 2, executor.TmpDirOf(newRunLayout(plan, newDir), "watched", "hpc", 1, 2)},
+		{"an attempt of a task not re-attached", "other", 1, 1, filepath.Join(newDir, "tmp", "task", "other.1")},
+	} {
+		if got := executor.TmpDirOf(layout, tt.task, "hpc", tt.slot, tt.attempt); got != tt.want {
+			t.Errorf("%s: temporary directory %s, want %s", tt.name, got, tt.want)
+		}
 	}
-	if got, want := layout.TmpDir("watched", 2), (store.DirLayout{Root: newDir}).TmpDir("watched", 2); got != want {
-		t.Errorf("TmpDir of a later attempt = %s, want the new run's %s", got, want)
+	if got, want := executor.TmpDirOf(oldRun, "watched", "hpc", 1, 2), executor.TmpDirOf(oldRun, "watched", "hpc", 0, 2); got != want {
+		t.Errorf("a Slurm attempt's temporary directory depends on its slot: %s and %s", got, want)
 	}
 
 	segs := reattachSegments{segmentRouter: newSegs, old: olds}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
@@ -12,25 +13,53 @@ import (
 // Resumption is what a resume keeps of the run it resumes, and why the
 // rest runs again.
 type Resumption struct {
-	From  store.RunRecord
-	Tasks map[string]store.TaskRecord // what the chain of runs knows of each task (ChainTasks)
-	Keep  map[string]bool             // reused tasks
-	Why   map[string]string           // why a task runs again
-	Order []string                    // tasks that run again, in plan order
+	From store.RunRecord
+	// Tasks is what the chain of runs knows of the tasks the decision read
+	// (runChain.records): every task when the workflow changed since run
+	// From, else those that did not end done and those with outputs.
+	Tasks map[string]store.TaskRecord
+	Keep  map[string]bool   // reused tasks
+	Why   map[string]string // why a task runs again
+	Order []string          // tasks that run again, in plan order
 
 	// dirs are the checked directories of the run each task's record came
-	// from (chainTasks): an output is adopted only from there.
+	// from (runChain.records): an output is adopted only from there.
 	dirs map[string]store.RunDirs
+	// planHash is the plan's PlanHash, which the new run records.
+	planHash string
 }
 
 // Decide is what a resume of run from, with plan, would reuse.
+//
+// When the plan hashes as the run's did (PlanHash), a task the run ended
+// done is unchanged, and its record is read only if it has outputs, to
+// check them and make them the new run's. The tasks it did not end done
+// are known from its stage counts and failed index (store.Stages,
+// store.FailedIDs). Otherwise every record of the chain is read, to
+// compare each task's definition.
 func Decide(st *store.Store, plan *dag.Plan, from store.RunRecord) (*Resumption, error) {
-	tasks, dirs, err := chainTasks(st, from)
+	c, err := openChain(st, from)
 	if err != nil {
 		return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, err)
 	}
-	r := DecideReuse(plan, from, tasks)
-	r.dirs = dirs
+	hash := PlanHash(plan)
+	src := &recordSource{c: c}
+	if from.PlanHash != "" && from.PlanHash == hash {
+		ids, err := c.unfinished(plan)
+		if err != nil {
+			return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, err)
+		}
+		src.unchanged = true
+		src.fetch(append(ids, withOutputs(plan)...))
+	} else {
+		src.tasks, src.dirs, src.err = c.all()
+		src.c = nil // a task without a record never ran
+	}
+	r := decide(plan, plan.Graph.Order(), from, src)
+	if src.err != nil {
+		return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, src.err)
+	}
+	r.planHash = hash
 	return r, nil
 }
 
@@ -43,51 +72,12 @@ func Decide(st *store.Store, plan *dag.Plan, from store.RunRecord) (*Resumption,
 // store.CheckRun, and every output kept here store.CheckOutput, before
 // anything hashes, links or releases them.
 func ChainTasks(st *store.Store, from store.RunRecord) (map[string]store.TaskRecord, error) {
-	tasks, _, err := chainTasks(st, from)
+	c, err := openChain(st, from)
+	if err != nil {
+		return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, err)
+	}
+	tasks, _, err := c.all()
 	return tasks, err
-}
-
-// chainTasks is ChainTasks, with the checked directories of the run each
-// task's record came from.
-func chainTasks(st *store.Store, from store.RunRecord) (map[string]store.TaskRecord, map[string]store.RunDirs, error) {
-	merged := map[string]store.TaskRecord{}
-	dirsOf := map[string]store.RunDirs{}
-	done := func(r store.TaskRecord) bool {
-		return r.State == event.TaskSucceeded || r.State == event.Reused
-	}
-	for r, seen := from, map[string]bool{}; !seen[r.ID]; {
-		seen[r.ID] = true
-		dirs, err := store.CheckRun(st.Dir(), r)
-		if err != nil {
-			return nil, nil, err
-		}
-		tasks, err := st.Tasks(r.ID)
-		if err != nil {
-			return nil, nil, err
-		}
-		for id, rec := range tasks {
-			if cur, ok := merged[id]; !ok || !done(cur) && done(rec) {
-				merged[id] = rec
-				dirsOf[id] = dirs
-			}
-		}
-		if r.Resumes == "" {
-			break
-		}
-		next, err := st.Run(r.Resumes)
-		if err != nil {
-			break // an older run may have been removed; what is known suffices
-		}
-		r = next
-	}
-	for id, rec := range merged {
-		for _, o := range rec.Outputs {
-			if _, err := store.CheckOutput(dirsOf[id], id, o); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
-	return merged, dirsOf, nil
 }
 
 // DecideReuse keeps a task when it succeeded (or was reused) in the earlier
@@ -101,8 +91,14 @@ func chainTasks(st *store.Store, from store.RunRecord) (map[string]store.TaskRec
 // later can make its producer's output needed again, the decision is
 // repeated until nothing changes.
 func DecideReuse(plan *dag.Plan, from store.RunRecord, tasks map[string]store.TaskRecord) *Resumption {
-	r := &Resumption{From: from, Tasks: tasks, Keep: map[string]bool{}, Why: map[string]string{}}
-	order := plan.Graph.Order()
+	return decide(plan, plan.Graph.Order(), from, &recordSource{tasks: tasks})
+}
+
+// decide is DecideReuse over the tasks of order (a dependency order that
+// holds every reader of what its tasks write), reading records from src.
+func decide(plan *dag.Plan, order []*dag.Task, from store.RunRecord, src *recordSource) *Resumption {
+	// Keep is sized at once: most tasks are usually kept.
+	r := &Resumption{From: from, Keep: make(map[string]bool, len(order)), Why: map[string]string{}}
 	readers := map[dag.SegmentRef][]string{}
 	for _, t := range order {
 		for _, in := range t.Inputs {
@@ -112,7 +108,14 @@ func DecideReuse(plan *dag.Plan, from store.RunRecord, tasks map[string]store.Ta
 		}
 	}
 	for _, t := range order {
-		if why := reuseProblem(t, tasks, r.Keep); why != "" {
+		why := ""
+		if rec, ok, known := src.peek(t.ID); known {
+			why = recordProblem(t, rec, ok)
+		}
+		if why == "" {
+			why = depProblem(t, r.Keep)
+		}
+		if why != "" {
 			r.Why[t.ID] = why
 		} else {
 			r.Keep[t.ID] = true
@@ -125,20 +128,14 @@ func DecideReuse(plan *dag.Plan, from store.RunRecord, tasks map[string]store.Ta
 			if !r.Keep[t.ID] {
 				continue
 			}
-			why := ""
-			for _, dep := range t.Deps {
-				if !r.Keep[dep] {
-					why = "an input changed: " + dep + " runs again"
-					break
-				}
-			}
+			why := depProblem(t, r.Keep)
 			for _, out := range t.Outputs {
 				if why != "" {
 					break
 				}
 				ref := dag.SegmentRef{Task: t.ID, Output: out.Name}
 				if !segmentNeeded(out, readers[ref], r.Keep) {
-					if out.Publish == "" || publishedIntact(out, tasks[t.ID].Outputs) {
+					if out.Publish == "" || publishedIntact(out, src.get(t.ID).Outputs) {
 						continue
 					}
 					// The published copy is gone or changed: it is
@@ -146,7 +143,7 @@ func DecideReuse(plan *dag.Plan, from store.RunRecord, tasks map[string]store.Ta
 				}
 				problem, ok := checked[ref]
 				if !ok {
-					problem = outputProblem(out.Name, tasks[t.ID].Outputs)
+					problem = outputProblem(out.Name, src.get(t.ID).Outputs)
 					checked[ref] = problem
 				}
 				why = problem
@@ -163,6 +160,7 @@ func DecideReuse(plan *dag.Plan, from store.RunRecord, tasks map[string]store.Ta
 			r.Order = append(r.Order, t.ID)
 		}
 	}
+	r.Tasks, r.dirs = src.tasks, src.dirs
 	return r
 }
 
@@ -195,10 +193,9 @@ func publishedIntact(out dag.Output, outputs []store.OutputRecord) bool {
 	return false
 }
 
-// reuseProblem says why t cannot be reused as far as its own record and
-// its dependencies tell; DecideReuse checks its outputs.
-func reuseProblem(t *dag.Task, tasks map[string]store.TaskRecord, keep map[string]bool) string {
-	rec, ok := tasks[t.ID]
+// recordProblem says why t cannot be reused as far as its own record
+// tells; ok is false when no run recorded it.
+func recordProblem(t *dag.Task, rec store.TaskRecord, ok bool) string {
 	switch {
 	case !ok || rec.State == event.Pending || rec.State == "":
 		return "never ran"
@@ -218,6 +215,11 @@ func reuseProblem(t *dag.Task, tasks map[string]store.TaskRecord, keep map[strin
 	case rec.DefHash != t.DefHash():
 		return "its definition changed"
 	}
+	return ""
+}
+
+// depProblem names the first task t depends on that runs again.
+func depProblem(t *dag.Task, keep map[string]bool) string {
 	for _, dep := range t.Deps {
 		if !keep[dep] {
 			return "an input changed: " + dep + " runs again"
@@ -248,4 +250,57 @@ func outputProblem(name string, outputs []store.OutputRecord) string {
 		return ""
 	}
 	return "output " + name + " was never committed"
+}
+
+// Why is Decide for one task, as weir why asks: it decides only the tasks
+// connected to task through what they depend on and who depends on them
+// (a decision travels along those edges and no further), and reads only
+// their records. The Resumption holds those tasks alone.
+func Why(st *store.Store, plan *dag.Plan, from store.RunRecord, task string) (*Resumption, error) {
+	c, err := openChain(st, from)
+	if err != nil {
+		return nil, fmt.Errorf("cannot compare with run %s: %w", from.ID, err)
+	}
+	order := connected(plan, task)
+	ids := make([]string, len(order))
+	for i, t := range order {
+		ids[i] = t.ID
+	}
+	src := &recordSource{c: c}
+	src.fetch(ids)
+	r := decide(plan, order, from, src)
+	if src.err != nil {
+		return nil, fmt.Errorf("cannot compare with run %s: %w", from.ID, src.err)
+	}
+	return r, nil
+}
+
+// connected is the tasks of plan linked to task by dependencies either
+// way, in plan order.
+func connected(plan *dag.Plan, task string) []*dag.Task {
+	in := map[string]bool{task: true}
+	for todo := []string{task}; len(todo) > 0; {
+		id := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		t := plan.Task(id)
+		if t == nil {
+			continue
+		}
+		for _, next := range append(slices.Clip(t.Deps), plan.Graph.Successors(id)...) {
+			if !in[next] {
+				in[next] = true
+				todo = append(todo, next)
+			}
+		}
+	}
+	var order []*dag.Task
+	if len(in) == len(plan.Tasks) {
+		return plan.Graph.Order()
+	}
+	for _, t := range plan.Graph.Order() {
+		if in[t.ID] {
+			order = append(order, t)
+		}
+	}
+	return order
 }

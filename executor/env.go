@@ -37,7 +37,7 @@ func (s *scheduler) spec(a specOf) *Spec {
 		argv[i] = dag.Expand(arg, path)
 	}
 	stdout, stderr := s.o.Layout.Logs(task.ID, attempt)
-	tmp := s.o.Layout.TmpDir(a.pool, a.slot)
+	tmp := TmpDirOf(s.o.Layout, task.ID, a.pool, a.slot, attempt)
 	return &Spec{
 		RunID:   s.o.RunID,
 		Task:    task,

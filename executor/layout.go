@@ -20,6 +20,27 @@ type Layout interface {
 	Samples(task string, attempt int) string
 }
 
+// AttemptTmpDirs is a Layout that gives some attempts a temporary directory
+// of their own, named by task and attempt, instead of their slot's. An
+// attempt that outlives its engine (a cluster job) is found again by what
+// the store records of it, and the store records no slots: a later engine
+// that takes the job over must name the directory the job was given.
+type AttemptTmpDirs interface {
+	// AttemptTmpDir is the attempt's directory; false leaves it to TmpDir.
+	AttemptTmpDir(task, pool string, attempt int) (dir string, ok bool)
+}
+
+// TmpDirOf is the temporary directory l gives an attempt of task in pool
+// that holds slot.
+func TmpDirOf(l Layout, task, pool string, slot, attempt int) string {
+	if a, ok := l.(AttemptTmpDirs); ok {
+		if dir, ok := a.AttemptTmpDir(task, pool, attempt); ok {
+			return dir
+		}
+	}
+	return l.TmpDir(pool, slot)
+}
+
 // Segments manages the named outputs tasks hand to each other.
 type Segments interface {
 	// Path is where a committed segment is read.

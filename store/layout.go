@@ -34,6 +34,14 @@ func (d DirLayout) TmpDir(pool string, slot int) string {
 	return filepath.Join(d.Root, "tmp", dag.Slug(pool)+"."+strconv.Itoa(slot))
 }
 
+// TaskTmpDir is the temporary directory of one attempt of a task, for
+// the attempts that get one of their own instead of their slot's
+// (executor.AttemptTmpDirs): tmp/task/<task>.<attempt>, a subdirectory no
+// <pool>.<slot> can name.
+func (d DirLayout) TaskTmpDir(task string, attempt int) string {
+	return filepath.Join(d.Root, "tmp", "task", dag.Slug(task)+"."+strconv.Itoa(attempt))
+}
+
 // bucket spreads tasks over 16 subdirectories: creating files in one
 // directory takes that directory's lock, so attempts starting together in
 // different slots would wait for each other (on ext4 here, a create takes

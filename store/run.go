@@ -34,6 +34,8 @@ type RunRecord struct {
 	ID       string `json:"id"`
 	Workflow string `json:"workflow"` // absolute path of the workflow file
 	Name     string `json:"name"`
+	// PlanHash digests what a resume decides on (engine.PlanHash): a
+	// resume of a plan with the same hash reads only the records it needs.
 	PlanHash string `json:"plan_hash,omitempty"`
 	StateDir string `json:"state_dir"`
 	ShmDir   string `json:"shm_dir,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -83,6 +84,8 @@ type Store struct {
 	stats    Stats
 
 	lostAtOpen []string // runs this Open marked lost (LostAtOpen)
+
+	taskReads atomic.Uint64 // task records decoded for readers (TaskReads)
 }
 
 // Stats counts the batcher's work since Open.

@@ -153,8 +153,12 @@ func (s *Store) Failed(id string, fn func(TaskRecord) error) error {
 		}
 		tasks := rb.Bucket(bucketTasks)
 		return rb.Bucket(bucketFailed).ForEach(func(k, _ []byte) error {
-			var t TaskRecord
-			if err := getJSON(tasks, k, &t, "run "+id+" task "+string(k)); err != nil {
+			raw := tasks.Get(k)
+			if raw == nil {
+				return fmt.Errorf("store: run %s task %s: %w", id, k, ErrNotFound)
+			}
+			t, err := s.decodeTask(id, string(k), raw)
+			if err != nil {
 				return err
 			}
 			return fn(t)
@@ -171,9 +175,9 @@ func (s *Store) EachTask(id string, fn func(TaskRecord) error) error {
 			return err
 		}
 		return rb.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
-			var t TaskRecord
-			if err := json.Unmarshal(v, &t); err != nil {
-				return fmt.Errorf("store: run %s task %q: %w: %v", id, k, ErrCorrupt, err)
+			t, err := s.decodeTask(id, string(k), v)
+			if err != nil {
+				return err
 			}
 			return fn(t)
 		})

@@ -19,7 +19,9 @@ type TaskRecord struct {
 	Attempts int             `json:"attempts,omitempty"` // attempts begun (recorded running)
 	// DefHash is the hash of the task's definition, and Inputs the hash of
 	// each input segment by reference ("task.output.name"); both set by the
-	// caller (SetTaskHashes or SetDefinition) before the task runs.
+	// caller (SetTaskHashes or SetDefinition) before the task runs. A task
+	// a resume reused untouched has neither: its record in the run it was
+	// reused from holds them.
 	DefHash string            `json:"def_hash,omitempty"`
 	Inputs  map[string]string `json:"inputs,omitempty"`
 	// Definition is what DefHash digests, part by part (SetDefinition).
@@ -148,9 +150,9 @@ func (s *Store) Tasks(id string) (map[string]TaskRecord, error) {
 			return err
 		}
 		return rb.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
-			var t TaskRecord
-			if err := json.Unmarshal(v, &t); err != nil {
-				return fmt.Errorf("store: run %s task %q: %w: %v", id, k, ErrCorrupt, err)
+			t, err := s.decodeTask(id, string(k), v)
+			if err != nil {
+				return err
 			}
 			tasks[t.ID] = t
 			return nil
@@ -170,7 +172,12 @@ func (s *Store) Task(id, task string) (TaskRecord, error) {
 		if err != nil {
 			return err
 		}
-		return getJSON(rb.Bucket(bucketTasks), []byte(task), &t, "run "+id+" task "+task)
+		raw := rb.Bucket(bucketTasks).Get([]byte(task))
+		if raw == nil {
+			return fmt.Errorf("store: run %s task %s: %w", id, task, ErrNotFound)
+		}
+		t, err = s.decodeTask(id, task, raw)
+		return err
 	})
 	return t, err
 }

@@ -63,8 +63,8 @@ func gen(dir string, n, failEvery int) (generated, error) {
 	begin := time.Now()
 	start := begin.Add(-time.Duration(n) * time.Millisecond)
 	id := start.Format("20060102-150405") + "-b16000"
-	j, err := st.Journal(store.RunRecord{ID: id, Workflow: wf, Name: plan.Name, Tasks: len(plan.Tasks), Started: start,
-		ShmDir: filepath.Join(dir, "shm", id)})
+	j, err := st.Journal(store.RunRecord{ID: id, Workflow: wf, Name: plan.Name, PlanHash: engine.PlanHash(plan),
+		Tasks: len(plan.Tasks), Started: start, ShmDir: filepath.Join(dir, "shm", id)})
 	if err != nil {
 		return generated{}, err
 	}

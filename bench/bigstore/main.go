@@ -8,6 +8,11 @@
 //	go build -o /tmp/weir ./cmd/weir && go run ./bench/bigstore -weir /tmp/weir
 //	go run ./bench/bigstore -weir /tmp/weir -tasks 10000 -rounds 5
 //	go run ./bench/bigstore -tasks 1000000 -dir /tmp/big -only gen   # the state dir alone
+//	go run ./bench/bigstore -weir /tmp/weir -base /tmp/weir-old -tasks 100000 -only why,resume
+//
+// With -base, why and resume are measured with both binaries in the same
+// run (resume each on its own copy of the state dir, since it adds a run),
+// and the ratio of their CPU times is reported.
 package main
 
 import (
@@ -15,6 +20,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -30,6 +36,7 @@ func main() {
 	dirFlag := flag.String("dir", "", "make the state dir here and keep it (default: a temporary directory, removed)")
 	only := flag.String("only", "", "comma-separated steps: gen, runs, status, failed, why, report, gc, resume (default all)")
 	reuse := flag.Bool("reuse", false, "measure the state dir -dir already holds instead of making one")
+	base := flag.String("base", "", "a weir binary to compare why and resume with, in the same run")
 	flag.Parse()
 
 	dir := *dirFlag
@@ -64,8 +71,21 @@ func main() {
 		return
 	}
 
-	fmt.Printf("| command | goal | median of %d | rounds |\n|---|---|---|---|\n", *rounds)
+	fmt.Printf("| command | binary | goal | wall, median of %d | CPU (user+sys) | peak RSS | rounds |\n|---|---|---|---|---|---|---|\n", *rounds)
 	task := "work[" + fmt.Sprint(*n/2) + "]"
+	bins := []string{*weir}
+	if *base != "" {
+		bins = append(bins, *base)
+	}
+	row := func(what, bin string, goal time.Duration, m measured) {
+		fmt.Printf("| %s | %s | %v | %v | %v | %s | %s |\n", what, bin, goal, m.median.Round(time.Millisecond),
+			m.cpu.Round(10*time.Millisecond), units.Size(m.rss), m.rounds())
+	}
+	ratio := func(what string, cpu []time.Duration) {
+		if len(cpu) == 2 && cpu[1] > 0 {
+			fmt.Printf("|   | %s: CPU of %s / %s = %.3fx | | | | | |\n", what, bins[0], bins[1], float64(cpu[0])/float64(cpu[1]))
+		}
+	}
 	for _, c := range []struct {
 		step string
 		args []string
@@ -81,17 +101,49 @@ func main() {
 		if !want(c.step) {
 			continue
 		}
-		m := measure(*weir, dir, c.args, *rounds)
-		fmt.Printf("| `weir %s` | %v | %v | %s |\n", strings.Join(c.args, " "), c.goal, m.median.Round(time.Millisecond), m.rounds())
-		if m.out != "" {
-			fmt.Printf("|   | output: %s | | |\n", m.out)
+		use := bins[:1]
+		if c.step == "why" {
+			use = bins
 		}
+		var cpu []time.Duration
+		for _, bin := range use {
+			m := measure(bin, dir, c.args, *rounds)
+			row("`weir "+strings.Join(c.args, " ")+"`", bin, c.goal, m)
+			if m.out != "" {
+				fmt.Printf("|   | output: %s | | | | | |\n", m.out)
+			}
+			cpu = append(cpu, m.cpu)
+		}
+		ratio("why", cpu)
 	}
 	if want("resume") && len(g.failed) > 0 {
-		took, err := resumeStart(*weir, dir)
-		check(err)
-		fmt.Printf("| `weir resume`, until its first task starts | 5s | %v | 1 |\n", took.Round(time.Millisecond))
+		var cpu []time.Duration
+		for _, bin := range bins {
+			// Each resume adds a run: each binary resumes its own copy.
+			cp := filepath.Join(dir, "resume-copy")
+			check(os.RemoveAll(cp))
+			check(copyTree(dir, cp))
+			m, err := resumeStart(bin, cp)
+			check(err)
+			check(os.RemoveAll(cp))
+			row("`weir resume`, until its first task starts", bin, 5*time.Second, m)
+			cpu = append(cpu, m.cpu)
+		}
+		ratio("resume", cpu)
 	}
+}
+
+// copyTree copies the workflow and the state dir of dir into to, with
+// cp -a: a resume writes to the database in place.
+func copyTree(dir, to string) error {
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		return err
+	}
+	out, err := exec.Command("cp", "-a", filepath.Join(dir, "wf.hcl"), filepath.Join(dir, ".weir"), to).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("copy %s: %v: %s", dir, err, out)
+	}
+	return nil
 }
 
 func dirSize(dir string) int64 {

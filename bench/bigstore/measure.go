@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -12,11 +13,13 @@ import (
 	"github.com/weirflow/weir/internal/median"
 )
 
-// measured is one command's wall times over the rounds.
+// measured is one command's wall and CPU times over the rounds.
 type measured struct {
 	times  []time.Duration
 	median time.Duration
-	out    string // the size of its output, and its first line
+	cpu    time.Duration // user+sys of the median round, which the machine's load does not inflate
+	rss    int64         // peak resident bytes of that round
+	out    string        // the size of its output, and its first line
 }
 
 func (m measured) rounds() string {
@@ -27,10 +30,27 @@ func (m measured) rounds() string {
 	return strings.Join(s, ", ")
 }
 
+// usage is the CPU time and peak RSS of a process that ended.
+func usage(ps *os.ProcessState) (time.Duration, int64) {
+	if ps == nil {
+		return 0, 0
+	}
+	var rss int64
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss << 10 // KiB on Linux
+	}
+	return ps.UserTime() + ps.SystemTime(), rss
+}
+
 // measure runs weir args in dir, rounds times, and keeps its wall times.
 // The output is read and counted, as a terminal or a pipe would take it.
 func measure(weir, dir string, args []string, rounds int) measured {
 	var m measured
+	type round struct {
+		cpu time.Duration
+		rss int64
+	}
+	byWall := map[time.Duration]round{}
 	for range rounds {
 		cmd := exec.Command(weir, args...)
 		cmd.Dir = dir
@@ -38,10 +58,13 @@ func measure(weir, dir string, args []string, rounds int) measured {
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		t0 := time.Now()
 		err := cmd.Run()
-		m.times = append(m.times, time.Since(t0))
+		took := time.Since(t0)
+		m.times = append(m.times, took)
 		if _, exit := err.(*exec.ExitError); err != nil && !exit {
 			check(err)
 		}
+		cpu, rss := usage(cmd.ProcessState)
+		byWall[took] = round{cpu, rss}
 		first, _, _ := strings.Cut(out.String(), "\n")
 		if first == "" {
 			first, _, _ = strings.Cut(errb.String(), "\n")
@@ -49,24 +72,27 @@ func measure(weir, dir string, args []string, rounds int) measured {
 		m.out = fmt.Sprintf("%d lines, %d bytes; %q", bytes.Count(out.Bytes(), []byte("\n")), out.Len(), first)
 	}
 	m.median = median.Of(m.times)
+	if r, ok := byWall[m.median]; ok {
+		m.cpu, m.rss = r.cpu, r.rss
+	}
 	return m
 }
 
 // resumeStart runs weir resume in dir until its first task starts (its
 // line in the line-per-task view), stops it, and returns the time to that
-// line.
-func resumeStart(weir, dir string) (time.Duration, error) {
+// line, with the CPU time and peak RSS of the whole command.
+func resumeStart(weir, dir string) (measured, error) {
 	cmd := exec.Command(weir, "resume")
 	cmd.Dir = dir
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return 0, err
+		return measured{}, err
 	}
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, err
+		return measured{}, err
 	}
 	sc := bufio.NewScanner(out)
 	var took time.Duration
@@ -81,7 +107,9 @@ func resumeStart(weir, dir string) (time.Duration, error) {
 	}
 	cmd.Wait()
 	if took == 0 {
-		return 0, fmt.Errorf("weir resume started no task: %s", errb.String())
+		return measured{}, fmt.Errorf("weir resume started no task: %s", errb.String())
 	}
-	return took, nil
+	m := measured{times: []time.Duration{took}, median: took}
+	m.cpu, m.rss = usage(cmd.ProcessState)
+	return m, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/weirflow/weir/store"
@@ -33,7 +34,7 @@ func findTask(dir string, run store.RunSummary, task string) (store.TaskRecord, 
 	tasks := store.Replay(events)
 	rec, ok := tasks[task]
 	if !ok {
-		return rec, fmt.Errorf("run %s has no task %q%s", run.ID, task, suggestTask(task, tasks))
+		return rec, fmt.Errorf("run %s has no task %q%s", run.ID, task, suggestTask(task, maps.Keys(tasks)))
 	}
 	return rec, nil
 }

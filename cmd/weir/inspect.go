@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -241,8 +242,8 @@ func attemptEnded(dir, runID, task string, attempt int) bool {
 	return false
 }
 
-func suggestTask(task string, tasks map[string]store.TaskRecord) string {
-	for id := range tasks {
+func suggestTask(task string, ids iter.Seq[string]) string {
+	for id := range ids {
 		if strings.EqualFold(id, task) || strings.HasPrefix(id, task+"[") {
 			return fmt.Sprintf("; did you mean %q?", id)
 		}

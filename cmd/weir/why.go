@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"iter"
 
 	"github.com/spf13/cobra"
 
@@ -42,21 +43,34 @@ input that runs again and why, or the output that is gone or changed.`,
 			if err != nil {
 				return err
 			}
-			tasks, err := engine.ChainTasks(st, from)
+			t := plan.Task(args[0])
+			if t == nil {
+				return fmt.Errorf("the workflow has no task %q%s", args[0], suggestTask(args[0], planTasks(plan)))
+			}
+			// Only the tasks a change could reach this one through are
+			// decided, and only their records read.
+			r, err := engine.Why(st, plan, from, t.ID)
 			if err != nil {
 				return err
 			}
-			t := plan.Task(args[0])
-			if t == nil {
-				return fmt.Errorf("the workflow has no task %q%s", args[0], suggestTask(args[0], tasks))
-			}
-			explain(o.stdout, plan, engine.DecideReuse(plan, from, tasks), t, "")
+			explain(o.stdout, plan, r, t, "")
 			return nil
 		},
 	}
 	lf.register(cmd)
 	cmd.Flags().StringVar(&runArg, "run", "", "compare with this `RUN` instead of the latest")
 	return cmd
+}
+
+// planTasks is the IDs of plan's tasks.
+func planTasks(plan *dag.Plan) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for _, t := range plan.Tasks {
+			if !yield(t.ID) {
+				return
+			}
+		}
+	}
 }
 
 // explain prints why t would be reused or run again, following a changed

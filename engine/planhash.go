@@ -1,0 +1,59 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+
+	"github.com/weirflow/weir/dag"
+)
+
+// PlanHash digests everything of a plan that a resume's decision reads:
+// each task's ID, definition hash, dependencies and outputs (name, keep,
+// publish), in declaration order. The run records it; a resume of a plan
+// with the same hash knows that every task the run ended done is unchanged
+// without reading its record.
+func PlanHash(plan *dag.Plan) string { return planHash(plan, nil) }
+
+// defHashes is the definition hash of each task of plan, in order.
+func defHashes(plan *dag.Plan) []string {
+	defs := make([]string, len(plan.Tasks))
+	for i, t := range plan.Tasks {
+		defs[i] = t.DefHash()
+	}
+	return defs
+}
+
+// planHash is PlanHash with the tasks' definition hashes given (defHashes),
+// so that a run that records them too hashes each definition once; nil
+// computes them.
+func planHash(plan *dag.Plan, defs []string) string {
+	h := sha256.New()
+	var buf []byte
+	field := func(s string) {
+		// Lengths first, so that no two different plans read the same.
+		buf = append(strconv.AppendInt(buf, int64(len(s)), 10), ':')
+		buf = append(buf, s...)
+	}
+	for i, t := range plan.Tasks {
+		buf = buf[:0]
+		field(t.ID)
+		if defs != nil {
+			field(defs[i])
+		} else {
+			field(t.DefHash())
+		}
+		field(strconv.Itoa(len(t.Deps)))
+		for _, d := range t.Deps {
+			field(d)
+		}
+		field(strconv.Itoa(len(t.Outputs)))
+		for _, o := range t.Outputs {
+			field(o.Name)
+			field(strconv.FormatBool(o.Keep))
+			field(o.Publish)
+		}
+		h.Write(buf)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
