@@ -17,8 +17,9 @@ import (
 
 // journaled copies run id of state dir src into dst as an engine leaves
 // it: its events through a store journal (which writes summary.json), its
-// graph.json and outline.json, and its logs.
-func journaled(t *testing.T, src, dst, id string) {
+// graph.json and outline.json (stages of more than wide tasks as groups),
+// and its logs.
+func journaled(t *testing.T, src, dst, id string, wide int) {
 	t.Helper()
 	from := filepath.Join(src, "runs", id)
 	var rec store.RunRecord
@@ -75,7 +76,7 @@ func journaled(t *testing.T, src, dst, id string) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := dag.WriteOutlineJSON(f, &dag.Plan{Name: g.Name, Settings: g.Settings, Pools: g.Pools, Tasks: g.Tasks}, dag.OutlineWide); err != nil {
+	if err := dag.WriteOutlineJSON(f, &dag.Plan{Name: g.Name, Settings: g.Settings, Pools: g.Pools, Tasks: g.Tasks}, wide); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -86,7 +87,7 @@ func journaled(t *testing.T, src, dst, id string) {
 func TestQuickMatchesEvents(t *testing.T) {
 	full, quick := t.TempDir(), t.TempDir()
 	wideRun(t, full, "r1", 30, 7, 21)
-	journaled(t, full, quick, "r1")
+	journaled(t, full, quick, "r1", dag.OutlineWide)
 	_, fhs := startServer(t, Options{StateDir: full})
 	qs, qhs := startServer(t, Options{StateDir: quick})
 
@@ -190,7 +191,7 @@ func TestQuickNeedsAllThree(t *testing.T) {
 		t.Run(missing, func(t *testing.T) {
 			full, quick := t.TempDir(), t.TempDir()
 			wideRun(t, full, "r1", 3, 1)
-			journaled(t, full, quick, "r1")
+			journaled(t, full, quick, "r1", dag.OutlineWide)
 			dir := filepath.Join(quick, "runs", "r1")
 			switch {
 			case strings.HasSuffix(missing, ".json"):
