@@ -59,7 +59,9 @@ func tableBench(tab *browser.Tab, base, dir string, n, rounds int, baseline bool
 		for k := range forms {
 			fm := forms[(k+r)%len(forms)]
 			runID := id + fm.copy
-			ready, took, cost := showTable(tab, fmt.Sprintf("%s/?%sview=t%d#run=%s", base, fm.query, r, runID), failed)
+			// A URL of its own: one that differs only in its fragment would
+			// not load the page again.
+			ready, took, cost := showTable(tab, fmt.Sprintf("%s/?%sview=t%d-%d#run=%s", base, fm.query, r, k, runID), failed)
 			fm.ready, fm.filter = append(fm.ready, ready), append(fm.filter, took)
 			fmt.Printf("table round %d, %s: %d tasks interactive after %v (the graph, %.2f MB, in at %.0f ms; the snapshot, %.2f MB, in at %.0f ms, parsed in %.0f ms, modelled in %.0f ms; table built in %.0f ms); filtered to its %d failures in %v\n",
 				r+1, fm.name, n, ready.Round(time.Millisecond), cost["graphBytes"]/1e6, cost["graph"], cost["bytes"]/1e6, cost["arrived"], cost["parse"], cost["model"], cost["table"],
