@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
@@ -34,14 +35,20 @@ type quickRun struct {
 	grouped map[string]bool      // stages the outline made groups
 	views   map[string]*TaskView // outline tasks with events, and the listed failures
 	order   []string             // views' tasks: the outline's, then the failures as listed
+	quiet   map[string]bool      // outline tasks without events: pending, and out of snapshots
 	details details
 }
 
-// quickState is the hub's quick reading: tried once, kept if it applies.
+// quickState is the hub's quick reading, kept once it applies. A run
+// that has not ended is tried again after quickRetry: it may end while
+// the server runs.
 type quickState struct {
-	once sync.Once
-	q    *quickRun
+	mu    sync.Mutex
+	q     *quickRun
+	tried time.Time
 }
+
+const quickRetry = time.Second
 
 // maxDetails bounds the task details a quick reading keeps: a panel asks
 // for its task's detail with each of its requests (task, log, memory).
@@ -79,7 +86,11 @@ func (h *hub) quick() *quickRun {
 		h.qs = qs
 	}
 	h.mu.Unlock()
-	qs.once.Do(func() { qs.q = h.readQuick() })
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	if qs.q == nil && time.Since(qs.tried) >= quickRetry {
+		qs.q, qs.tried = h.readQuick(), time.Now()
+	}
 	return qs.q
 }
 
@@ -128,12 +139,15 @@ func (h *hub) readQuick() *quickRun {
 			q.run.Counts[st] += n
 		}
 	}
-	q.views = map[string]*TaskView{}
+	q.views, q.quiet = map[string]*TaskView{}, map[string]bool{}
 	for _, t := range q.outline.Tasks {
-		if v := m.tasks[t.ID]; v != nil {
-			q.views[t.ID] = v
-			q.order = append(q.order, t.ID)
+		v := m.tasks[t.ID]
+		if v == nil {
+			v = &TaskView{State: event.Pending}
+			q.quiet[t.ID] = true
 		}
+		q.views[t.ID] = v
+		q.order = append(q.order, t.ID)
 	}
 	for _, f := range q.sum.Failures {
 		if _, ok := q.views[f.Task]; ok {
@@ -266,6 +280,9 @@ func (q *quickRun) snapshot(limit int) Snapshot {
 	failed := 0
 	for _, id := range q.order {
 		v := q.views[id]
+		if q.quiet[id] {
+			continue
+		}
 		if q.isGrouped(id, limit) {
 			if v.State != event.TaskFailed || failed >= maxFailedShown {
 				continue
@@ -299,31 +316,47 @@ func (q *quickRun) liteOf(id string) (LiteTask, int) {
 }
 
 // known says whether every task that passes the filters of rq is among
-// the views, so that the table's answer needs nothing else.
-func (q *quickRun) known(rq rowQuery) bool {
-	if rq.stage != "" && !q.grouped[rq.stage] {
-		return true // a stage drawn task by task: all of it is in the outline
+// the views, so that the table's answer needs nothing else, and how many
+// tasks pass them in all.
+func (q *quickRun) known(rq rowQuery) (total int, ok bool) {
+	if rq.stage != "" && !q.grouped[rq.stage] && rq.state == "" {
+		return -1, true // a stage drawn task by task: all of it is in the outline
 	}
 	if rq.state == "" {
 		// Unfiltered, in a failed run's order: failures come first, so a
 		// page within them needs no other task.
-		return rq.sort == "" && rq.q == "" && rq.find == "" && q.run.State == string(store.RunFailed) &&
-			q.sum.Complete && rq.offset+rq.limit <= q.run.Counts[event.TaskFailed]
+		failed, all := q.run.Counts[event.TaskFailed], q.outline.All
+		if rq.stage != "" {
+			failed, all = 0, q.size[rq.stage]
+			for _, s := range q.sum.Stages {
+				if s.Stage == rq.stage {
+					failed = s.Counts[event.TaskFailed]
+				}
+			}
+		}
+		if rq.find != "" {
+			if v := q.views[rq.find]; v == nil || v.State != event.TaskFailed {
+				return 0, false
+			}
+		}
+		return all, rq.sort == "" && rq.q == "" && q.run.State == string(store.RunFailed) &&
+			q.sum.Complete && rq.offset+rq.limit <= failed
 	}
 	for _, s := range q.sum.Stages {
 		if !q.grouped[s.Stage] || rq.stage != "" && rq.stage != s.Stage {
 			continue
 		}
 		if n := s.Counts[event.TaskState(rq.state)]; n > 0 && (rq.state != string(event.TaskFailed) || !q.sum.Complete) {
-			return false
+			return 0, false
 		}
 	}
-	return true
+	return -1, true
 }
 
 // rows answers a table request from the views, or nil when it cannot.
 func (q *quickRun) rows(rq rowQuery) *Rows {
-	if !q.known(rq) {
+	total, ok := q.known(rq)
+	if !ok {
 		return nil
 	}
 	stages := slices.Clone(q.stageNames())
@@ -360,8 +393,8 @@ func (q *quickRun) rows(rq rowQuery) *Rows {
 		slices.SortStableFunc(pick, func(a, b int) int { return rankOf(views[a].State) - rankOf(views[b].State) })
 	}
 	out.Total = len(pick)
-	if rq.state == "" && rq.stage == "" {
-		out.Total = q.outline.All // the rest follow the failures
+	if total >= 0 {
+		out.Total = total // the rest follow the failures
 	}
 	if rq.find != "" {
 		for k, i := range pick {

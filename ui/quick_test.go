@@ -162,6 +162,8 @@ func TestQuickMatchesEvents(t *testing.T) {
 		{"failures of one stage, sorted by tries", rows("?state=failed&stage=noop&sort=tries&dir=-1")},
 		{"a narrow stage", rows("?stage=prep")},
 		{"the first page, failures first", rows("?offset=0&limit=2")},
+		{"a wide stage's first page", rows("?stage=noop&offset=0&limit=2")},
+		{"where a failure is", rows("?find=noop%5B21%5D&limit=0")},
 		{"a failed task's panel", detail("noop[7]")},
 		{"a cancelled task's panel", detail("noop[3]")},
 		{"a narrow task's panel", detail("prep")},
