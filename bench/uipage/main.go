@@ -12,6 +12,7 @@
 //	go run ./bench/uipage
 //	go run ./bench/bigstore -tasks 1000000 -dir /tmp/big -only gen
 //	go run ./bench/uipage -stages 0 -tasks 0 -state /tmp/big/.weir
+//	go run ./bench/uipage -server /tmp/big/.weir   # the server alone
 package main
 
 import (
@@ -45,8 +46,13 @@ func main() {
 	rounds := flag.Int("rounds", 3, "page loads")
 	tasks := flag.Int("tasks", 100000, "tasks in the finished run whose task table is measured (0: none)")
 	baseline := flag.Bool("baseline", true, "also show that run from its events alone and with every task in the page, for comparison")
+	server := flag.String("server", "", "measure only the server's side of the first view of the newest run of this state dir, no browser")
 	big := flag.String("state", "", "also measure the newest run of this state dir, as the page first shows it (a run of bench/bigstore: -dir DIR/.weir)")
 	flag.Parse()
+	if *server != "" {
+		serverBench(*server, *rounds)
+		return
+	}
 	path, err := browser.Path()
 	check(err)
 	dir, err := os.MkdirTemp("", "weir-uipage-")
