@@ -130,7 +130,7 @@ func Prepare(o Options) (r *Run, err error) {
 	// graph.json (3 ms for 1,000 tasks) is written alongside the run's
 	// records and definitions, and is there before the first task starts.
 	graphWritten := make(chan error, 1)
-	go func() { graphWritten <- writeRunGraph(r.Dir, plan) }()
+	go func() { graphWritten <- WriteRunGraph(r.Dir, plan) }()
 	waitGraph := sync.OnceValue(func() error { return <-graphWritten })
 	defer func() {
 		if gerr := waitGraph(); err == nil {

@@ -54,19 +54,36 @@ func newRunID() string {
 	return time.Now().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
 }
 
-// writeRunGraph keeps the run's plan as graph.json (dag.WriteJSON, task
-// view) in its run directory: the UI and reports draw a run's DAG from it,
-// even after the workflow file changed.
+// WriteRunGraph keeps the run's plan as graph.json (dag.WriteJSON, task
+// view) in its run directory, and its outline (dag.NewOutline) as
+// outline.json: the UI and reports draw a run's DAG from them, even after
+// the workflow file changed, and a page's first view reads only the
+// outline (a few KB where graph.json of a million tasks is 480 MB).
 //
-// It streams to the file (48 MB at 100,000 tasks), under a temporary name
-// until it is whole, so a reader never sees a part of it.
-func writeRunGraph(runDir string, plan *dag.Plan) error {
-	path := filepath.Join(runDir, "graph.json")
-	f, err := os.OpenFile(path+".tmp", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+// Each is streamed to a temporary name until it is whole, so a reader
+// never sees a part of it.
+func WriteRunGraph(runDir string, plan *dag.Plan) error {
+	err := writeWhole(filepath.Join(runDir, "graph.json"), func(f *os.File) error {
+		return dag.WriteJSON(f, plan, dag.ExportOptions{})
+	})
+	if err == nil {
+		err = writeWhole(filepath.Join(runDir, "outline.json"), func(f *os.File) error {
+			return dag.WriteOutlineJSON(f, plan, dag.OutlineWide)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("cannot write the run's graph: %w", err)
 	}
-	err = dag.WriteJSON(f, plan, dag.ExportOptions{})
+	return nil
+}
+
+// writeWhole writes path through write under a temporary name.
+func writeWhole(path string, write func(*os.File) error) error {
+	f, err := os.OpenFile(path+".tmp", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	err = write(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -75,9 +92,8 @@ func writeRunGraph(runDir string, plan *dag.Plan) error {
 	}
 	if err != nil {
 		os.Remove(path + ".tmp")
-		return fmt.Errorf("cannot write the run's graph: %w", err)
 	}
-	return nil
+	return err
 }
 
 // checkpointed queues every event in the store and then shows it. The

@@ -40,6 +40,7 @@
 //	<state dir>/engine.lock             pid, start time and opening time of the engine that has the store open
 //	<state dir>/runs/<run id>/events.jsonl every event of the run, one JSON line each
 //	<state dir>/runs/<run id>/run.json     the RunRecord, at the start and the end of the run
+//	<state dir>/runs/<run id>/summary.json stage counts, retries, times, the failures, and the bytes of events.jsonl they cover (ReadRunSummary)
 //	<state dir>/runs/<run id>/engine.log   what the engine could not clean up (processes it could not reap); only when there is some
 //
 // bbolt allows one writer process, and its flock also keeps read-only

@@ -22,8 +22,10 @@ type Journal struct {
 	s   *Store
 	run string
 	// f is the run's events.jsonl. After Journal returns, only the batcher
-	// goroutine touches it (and Store.Close, once the batcher is gone).
-	f *os.File
+	// goroutine touches it (and Store.Close, once the batcher is gone), and
+	// sum, summary.json in memory.
+	f   *os.File
+	sum *fileSummary
 }
 
 // The scheduler appends and waits only before it starts an attempt.
@@ -83,6 +85,10 @@ func (s *Store) Journal(run RunRecord) (*Journal, error) {
 		j.f, err = openEventLog(s.dir, run.ID)
 		if err != nil {
 			err = fmt.Errorf("store: run %s: event log: %w", run.ID, err)
+		} else if st, serr := j.f.Stat(); serr != nil {
+			err = fmt.Errorf("store: run %s: event log: %w", run.ID, serr)
+		} else {
+			j.sum = newFileSummary(st.Size())
 		}
 	}
 	if err == nil {
@@ -570,15 +576,23 @@ func (s *Store) mirror(ops []op, w *txWriter) error {
 		for _, o := range evs {
 			buf = append(append(buf, o.raw...), '\n')
 		}
-		if _, err := j.f.Write(buf); err != nil {
+		n, err := j.f.Write(buf)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("run %s: append to %s: %w", j.run, j.f.Name(), err))
+		}
+		if j.sum != nil {
+			j.sum.offset += int64(n)
 		}
 	}
 	for _, r := range w.runs {
 		if r.ended {
 			errs = append(errs, writeRunJSON(s.dir, r.rec))
 		}
+		if r.j != nil && r.j.sum != nil {
+			r.j.sum.take(r)
+		}
 	}
+	errs = append(errs, s.writeSummaries(ops, w))
 	s.closeLogs(ops)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("store: committed, but the files readers use could not be written: %w", err)
@@ -605,6 +619,7 @@ type txWriter struct {
 }
 
 type txRun struct {
+	j                       *Journal // the run's journal, for summary.json
 	tasks, attempts, events *bolt.Bucket
 	sum                     *summaryWriter
 	rec                     RunRecord
@@ -686,6 +701,7 @@ func (w *txWriter) apply(o *op) error {
 	if err != nil {
 		return err
 	}
+	r.j = o.j
 	switch o.kind {
 	case opHashes:
 		t, err := r.task(o.task)
@@ -744,10 +760,17 @@ func (w *txWriter) event(r *txRun, o *op) error {
 	if err != nil {
 		return err
 	}
-	before := t.State
+	before, tries := t.State, t.Attempts
 	applyTask(t, e)
 	r.rec.count(before, t.State)
 	if err := r.sum.moved(e.Task, before, t.State); err != nil {
+		return fmt.Errorf("store: run %s: %w", r.rec.ID, err)
+	}
+	var res *event.Result
+	if e.Kind == event.AttemptEnded {
+		res = e.Result
+	}
+	if err := r.sum.attempted(e.Task, tries, t.Attempts, res); err != nil {
 		return fmt.Errorf("store: run %s: %w", r.rec.ID, err)
 	}
 	if e.Kind == event.AttemptStarted || e.Kind == event.AttemptEnded {
@@ -776,6 +799,9 @@ func (w *txWriter) finish() error {
 		if err := r.sum.flush(); err != nil {
 			return err
 		}
+		if err := r.failures(); err != nil {
+			return err
+		}
 		if r.dirty {
 			if err := putJSON(w.tx.Bucket(bucketRuns), []byte(r.rec.ID), r.rec); err != nil {
 				return err
@@ -787,6 +813,9 @@ func (w *txWriter) finish() error {
 
 // closeFile closes the event log; for Store.Close, after the batcher ended.
 func (j *Journal) closeFile() {
+	if j.sum != nil && j.sum.due(time.Now(), true) {
+		j.sum.write(j.s.dir, j.run) // best effort: the database has it all
+	}
 	if j.f != nil {
 		j.f.Close()
 		j.f = nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/weirflow/weir/event"
 	bolt "go.etcd.io/bbolt"
@@ -24,6 +25,15 @@ type StageSummary struct {
 	Tasks int `json:"tasks"`
 	// Counts is the number of those tasks in each state but pending.
 	Counts map[event.TaskState]int `json:"counts,omitempty"`
+	// Retried counts the tasks that began more than one attempt.
+	Retried int `json:"retried,omitempty"`
+	// Ended counts the attempts that ended with a result; TookSum and
+	// TookMax are their run times, Peak the largest peak memory (bytes).
+	// A store migrated to layout 2 counts only what came after.
+	Ended   int           `json:"ended,omitempty"`
+	TookSum time.Duration `json:"took_sum,omitempty"`
+	TookMax time.Duration `json:"took_max,omitempty"`
+	Peak    int64         `json:"peak,omitempty"`
 }
 
 // StageOf is the stage of task id: "shard" for "shard[3]" and for "shard".
@@ -59,10 +69,16 @@ func recount(counts *map[event.TaskState]int, from, to event.TaskState) {
 type summaryWriter struct {
 	stages, failed *bolt.Bucket
 	recs           map[string]*StageSummary
+	// failedNow says which tasks became failed (true) or stopped being
+	// failed (false) in the transaction; nowFailed is filled from it for
+	// summary.json, nil for the latter.
+	failedNow map[string]bool
+	nowFailed map[string]*FailedTask
 }
 
 func newSummaryWriter(rb *bolt.Bucket) (*summaryWriter, error) {
-	w := &summaryWriter{stages: rb.Bucket(bucketStages), failed: rb.Bucket(bucketFailed), recs: map[string]*StageSummary{}}
+	w := &summaryWriter{stages: rb.Bucket(bucketStages), failed: rb.Bucket(bucketFailed), recs: map[string]*StageSummary{},
+		failedNow: map[string]bool{}, nowFailed: map[string]*FailedTask{}}
 	if w.stages == nil || w.failed == nil {
 		return nil, fmt.Errorf("buckets stages and failed missing: %w", ErrCorrupt)
 	}
@@ -105,9 +121,36 @@ func (w *summaryWriter) moved(task string, from, to event.TaskState) error {
 	recount(&s.Counts, from, to)
 	switch {
 	case to == event.TaskFailed:
+		w.failedNow[task] = true
 		return w.failed.Put([]byte(task), nil)
 	case from == event.TaskFailed:
+		w.failedNow[task] = false
 		return w.failed.Delete([]byte(task))
+	}
+	return nil
+}
+
+// attempted counts what an event says of a task's attempts: its second
+// attempt makes it retried, an ended attempt adds its time and peak.
+func (w *summaryWriter) attempted(task string, before, after int, res *event.Result) error {
+	if before > 1 && res == nil || after <= 1 && res == nil {
+		return nil
+	}
+	s, err := w.stage(StageOf(task))
+	if err != nil {
+		return err
+	}
+	if before <= 1 && after > 1 {
+		s.Retried++
+	}
+	if res != nil {
+		s.Ended++
+		if !res.Start.IsZero() && res.End.After(res.Start) {
+			took := res.End.Sub(res.Start)
+			s.TookSum += took
+			s.TookMax = max(s.TookMax, took)
+		}
+		s.Peak = max(s.Peak, res.PeakMemory)
 	}
 	return nil
 }

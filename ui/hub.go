@@ -49,6 +49,7 @@ type hub struct {
 	model    *model
 	graph    *graphDoc  // parsed graph.json, nil until needed
 	lite     *liteGraph // graph.json without definitions, nil until needed
+	qs       *quickState
 	waiters  map[chan struct{}]struct{}
 	tailing  bool
 	lastRead error

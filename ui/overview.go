@@ -6,13 +6,14 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
 )
 
 // defaultWideStage is how many tasks a for_each stage may have before the
 // overview sends it as a summary: beyond it, a page that drew the stage's
 // tasks could not read them, and the first view would wait for them.
-const defaultWideStage = 5000
+const defaultWideStage = dag.OutlineWide
 
 // LiteTask is what the page needs of a task to place it and fill its row;
 // the rest of its definition comes with the task's panel.
@@ -208,7 +209,12 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	o, err := h.overview(s.wideLimit(r))
+	limit := s.wideLimit(r)
+	if q := h.quick(); q != nil && limit <= q.outline.Wide {
+		writeJSON(w, q.overview(limit))
+		return
+	}
+	o, err := h.overview(limit)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -224,6 +230,11 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	limit := s.wideLimit(r)
+	if q := h.quick(); q != nil && limit <= q.outline.Wide {
+		writeJSON(w, GroupCounts{Groups: q.groupsOf(limit), Run: q.run})
+		return
+	}
 	g, err := h.liteDoc()
 	if err == nil {
 		err = h.refresh()
@@ -232,7 +243,7 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	groups := h.groups(g, s.wideLimit(r))
+	groups := h.groups(g, limit)
 	snap, _ := h.snapshotOf(func(string, *TaskView) bool { return false })
 	writeJSON(w, GroupCounts{Groups: groups, Run: snap.Run})
 }
@@ -263,4 +274,55 @@ func partialKeep(g *liteGraph, limit int) func(id string, v *TaskView) bool {
 		failed++
 		return true
 	}
+}
+
+// collapse groups the keyed tasks of stages of more than limit tasks
+// (size: tasks per stage) and ends their edges at the group, once per
+// pair; the groups of pre, made before, stay.
+func collapse(tasks []LiteTask, edges []liteEdge, pre []dag.OutlineGroup, limit int, size map[string]int) ([]LiteTask, []liteEdge, []Group) {
+	groups := []Group{}
+	at := map[string]bool{}
+	for _, g := range pre {
+		at[g.Stage] = true
+		groups = append(groups, Group{Stage: g.Stage, Pool: g.Pool, Tasks: g.Tasks, Counts: map[event.TaskState]int{}})
+	}
+	outT := []LiteTask{}
+	node := map[string]string{} // a grouped task -> its group's node
+	for _, t := range tasks {
+		if !t.Keyed || size[t.Stage] <= limit {
+			outT = append(outT, t)
+			continue
+		}
+		if !at[t.Stage] {
+			at[t.Stage] = true
+			groups = append(groups, Group{Stage: t.Stage, Pool: t.Pool, Tasks: size[t.Stage], Counts: map[event.TaskState]int{}})
+		}
+		node[t.ID] = dag.GroupPrefix + t.Stage
+	}
+	end := func(id string) string {
+		if g, ok := node[id]; ok {
+			return g
+		}
+		return id
+	}
+	outE := []liteEdge{}
+	edgeAt := map[[2]string]int{}
+	for _, e := range edges {
+		k := [2]string{end(e.From), end(e.To)}
+		if k[0] == k[1] {
+			continue
+		}
+		i, ok := edgeAt[k]
+		if !ok {
+			i = len(outE)
+			edgeAt[k] = i
+			outE = append(outE, liteEdge{From: k[0], To: k[1], Segments: []string{}})
+		}
+		for _, s := range e.Segments {
+			if !slices.Contains(outE[i].Segments, s) {
+				outE[i].Segments = append(outE[i].Segments, s)
+			}
+		}
+	}
+	return outT, outE, groups
 }

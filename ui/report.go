@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"html"
 	"io"
+
+	"github.com/weirflow/weir/dag"
 )
 
 // Report limits: a report of a run of thousands of tasks stays a file a
@@ -60,6 +62,9 @@ type ReportOptions struct {
 }
 
 type reportDetail struct {
+	// Def is the task's definition where the report's graph is an
+	// outline, which has none.
+	Def    *dag.Task                    `json:"def,omitempty"`
 	Logs   map[int]map[string]*LogChunk `json:"logs"`
 	Memory map[int]*MemorySeries        `json:"memory"`
 }
@@ -84,45 +89,19 @@ func WriteReportWith(w io.Writer, stateDir, runID string, o ReportOptions) error
 	if err != nil {
 		return fmt.Errorf("ui: report: %w", err)
 	}
-	if err := h.refresh(); err != nil {
-		return fmt.Errorf("ui: report: %w", err)
+	var d *reportData
+	if q := h.quick(); q != nil && len(q.outline.Groups) > 0 {
+		d, err = h.outlineReport(q)
+	} else {
+		d, err = h.wholeReport()
 	}
-	graph, err := h.graphBytes()
 	if err != nil {
 		return fmt.Errorf("ui: report: %w", err)
 	}
-	snap, _ := h.snapshot()
-	d := reportData{
-		Config:   Config{Mode: "runs", Run: runID, Static: true},
-		Runs:     []RunInfo{snap.Run},
-		Graph:    graph,
-		Snapshot: snap,
-		Details:  map[string]*reportDetail{},
-		History:  o.History,
-	}
-	for id, t := range snap.Tasks {
-		if len(t.Attempts) == 0 {
-			continue
-		}
-		rd := &reportDetail{Logs: map[int]map[string]*LogChunk{}, Memory: map[int]*MemorySeries{}}
-		for _, a := range t.Attempts {
-			rd.Logs[a.N] = map[string]*LogChunk{}
-			for _, stream := range []string{"stdout", "stderr"} {
-				c, err := h.readLog(id, a.N, stream, -1, reportLogTail)
-				if err != nil {
-					return fmt.Errorf("ui: report: %w", err)
-				}
-				rd.Logs[a.N][stream] = c
-			}
-			m, err := h.memory(id, a.N)
-			if err != nil {
-				return fmt.Errorf("ui: report: %w", err)
-			}
-			m.Samples = decimate(m.Samples, reportSamples)
-			rd.Memory[a.N] = m
-		}
-		d.Details[id] = rd
-	}
+	d.Config = Config{Mode: "runs", Run: runID, Static: true}
+	d.Runs = []RunInfo{d.Snapshot.Run}
+	d.History = o.History
+	snap := d.Snapshot
 	data, err := json.Marshal(d) // escapes <, > and &: safe inside <script>
 	if err != nil {
 		return fmt.Errorf("ui: report: %w", err)

@@ -126,36 +126,90 @@ func TestReportInBrowser(t *testing.T) {
 
 // TestReportOpensOnFailures checks that a report of a failed run starts
 // with its failures, each with its reason and the end of its log, above
-// the graph.
+// the graph; whether it carries graph.json whole or, for a run with wide
+// stages, its outline: then a failure's panel shows its command, and the
+// table holds the failures.
 func TestReportOpensOnFailures(t *testing.T) {
 	tab := browser.New(t)
-	dir := t.TempDir()
-	wideRun(t, dir, "wide", 2000, 417, 1503)
-	path := filepath.Join(t.TempDir(), "report.html")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
+	for _, form := range []string{"graph.json", "outline"} {
+		t.Run(form, func(t *testing.T) {
+			dir := t.TempDir()
+			wideRun(t, dir, "wide", 2000, 417, 1503)
+			if form == "outline" {
+				quick := t.TempDir()
+				journaled(t, dir, quick, "wide", 100)
+				dir = quick
+			}
+			path := filepath.Join(t.TempDir(), "report.html")
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteReport(f, dir, "wide"); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			do(t, tab, chromedp.Navigate("file://"+path))
+			waitJS(t, tab, "the failures", `document.querySelectorAll("#report-failures .report-failure").length === 2`)
+			got := eval[[]string](t, tab, `[...document.querySelectorAll("#report-failures .report-failure")].map(e => e.querySelector(".failed-task").textContent + "|" + e.querySelector(".why").textContent + "|" + e.querySelector("pre").textContent)`)
+			want := []string{
+				"noop[417]| attempt 2 of 2: exit 2|reading shard 417\nshard 417 is corrupt (attempt 2)",
+				"noop[1503]| attempt 2 of 2: exit 2|reading shard 1503\nshard 1503 is corrupt (attempt 2)",
+			}
+			if strings.Join(got, "\n--\n") != strings.Join(want, "\n--\n") {
+				t.Errorf("failures:\n%q\nwant\n%q", got, want)
+			}
+			if above := eval[bool](t, tab, `document.getElementById("report-failures").getBoundingClientRect().bottom <= document.getElementById("graph-wrap").getBoundingClientRect().top + 1`); !above {
+				t.Error("the failures are not above the graph")
+			}
+			do(t, tab, chromedp.Click(chromedp.CSS(`#report-failures .failed-task`)))
+			waitJS(t, tab, "noop[417]'s panel", `document.querySelector("#panel .task-name")?.textContent === "noop[417]"`)
+			waitJS(t, tab, "its command", `document.querySelector("#panel").textContent.includes("/bin/true")`)
+			waitJS(t, tab, "the failures in the table", `(async () => { await weir.app.table.setFilter({ state: "failed" }); return weir.app.table.view.length === 2; })()`)
+			if errs := tab.Errors(); len(errs) > 0 {
+				t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+			}
+		})
 	}
-	if err := WriteReport(f, dir, "wide"); err != nil {
-		t.Fatal(err)
+}
+
+// TestReportBounded: a report of a run with wide stages carries their
+// counts and the failures, not a row per task, whatever the run's size.
+func TestReportBounded(t *testing.T) {
+	sizes := map[int]int{}
+	for _, n := range []int{300, 3000} {
+		dir, quick := t.TempDir(), t.TempDir()
+		wideRun(t, dir, "wide", n, 7, 21)
+		journaled(t, dir, quick, "wide", 100)
+		var b bytes.Buffer
+		if err := WriteReport(&b, quick, "wide"); err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`<script type="application/json" id="weir-data">(.*?)</script>`).FindSubmatch(b.Bytes())
+		if m == nil {
+			t.Fatal("no inline data")
+		}
+		sizes[n] = len(m[1])
+		var d reportData
+		if err := json.Unmarshal(m[1], &d); err != nil {
+			t.Fatal(err)
+		}
+		var o Overview
+		if err := json.Unmarshal(d.Graph, &o); err != nil {
+			t.Fatal(err)
+		}
+		if len(o.Groups) != 1 || o.Groups[0].Tasks != n || o.Groups[0].Counts[event.TaskCancelled] != n-2 {
+			t.Errorf("n=%d: groups %+v, want noop of %d with %d cancelled", n, o.Groups, n, n-2)
+		}
+		if len(d.Snapshot.Tasks) != 3 || len(d.Details) != 3 {
+			t.Errorf("n=%d: %d tasks and %d details, want prep and the two failures", n, len(d.Snapshot.Tasks), len(d.Details))
+		}
+		if def := d.Details["noop[21]"]; def == nil || def.Def == nil || def.Def.ID != "noop[21]" {
+			t.Errorf("n=%d: noop[21] has no definition in the report", n)
+		}
 	}
-	f.Close()
-	do(t, tab, chromedp.Navigate("file://"+path))
-	waitJS(t, tab, "the failures", `document.querySelectorAll("#report-failures .report-failure").length === 2`)
-	got := eval[[]string](t, tab, `[...document.querySelectorAll("#report-failures .report-failure")].map(e => e.querySelector(".failed-task").textContent + "|" + e.querySelector(".why").textContent + "|" + e.querySelector("pre").textContent)`)
-	want := []string{
-		"noop[417]| attempt 2 of 2: exit 2|reading shard 417\nshard 417 is corrupt (attempt 2)",
-		"noop[1503]| attempt 2 of 2: exit 2|reading shard 1503\nshard 1503 is corrupt (attempt 2)",
-	}
-	if strings.Join(got, "\n--\n") != strings.Join(want, "\n--\n") {
-		t.Errorf("failures:\n%q\nwant\n%q", got, want)
-	}
-	if above := eval[bool](t, tab, `document.getElementById("report-failures").getBoundingClientRect().bottom <= document.getElementById("graph-wrap").getBoundingClientRect().top + 1`); !above {
-		t.Error("the failures are not above the graph")
-	}
-	do(t, tab, chromedp.Click(chromedp.CSS(`#report-failures .failed-task`)))
-	waitJS(t, tab, "noop[417]'s panel", `document.querySelector("#panel .task-name")?.textContent === "noop[417]"`)
-	if errs := tab.Errors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	// A few bytes more for the longer numbers, no more.
+	if sizes[3000] > sizes[300]+64 {
+		t.Errorf("the data is %d bytes at 300 tasks and %d at 3,000: it grows with the run", sizes[300], sizes[3000])
 	}
 }

@@ -140,7 +140,7 @@ func (h *hub) rows(q rowQuery) (*Rows, error) {
 		if q.state != "" && string(v.State) != q.state || q.stage != "" && t.Stage != q.stage {
 			continue
 		}
-		if q.q != "" && !strings.Contains(strings.ToLower(t.ID), q.q) && !strings.Contains(strings.ToLower(reasonText(v)), q.q) {
+		if q.q != "" && !containsFold(t.ID, q.q) && !containsFold(reasonText(v), q.q) {
 			continue
 		}
 		pick = append(pick, i)
@@ -157,23 +157,32 @@ func (h *hub) rows(q rowQuery) (*Rows, error) {
 		}
 	}
 	for _, i := range pick[min(q.offset, len(pick)):min(q.offset+q.limit, len(pick))] {
-		v := *views[i]
-		v.Outputs = nil // the panel fetches them
-		v.Attempts = slices.Clone(v.Attempts)
-		for k := range v.Attempts {
-			if r := v.Attempts[k].Result; r != nil && len(r.Samples) > 0 {
-				c := *r
-				c.Samples = nil // the panel's chart fetches them
-				v.Attempts[k].Result = &c
-			}
-		}
-		out.Rows = append(out.Rows, Row{Task: g.Tasks[i], Order: i, View: v})
+		out.Rows = append(out.Rows, Row{Task: g.Tasks[i], Order: i, View: rowView(views[i])})
 	}
 	if out.Rows == nil {
 		out.Rows = []Row{}
 	}
 	return out, nil
 }
+
+// rowView is a copy of v as a row carries it: without outputs and memory
+// samples, which the panel fetches.
+func rowView(v *TaskView) TaskView {
+	c := *v
+	c.Outputs = nil
+	c.Attempts = slices.Clone(v.Attempts)
+	for k := range c.Attempts {
+		if r := c.Attempts[k].Result; r != nil && len(r.Samples) > 0 {
+			x := *r
+			x.Samples = nil
+			c.Attempts[k].Result = &x
+		}
+	}
+	return c
+}
+
+// containsFold says whether s contains lower, a lower-case text.
+func containsFold(s, lower string) bool { return strings.Contains(strings.ToLower(s), lower) }
 
 func rankOf(s event.TaskState) int {
 	if r, ok := rank[s]; ok {
@@ -220,6 +229,12 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		http.Error(w, "dir, offset and limit must be integers, offset and limit not negative", http.StatusBadRequest)
 		return
+	}
+	if qr := h.quick(); qr != nil {
+		if out := qr.rows(q); out != nil {
+			writeJSON(w, out)
+			return
+		}
 	}
 	out, err := h.rows(q)
 	if err != nil {

@@ -128,22 +128,42 @@ type AttemptLogs struct {
 // taskDetail returns task id of the run; errNotFound when the run has no
 // such task.
 func (h *hub) taskDetail(id string) (*TaskDetail, error) {
-	g, err := h.graphDoc()
-	if err != nil {
-		return nil, err
+	var d *TaskDetail
+	var pools []*dag.Pool
+	if q := h.quick(); q != nil {
+		// A finished run: its task's object alone from graph.json, and its
+		// events alone.
+		if d := q.details.get(id); d != nil {
+			c := *d
+			return &c, nil
+		}
+		t, err := h.findTaskDef(id)
+		if err != nil {
+			return nil, err
+		}
+		v, err := h.quickView(q, id)
+		if err != nil {
+			return nil, err
+		}
+		d, pools = &TaskDetail{Task: t, TaskView: v}, q.outline.Pools
+	} else {
+		g, err := h.graphDoc()
+		if err != nil {
+			return nil, err
+		}
+		t := g.byID[id]
+		if t == nil {
+			return nil, fmt.Errorf("run %s has no task %q: %w", h.id, id, errNotFound)
+		}
+		if err := h.refresh(); err != nil {
+			return nil, err
+		}
+		// One task's view, not a snapshot of all: at 100,000 tasks a copy
+		// of every one per panel made opening a panel slow.
+		d, pools = &TaskDetail{Task: t, TaskView: h.taskView(id)}, g.Pools
 	}
-	t := g.byID[id]
-	if t == nil {
-		return nil, fmt.Errorf("run %s has no task %q: %w", h.id, id, errNotFound)
-	}
-	if err := h.refresh(); err != nil {
-		return nil, err
-	}
-	// One task's view, not a snapshot of all: at 100,000 tasks a copy of
-	// every one per panel made opening a panel slow.
-	d := &TaskDetail{Task: t, TaskView: h.taskView(id)}
-	for _, p := range g.Pools {
-		if p.Name == t.Pool {
+	for _, p := range pools {
+		if p.Name == d.Task.Pool {
 			d.Pool = p
 		}
 	}
@@ -151,6 +171,10 @@ func (h *hub) taskDetail(id string) (*TaskDetail, error) {
 	for _, a := range d.Attempts {
 		out, errp := layout.Logs(id, a.N)
 		d.Logs = append(d.Logs, AttemptLogs{N: a.N, Stdout: h.rel(out), Stderr: h.rel(errp)})
+	}
+	if q := h.quick(); q != nil {
+		c := *d
+		q.details.put(id, &c)
 	}
 	return d, nil
 }
@@ -294,9 +318,14 @@ func (h *hub) memory(task string, attempt int) (*MemorySeries, error) {
 	if err != nil {
 		return nil, err
 	}
+	return h.memoryOf(task, attempt, d.Attempts, d.Task.Memory)
+}
+
+// memoryOf is memory with the task's attempts and declared cap at hand.
+func (h *hub) memoryOf(task string, attempt int, attempts []AttemptView, declared int64) (*MemorySeries, error) {
 	m := &MemorySeries{Task: task, Attempt: attempt, Samples: [][2]int64{}}
 	var result *event.Result
-	for _, a := range d.Attempts {
+	for _, a := range attempts {
 		if a.N == attempt {
 			m.Cap = a.Memory
 			if result = a.Result; result != nil {
@@ -305,7 +334,7 @@ func (h *hub) memory(task string, attempt int) (*MemorySeries, error) {
 		}
 	}
 	if m.Cap == 0 {
-		m.Cap = d.Task.Memory
+		m.Cap = declared
 	}
 	samples, err := readSamples(h, store.DirLayout{Root: h.dir}.Samples(task, attempt))
 	if err != nil {

@@ -39,6 +39,9 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 	if last == "" {
 		last = r.URL.Query().Get("after")
 	}
+	if h.quickStream(w, fl, r, last, s.wideLimit(r)) {
+		return
+	}
 	wake, stop := h.watch()
 	defer stop()
 	if err := h.refresh(); err != nil {
@@ -120,5 +123,37 @@ func (s *Server) waitStream(w io.Writer, fl http.Flusher, r *http.Request, wake 
 		fmt.Fprint(w, ": keep-alive\n\n")
 		fl.Flush()
 	}
+	return true
+}
+
+// quickStream answers the event stream of a finished run from its
+// outline and summary, without reading its events, where it can: the
+// overview's snapshot, or a reconnect that has every event. It reports
+// whether it answered.
+func (h *hub) quickStream(w http.ResponseWriter, fl http.Flusher, r *http.Request, last string, limit int) bool {
+	q := h.quick()
+	if q == nil {
+		return false
+	}
+	if last != "" {
+		seq, err := strconv.ParseUint(last, 10, 64)
+		if err != nil || seq < q.run.Seq {
+			return false
+		}
+		w.WriteHeader(http.StatusNoContent) // nothing will follow
+		return true
+	}
+	if r.URL.Query().Get("overview") == "" || limit > q.outline.Wide {
+		return false
+	}
+	b, err := json.Marshal(q.snapshot(limit))
+	if err != nil {
+		return false
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, "retry: 1000\n\nid: %d\nevent: snapshot\ndata: %s\n\n", q.run.Seq, b)
+	fl.Flush()
 	return true
 }

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"time"
 
-	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/dsl"
 	"github.com/weirflow/weir/engine"
 	"github.com/weirflow/weir/event"
@@ -74,13 +72,9 @@ func gen(dir string, n, failEvery int) (generated, error) {
 		}
 	}
 
-	// The engine leaves the plan as graph.json beside the run's events,
-	// for the page and the report.
-	var graph bytes.Buffer
-	if err := dag.WriteJSON(&graph, plan, dag.ExportOptions{}); err != nil {
-		return generated{}, err
-	}
-	if err := os.WriteFile(filepath.Join(stateDir, "runs", id, "graph.json"), graph.Bytes(), 0o600); err != nil {
+	// The engine leaves the plan as graph.json and its outline beside the
+	// run's events, for the page and the report.
+	if err := engine.WriteRunGraph(filepath.Join(stateDir, "runs", id), plan); err != nil {
 		return generated{}, err
 	}
 

@@ -5,9 +5,14 @@
 // of 2,000 state events the page shows it. Goals: under 3 s and under 2 s.
 // First, a finished run of 100,000 tasks: its page interactive and its task
 // table filtered to the failures, goals 3 s and 100 ms, against the same
-// run with every task in the page (table.go).
+// run from its events alone and with every task in the page (table.go);
+// with -state, the newest run of a state dir, such as the million tasks
+// bench/bigstore makes.
 //
 //	go run ./bench/uipage
+//	go run ./bench/bigstore -tasks 1000000 -dir /tmp/big -only gen
+//	go run ./bench/uipage -stages 0 -tasks 0 -state /tmp/big/.weir
+//	go run ./bench/uipage -server /tmp/big/.weir   # the server alone
 package main
 
 import (
@@ -40,8 +45,14 @@ func main() {
 	burst := flag.Int("events", 2000, "state events in the burst")
 	rounds := flag.Int("rounds", 3, "page loads")
 	tasks := flag.Int("tasks", 100000, "tasks in the finished run whose task table is measured (0: none)")
-	baseline := flag.Bool("baseline", true, "also show that run with every task in the page, for comparison")
+	baseline := flag.Bool("baseline", true, "also show that run from its events alone and with every task in the page, for comparison")
+	server := flag.String("server", "", "measure only the server's side of the first view of the newest run of this state dir, no browser")
+	big := flag.String("state", "", "also measure the newest run of this state dir, as the page first shows it (a run of bench/bigstore: -dir DIR/.weir)")
 	flag.Parse()
+	if *server != "" {
+		serverBench(*server, *rounds)
+		return
+	}
 	path, err := browser.Path()
 	check(err)
 	dir, err := os.MkdirTemp("", "weir-uipage-")
@@ -70,6 +81,9 @@ func main() {
 
 	if *tasks > 0 {
 		tableBench(tab, base, dir, *tasks, *rounds, *baseline)
+	}
+	if *big != "" {
+		bigBench(tab, *big, *rounds)
 	}
 	if *stages <= 0 {
 		return

@@ -13,9 +13,14 @@ export function failedTasks(doc, model) {
     if (v && v.state === 'failed') out.push(t.id);
   }
   // Failures in wide stages the page has no definitions of (the overview).
+  // Their order is unknown here: keys in numeric order (shard[9] before
+  // shard[10]) is the declaration order of most.
   if (doc.groups && doc.groups.length) {
     const known = new Set(doc.tasks.map((t) => t.id));
-    for (const [id, v] of model.tasks) if (v.state === 'failed' && !known.has(id)) out.push(id);
+    const more = [];
+    for (const [id, v] of model.tasks) if (v.state === 'failed' && !known.has(id)) more.push(id);
+    more.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    out.push(...more);
   }
   return out;
 }

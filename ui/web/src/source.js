@@ -121,10 +121,45 @@ export class StaticSource {
   async graph() {
     return this.d.graph;
   }
+  // tasks answers the table of a report whose graph is an outline (wide
+  // stages as groups) from the tasks it carries: those drawn one by one
+  // and the failures.
+  async tasks(run, p) {
+    const g = this.d.graph;
+    const snap = this.d.snapshot.tasks || {};
+    const lite = new Map(g.tasks.map((t) => [t.id, t]));
+    const groupPool = new Map((g.groups || []).map((x) => [x.stage, x.pool]));
+    const ids = g.tasks.map((t) => t.id).concat(Object.keys(snap).filter((id) => !lite.has(id)));
+    const rows = ids.map((id, order) => {
+      let t = lite.get(id);
+      if (!t) {
+        const stage = id.slice(0, id.indexOf('['));
+        t = { id, stage, key: id.slice(stage.length + 1, -1), keyed: true, pool: groupPool.get(stage) || '' };
+      }
+      return { t, order, v: snap[id] || { state: 'pending' } };
+    });
+    const q = (p.q || '').toLowerCase();
+    const pick = rows.filter(
+      (r) => (!p.state || r.v.state === p.state) && (!p.stage || r.t.stage === p.stage) && (!q || r.t.id.toLowerCase().includes(q) || (r.v.message || '').toLowerCase().includes(q)),
+    );
+    const rank = { failed: 0, lost: 0, running: 1, ready: 2, cancelled: 3, skipped: 4, pending: 5, reused: 6, succeeded: 7 };
+    if (this.d.snapshot.run.state === 'failed' && !p.sort) pick.sort((a, b) => (rank[a.v.state] ?? 9) - (rank[b.v.state] ?? 9) || a.order - b.order);
+    const offset = Number(p.offset) || 0;
+    const limit = p.limit == null ? 200 : Number(p.limit);
+    return {
+      total: pick.length,
+      all: g.all || ids.length,
+      counts: this.d.snapshot.run.counts || {},
+      stages: [...new Set(rows.map((r) => r.t.stage))],
+      offset,
+      rows: pick.slice(offset, offset + limit),
+      index: p.find ? pick.findIndex((r) => r.t.id === p.find) : -1,
+    };
+  }
   async task(run, task) {
     const d = (this.d.details && this.d.details[task]) || {};
     const snap = this.d.snapshot.tasks[task] || { state: 'pending' };
-    const def = this.d.graph.tasks.find((t) => t.id === task);
+    const def = d.def || this.d.graph.tasks.find((t) => t.id === task);
     const pool = this.d.graph.pools.find((p) => def && p.name === def.pool);
     return Object.assign({ task: def, pool }, snap, { logs: d.logs_paths || [] });
   }

@@ -51,6 +51,9 @@ export class Timeline {
     const pools = new Map();
     for (const p of doc.pools || []) pools.set(p.name, []);
     const poolOf = new Map(doc.tasks.map((t) => [t.id, t.pool]));
+    // A task of a wide stage the page has as a group: its group's pool.
+    const groupPool = new Map((doc.groups || []).map((g) => [g.stage, g.pool]));
+    const laneOf = (id) => poolOf.get(id) || groupPool.get(id.includes('[') ? id.slice(0, id.indexOf('[')) : id) || 'default';
     let t0 = Infinity;
     let t1 = -Infinity;
     const now = Date.now();
@@ -61,7 +64,7 @@ export class Timeline {
         const s = ms(a.start);
         const e = a.result && a.result.end ? ms(a.result.end) : Math.min(now, ended);
         if (isNaN(s)) continue;
-        const pool = poolOf.get(id) || 'default';
+        const pool = laneOf(id);
         if (!pools.has(pool)) pools.set(pool, []);
         pools.get(pool).push({ task: id, a, s, e: Math.max(e, s) });
         t0 = Math.min(t0, s);
