@@ -139,8 +139,8 @@ export async function layout(nodes, edges) {
     'elk.spacing.nodeNode': '12',
     // Room between layers for the edges' labels (segment and size).
     'elk.layered.spacing.nodeNodeBetweenLayers': big ? '48' : '110',
-    // Orthogonal routes cost about what polyline ones do (README), but a
-    // big graph's backbone leaves out edges, so it has none to draw.
+    // A big graph's backbone leaves out edges, so ELK has no route to
+    // give for them: its edges are drawn straight, as they come.
     'elk.edgeRouting': big ? 'POLYLINE' : 'ORTHOGONAL',
     'elk.layered.nodePlacement.strategy': big ? 'SIMPLE' : 'BRANDES_KOEPF',
     'elk.layered.thoroughness': big ? '1' : '7',
