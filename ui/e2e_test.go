@@ -319,6 +319,11 @@ func TestBrowserLiveRun(t *testing.T) {
 	if pwned := eval[bool](t, tab, `window.pwned !== undefined || document.querySelectorAll("script").length !== 1`); pwned {
 		t.Error("markup from a stage name or log ran or was inserted")
 	}
+	// README's picture of a run (docs/img/ui-run.png): the table beside
+	// the whole graph, with room to read it (the panel closed).
+	do(t, tab, chromedp.Evaluate[chromedp.Void](`weir.select(null)`))
+	do(t, tab, chromedp.Click(chromedp.ID("fit")))
+	screenshot(t, tab, "ui-run.png", chromedp.FullScreenshot(100))
 
 	// Search by name centres the match and opens its panel.
 	do(t, tab, chromedp.SendKeys(chromedp.ID("search"), "wait\r"))

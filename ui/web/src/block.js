@@ -6,16 +6,21 @@
 
 export const BLOCK_MIN = 12; // members; fewer are drawn as nodes in the layout
 
-const CELL_H = 42;
+const CELL = 34; // a task's height
+const CELL_H = 42; // the row pitch, less the gap
 const GAP = 12;
-const HEAD = 30; // room for the block's label above its grid
 
 // blockShape sizes the grid of n cells of width cellW: about twice as wide
-// as tall, as the graph reads left to right.
+// as tall, as the graph reads left to right. The head above the grid holds
+// the label, whose font grows with the block (blockFont), so that the
+// label stays inside the box the layout placed and routed edges around.
 export function blockShape(n, cellW) {
   const cols = Math.max(1, Math.ceil(Math.sqrt((n * 2 * CELL_H) / cellW)));
   const rows = Math.ceil(n / cols);
-  return { cols, rows, cellW, w: cols * (cellW + GAP) + GAP, h: rows * (CELL_H + GAP) + GAP + HEAD };
+  const w = cols * (cellW + GAP) + GAP;
+  const font = Math.max(14, Math.round(w / 40));
+  const head = Math.round(font * 1.4) + 8;
+  return { cols, rows, cellW, w, h: rows * (CELL_H + GAP) + GAP + head, head, font };
 }
 
 // cellPosition is the centre of cell i of a block whose centre is at c.
@@ -24,12 +29,28 @@ export function cellPosition(shape, c, i) {
   const row = Math.floor(i / shape.cols);
   return {
     x: c.x - shape.w / 2 + GAP + col * (shape.cellW + GAP) + shape.cellW / 2,
-    y: c.y - shape.h / 2 + HEAD + GAP + row * (CELL_H + GAP) + CELL_H / 2,
+    y: c.y - shape.h / 2 + shape.head + GAP + row * (CELL_H + GAP) + CELL_H / 2,
   };
 }
 
 // blockFont is a label size that stays readable when the whole block is
 // in view: about a fortieth of its width.
 export function blockFont(shape) {
-  return Math.max(14, Math.round(shape.w / 40));
+  return shape.font;
+}
+
+// blockBox is what the compound node needs to be drawn as the box the
+// layout placed: Cytoscape sizes a compound node by its children, which
+// sit GAP from its sides and head + GAP from its top, plus the margin of
+// a cell within its row.
+export function blockBox(shape) {
+  const top = shape.head + GAP + (CELL_H - CELL) / 2;
+  const bottom = GAP + (CELL_H - CELL) / 2;
+  return {
+    w: shape.w,
+    h: shape.h,
+    biasTop: (100 * top) / (top + bottom),
+    biasBottom: (100 * bottom) / (top + bottom),
+    labelY: shape.head - 4, // the label's baseline, below the top of the box
+  };
 }

@@ -3,9 +3,10 @@
 // ELK. A for_each stage is one node with a count and a progress bar until
 // it is clicked, which expands it into its tasks.
 import cytoscape from 'cytoscape';
-import { cachedLayout, BIG } from './layout.js';
+import { cachedLayout, routeKey, BIG } from './layout.js';
 import { size, count } from './format.js';
-import { BLOCK_MIN, blockShape, cellPosition, blockFont } from './block.js';
+import { BLOCK_MIN, blockShape, cellPosition, blockFont, blockBox } from './block.js';
+import { routeData, routeStyles } from './route.js';
 
 export const COLORS = {
   pending: { bg: '#e9ecef', border: '#adb5bd', text: '#343a40' },
@@ -54,10 +55,16 @@ function style() {
         'border-width': 2,
         'border-style': 'double',
         'border-color': '#495057',
+        // Drawn as the box the layout placed (blockBox), its label inside
+        // the head above the grid, where no edge is routed.
+        'min-width': 'data(w)',
+        'min-height': 'data(h)',
+        'min-height-bias-top': 'data(biasTop)',
+        'min-height-bias-bottom': 'data(biasBottom)',
         label: 'data(label)',
         'text-valign': 'top',
         'text-halign': 'center',
-        'text-margin-y': -4,
+        'text-margin-y': 'data(labelY)',
         'text-wrap': 'none',
         'font-size': 'data(font)',
         'font-weight': 600,
@@ -88,6 +95,7 @@ function style() {
         'min-zoomed-font-size': 8,
       },
     },
+    ...routeStyles,
     { selector: 'edge.plain', style: { 'curve-style': 'haystack', 'target-arrow-shape': 'none', width: 0.6 } },
     { selector: 'node:selected', style: { 'border-width': 4, 'border-color': '#000000' } },
     { selector: 'node.match', style: { 'overlay-color': '#fab005', 'overlay-opacity': 0.45, 'overlay-padding': 6 } },
@@ -249,7 +257,22 @@ export class GraphView {
     for (const n of nodes) {
       if (n.block) {
         const shape = this.blocks.get(n.block);
-        els.push({ group: 'nodes', data: { id: n.id, label: n.label, stage: n.block, w: shape.w, h: shape.h, font: blockFont(shape) }, classes: 'block' });
+        const box = blockBox(shape);
+        els.push({
+          group: 'nodes',
+          data: {
+            id: n.id,
+            label: n.label,
+            stage: n.block,
+            w: box.w,
+            h: box.h,
+            biasTop: box.biasTop + '%',
+            biasBottom: box.biasBottom + '%',
+            labelY: box.labelY,
+            font: blockFont(shape),
+          },
+          classes: 'block',
+        });
         for (const id of this.members.get(n.block)) {
           els.push({
             group: 'nodes',
@@ -302,7 +325,7 @@ export class GraphView {
     this.cy = cy;
     if (this.model) this.paint(this.model);
     const t1 = performance.now();
-    const pos = await placed;
+    const { pos, routes } = await placed;
     if (this.cy !== cy) return this.timings; // a newer graph replaced this one
     const t2 = performance.now();
     const cells = new Map();
@@ -310,7 +333,18 @@ export class GraphView {
       const c = pos.get('block:' + stage);
       this.members.get(stage).forEach((id, i) => cells.set(id, cellPosition(shape, c, i)));
     }
-    cy.batch(() => cy.nodes(':childless').positions((n) => cells.get(n.id()) || pos.get(n.id())));
+    cy.batch(() => {
+      cy.nodes(':childless').positions((n) => cells.get(n.id()) || pos.get(n.id()));
+      // Edges follow ELK's routes, which go around nodes; an edge without
+      // one (a big graph's) is drawn straight.
+      for (const x of this.edgeData) {
+        const r = routeData(routes.get(routeKey(x.from, x.to)), pos.get(x.from), pos.get(x.to));
+        if (!r) continue;
+        const e = cy.getElementById(x.id);
+        e.data(r);
+        e.addClass(r.bends ? 'routed' : 'routed-straight');
+      }
+    });
     this.container.style.visibility = '';
     if (view) this.cy.viewport(view);
     else this.fitNow();

@@ -6,7 +6,12 @@
 // BIG nodes ELK is given, for each node, only one edge from a predecessor in
 // the layer right before its own (its longest-path layer): the layers and
 // the order of nodes come out the same in kind, with no dummy nodes, in
-// about a second. Every edge is still drawn.
+// about a second. Every edge is still drawn, straight.
+//
+// Below BIG, ELK routes every edge orthogonally between the layers (a long
+// edge passes its dummy nodes' places), and the graph draws those routes:
+// no edge crosses a node, and a fan-out reads as one trunk with a branch
+// per task rather than as a chain through the column.
 import ELK from 'elkjs/lib/elk.bundled.js';
 
 export const BIG = 1500;
@@ -38,7 +43,7 @@ export function prepare() {
 // Layouts of large graphs are kept in the browser's localStorage, by the
 // graph's shape: a reload in the middle of a run, or the next run of the
 // same workflow, draws at once instead of waiting for ELK again.
-const CACHE_PREFIX = 'weir-layout-v1:';
+const CACHE_PREFIX = 'weir-layout-v2:'; // v2: with the edges' routes
 const CACHE_MIN = 500; // nodes: smaller graphs lay out in a moment anyway
 const CACHE_KEEP = 6; // layouts kept
 
@@ -48,9 +53,9 @@ export async function cachedLayout(nodes, edges) {
   const key = CACHE_PREFIX + shapeHash(nodes, edges);
   const hit = readCache(key, nodes);
   if (hit) return hit;
-  const pos = await layout(nodes, edges);
-  writeCache(key, nodes, pos);
-  return pos;
+  const placed = await layout(nodes, edges);
+  writeCache(key, nodes, placed);
+  return placed;
 }
 
 // shapeHash digests what the layout depends on: the nodes, their sizes,
@@ -74,18 +79,18 @@ function readCache(key, nodes) {
   try {
     const raw = localStorage.getItem(key);
     if (!raw) return null;
-    const xy = JSON.parse(raw);
+    const { xy, routes } = JSON.parse(raw);
     if (xy.length !== nodes.length * 2) return null;
     const pos = new Map();
     nodes.forEach((n, i) => pos.set(n.id, { x: xy[2 * i], y: xy[2 * i + 1] }));
     localStorage.setItem(CACHE_PREFIX + 'index', JSON.stringify(touch(key)));
-    return pos;
+    return { pos, routes: new Map(routes) };
   } catch {
     return null; // no storage (a report opened from a file), or it is full
   }
 }
 
-function writeCache(key, nodes, pos) {
+function writeCache(key, nodes, { pos, routes }) {
   try {
     const xy = [];
     for (const n of nodes) {
@@ -95,7 +100,10 @@ function writeCache(key, nodes, pos) {
     const index = touch(key);
     while (index.length > CACHE_KEEP) localStorage.removeItem(index.shift());
     localStorage.setItem(CACHE_PREFIX + 'index', JSON.stringify(index));
-    localStorage.setItem(key, JSON.stringify(xy));
+    // Positions are rounded, so routes are too: they meet at the same
+    // pixels.
+    const rs = [...routes].map(([k, pts]) => [k, pts.map(Math.round)]);
+    localStorage.setItem(key, JSON.stringify({ xy, routes: rs }));
   } catch {
     // Full or unavailable: the next view lays out again.
   }
@@ -113,8 +121,15 @@ function touch(key) {
   return index.filter((k) => k !== key).concat([key]);
 }
 
-// layout returns a Map of node id to its centre {x, y}. nodes are {id, w,
-// h}, edges {from, to}.
+// routeKey names the route of the edge from -> to.
+export function routeKey(from, to) {
+  return from + '\u0000' + to;
+}
+
+// layout returns pos, a Map of node id to its centre {x, y}, and routes, a
+// Map of routeKey to the points of the edge's route, [x0, y0, x1, y1, ...],
+// from its source's side to its target's (none for a big graph). nodes are
+// {id, w, h}, edges {from, to}.
 export async function layout(nodes, edges) {
   const big = nodes.length > BIG;
   const es = big ? backbone(nodes, edges) : edges;
@@ -124,7 +139,9 @@ export async function layout(nodes, edges) {
     'elk.spacing.nodeNode': '12',
     // Room between layers for the edges' labels (segment and size).
     'elk.layered.spacing.nodeNodeBetweenLayers': big ? '48' : '110',
-    'elk.edgeRouting': 'POLYLINE',
+    // A big graph's backbone leaves out edges, so ELK has no route to
+    // give for them: its edges are drawn straight, as they come.
+    'elk.edgeRouting': big ? 'POLYLINE' : 'ORTHOGONAL',
     'elk.layered.nodePlacement.strategy': big ? 'SIMPLE' : 'BRANDES_KOEPF',
     'elk.layered.thoroughness': big ? '1' : '7',
     'elk.separateConnectedComponents': big ? 'false' : 'true',
@@ -146,10 +163,12 @@ export async function layout(nodes, edges) {
   else options['elk.layered.considerModelOrder.strategy'] = 'NODES_AND_EDGES';
   const seen = new Set();
   const elkEdges = [];
+  const keys = [];
   for (const e of es) {
-    const k = e.from + '\u0000' + e.to;
+    const k = routeKey(e.from, e.to);
     if (e.from === e.to || seen.has(k)) continue;
     seen.add(k);
+    keys.push(k);
     elkEdges.push({ id: 'e' + elkEdges.length, sources: [e.from], targets: [e.to] });
   }
   const res = await engine().layout({
@@ -160,7 +179,16 @@ export async function layout(nodes, edges) {
   });
   const pos = new Map();
   for (const c of res.children) pos.set(c.id, { x: c.x + c.width / 2, y: c.y + c.height / 2 });
-  return pos;
+  const routes = new Map();
+  if (!big) {
+    for (const e of res.edges || []) {
+      const sec = (e.sections || [])[0];
+      if (!sec) continue;
+      const pts = [sec.startPoint, ...(sec.bendPoints || []), sec.endPoint].flatMap((p) => [p.x, p.y]);
+      routes.set(keys[Number(e.id.slice(1))], pts);
+    }
+  }
+  return { pos, routes };
 }
 
 // backbone keeps, for each node, one edge from a predecessor one layer
