@@ -68,7 +68,7 @@ type runView interface {
 func newView(o *options, mode progressMode, json, quiet bool, plan *dag.Plan, runDir string, budget int64) runView {
 	switch {
 	case json:
-		return newQueuedView(jsonEvents(o.stdout))
+		return newJSONView(o.stdout)
 	case quiet:
 		return newQueuedView(newProgress(o.stdout, plan, true))
 	}
