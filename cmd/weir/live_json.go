@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"sync"
@@ -28,6 +29,7 @@ type jsonView struct {
 	mu      sync.Mutex
 	queue   []event.Event
 	spill   *os.File      // nil until first needed
+	noSpill bool          // no file could be made: the queue takes all
 	spillW  *bufio.Writer // encodes into spill
 	spilled int64         // bytes written to spill, buffered ones included
 	copied  int64         // bytes of spill already written out
@@ -66,8 +68,13 @@ func (v *jsonView) Record(e event.Event) error {
 // backlog in memory is better than a lost event.
 func (v *jsonView) toSpill(e event.Event) {
 	if v.spill == nil {
-		f, err := os.CreateTemp("", "weir-json-")
+		var f *os.File
+		err := errors.ErrUnsupported
+		if !v.noSpill {
+			f, err = os.CreateTemp("", "weir-json-")
+		}
 		if err != nil {
+			v.noSpill = true // tried once: not again for every event
 			v.queue = append(v.queue, e)
 			return
 		}
