@@ -68,7 +68,7 @@ type runView interface {
 func newView(o *options, mode progressMode, json, quiet bool, plan *dag.Plan, runDir string, budget int64) runView {
 	switch {
 	case json:
-		return newQueuedView(jsonEvents(o.stdout))
+		return newJSONView(o.stdout)
 	case quiet:
 		return newQueuedView(newProgress(o.stdout, plan, true))
 	}
@@ -100,6 +100,7 @@ type liveView struct {
 
 	mu      sync.Mutex
 	queue   []event.Event
+	latest  map[string]int // past liveQueueMax: where each task's newest change is queued
 	started bool
 
 	closing   atomic.Bool
@@ -172,7 +173,9 @@ func colorProfile(o *options) colorprofile.Profile {
 // before (its first line) is already on the screen.
 func (v *liveView) Record(e event.Event) error {
 	v.mu.Lock()
-	v.queue = append(v.queue, e)
+	if len(v.queue) < liveQueueMax || !v.fold(e) {
+		v.queue = append(v.queue, e)
+	}
 	start := !v.started
 	v.started = true
 	v.mu.Unlock()
@@ -192,12 +195,51 @@ func (v *liveView) run() {
 	}
 }
 
+// liveQueueMax is how many events the live view queues before it folds a
+// task's changes into the newest: the view takes its queue ten times a
+// second, so only a view held up (a terminal that does not take its
+// output) gets there.
+const liveQueueMax = 4096
+
+// fold keeps the queue of a view that is behind within one change per
+// task, besides the failures: a task's change replaces the one of it still
+// queued, in place, and the starts and successes of attempts, which show
+// nothing the changes do not, are left out. Failed attempts and the
+// outputs of successful ones (segments held in RAM) stay queued. What is
+// lost is what happened between: a task that started and ended while the
+// view was held up is never shown running, nor counted in the summary's
+// most at once. v.mu is held.
+func (v *liveView) fold(e event.Event) bool {
+	switch e.Kind {
+	case event.AttemptStarted:
+		return true
+	case event.AttemptEnded:
+		r := e.Result
+		return r != nil && (r.OK() && len(e.Outputs) == 0 || r.Reason == event.Cancelled)
+	case event.TaskChanged:
+		if v.latest == nil {
+			v.latest = map[string]int{}
+			for i, q := range v.queue {
+				if q.Kind == event.TaskChanged {
+					v.latest[q.Task] = i
+				}
+			}
+		}
+		if i, ok := v.latest[e.Task]; ok {
+			v.queue[i] = e
+			return true
+		}
+		v.latest[e.Task] = len(v.queue)
+	}
+	return false
+}
+
 // take hands the queued events to the program's goroutine.
 func (v *liveView) take() []event.Event {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	q := v.queue
-	v.queue = nil
+	v.queue, v.latest = nil, nil
 	return q
 }
 

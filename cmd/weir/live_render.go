@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,14 +66,14 @@ func (s *liveState) render(now time.Time, mem memReader, width, height int) stri
 	head = append(head, s.memoryLine(mem), s.poolsLine())
 
 	running := s.runningRows(now, mem)
-	waits := s.waiting(now)
+	waits := s.waiting(now, maxWaitRows)
 	pending := s.counts[event.Pending]
 	failed := s.failures
 
 	// Lines left for the three panels, each a heading and its rows; what
 	// does not fit is summed up in a last row.
 	room := height - len(head) - 1
-	rows := allot(room, []int{len(running), min(len(waits)+pending, 8), min(len(failed), 3)}, []bool{true, len(waits) > 0 || pending > 0, len(failed) > 0})
+	rows := allot(room, []int{len(running), min(waits.total+pending, maxWaitRows), min(len(failed), 3)}, []bool{true, waits.total > 0 || pending > 0, len(failed) > 0})
 
 	out := head
 	if rows[0] >= 0 {
@@ -83,9 +84,9 @@ func (s *liveState) render(now time.Time, mem memReader, width, height int) stri
 		out = append(out, "", styleHeading.Render("Waiting")+" "+styleDim.Render(waitSummary(waits, pending)))
 		// Ready tasks first, in the order they will start; then pending
 		// ones, as many as are shown.
-		shown := waits[:min(len(waits), rows[1])]
+		shown := waits.shown[:min(len(waits.shown), rows[1])]
 		table := append(waitCells(shown), s.pendingCells(rows[1]-len(shown))...)
-		out = append(out, clipTotal(alignRows(table), rows[1], len(waits)+pending)...)
+		out = append(out, clipTotal(alignRows(table), rows[1], waits.total+pending)...)
 	}
 	if rows[2] >= 0 {
 		out = append(out, "", styleFailed.Render(fmt.Sprintf("Failed attempts (%d)", s.failedAttempts)))
@@ -96,6 +97,9 @@ func (s *liveState) render(now time.Time, mem memReader, width, height int) stri
 	}
 	return strings.Join(out, "\n")
 }
+
+// maxWaitRows is the most rows the waiting panel shows.
+const maxWaitRows = 8
 
 // allot shares room lines among panels that want want[i] rows each, plus a
 // heading and a blank line for those shown; -1 means a panel is left out.
@@ -204,11 +208,9 @@ func (s *liveState) poolsLine() string {
 // runningRows is a row per running task, longest running first: name,
 // attempt, elapsed time, memory in use against its cap.
 func (s *liveState) runningRows(now time.Time, mem memReader) []string {
-	var tasks []*liveTask
-	for _, t := range s.order {
-		if s.running[t] {
-			tasks = append(tasks, t)
-		}
+	tasks := make([]*liveTask, 0, len(s.running))
+	for t := range s.running {
+		tasks = append(tasks, t)
 	}
 	sortByStart(tasks)
 	table := make([][]string, 0, len(tasks))
@@ -234,20 +236,19 @@ func (s *liveState) runningRows(now time.Time, mem memReader) []string {
 	return alignRows(table)
 }
 
+// sortByStart orders running tasks by when they started, then by
+// declaration.
 func sortByStart(tasks []*liveTask) {
-	// Insertion sort: a handful of rows, and stable by declaration order.
-	for i := 1; i < len(tasks); i++ {
-		for j := i; j > 0 && tasks[j].since.Before(tasks[j-1].since); j-- {
-			tasks[j], tasks[j-1] = tasks[j-1], tasks[j]
+	slices.SortFunc(tasks, func(a, b *liveTask) int {
+		if c := a.since.Compare(b.since); c != 0 {
+			return c
 		}
-	}
+		return a.idx - b.idx
+	})
 }
 
-func waitSummary(waits []liveWait, pending int) string {
-	var n [5]int
-	for _, w := range waits {
-		n[w.reason]++
-	}
+func waitSummary(waits waits, pending int) string {
+	n := waits.counts
 	var parts []string
 	for _, r := range []struct {
 		reason waitReason
@@ -289,13 +290,8 @@ func waitCells(waits []liveWait) [][]string {
 // still waits for.
 func (s *liveState) pendingCells(n int) [][]string {
 	var table [][]string
-	for _, t := range s.order {
-		if len(table) >= n {
-			break
-		}
-		if t.state != event.Pending {
-			continue
-		}
+	for i := s.pending.next(0); i >= 0 && len(table) < n; i = s.pending.next(i + 1) {
+		t := s.order[i]
 		var open []string
 		for _, id := range t.t.Deps {
 			if d := s.tasks[id]; d != nil && d.state != event.TaskSucceeded && d.state != event.Reused {

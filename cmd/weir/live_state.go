@@ -24,7 +24,11 @@ type liveState struct {
 	outcome string    // the run_ended message
 
 	tasks      map[string]*liveTask
-	order      []*liveTask // declaration order
+	order      []*liveTask        // declaration order
+	byRank     []*liveTask        // the scheduler's order: longest remaining path first
+	ready      bitset             // the ready tasks, by rank
+	pending    bitset             // the pending tasks, by declaration order
+	retrying   map[*liveTask]bool // ready tasks with a backoff to wait out
 	counts     map[event.TaskState]int
 	pools      map[string]*livePool
 	running    map[*liveTask]bool
@@ -53,6 +57,7 @@ const maxFailures = 20
 type liveTask struct {
 	t       *dag.Task
 	idx     int           // declaration order, the scheduler's tie-break
+	rank    int           // place in the scheduler's order (byRank)
 	prio    time.Duration // longest remaining path, the scheduler's order
 	state   event.TaskState
 	attempt int       // the running attempt, or the next one while ready
@@ -65,6 +70,7 @@ type livePool struct {
 	p       *dag.Pool
 	running int
 	memory  int64 // caps of its running tasks
+	ready   int   // its ready tasks
 }
 
 // liveFailure is a failed attempt as the view shows it.
@@ -80,16 +86,19 @@ type liveFailure struct {
 
 func newLiveState(plan *dag.Plan, runDir string, budget int64) *liveState {
 	s := &liveState{
-		plan:    plan,
-		runDir:  runDir,
-		budget:  budget,
-		tasks:   make(map[string]*liveTask, len(plan.Tasks)),
-		counts:  map[event.TaskState]int{event.Pending: len(plan.Tasks)},
-		pools:   map[string]*livePool{},
-		running: map[*liveTask]bool{},
-		readers: map[dag.SegmentRef]int{},
-		outputs: map[dag.SegmentRef]dag.Output{},
-		live:    map[dag.SegmentRef]int64{},
+		plan:     plan,
+		runDir:   runDir,
+		budget:   budget,
+		tasks:    make(map[string]*liveTask, len(plan.Tasks)),
+		counts:   map[event.TaskState]int{event.Pending: len(plan.Tasks)},
+		pools:    map[string]*livePool{},
+		running:  map[*liveTask]bool{},
+		retrying: map[*liveTask]bool{},
+		pending:  newBitset(len(plan.Tasks)),
+		ready:    newBitset(len(plan.Tasks)),
+		readers:  map[dag.SegmentRef]int{},
+		outputs:  map[dag.SegmentRef]dag.Output{},
+		live:     map[dag.SegmentRef]int64{},
 	}
 	var rem []time.Duration
 	if plan.Graph != nil && plan.Graph.Len() == len(plan.Tasks) {
@@ -102,6 +111,7 @@ func newLiveState(plan *dag.Plan, runDir string, budget int64) *liveState {
 		}
 		s.tasks[t.ID] = lt
 		s.order = append(s.order, lt)
+		s.pending.set(i)
 		for _, o := range t.Outputs {
 			s.outputs[dag.SegmentRef{Task: t.ID, Output: o.Name}] = o
 		}
@@ -117,6 +127,13 @@ func newLiveState(plan *dag.Plan, runDir string, budget int64) *liveState {
 			}
 			s.pools[t.Pool] = &livePool{p: p}
 		}
+	}
+	// The priorities never change, so neither does the scheduler's order
+	// of the tasks: the ready ones are walked in it without a sort.
+	s.byRank = slices.Clone(s.order)
+	slices.SortStableFunc(s.byRank, func(a, b *liveTask) int { return -compareDur(a.prio, b.prio) })
+	for r, t := range s.byRank {
+		t.rank = r
 	}
 	return s
 }
@@ -174,6 +191,7 @@ func (s *liveState) move(e event.Event) {
 	if t.state == event.Running {
 		s.release(t)
 	}
+	s.leave(t)
 	t.state, t.since, t.wake = e.State, e.Time, time.Time{}
 	switch e.State {
 	case event.TaskSucceeded, event.Reused:
@@ -189,6 +207,33 @@ func (s *liveState) move(e event.Event) {
 		if e.Attempt > 1 {
 			t.wake = e.Time.Add(executor.BackoffDelay(t.t.Retry.Backoff, e.Attempt-1))
 		}
+	}
+	s.enter(t)
+}
+
+// enter and leave keep the sets of ready and pending tasks, and each
+// pool's count of ready ones, as t enters or leaves its state.
+func (s *liveState) enter(t *liveTask) {
+	switch t.state {
+	case event.Pending:
+		s.pending.set(t.idx)
+	case event.Ready:
+		s.ready.set(t.rank)
+		s.pools[t.t.Pool].ready++
+		if !t.wake.IsZero() {
+			s.retrying[t] = true
+		}
+	}
+}
+
+func (s *liveState) leave(t *liveTask) {
+	switch t.state {
+	case event.Pending:
+		s.pending.clear(t.idx)
+	case event.Ready:
+		s.ready.clear(t.rank)
+		s.pools[t.t.Pool].ready--
+		delete(s.retrying, t)
 	}
 }
 
@@ -299,29 +344,31 @@ func (w liveWait) detail() string {
 	return "starting"
 }
 
-// waiting lists the ready tasks in the order the scheduler will start
-// them, each with why it waits, by replaying the scheduler's admission
-// rule (executor/admission.go) over the slots and memory held now: a
-// pool's first task that does not fit its memory holds back the rest of
-// that pool, and one that does not fit the budget holds back every later
-// task that takes budget.
-func (s *liveState) waiting(now time.Time) []liveWait {
-	var ready []*liveTask
-	for _, t := range s.order {
-		if t.state == event.Ready {
-			ready = append(ready, t)
-		}
-	}
-	slices.SortStableFunc(ready, func(a, b *liveTask) int {
-		if a.prio != b.prio {
-			return -compareDur(a.prio, b.prio)
-		}
-		return a.idx - b.idx
-	})
+// waits is what the live view shows of the ready tasks: the first few in
+// the order the scheduler will start them, each with why it waits, and how
+// many wait for each reason.
+type waits struct {
+	shown  []liveWait
+	counts [5]int // by waitReason
+	total  int    // ready tasks
+}
+
+// waiting finds why the ready tasks wait, by replaying the scheduler's
+// admission rule (executor/admission.go) over the slots and memory held
+// now: a pool's first task that does not fit its memory holds back the
+// rest of that pool, and one that does not fit the budget holds back every
+// later task that takes budget. It keeps the first keep of them.
+//
+// A run can have 100,000 tasks ready, and a frame must not go through them
+// all: once every pool with ready tasks left is settled (full, or held
+// back), the replay changes nothing more, and each task left waits for its
+// pool's reason, or for its backoff; those are counted, not replayed.
+func (s *liveState) waiting(now time.Time, keep int) waits {
 	type poolSim struct {
 		running int
 		memory  int64
 		blocker string // the task holding the pool back
+		seen    int    // its ready tasks replayed
 	}
 	pools := map[string]*poolSim{}
 	for name, p := range s.pools {
@@ -329,6 +376,23 @@ func (s *liveState) waiting(now time.Time) []liveWait {
 	}
 	used := s.budgetUsed
 	budgetBlocker := ""
+	// settled: nothing can start in the pool any more, so the replay of
+	// its later tasks changes nothing. Where the budget applies, every
+	// task has a cap (executor.ShareCap), so a budget blocker holds back
+	// all of them.
+	settled := func(name string, ps *poolSim) bool {
+		lp := s.pools[name]
+		return ps.seen == lp.ready || ps.running >= lp.p.Processes || ps.blocker != "" ||
+			(budgetBlocker != "" && s.budgetOf(lp.p) > 0)
+	}
+	allSettled := func() bool {
+		for name, ps := range pools {
+			if !settled(name, ps) {
+				return false
+			}
+		}
+		return true
+	}
 	// shm_dir's free space, less what running producers declared and may
 	// still write.
 	var writing int64
@@ -339,9 +403,16 @@ func (s *liveState) waiting(now time.Time) []liveWait {
 	if s.shmFree != nil {
 		shmFree, shmKnown = s.shmFree()
 	}
-	out := make([]liveWait, 0, len(ready))
-	for _, t := range ready {
+	var out waits
+	last := -1 // the rank of the last task replayed
+	for r := s.ready.next(0); r >= 0; r = s.ready.next(r + 1) {
+		if len(out.shown) >= keep && allSettled() {
+			break
+		}
+		t := s.byRank[r]
+		last = r
 		lp, ps := s.pools[t.t.Pool], pools[t.t.Pool]
+		ps.seen++
 		p := lp.p
 		w := liveWait{t: t, pool: p, need: t.cap}
 		budget := s.budgetOf(p)
@@ -376,7 +447,32 @@ func (s *liveState) waiting(now time.Time) []liveWait {
 				used += w.need
 			}
 		}
-		out = append(out, w)
+		out.counts[w.reason]++
+		out.total++
+		if len(out.shown) < keep {
+			out.shown = append(out.shown, w)
+		}
+	}
+	// The tasks not replayed: those still in their backoff wait for it,
+	// the others for their settled pool.
+	backoff := map[string]int{}
+	for t := range s.retrying {
+		if t.rank > last && now.Before(t.wake) {
+			backoff[t.t.Pool]++
+		}
+	}
+	for name, ps := range pools {
+		left := s.pools[name].ready - ps.seen
+		if left == 0 {
+			continue
+		}
+		reason := waitMemory
+		if ps.running >= s.pools[name].p.Processes {
+			reason = waitSlot
+		}
+		out.counts[waitBackoff] += backoff[name]
+		out.counts[reason] += left - backoff[name]
+		out.total += left
 	}
 	return out
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/engine"
@@ -279,14 +280,14 @@ func TestNewViewPicks(t *testing.T) {
 		var out bytes.Buffer
 		o := &options{stdout: &out, stderr: &out, env: nil}
 		v := newView(o, tc.mode, tc.json, tc.quiet, rs.plan, rs.dir, 0)
-		got := "json"
-		switch j := v.(type) {
+		got := "other"
+		switch v.(type) {
 		case *liveView:
 			got = "live"
 		case *queuedView:
-			if _, ok := j.view.(*progress); ok {
-				got = "plain"
-			}
+			got = "plain"
+		case *jsonView:
+			got = "json"
 		}
 		v.Close()
 		if got != tc.want {
@@ -299,33 +300,105 @@ func TestNewViewPicks(t *testing.T) {
 	}
 }
 
-// A view whose reader has stopped reading does not stop the engine: Record
-// returns while the view is stuck, and Close writes everything, in order.
+// The plain lines never make the engine wait: Record returns while the
+// reader is stuck. A reader that keeps up gets a line per start and end;
+// one that stops gets, past progressQueueMax queued events, the routine
+// lines folded into counts per stage, while every failure keeps its line,
+// in order, and the [done/total] count stays true.
 func TestQueuedViewNeverWaits(t *testing.T) {
-	release := make(chan struct{})
-	var got []uint64
-	stuck := event.JournalFunc(func(e event.Event) error {
-		<-release // a pipe nobody reads
-		got = append(got, e.Seq)
-		return nil
-	})
-	q := newQueuedView(stuck)
-	const n = 10000
+	const n = 3000
+	var tasks []*dag.Task
 	for i := range n {
-		q.Record(event.Event{Seq: uint64(i + 1)}) // would hang here if it waited
+		tasks = append(tasks, &dag.Task{ID: fmt.Sprintf("work[%d]", i), Stage: "work", Argv: []string{"true"}, Retry: dag.Retry{Attempts: 1}})
 	}
-	close(release)
-	q.Close()
-	q.Close()
-	q.Record(event.Event{Seq: n + 1}) // after Close: dropped, no panic
-	if len(got) != n {
-		t.Fatalf("%d events written, want %d", len(got), n)
+	g, err := dag.New(tasks)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i, seq := range got {
-		if seq != uint64(i+1) {
-			t.Fatalf("event %d written as number %d: out of order", seq, i+1)
-		}
+	plan := &dag.Plan{Name: "p", Tasks: tasks, Graph: g}
+	for _, tc := range []struct {
+		name      string
+		stuck     bool
+		wantLines int  // start and done lines
+		wantFold  bool // fewer, and a folded line
+	}{
+		{"a reader that keeps up", false, 2*n - n/500, false}, // a failure has a start line
+		{"a reader that stops reading", true, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newGate()
+			q := newQueuedView(newProgress(g, plan, false))
+			if tc.stuck {
+				g.set(true)
+			}
+			most := 0
+			for i, task := range tasks {
+				at := scriptStart.Add(time.Duration(i) * time.Millisecond)
+				r := &event.Result{Reason: event.Succeeded, Start: at, End: at}
+				end := event.TaskSucceeded
+				if i%500 == 499 {
+					r.Reason, r.ExitCode, end = event.Exit, 3, event.TaskFailed
+				}
+				for _, e := range []event.Event{
+					{Kind: event.TaskChanged, Task: task.ID, State: event.Ready},
+					{Kind: event.TaskChanged, Task: task.ID, State: event.Running, Attempt: 1},
+					{Kind: event.AttemptStarted, Task: task.ID, Attempt: 1},
+					{Kind: event.AttemptEnded, Task: task.ID, Attempt: 1, Result: r},
+					{Kind: event.TaskChanged, Task: task.ID, State: end},
+				} {
+					e.Time = at
+					q.Record(e) // would hang here if it waited
+				}
+				if !tc.stuck {
+					// A reader that keeps up: the writer drains as it goes.
+					for !q.empty() {
+						time.Sleep(10 * time.Microsecond)
+					}
+				}
+				q.mu.Lock()
+				most = max(most, len(q.queue))
+				q.mu.Unlock()
+			}
+			g.set(false)
+			q.Close()
+			q.Close()
+			q.Record(event.Event{Kind: event.AttemptStarted, Task: "work[0]"}) // after Close: dropped, no panic
+
+			// Past the bound only the failures and a fold entry between
+			// them are queued.
+			if limit := progressQueueMax + 2*(n/500)*2 + 1; most > limit {
+				t.Errorf("%d entries queued at most, want at most %d", most, limit)
+			}
+			out := g.buf.String()
+			lines := strings.Count(out, "start   ") + strings.Count(out, "done    ")
+			if tc.wantFold && lines >= 2*n-n/500 || !tc.wantFold && lines != tc.wantLines {
+				t.Errorf("%d start and done lines, want %d (folded %v)", lines, tc.wantLines, tc.wantFold)
+			}
+			if got := strings.Contains(out, "while the output was behind"); got != tc.wantFold {
+				t.Errorf("a folded line: %v, want %v", got, tc.wantFold)
+			}
+			var failed []string
+			for _, l := range strings.Split(out, "\n") {
+				if _, rest, ok := strings.Cut(l, "FAILED  "); ok {
+					failed = append(failed, rest)
+				}
+			}
+			var want []string
+			for i := 499; i < n; i += 500 {
+				want = append(want, fmt.Sprintf("work[%d] [%d/%d]", i, i+1, n))
+			}
+			if diff := cmp.Diff(want, failed); diff != "" {
+				t.Errorf("FAILED lines (-want +got):\n%s\n%s", diff, out[max(0, len(out)-2000):])
+			}
+		})
 	}
+}
+
+// empty reports whether the writer has taken everything queued.
+func (q *queuedView) empty() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.queue) == 0
 }
 
 // The live view in a real terminal: tmux runs the weir binary, and
@@ -493,36 +566,40 @@ func (tm *tmuxTerm) kill() {
 	tm.t.Errorf("the tmux server on %s is still there", tm.sock)
 }
 
-// What a frame of the live view costs with 2,000 tasks, 1,000 of them
-// ready: the view draws ten a second.
+// What a frame of the live view costs with half the tasks ready and the
+// rest done: the view draws ten a second, however wide the run.
 func BenchmarkLiveRender(b *testing.B) {
-	var tasks []*dag.Task
-	for i := range 2000 {
-		tasks = append(tasks, &dag.Task{ID: fmt.Sprintf("t[%d]", i), Stage: "t", Pool: "two", Memory: 64 * mib, Retry: dag.Retry{Attempts: 1}})
-	}
-	g, err := dag.New(tasks)
-	if err != nil {
-		b.Fatal(err)
-	}
-	plan := &dag.Plan{Name: "noop", Pools: []*dag.Pool{{Name: "two", Processes: 2}}, Tasks: tasks, Graph: g}
-	st := newLiveState(plan, b.TempDir(), 8<<30)
-	st.apply(event.Event{Kind: event.RunStarted, Time: scriptStart, RunID: "20261126-071500-abcdef"})
-	for i, t := range tasks {
-		switch {
-		case i < 998:
-			st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Ready, Time: scriptStart})
-			st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Running, Attempt: 1, Memory: t.Memory, Time: scriptStart})
-			st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.TaskSucceeded, Time: scriptStart})
-		case i < 1000:
-			st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Ready, Time: scriptStart})
-			st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Running, Attempt: 1, Memory: t.Memory, Time: scriptStart})
-		default:
-			st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Ready, Time: scriptStart})
-		}
-	}
-	mem := func(string, int) (int64, bool) { return 10 * mib, true }
-	b.ResetTimer()
-	for b.Loop() {
-		st.render(at(5), mem, 120, 40)
+	for _, n := range []int{2000, 100000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var tasks []*dag.Task
+			for i := range n {
+				tasks = append(tasks, &dag.Task{ID: fmt.Sprintf("t[%d]", i), Stage: "t", Pool: "two", Memory: 64 * mib, Retry: dag.Retry{Attempts: 1}})
+			}
+			g, err := dag.New(tasks)
+			if err != nil {
+				b.Fatal(err)
+			}
+			plan := &dag.Plan{Name: "noop", Pools: []*dag.Pool{{Name: "two", Processes: 2}}, Tasks: tasks, Graph: g}
+			st := newLiveState(plan, b.TempDir(), 8<<30)
+			st.apply(event.Event{Kind: event.RunStarted, Time: scriptStart, RunID: "20261126-071500-abcdef"})
+			for i, t := range tasks {
+				switch {
+				case i < n/2-2:
+					st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Ready, Time: scriptStart})
+					st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Running, Attempt: 1, Memory: t.Memory, Time: scriptStart})
+					st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.TaskSucceeded, Time: scriptStart})
+				case i < n/2:
+					st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Ready, Time: scriptStart})
+					st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Running, Attempt: 1, Memory: t.Memory, Time: scriptStart})
+				default:
+					st.apply(event.Event{Kind: event.TaskChanged, Task: t.ID, State: event.Ready, Time: scriptStart})
+				}
+			}
+			mem := func(string, int) (int64, bool) { return 10 * mib, true }
+			b.ResetTimer()
+			for b.Loop() {
+				st.render(at(5), mem, 120, 40)
+			}
+		})
 	}
 }

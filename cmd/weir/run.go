@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -181,19 +179,6 @@ func execute(o *options, rf *runFlags, plan *dag.Plan, st *store.Store, resume *
 type currentStderr struct{ o *options }
 
 func (w currentStderr) Write(p []byte) (int, error) { return w.o.stderr.Write(p) }
-
-// jsonEvents writes each event as one line of JSON: the same events the
-// store keeps and the UI reads, for programs that watch a run.
-func jsonEvents(w io.Writer) event.Journal {
-	var mu sync.Mutex
-	enc := json.NewEncoder(w)
-	return event.JournalFunc(func(e event.Event) error {
-		mu.Lock()
-		defer mu.Unlock()
-		enc.Encode(e) // a closed pipe must not stop the run
-		return nil
-	})
-}
 
 // interrupts turns the first SIGINT or SIGTERM into a cancelled context and
 // the second into a closed kill channel.
