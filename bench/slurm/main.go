@@ -84,10 +84,13 @@ func main() {
 		for i, c := range cs {
 			d, calls, err := c.run(filepath.Join(dir, fmt.Sprintf("%d.%d", r, i)))
 			if err != nil {
+				// A failed round still says what it cost: a long run is not
+				// repeated lightly.
+				fmt.Fprintf(os.Stderr, "round %d: %s: %s\n", r+1, c.name, calls.line(*n))
 				fail(fmt.Errorf("%s: %w", c.name, err))
 			}
 			c.times, c.calls = append(c.times, d), append(c.calls, calls)
-			fmt.Fprintf(os.Stderr, "round %d: %s: %v\n", r+1, c.name, d.Round(time.Millisecond))
+			fmt.Fprintf(os.Stderr, "round %d: %s: %v; %s\n", r+1, c.name, d.Round(time.Millisecond), calls.line(*n))
 		}
 	}
 	base := median.Of(cs[0].times)
@@ -101,8 +104,15 @@ func main() {
 
 type callCount struct {
 	sbatch, squeue, other uint64
-	waits                 int // submissions that waited for a Slurm limit
+	refused               uint64 // sbatch calls slurmctld turned away
+	waits                 int    // submissions that waited for a Slurm limit
 	waited                time.Duration
+}
+
+// line is one round's calls, in all and per task.
+func (c callCount) line(n int) string {
+	return fmt.Sprintf("%d sbatch (%.4f a task), %d squeue (%.4f a task), %d other, %d refused, %d waits (%.0f s in all)",
+		c.sbatch, float64(c.sbatch)/float64(n), c.squeue, float64(c.squeue)/float64(n), c.other, c.refused, c.waits, c.waited.Seconds())
 }
 
 // waits is how often and how long the rounds waited for Slurm's limits,
@@ -200,10 +210,8 @@ func weir(dir string, n int, poll, window, cmdTimeout time.Duration) (time.Durat
 		return 0, c, err
 	}
 	st := r.Stats()
-	c = callCount{sbatch: st.Sbatch, squeue: st.Squeue, other: st.Scontrol + st.Scancel + st.Sacct}
+	c = callCount{sbatch: st.Sbatch, squeue: st.Squeue, other: st.Scontrol + st.Scancel + st.Sacct, refused: st.Refused}
 	c.waits, c.waited = r.Waits()
-	// A failed round still says what it cost: a long run is not repeated
-	// lightly.
 	failed, first := 0, ""
 	for _, t := range s.Tasks {
 		if t.State != event.TaskSucceeded {
@@ -218,7 +226,7 @@ func weir(dir string, n int, poll, window, cmdTimeout time.Duration) (time.Durat
 			failed, n, d.Round(time.Second), c.sbatch, c.squeue, c.waits, first)
 	}
 	if st.Refused > 0 {
-		return d, c, fmt.Errorf("slurmctld refused %d sbatch calls: a limit was tripped", st.Refused)
+		return d, c, fmt.Errorf("slurmctld refused %d sbatch calls: a limit was tripped (the tasks went in all the same)", st.Refused)
 	}
 	return d, c, nil
 }

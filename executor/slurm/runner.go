@@ -186,22 +186,29 @@ func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, 
 		}
 		return h, nil
 	}
-	if _, err := g.take(ctx, 1); err != nil {
-		os.RemoveAll(s.TmpDir)
-		return nil, fmt.Errorf("slurm: %s attempt %d not submitted: %w", s.Task.ID, s.Attempt, err)
-	}
-	if s.Durable != nil {
-		if err := s.Durable(); err != nil {
-			g.put(1)
+	durable := false
+	for {
+		if _, err := g.take(ctx, 1); err != nil {
 			os.RemoveAll(s.TmpDir)
-			return nil, fmt.Errorf("slurm: not submitted: %w", err)
+			return nil, fmt.Errorf("slurm: %s attempt %d not submitted: %w", s.Task.ID, s.Attempt, err)
 		}
+		if s.Durable != nil && !durable {
+			if err := s.Durable(); err != nil {
+				g.put(1)
+				os.RemoveAll(s.TmpDir)
+				return nil, fmt.Errorf("slurm: not submitted: %w", err)
+			}
+			durable = true
+		}
+		h, err := r.submit(ctx, s, sbatchArgs(s, pool))
+		if errors.Is(err, ErrRefused) {
+			continue // the gate waits for room
+		}
+		if err != nil {
+			return nil, err
+		}
+		return h, nil
 	}
-	h, err := r.submit(ctx, s, sbatchArgs(s, pool))
-	if err != nil {
-		return nil, err
-	}
-	return h, nil
 }
 
 // limits returns the gate that keeps submissions within the cluster's
@@ -242,7 +249,8 @@ func (r *Runner) Waits() (int, time.Duration) {
 // submit submits s as a job of its own and watches it; s is durably
 // recorded running, its directories are made and the gate has given it
 // room. On failure its temporary directory is removed and the room given
-// back.
+// back, except when slurmctld refused it for want of room (ErrRefused):
+// the gate hears so, and s may go again.
 func (r *Runner) submit(ctx context.Context, s *executor.Spec, args []string) (*handle, error) {
 	script, err := Script(s)
 	if err != nil {
@@ -259,6 +267,10 @@ func (r *Runner) submit(ctx context.Context, s *executor.Spec, args []string) (*
 			cctx, cancel := context.WithTimeout(context.Background(), r.client.timeout)
 			r.client.CancelByName(cctx, name)
 			cancel()
+		}
+		if errors.Is(err, ErrRefused) && ctx.Err() == nil {
+			r.gate.refused(1)
+			return nil, err
 		}
 		r.gate.put(1)
 		os.RemoveAll(s.TmpDir)
