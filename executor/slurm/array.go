@@ -196,6 +196,7 @@ func (r *Runner) submitWindow(items []*joiner) (refused []*joiner) {
 		r.gate.put(len(live))
 	default:
 		r.gate.sent(len(live))
+		r.submitted.Add(uint64(len(live)))
 	}
 	submitted := time.Now()
 	for i, j := range live {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/weirflow/weir/dag"
@@ -80,6 +81,8 @@ type Runner struct {
 
 	batchMu sync.Mutex
 	batches map[string]*batch // open job arrays, by arrayKey
+
+	submitted atomic.Uint64 // attempts submitted, for Summary
 
 	gateMu    sync.Mutex
 	gate      *gate // made from the cluster's limits at the first Start
@@ -278,6 +281,7 @@ func (r *Runner) submit(ctx context.Context, s *executor.Spec, args []string) (*
 	}
 	h := r.newHandle(s, state{JobID: id, JobName: name, Submitted: submitted})
 	r.gate.sent(1)
+	r.submitted.Add(1)
 	h.counted = true
 	if err := r.watch(h); err != nil {
 		r.gate.ended()
