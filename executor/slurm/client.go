@@ -331,6 +331,16 @@ func (c *Client) Cancel(ctx context.Context, id string) error {
 	return nil
 }
 
+// CancelAll cancels the given jobs, or whole arrays by their ids, in one
+// scancel.
+func (c *Client) CancelAll(ctx context.Context, ids []string) error {
+	_, _, err := c.run(ctx, &c.scancel, append([]string{"scancel"}, ids...), nil)
+	if err != nil {
+		return fmt.Errorf("slurm: scancel: %w", err)
+	}
+	return nil
+}
+
 // CancelByName cancels every job of ours named name: a submission whose
 // sbatch timed out may have created the job all the same.
 func (c *Client) CancelByName(ctx context.Context, name string) error {

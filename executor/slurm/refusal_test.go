@@ -19,8 +19,9 @@ import (
 // its first refuse calls as slurmctld does at MaxJobCount (hang: by
 // retrying until it is killed, else by giving up); squeue lists nothing
 // when asked for every job (the refused room is not visible to it) and
-// every watched job as COMPLETED. Each sbatch call appends its arguments
-// to dir/sbatch.log.
+// every watched job in the state written in dir/state (COMPLETED if none);
+// scancel of ids writes CANCELLED there. Each sbatch and scancel call appends its
+// arguments to dir/sbatch.log or dir/scancel.log. MinJobAge is 1 s.
 func fakeSlurm(t *testing.T, refuse int, hang bool) (env []string, dir string) {
 	t.Helper()
 	dir = t.TempDir()
@@ -46,7 +47,7 @@ if [ $n -le %[2]d ]; then
 	%[3]s
 fi
 echo $((1000 + n))`, dir, refuse, giveUp),
-		"squeue": `ids=
+		"squeue": fmt.Sprintf(`ids=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-j) ids=$2; shift ;;
@@ -54,10 +55,15 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -z "$ids" ] && exit 0
+state=$(cat %[1]s/state 2>/dev/null || echo COMPLETED)
 for id in $(echo "$ids" | tr , ' '); do
-	echo "$id|${id%_*}|COMPLETED|None|0|2026-12-06T23:00:00|2026-12-06T23:00:01|node|"
-done`,
-		"scancel": "exit 0",
+	echo "$id|${id%%_*}|$state|None|0|2026-12-06T23:00:00|2026-12-06T23:00:01|node|"
+done`, dir),
+		"scancel": fmt.Sprintf(`echo "$*" >>%[1]s/scancel.log
+case $1 in
+--name=*) ;; # after a killed sbatch: nothing got in
+*) echo CANCELLED >%[1]s/state ;;
+esac`, dir),
 	}
 	for name, body := range scripts {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {

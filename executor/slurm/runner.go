@@ -84,6 +84,10 @@ type Runner struct {
 
 	submitted atomic.Uint64 // attempts submitted, for Summary
 
+	cancelMu    sync.Mutex
+	toCancel    map[string][]*handle // pending array elements to cancel, by array (cancel.go)
+	cancelArmed bool
+
 	gateMu    sync.Mutex
 	gate      *gate // made from the cluster's limits at the first Start
 	arraySize int   // elements of one array at most; 1 or less: no arrays
