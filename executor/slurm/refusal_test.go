@@ -95,7 +95,7 @@ func TestRefusedSubmitGoesAgain(t *testing.T) {
 			env, dir := fakeSlurm(t, tt.refuse, tt.hang)
 			var mu sync.Mutex
 			var notes []string
-			r := newRunner(t, Options{Env: env, ArrayWindow: 50 * time.Millisecond, CommandTimeout: 2 * time.Second,
+			r := newRunner(t, Options{Env: env, ArrayWindow: 50 * time.Millisecond, CommandTimeout: 10 * time.Second, // a fake sbatch can take seconds on a loaded machine
 				PollInterval: 20 * time.Millisecond, Notify: func(s string) { mu.Lock(); notes = append(notes, s); mu.Unlock() }})
 			durable := make([]int, tt.tasks)
 			handles := make([]executor.Handle, tt.tasks)
