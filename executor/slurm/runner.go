@@ -55,9 +55,9 @@ type Options struct {
 	// the runner keeps to); 0 is the cluster's.
 	MaxArraySize int
 	// MaxSubmitJobs bounds this runner's jobs pending or running at once,
-	// as the MaxSubmitJobs of a user's association or QOS does (weir does
-	// not read those); 0 is no bound of its own. Submissions past it wait
-	// for jobs to end.
+	// as the MaxSubmitJobs of a user's association or QOS does (with
+	// accounting, the associations' is read and the smaller one holds);
+	// 0 is no bound of its own. Submissions past it wait for jobs to end.
 	MaxSubmitJobs int
 	// Notify receives the runner's notes for the user: that submissions
 	// wait for a Slurm limit, and that they go on. nil discards them.
@@ -235,8 +235,20 @@ func (r *Runner) limits(ctx context.Context) (*gate, int, error) {
 	if o := r.opts.MaxArraySize; o > 0 {
 		r.arraySize = min(r.arraySize, o)
 	}
+	maxMine := r.opts.MaxSubmitJobs
+	if cfg.Accounting {
+		// The association's limit counts the user's other jobs too; it is
+		// the most this runner could have, not a share.
+		n, err := r.client.MaxSubmit(ctx)
+		switch {
+		case err != nil:
+			r.opts.Notify(fmt.Sprintf("Slurm: cannot read your MaxSubmitJobs (%v); keep the pool's processes under it", err))
+		case n > 0 && (maxMine == 0 || n < maxMine):
+			maxMine = n
+		}
+	}
 	m := margin(cfg.MaxJobCount)
-	r.gate = newGate(cfg.MaxJobCount-m, cfg.MaxJobCount, cfg.MinJobAge, r.opts.MaxSubmitJobs,
+	r.gate = newGate(cfg.MaxJobCount-m, cfg.MaxJobCount, cfg.MinJobAge, maxMine,
 		r.opts.PollInterval, r.client.Held, r.opts.Notify)
 	return r.gate, r.arraySize, nil
 }
