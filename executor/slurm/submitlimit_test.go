@@ -21,7 +21,7 @@ func TestMaxSubmitFromAccounting(t *testing.T) {
 		name       string
 		accounting bool
 		sacctmgr   string // what sacctmgr prints
-		wantSbatch int // exactly 1, or at least this many windows
+		wantSbatch int    // exactly 1, or at least this many windows
 		wantNote   string
 	}{
 		{name: "no accounting", sacctmgr: "2\n", wantSbatch: 1},
