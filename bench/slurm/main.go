@@ -16,7 +16,10 @@
 // runner submits in windows as Slurm forgets finished jobs, and the table
 // says how often and how long it waited.
 //
-//	go run ./bench/slurm -tasks 20000 -rounds 1 -sbatch-loop=false -job-per-task=false
+//	go run ./bench/slurm -tasks 20000 -rounds 1 -sbatch-loop=false -job-per-task=false -nice 100000
+//
+// On a cluster that others' tests share, -nice lets their jobs go before
+// the bench's thousands of pending ones.
 //
 // weir's side runs executor.Run with a pool of N processes and no journal:
 // the scheduler and the runner, without the store's commits.
@@ -51,6 +54,7 @@ func main() {
 	loop := flag.Bool("sbatch-loop", true, "run the sbatch loop, the baseline of the ratios")
 	perTaskJob := flag.Bool("job-per-task", true, "run weir with a job per task")
 	cmdTimeout := flag.Duration("command-timeout", 0, "weir's bound on each Slurm command; 0 is the runner's default (30 s)")
+	nice := flag.Int("nice", 0, "sbatch --nice of weir's jobs: a long run on a shared cluster lets others' jobs go first")
 	flag.Parse()
 	if err := proc.Init(); err != nil {
 		fail(err)
@@ -72,10 +76,12 @@ func main() {
 		cs = append(cs, &contender{name: fmt.Sprintf("sbatch loop, squeue every %v", *loopPoll), run: func(dir string) (time.Duration, callCount, error) { return sbatchLoop(dir, *n, *loopPoll) }})
 	}
 	if *perTaskJob {
-		cs = append(cs, &contender{name: fmt.Sprintf("weir, a job per task, poll <= %v", *poll), run: func(dir string) (time.Duration, callCount, error) { return weir(dir, *n, *poll, 0, *cmdTimeout) }})
+		cs = append(cs, &contender{name: fmt.Sprintf("weir, a job per task, poll <= %v", *poll), run: func(dir string) (time.Duration, callCount, error) { return weir(dir, *n, *poll, 0, *cmdTimeout, *nice) }})
 	}
 	if *window > 0 {
-		cs = append(cs, &contender{name: fmt.Sprintf("weir, job arrays (window %v), poll <= %v", *window, *poll), run: func(dir string) (time.Duration, callCount, error) { return weir(dir, *n, *poll, *window, *cmdTimeout) }})
+		cs = append(cs, &contender{name: fmt.Sprintf("weir, job arrays (window %v), poll <= %v", *window, *poll), run: func(dir string) (time.Duration, callCount, error) {
+			return weir(dir, *n, *poll, *window, *cmdTimeout, *nice)
+		}})
 	}
 	if len(cs) == 0 {
 		fail(fmt.Errorf("no contender: -sbatch-loop=false, -job-per-task=false and -array-window 0"))
@@ -177,9 +183,12 @@ func sbatchLoop(dir string, n int, poll time.Duration) (time.Duration, callCount
 
 // weir runs n independent tasks (one for_each stage) through the
 // scheduler and the runner.
-func weir(dir string, n int, poll, window, cmdTimeout time.Duration) (time.Duration, callCount, error) {
+func weir(dir string, n int, poll, window, cmdTimeout time.Duration, nice int) (time.Duration, callCount, error) {
 	var c callCount
 	pool := &dag.Pool{Name: "cluster", Executor: "slurm", Processes: n}
+	if nice > 0 {
+		pool.SbatchArgs = []string{"--nice=" + strconv.Itoa(nice)}
+	}
 	tasks := make([]*dag.Task, n)
 	for i := range tasks {
 		id := "t[" + strconv.Itoa(i) + "]"
