@@ -135,6 +135,7 @@ func (r *Runner) submitWindow(items []*joiner) (refused []*joiner) {
 	// running before the array exists (once, however often it is refused).
 	var live []*joiner
 	for _, j := range items {
+		j.err = nil // a refusal's, from its last window
 		if err := j.ctx.Err(); err != nil {
 			j.err = fmt.Errorf("slurm: not submitted: %w", err)
 		} else if j.spec.Durable != nil && !j.durable {

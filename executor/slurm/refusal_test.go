@@ -87,6 +87,7 @@ func TestRefusedSubmitGoesAgain(t *testing.T) {
 	}{
 		{name: "an array, sbatch gives up twice", tasks: 3, keyed: true, refuse: 2, wantRef: 2},
 		{name: "an array, sbatch killed while it retries", tasks: 3, keyed: true, refuse: 1, hang: true, wantRef: 1},
+		{name: "a window of one, sbatch gives up twice", tasks: 1, keyed: true, refuse: 2, wantRef: 2},
 		{name: "a job of its own, sbatch gives up twice", tasks: 1, refuse: 2, wantRef: 2},
 		{name: "a job of its own, sbatch killed while it retries", tasks: 1, refuse: 1, hang: true, wantRef: 1},
 	} {
