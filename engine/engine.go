@@ -151,7 +151,14 @@ func Prepare(o Options) (r *Run, err error) {
 			return r, err
 		}
 		// Closed before the local runner: every job has been waited for.
-		r.closers = append(r.closers, func() { sr.Close() })
+		// What the run asked of slurmctld is said, for a shared cluster's
+		// sake.
+		r.closers = append(r.closers, func() {
+			sr.Close()
+			if s := sr.Summary(); s != "" {
+				fmt.Fprintf(o.Log, "weir: %s\n", s)
+			}
+		})
 		r.runners["slurm"] = sr
 	}
 	r.Budget = plan.Settings.MemoryBudget

@@ -16,7 +16,10 @@
 // runner submits in windows as Slurm forgets finished jobs, and the table
 // says how often and how long it waited.
 //
-//	go run ./bench/slurm -tasks 20000 -rounds 1 -sbatch-loop=false -job-per-task=false
+//	go run ./bench/slurm -tasks 20000 -rounds 1 -sbatch-loop=false -job-per-task=false -nice 100000
+//
+// On a cluster that others' tests share, -nice lets their jobs go before
+// the bench's thousands of pending ones.
 //
 // weir's side runs executor.Run with a pool of N processes and no journal:
 // the scheduler and the runner, without the store's commits.
@@ -51,6 +54,7 @@ func main() {
 	loop := flag.Bool("sbatch-loop", true, "run the sbatch loop, the baseline of the ratios")
 	perTaskJob := flag.Bool("job-per-task", true, "run weir with a job per task")
 	cmdTimeout := flag.Duration("command-timeout", 0, "weir's bound on each Slurm command; 0 is the runner's default (30 s)")
+	nice := flag.Int("nice", 0, "sbatch --nice of weir's jobs: a long run on a shared cluster lets others' jobs go first")
 	flag.Parse()
 	if err := proc.Init(); err != nil {
 		fail(err)
@@ -72,10 +76,12 @@ func main() {
 		cs = append(cs, &contender{name: fmt.Sprintf("sbatch loop, squeue every %v", *loopPoll), run: func(dir string) (time.Duration, callCount, error) { return sbatchLoop(dir, *n, *loopPoll) }})
 	}
 	if *perTaskJob {
-		cs = append(cs, &contender{name: fmt.Sprintf("weir, a job per task, poll <= %v", *poll), run: func(dir string) (time.Duration, callCount, error) { return weir(dir, *n, *poll, 0, *cmdTimeout) }})
+		cs = append(cs, &contender{name: fmt.Sprintf("weir, a job per task, poll <= %v", *poll), run: func(dir string) (time.Duration, callCount, error) { return weir(dir, *n, *poll, 0, *cmdTimeout, *nice) }})
 	}
 	if *window > 0 {
-		cs = append(cs, &contender{name: fmt.Sprintf("weir, job arrays (window %v), poll <= %v", *window, *poll), run: func(dir string) (time.Duration, callCount, error) { return weir(dir, *n, *poll, *window, *cmdTimeout) }})
+		cs = append(cs, &contender{name: fmt.Sprintf("weir, job arrays (window %v), poll <= %v", *window, *poll), run: func(dir string) (time.Duration, callCount, error) {
+			return weir(dir, *n, *poll, *window, *cmdTimeout, *nice)
+		}})
 	}
 	if len(cs) == 0 {
 		fail(fmt.Errorf("no contender: -sbatch-loop=false, -job-per-task=false and -array-window 0"))
@@ -84,10 +90,13 @@ func main() {
 		for i, c := range cs {
 			d, calls, err := c.run(filepath.Join(dir, fmt.Sprintf("%d.%d", r, i)))
 			if err != nil {
+				// A failed round still says what it cost: a long run is not
+				// repeated lightly.
+				fmt.Fprintf(os.Stderr, "round %d: %s: %s\n", r+1, c.name, calls.line(*n))
 				fail(fmt.Errorf("%s: %w", c.name, err))
 			}
 			c.times, c.calls = append(c.times, d), append(c.calls, calls)
-			fmt.Fprintf(os.Stderr, "round %d: %s: %v\n", r+1, c.name, d.Round(time.Millisecond))
+			fmt.Fprintf(os.Stderr, "round %d: %s: %v; %s\n", r+1, c.name, d.Round(time.Millisecond), calls.line(*n))
 		}
 	}
 	base := median.Of(cs[0].times)
@@ -101,8 +110,15 @@ func main() {
 
 type callCount struct {
 	sbatch, squeue, other uint64
-	waits                 int // submissions that waited for a Slurm limit
+	refused               uint64 // sbatch calls slurmctld turned away
+	waits                 int    // submissions that waited for a Slurm limit
 	waited                time.Duration
+}
+
+// line is one round's calls, in all and per task.
+func (c callCount) line(n int) string {
+	return fmt.Sprintf("%d sbatch (%.4f a task), %d squeue (%.4f a task), %d other, %d refused, %d waits (%.0f s in all)",
+		c.sbatch, float64(c.sbatch)/float64(n), c.squeue, float64(c.squeue)/float64(n), c.other, c.refused, c.waits, c.waited.Seconds())
 }
 
 // waits is how often and how long the rounds waited for Slurm's limits,
@@ -167,9 +183,12 @@ func sbatchLoop(dir string, n int, poll time.Duration) (time.Duration, callCount
 
 // weir runs n independent tasks (one for_each stage) through the
 // scheduler and the runner.
-func weir(dir string, n int, poll, window, cmdTimeout time.Duration) (time.Duration, callCount, error) {
+func weir(dir string, n int, poll, window, cmdTimeout time.Duration, nice int) (time.Duration, callCount, error) {
 	var c callCount
 	pool := &dag.Pool{Name: "cluster", Executor: "slurm", Processes: n}
+	if nice > 0 {
+		pool.SbatchArgs = []string{"--nice=" + strconv.Itoa(nice)}
+	}
 	tasks := make([]*dag.Task, n)
 	for i := range tasks {
 		id := "t[" + strconv.Itoa(i) + "]"
@@ -200,10 +219,8 @@ func weir(dir string, n int, poll, window, cmdTimeout time.Duration) (time.Durat
 		return 0, c, err
 	}
 	st := r.Stats()
-	c = callCount{sbatch: st.Sbatch, squeue: st.Squeue, other: st.Scontrol + st.Scancel + st.Sacct}
+	c = callCount{sbatch: st.Sbatch, squeue: st.Squeue, other: st.Scontrol + st.Scancel + st.Sacct, refused: st.Refused}
 	c.waits, c.waited = r.Waits()
-	// A failed round still says what it cost: a long run is not repeated
-	// lightly.
 	failed, first := 0, ""
 	for _, t := range s.Tasks {
 		if t.State != event.TaskSucceeded {
@@ -218,7 +235,7 @@ func weir(dir string, n int, poll, window, cmdTimeout time.Duration) (time.Durat
 			failed, n, d.Round(time.Second), c.sbatch, c.squeue, c.waits, first)
 	}
 	if st.Refused > 0 {
-		return d, c, fmt.Errorf("slurmctld refused %d sbatch calls: a limit was tripped", st.Refused)
+		return d, c, fmt.Errorf("slurmctld refused %d sbatch calls: a limit was tripped (the tasks went in all the same)", st.Refused)
 	}
 	return d, c, nil
 }

@@ -38,6 +38,8 @@ type joiner struct {
 	h    *handle
 	err  error
 	done chan struct{}
+	// durable: spec.Durable has run, before an sbatch that was refused
+	durable bool
 }
 
 // arrayKey groups attempts that can share an array: one stage of one pool,
@@ -95,8 +97,9 @@ func (r *Runner) submitBatch(b *batch) {
 			}
 			return
 		}
-		r.submitWindow(items[:k])
-		items = items[k:]
+		// A window slurmctld refused goes again, first, once the gate
+		// sees room: a refusal is a full cluster, not a failed task.
+		items = append(r.submitWindow(items[:k]), items[k:]...)
 	}
 }
 
@@ -125,18 +128,21 @@ func (r *Runner) joinersContext(js []*joiner) (context.Context, context.CancelFu
 }
 
 // submitWindow submits js, for which the gate has given room, as one
-// array, and gives back the room of those not submitted.
-func (r *Runner) submitWindow(items []*joiner) {
+// array, and gives back the room of those not submitted. It returns the
+// attempts slurmctld refused for want of room, to be submitted again.
+func (r *Runner) submitWindow(items []*joiner) (refused []*joiner) {
 	// Write-ahead, as for a single job: every element is durably recorded
-	// running before the array exists.
+	// running before the array exists (once, however often it is refused).
 	var live []*joiner
 	for _, j := range items {
+		j.err = nil // a refusal's, from its last window
 		if err := j.ctx.Err(); err != nil {
 			j.err = fmt.Errorf("slurm: not submitted: %w", err)
-		} else if j.spec.Durable != nil {
+		} else if j.spec.Durable != nil && !j.durable {
 			if err := j.spec.Durable(); err != nil {
 				j.err = fmt.Errorf("slurm: not submitted: %w", err)
 			}
+			j.durable = true
 		}
 		if j.err != nil {
 			os.RemoveAll(j.spec.TmpDir)
@@ -148,12 +154,15 @@ func (r *Runner) submitWindow(items []*joiner) {
 	r.gate.put(len(items) - len(live))
 	switch len(live) {
 	case 0:
-		return
+		return nil
 	case 1:
 		j := live[0]
 		j.h, j.err = r.submit(j.ctx, j.spec, sbatchArgs(j.spec, r.pools[j.spec.Task.Pool]))
+		if errors.Is(j.err, ErrRefused) {
+			return live
+		}
 		close(j.done)
-		return
+		return nil
 	}
 	specs := make([]*executor.Spec, len(live))
 	for i, j := range live {
@@ -180,10 +189,15 @@ func (r *Runner) submitWindow(items []*joiner) {
 			err = fmt.Errorf("submitting %d attempts of stage %s to Slurm as an array (pool %q): %w", len(live), specs[0].Task.Stage, specs[0].Task.Pool, err)
 		}
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrRefused):
+		r.gate.refused(len(live))
+		return live
+	case err != nil:
 		r.gate.put(len(live))
-	} else {
+	default:
 		r.gate.sent(len(live))
+		r.submitted.Add(uint64(len(live)))
 	}
 	submitted := time.Now()
 	for i, j := range live {
@@ -200,6 +214,7 @@ func (r *Runner) submitWindow(items []*joiner) {
 		}
 		close(j.done)
 	}
+	return nil
 }
 
 // arrayName names an array's job after its first element's attempt: every

@@ -125,22 +125,42 @@ const invalidJobID = "Invalid job id specified"
 // minutes, while slurmctld takes no more jobs: MaxJobCount is reached.
 const busyController = "Slurm temporarily unable to accept job"
 
+// refusals are what sbatch prints when slurmctld has no room for a job:
+// while it retries, once it gives up (EAGAIN), and for a full job queue.
+var refusals = [][]byte{[]byte(busyController), []byte("Resource temporarily unavailable"), []byte("Slurm job queue full")}
+
+// ErrRefused is Submit's error when slurmctld had no room for the job (its
+// MaxJobCount counts jobs that squeue does not list): nothing was
+// submitted, and the same sbatch goes through once jobs age out.
+var ErrRefused = errors.New("slurmctld has no room for more jobs")
+
 // Submit runs sbatch with args and the batch script on stdin, and returns
-// the job id.
+// the job id. An sbatch that slurmctld refused fails with ErrRefused, also
+// when it was killed while retrying; the caller, which cannot know whether
+// a killed sbatch got in at the last moment, cancels by name.
 func (c *Client) Submit(ctx context.Context, args []string, script []byte) (string, error) {
 	argv := append([]string{"sbatch", "--parsable"}, args...)
 	out, stderr, err := c.run(ctx, &c.sbatch, argv, script)
-	full := bytes.Contains(stderr, []byte(busyController))
+	full := refused(stderr)
 	if full {
-		c.refused.Add(1)
+		c.refused.Add(1) // also when a retry of sbatch's own got in
 	}
 	if err != nil {
 		if full {
-			return "", fmt.Errorf("slurm: sbatch: slurmctld refused more jobs (its MaxJobCount is reached, or it is overloaded): %w", err)
+			return "", fmt.Errorf("slurm: sbatch: %w (MaxJobCount is reached, or it is overloaded): %w", ErrRefused, err)
 		}
 		return "", fmt.Errorf("slurm: sbatch: %w", err)
 	}
 	return parseSbatch(out)
+}
+
+func refused(stderr []byte) bool {
+	for _, r := range refusals {
+		if bytes.Contains(stderr, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseSbatch parses what sbatch --parsable prints: "ID" or "ID;CLUSTER".
@@ -305,6 +325,16 @@ func (c *Client) Signal(ctx context.Context, id, sig string) error {
 // ended is not an error.
 func (c *Client) Cancel(ctx context.Context, id string) error {
 	_, _, err := c.run(ctx, &c.scancel, []string{"scancel", id}, nil)
+	if err != nil {
+		return fmt.Errorf("slurm: scancel: %w", err)
+	}
+	return nil
+}
+
+// CancelAll cancels the given jobs, or whole arrays by their ids, in one
+// scancel.
+func (c *Client) CancelAll(ctx context.Context, ids []string) error {
+	_, _, err := c.run(ctx, &c.scancel, append([]string{"scancel"}, ids...), nil)
 	if err != nil {
 		return fmt.Errorf("slurm: scancel: %w", err)
 	}

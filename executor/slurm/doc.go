@@ -48,9 +48,13 @@
 // is full, leaves a tenth of MaxJobCount to other jobs, and otherwise
 // waits, telling Options.Notify, while finished jobs age out (gate.go).
 // A wide stage thus goes in windows instead of sbatch blocking on a full
-// controller. Options.MaxSubmitJobs bounds the runner's own pending and
-// running jobs, as an association's MaxSubmitJobs does; weir does not
-// read those (they need accounting).
+// controller. An sbatch that slurmctld refuses all the same (it counts
+// jobs squeue does not list) is not a failed task: its room is given back,
+// the gate learns what the count missed, and it goes again when there is
+// room. Options.MaxSubmitJobs bounds the runner's own pending and running
+// jobs, as an association's MaxSubmitJobs does; where accounting runs, the
+// smallest MaxSubmitJobs of the user's associations (sacctmgr) bounds them
+// too (submitlimit.go).
 //
 // After an engine restart, Runner.Reattach finds an attempt's job again
 // from its handle state (the job id), or by its unique job name when the

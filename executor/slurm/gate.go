@@ -30,13 +30,20 @@ type gate struct {
 	recount  time.Duration // while full, the time between two counts
 	notify   func(string)
 
-	turn    chan struct{} // one taker at a time, so a big window is not starved by small ones
-	mu      sync.Mutex
-	held    int  // jobs slurmctld holds, by the last count and our submissions since
-	seen    bool // held comes from a count
-	sending int  // taken and not yet submitted: no count can see them
-	mine    int  // our jobs taken and not seen to end
-	wake    chan struct{}
+	turn chan struct{} // one taker at a time, so a big window is not starved by small ones
+	mu   sync.Mutex
+	held int  // jobs slurmctld holds, by the last count and our submissions since
+	seen bool // held comes from a count
+	// hidden is what slurmctld held beyond the count when it refused an
+	// sbatch: array elements cancelled while pending stay in MaxJobCount's
+	// count until their array ages out, but squeue no longer lists them.
+	// It is added to every count until MinJobAge has passed since the
+	// last refusal.
+	hidden   int
+	hiddenAt time.Time
+	sending  int // taken and not yet submitted: no count can see them
+	mine     int // our jobs taken and not seen to end
+	wake     chan struct{}
 
 	// A wait is announced, and then its end, at most once a minute: when
 	// purges open room a little at a time, each window would say so.
@@ -79,13 +86,20 @@ func (g *gate) take(ctx context.Context, want int) (int, error) {
 				return 0, fmt.Errorf("counting the jobs Slurm holds (for its MaxJobCount): %w", err)
 			}
 			g.mu.Lock()
-			g.held, g.seen, fresh = n+g.sending, true, true
+			if g.hidden > 0 && time.Since(g.hiddenAt) >= g.minAge {
+				g.hidden = 0
+			}
+			g.held, g.seen, fresh = n+g.hidden+g.sending, true, true
 			g.mu.Unlock()
 		}
 		g.mu.Lock()
 		room := g.capacity - g.held
-		full := fmt.Sprintf("Slurm holds %d jobs, finished ones included until MinJobAge (%v) has passed; MaxJobCount is %d and weir leaves %d of it to other jobs",
-			g.held, g.minAge, g.limit, g.limit-g.capacity)
+		unlisted := ""
+		if g.hidden > 0 {
+			unlisted = fmt.Sprintf(" (%d of them not listed by squeue, as slurmctld's refusal of an sbatch showed)", g.hidden)
+		}
+		full := fmt.Sprintf("Slurm holds %d jobs%s, finished ones included until MinJobAge (%v) has passed; MaxJobCount is %d and weir leaves %d of it to other jobs",
+			g.held, unlisted, g.minAge, g.limit, g.limit-g.capacity)
 		counted := true // room is bound by the count, not by our own jobs
 		if g.maxMine > 0 && g.maxMine-g.mine < room {
 			room, counted = g.maxMine-g.mine, false
@@ -146,6 +160,24 @@ func (g *gate) put(n int) {
 	g.held -= n
 	g.sending -= n
 	g.mine -= n
+	g.mu.Unlock()
+	g.signal()
+}
+
+// refused gives back room for n jobs taken that slurmctld refused: it
+// holds at least MaxJobCount less n jobs, whatever the count said, and the
+// difference is kept as hidden. The next take counts again.
+func (g *gate) refused(n int) {
+	g.mu.Lock()
+	g.sending -= n
+	g.mine -= n
+	g.held -= n
+	if short := g.limit - n - g.held; short > 0 {
+		g.hidden += short
+		g.held += short
+	}
+	g.hiddenAt = time.Now()
+	g.seen = false
 	g.mu.Unlock()
 	g.signal()
 }

@@ -16,6 +16,7 @@ func TestGate(t *testing.T) {
 	type step struct {
 		want, got  int // a take of want gets got
 		put, ended int
+		refused    int // of got, slurmctld refused these
 	}
 	for _, tt := range []struct {
 		name              string
@@ -37,6 +38,9 @@ func TestGate(t *testing.T) {
 			wantNotes: []string{"5 tasks wait to be submitted: Slurm holds 10 jobs", "MaxJobCount is 11 and weir leaves 1", "submitting again after waiting"}},
 		{name: "what was not submitted is given back", capacity: 10, counts: []int{0},
 			steps: []step{{want: 10, got: 10, put: 4}, {want: 10, got: 4}}, wantCounts: 1},
+		{name: "a refusal shows jobs squeue does not list", capacity: 10, counts: []int{0},
+			steps:      []step{{want: 5, got: 5, refused: 5}, {want: 5, got: 4}},
+			wantCounts: 2},
 		{name: "our own limit", capacity: 100, maxMine: 3, counts: []int{0},
 			steps:      []step{{want: 2, got: 2}, {want: 2, got: 1, ended: 2}, {want: 5, got: 2}},
 			wantCounts: 1},
@@ -56,7 +60,10 @@ func TestGate(t *testing.T) {
 				if err != nil || got != s.got {
 					t.Fatalf("step %d: take(%d) = %d, %v; want %d", i, s.want, got, err, s.got)
 				}
-				g.sent(s.got - s.put)
+				g.sent(s.got - s.put - s.refused)
+				if s.refused > 0 {
+					g.refused(s.refused)
+				}
 				if s.put > 0 {
 					g.put(s.put)
 				}

@@ -61,7 +61,8 @@ func (h *handle) Wait() event.Result {
 // Stop implements executor.Handle: SIGTERM to every process of the job
 // (scancel --full --signal=TERM), then after grace SIGKILL and a plain
 // scancel, which also takes the job out of the queue. A job still pending
-// is cancelled at once: nothing of it runs.
+// is cancelled at once: nothing of it runs; pending elements of an array
+// are cancelled together (cancel.go).
 func (h *handle) Stop(cause event.Reason, grace time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -72,6 +73,13 @@ func (h *handle) Stop(cause event.Reason, grace time.Duration) {
 	if first {
 		h.cause = cause
 		started := h.started
+		if !started && arrayOf(h.id) != "" {
+			// scancel ends it whether it still waits or has just
+			// started: no kill to follow.
+			h.r.cancelPending(h)
+			h.r.poke()
+			return
+		}
 		h.r.background(func(ctx context.Context) {
 			if !started || h.r.client.Signal(ctx, h.id, "TERM") != nil {
 				h.r.client.Cancel(ctx, h.id) // pending, or it would not take a signal

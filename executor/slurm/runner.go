@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/weirflow/weir/dag"
@@ -54,9 +55,9 @@ type Options struct {
 	// the runner keeps to); 0 is the cluster's.
 	MaxArraySize int
 	// MaxSubmitJobs bounds this runner's jobs pending or running at once,
-	// as the MaxSubmitJobs of a user's association or QOS does (weir does
-	// not read those); 0 is no bound of its own. Submissions past it wait
-	// for jobs to end.
+	// as the MaxSubmitJobs of a user's association or QOS does (with
+	// accounting, the associations' is read and the smaller one holds);
+	// 0 is no bound of its own. Submissions past it wait for jobs to end.
 	MaxSubmitJobs int
 	// Notify receives the runner's notes for the user: that submissions
 	// wait for a Slurm limit, and that they go on. nil discards them.
@@ -80,6 +81,12 @@ type Runner struct {
 
 	batchMu sync.Mutex
 	batches map[string]*batch // open job arrays, by arrayKey
+
+	submitted atomic.Uint64 // attempts submitted, for Summary
+
+	cancelMu    sync.Mutex
+	toCancel    map[string][]*handle // pending array elements to cancel, by array (cancel.go)
+	cancelArmed bool
 
 	gateMu    sync.Mutex
 	gate      *gate // made from the cluster's limits at the first Start
@@ -186,22 +193,29 @@ func (r *Runner) Start(ctx context.Context, s *executor.Spec) (executor.Handle, 
 		}
 		return h, nil
 	}
-	if _, err := g.take(ctx, 1); err != nil {
-		os.RemoveAll(s.TmpDir)
-		return nil, fmt.Errorf("slurm: %s attempt %d not submitted: %w", s.Task.ID, s.Attempt, err)
-	}
-	if s.Durable != nil {
-		if err := s.Durable(); err != nil {
-			g.put(1)
+	durable := false
+	for {
+		if _, err := g.take(ctx, 1); err != nil {
 			os.RemoveAll(s.TmpDir)
-			return nil, fmt.Errorf("slurm: not submitted: %w", err)
+			return nil, fmt.Errorf("slurm: %s attempt %d not submitted: %w", s.Task.ID, s.Attempt, err)
 		}
+		if s.Durable != nil && !durable {
+			if err := s.Durable(); err != nil {
+				g.put(1)
+				os.RemoveAll(s.TmpDir)
+				return nil, fmt.Errorf("slurm: not submitted: %w", err)
+			}
+			durable = true
+		}
+		h, err := r.submit(ctx, s, sbatchArgs(s, pool))
+		if errors.Is(err, ErrRefused) {
+			continue // the gate waits for room
+		}
+		if err != nil {
+			return nil, err
+		}
+		return h, nil
 	}
-	h, err := r.submit(ctx, s, sbatchArgs(s, pool))
-	if err != nil {
-		return nil, err
-	}
-	return h, nil
 }
 
 // limits returns the gate that keeps submissions within the cluster's
@@ -221,8 +235,20 @@ func (r *Runner) limits(ctx context.Context) (*gate, int, error) {
 	if o := r.opts.MaxArraySize; o > 0 {
 		r.arraySize = min(r.arraySize, o)
 	}
+	maxMine := r.opts.MaxSubmitJobs
+	if cfg.Accounting {
+		// The association's limit counts the user's other jobs too; it is
+		// the most this runner could have, not a share.
+		n, err := r.client.MaxSubmit(ctx)
+		switch {
+		case err != nil:
+			r.opts.Notify(fmt.Sprintf("Slurm: cannot read your MaxSubmitJobs (%v); keep the pool's processes under it", err))
+		case n > 0 && (maxMine == 0 || n < maxMine):
+			maxMine = n
+		}
+	}
 	m := margin(cfg.MaxJobCount)
-	r.gate = newGate(cfg.MaxJobCount-m, cfg.MaxJobCount, cfg.MinJobAge, r.opts.MaxSubmitJobs,
+	r.gate = newGate(cfg.MaxJobCount-m, cfg.MaxJobCount, cfg.MinJobAge, maxMine,
 		r.opts.PollInterval, r.client.Held, r.opts.Notify)
 	return r.gate, r.arraySize, nil
 }
@@ -242,7 +268,8 @@ func (r *Runner) Waits() (int, time.Duration) {
 // submit submits s as a job of its own and watches it; s is durably
 // recorded running, its directories are made and the gate has given it
 // room. On failure its temporary directory is removed and the room given
-// back.
+// back, except when slurmctld refused it for want of room (ErrRefused):
+// the gate hears so, and s may go again.
 func (r *Runner) submit(ctx context.Context, s *executor.Spec, args []string) (*handle, error) {
 	script, err := Script(s)
 	if err != nil {
@@ -260,12 +287,17 @@ func (r *Runner) submit(ctx context.Context, s *executor.Spec, args []string) (*
 			r.client.CancelByName(cctx, name)
 			cancel()
 		}
+		if errors.Is(err, ErrRefused) && ctx.Err() == nil {
+			r.gate.refused(1)
+			return nil, err
+		}
 		r.gate.put(1)
 		os.RemoveAll(s.TmpDir)
 		return nil, fmt.Errorf("submitting %s attempt %d to Slurm (pool %q): %w", s.Task.ID, s.Attempt, s.Task.Pool, err)
 	}
 	h := r.newHandle(s, state{JobID: id, JobName: name, Submitted: submitted})
 	r.gate.sent(1)
+	r.submitted.Add(1)
 	h.counted = true
 	if err := r.watch(h); err != nil {
 		r.gate.ended()

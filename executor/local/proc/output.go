@@ -13,9 +13,10 @@ import (
 	"time"
 )
 
-// waitDelay bounds how long Output keeps reading after the child exited:
-// a descendant that left the child's process group may hold the pipes open
-// for ever.
+// waitDelay is how long Output waits for end of file after the child
+// exited: a descendant that left the child's process group may hold the
+// pipes open for ever. Past it Output takes what is left in the pipes and
+// stops reading.
 var waitDelay = 2 * time.Second
 
 // ExitError is Output's error for a child that did not exit 0.
@@ -110,12 +111,16 @@ func Output(ctx context.Context, argv []string, env []string, stdin io.Reader) (
 	if inW != nil {
 		inW.Close() // unblocks the copier if it is stuck writing
 	}
-	var pipeErr error
 	timer := time.NewTimer(waitDelay)
 	select {
 	case <-readersDone:
 	case <-timer.C:
-		pipeErr = fmt.Errorf("proc: %s: output still open %v after it exited (a descendant outside its process group?)", name, waitDelay)
+		// The exit decides the result, not a pipe held open: on a loaded
+		// machine even a child without descendants can look held, when this
+		// process ran too late to see the end of file before the timer.
+		if err := drain(ctx, readersDone, outR, errR); err != nil && ctxErr == nil {
+			ctxErr = err
+		}
 	case <-ctx.Done():
 		if ctxErr == nil {
 			ctxErr = ctx.Err()
@@ -135,7 +140,45 @@ func Output(ctx context.Context, argv []string, env []string, stdin io.Reader) (
 	case !exit.Success():
 		return stdout, stderr, &ExitError{Program: name, Exit: exit, Stderr: tail(stderr, 512)}
 	}
-	return stdout, stderr, pipeErr
+	return stdout, stderr, nil
+}
+
+// drain ends the readers of pipes whose writer exited but whose write ends
+// a descendant still holds: everything the child wrote is in the pipes
+// once it has exited, so the readers are stopped as soon as the pipes are
+// empty. What a descendant writes after that is not read. It fails only
+// when ctx ends first, with bytes left unread.
+func drain(ctx context.Context, done <-chan struct{}, pipes ...*os.File) error {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !empty(pipes) {
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	// A reader that got bytes appends them before its next read, which
+	// then fails; the caller waits for the readers.
+	for _, f := range pipes {
+		if f.SetReadDeadline(time.Now()) != nil {
+			f.Close()
+		}
+	}
+	return nil
+}
+
+// empty says whether no bytes wait in any of the pipes; one that cannot be
+// asked counts as empty.
+func empty(pipes []*os.File) bool {
+	for _, f := range pipes {
+		if n, err := unread(f); err == nil && n > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // tail returns about the last n bytes of b, starting at a line boundary

@@ -5,7 +5,9 @@ package proc_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,11 +69,43 @@ func TestOutputCancel(t *testing.T) {
 	}
 }
 
+// A descendant that keeps the pipes open (setsid takes it out of the
+// group) neither fails the command nor holds Output until the context
+// ends, and what the child wrote arrives whole, however little of it was
+// read when the wait for end of file ran out.
 func TestOutputPipeHeldByDescendant(t *testing.T) {
-	defer proc.SetWaitDelay(200 * time.Millisecond)()
-	// setsid takes the sleep out of the group, and it keeps stdout open.
-	out, _, err := procOutput(t, []string{"sh", "-c", "echo hi; setsid sleep 2 &"}, testEnv)
-	if err == nil || !strings.Contains(err.Error(), "still open") || string(out) != "hi\n" {
-		t.Errorf("got %q, %v", out, err)
+	for _, tt := range []struct {
+		name   string
+		write  string // shell that writes the child's stdout
+		want   int    // bytes of stdout
+		delay  time.Duration
+		status int
+	}{
+		{name: "a line", write: "echo hi", want: 3, delay: 200 * time.Millisecond},
+		{name: "more than a pipe holds, none of it read yet", write: "head -c 1048576 /dev/zero", want: 1 << 20, delay: time.Nanosecond},
+		{name: "a failure keeps its status", write: "echo hi; false", want: 3, delay: 200 * time.Millisecond, status: 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			defer proc.SetWaitDelay(tt.delay)()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			// The holder prints its pid, to be killed below; it would hold
+			// the pipes for a minute.
+			script := "setsid sleep 60 & echo $! >&2; " + tt.write
+			out, errOut, err := proc.Output(ctx, []string{"sh", "-c", script}, testEnv, nil)
+			if pid, perr := strconv.Atoi(strings.TrimSpace(string(errOut))); perr == nil {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			var ee *proc.ExitError
+			switch {
+			case tt.status == 0 && err != nil:
+				t.Errorf("error %v, want none", err)
+			case tt.status != 0 && (!errors.As(err, &ee) || ee.Exit.Status.ExitStatus() != tt.status):
+				t.Errorf("error %v, want exit %d", err, tt.status)
+			}
+			if len(out) != tt.want {
+				t.Errorf("%d bytes of stdout, want %d", len(out), tt.want)
+			}
+		})
 	}
 }
