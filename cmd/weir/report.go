@@ -22,10 +22,12 @@ func newReportCmd(o *options) *cobra.Command {
 		Short: "Write a run's report: one self-contained HTML file, and its trace as TSV (default: the latest run)",
 		Long: `Report writes what explains a run to someone who was not there: one HTML file
 that opens in any browser with no server and no network (the DAG with each
-task's outcome, a timeline of every attempt per pool, each task's memory over
-time against its cap, CPU time, failures with their reasons and log tails, and
-totals), and beside it the run's trace, a row per attempt as tab-separated
-values (see weir trace).`,
+task's outcome, a timeline of every attempt per pool, memory over time against
+the cap, CPU time, failures with their reasons and log tails, and totals), and
+beside it the run's trace, a row per attempt as tab-separated values (see weir
+trace). Its size follows the stages and the failures, not the tasks: a stage of
+more than 5,000 tasks is one node with its counts, and memory and log tails are
+kept for at most 200 tasks, the failed ones first.`,
 		Example: `  weir report
   weir report 20261126-0712 -o nightly.html   # and nightly.tsv`,
 		Args: cobra.MaximumNArgs(1),
