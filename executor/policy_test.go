@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -230,14 +231,27 @@ func TestJournalErrorStopsRun(t *testing.T) {
 			a.Estimate = time.Hour // a first
 			b.Grace = 7 * time.Second
 			plan := mkPlan(t, []*dag.Pool{pool("p", 2, 0)}, a, b, task("c", "a"), task("d"))
+			// a ends only once b's start has reached the journal: else,
+			// on a slow machine, a's end could free its slot for c before
+			// b's start is recorded and the journal fails.
+			bRecorded := make(chan struct{})
+			var once sync.Once
 			h := newHarness(plan, func(s *executor.Spec) executortest.Behavior {
 				if s.Task.ID == "a" {
-					return executortest.Behavior{Duration: time.Millisecond}
+					return executortest.Behavior{Duration: time.Millisecond, OnWait: func() {
+						select {
+						case <-bRecorded:
+						case <-time.After(10 * time.Second):
+						}
+					}}
 				}
 				return executortest.Behavior{Duration: -1} // until stopped
 			})
 			failed := false
 			h.journal.Fail = func(e event.Event) error {
+				if isTask(event.AttemptStarted, "b", "")(e) {
+					once.Do(func() { close(bRecorded) })
+				}
 				if failed || tt.failOn(e) {
 					failed = true // a journal that breaks stays broken
 					return broken
