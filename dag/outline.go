@@ -98,25 +98,51 @@ func NewOutline(p *Plan, wide int) (*Outline, error) {
 		}
 		return g.tasks[i].ID
 	}
-	edgeAt := map[[2]string]int{}
+	var edges EdgeFolder
 	for _, e := range newView(g, ExportOptions{}).edges {
-		k := [2]string{end(e.from), end(e.to)}
-		if k[0] == k[1] {
-			continue
-		}
-		i, ok := edgeAt[k]
-		if !ok {
-			i = len(o.Edges)
-			edgeAt[k] = i
-			o.Edges = append(o.Edges, OutlineEdge{From: k[0], To: k[1], Segments: []string{}})
-		}
-		for _, s := range e.segments {
-			if !slices.Contains(o.Edges[i].Segments, s) {
-				o.Edges[i].Segments = append(o.Edges[i].Segments, s)
-			}
+		edges.Add(end(e.from), end(e.to), e.segments)
+	}
+	o.Edges = edges.Edges()
+	return o, nil
+}
+
+// EdgeFolder folds edges whose ends fall on the same pair of nodes (the
+// tasks of a group all end at its node) into one edge carrying the union
+// of their segments, in the order first seen; an edge within one node is
+// dropped. The zero value is ready to use.
+type EdgeFolder struct {
+	edges []OutlineEdge
+	at    map[[2]string]int
+}
+
+// Add folds the edge from -> to into the edges so far.
+func (f *EdgeFolder) Add(from, to string, segments []string) {
+	if from == to {
+		return
+	}
+	if f.at == nil {
+		f.at = map[[2]string]int{}
+	}
+	k := [2]string{from, to}
+	i, ok := f.at[k]
+	if !ok {
+		i = len(f.edges)
+		f.at[k] = i
+		f.edges = append(f.edges, OutlineEdge{From: from, To: to, Segments: []string{}})
+	}
+	for _, s := range segments {
+		if !slices.Contains(f.edges[i].Segments, s) {
+			f.edges[i].Segments = append(f.edges[i].Segments, s)
 		}
 	}
-	return o, nil
+}
+
+// Edges are the folded edges; never nil, so that JSON has a list.
+func (f *EdgeFolder) Edges() []OutlineEdge {
+	if f.edges == nil {
+		return []OutlineEdge{}
+	}
+	return f.edges
 }
 
 // WriteOutlineJSON writes the outline of p (see NewOutline) as JSON.

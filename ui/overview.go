@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
@@ -26,12 +25,8 @@ type LiteTask struct {
 	Memory int64  `json:"memory,omitempty"`
 }
 
-// liteEdge is an edge of graph.json.
-type liteEdge struct {
-	From     string   `json:"from"`
-	To       string   `json:"to"`
-	Segments []string `json:"segments"`
-}
+// liteEdge is an edge of graph.json: the same fields as an outline's.
+type liteEdge = dag.OutlineEdge
 
 // liteGraph is graph.json without the task definitions: decoded into
 // these fields only, it costs a fraction of the whole.
@@ -126,28 +121,15 @@ func (h *hub) overview(limit int) (*Overview, error) {
 	o.Groups = h.groups(g, limit)
 	end := func(id string) string {
 		if i, ok := g.index[id]; ok && g.Tasks[i].Keyed && g.wide(g.Tasks[i].Stage, limit) {
-			return "stage:" + g.Tasks[i].Stage
+			return dag.GroupPrefix + g.Tasks[i].Stage
 		}
 		return id
 	}
-	at := map[[2]string]int{}
+	var edges dag.EdgeFolder
 	for _, e := range g.Edges {
-		k := [2]string{end(e.From), end(e.To)}
-		if k[0] == k[1] {
-			continue
-		}
-		i, ok := at[k]
-		if !ok {
-			i = len(o.Edges)
-			at[k] = i
-			o.Edges = append(o.Edges, liteEdge{From: k[0], To: k[1], Segments: []string{}})
-		}
-		for _, s := range e.Segments {
-			if !slices.Contains(o.Edges[i].Segments, s) {
-				o.Edges[i].Segments = append(o.Edges[i].Segments, s)
-			}
-		}
+		edges.Add(end(e.From), end(e.To), e.Segments)
 	}
+	o.Edges = edges.Edges()
 	return o, nil
 }
 
@@ -305,24 +287,9 @@ func collapse(tasks []LiteTask, edges []liteEdge, pre []dag.OutlineGroup, limit 
 		}
 		return id
 	}
-	outE := []liteEdge{}
-	edgeAt := map[[2]string]int{}
+	var outE dag.EdgeFolder
 	for _, e := range edges {
-		k := [2]string{end(e.From), end(e.To)}
-		if k[0] == k[1] {
-			continue
-		}
-		i, ok := edgeAt[k]
-		if !ok {
-			i = len(outE)
-			edgeAt[k] = i
-			outE = append(outE, liteEdge{From: k[0], To: k[1], Segments: []string{}})
-		}
-		for _, s := range e.Segments {
-			if !slices.Contains(outE[i].Segments, s) {
-				outE[i].Segments = append(outE[i].Segments, s)
-			}
-		}
+		outE.Add(end(e.From), end(e.To), e.Segments)
 	}
-	return outT, outE, groups
+	return outT, outE.Edges(), groups
 }

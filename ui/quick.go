@@ -241,10 +241,7 @@ func (q *quickRun) overview(limit int) *Overview {
 	for i, t := range q.outline.Tasks {
 		tasks[i] = LiteTask(t)
 	}
-	edges := make([]liteEdge, len(q.outline.Edges))
-	for i, e := range q.outline.Edges {
-		edges[i] = liteEdge(e)
-	}
+	edges := q.outline.Edges
 	settings, _ := json.Marshal(q.outline.Settings)
 	pools, _ := json.Marshal(q.outline.Pools)
 	o := &Overview{Name: q.outline.Name, Settings: settings, Pools: pools, All: q.outline.All}
