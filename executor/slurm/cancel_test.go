@@ -1,19 +1,14 @@
 package slurm
 
 import (
-	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/weirflow/weir/event"
-	"github.com/weirflow/weir/executor"
 )
 
 // Pending elements of an array stopped together go in one scancel: the
@@ -36,22 +31,8 @@ func TestCancelPendingElements(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := newRunner(t, Options{Env: env, ArrayWindow: 50 * time.Millisecond, PollInterval: 20 * time.Millisecond})
-			handles := make([]executor.Handle, 3)
-			var wg sync.WaitGroup
-			for i := range handles {
-				s := helperSpec(t, fmt.Sprintf("wide[%d]", i), "exit 0")
-				s.Task.Stage, s.Task.Key, s.Task.Keyed = "wide", strconv.Itoa(i), true
-				wg.Go(func() {
-					h, err := r.Start(context.Background(), s)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					handles[i] = h
-				})
-			}
-			wg.Wait()
-			if t.Failed() {
+			handles := startWide(t, r, 3, "exit 0", true, nil)
+			if handles == nil {
 				return
 			}
 			var ids []string

@@ -1,11 +1,9 @@
 package slurm
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -99,23 +97,10 @@ func TestRefusedSubmitGoesAgain(t *testing.T) {
 			r := newRunner(t, Options{Env: env, ArrayWindow: 50 * time.Millisecond, CommandTimeout: 10 * time.Second, // a fake sbatch can take seconds on a loaded machine
 				PollInterval: 20 * time.Millisecond, Notify: func(s string) { mu.Lock(); notes = append(notes, s); mu.Unlock() }})
 			durable := make([]int, tt.tasks)
-			handles := make([]executor.Handle, tt.tasks)
-			var wg sync.WaitGroup
-			for i := range tt.tasks {
-				s := helperSpec(t, fmt.Sprintf("wide[%d]", i), "exit 0")
-				s.Task.Stage, s.Task.Key, s.Task.Keyed = "wide", strconv.Itoa(i), tt.keyed
+			handles := startWide(t, r, tt.tasks, "exit 0", tt.keyed, func(i int, s *executor.Spec) {
 				s.Durable = func() error { durable[i]++; return nil }
-				wg.Go(func() {
-					h, err := r.Start(context.Background(), s)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					handles[i] = h
-				})
-			}
-			wg.Wait()
-			if t.Failed() {
+			})
+			if handles == nil {
 				return
 			}
 			for i, h := range handles {

@@ -80,6 +80,35 @@ func helperSpec(t *testing.T, id, mode string, args ...string) *executor.Spec {
 	}
 }
 
+// startWide starts tasks wide[0] to wide[n-1] of one stage at once, as the
+// scheduler does, each running mode; edit, when set, changes task i's spec
+// first. A failed start is reported on t, and then the handles are nil.
+func startWide(t *testing.T, r *Runner, n int, mode string, keyed bool, edit func(i int, s *executor.Spec)) []executor.Handle {
+	t.Helper()
+	handles := make([]executor.Handle, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		s := helperSpec(t, fmt.Sprintf("wide[%d]", i), mode)
+		s.Task.Stage, s.Task.Key, s.Task.Keyed = "wide", strconv.Itoa(i), keyed
+		if edit != nil {
+			edit(i, s)
+		}
+		wg.Go(func() {
+			h, err := r.Start(context.Background(), s)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			handles[i] = h
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return nil
+	}
+	return handles
+}
+
 func newRunner(t *testing.T, o Options) *Runner {
 	t.Helper()
 	if o.PollInterval == 0 {
@@ -684,22 +713,8 @@ func TestArrayWindows(t *testing.T) {
 	var notes []string
 	r := newRunner(t, Options{ArrayWindow: 100 * time.Millisecond, MaxArraySize: arraySize, MaxSubmitJobs: maxSubmit,
 		PollInterval: 200 * time.Millisecond, Notify: func(s string) { mu.Lock(); notes = append(notes, s); mu.Unlock() }})
-	handles := make([]executor.Handle, tasks)
-	var wg sync.WaitGroup
-	for i := range tasks {
-		s := helperSpec(t, fmt.Sprintf("wide[%d]", i), "sleep 1s")
-		s.Task.Stage, s.Task.Key, s.Task.Keyed = "wide", strconv.Itoa(i), true
-		wg.Go(func() {
-			h, err := r.Start(context.Background(), s)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			handles[i] = h
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
+	handles := startWide(t, r, tasks, "sleep 1s", true, nil)
+	if handles == nil {
 		return
 	}
 	arrays := map[string]int{}
