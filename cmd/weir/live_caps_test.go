@@ -21,18 +21,7 @@ func TestLiveCapsMatchTheScheduler(t *testing.T) {
 	const MiB = int64(1) << 20
 	rng := rand.New(rand.NewPCG(19, 40))
 	for i := range 40 {
-		var pools []*dag.Pool
-		for p := range 1 + rng.IntN(3) {
-			pool := &dag.Pool{Name: fmt.Sprintf("p%d", p), Executor: "local", Processes: 1 + rng.IntN(4)}
-			if rng.IntN(2) == 0 {
-				pool.Memory = int64(64+rng.IntN(512)) * MiB
-			}
-			pools = append(pools, pool)
-		}
-		budget := int64(0)
-		if rng.IntN(2) == 0 {
-			budget = int64(600+rng.IntN(2048)) * MiB
-		}
+		pools, budget := randomPools(rng, 0)
 		var tasks []*dag.Task
 		for n := range 2 + rng.IntN(12) {
 			task := &dag.Task{ID: fmt.Sprintf("t%d", n), Stage: "s", Argv: []string{"true"}}
@@ -85,4 +74,27 @@ func TestLiveCapsMatchTheScheduler(t *testing.T) {
 			live.apply(e)
 		}
 	}
+}
+
+// randomPools makes one to three local pools, some with a memory cap, and
+// a memory budget or none; with slurmOneIn > 0, one pool in that many runs
+// on Slurm, outside the budget.
+func randomPools(rng *rand.Rand, slurmOneIn int) ([]*dag.Pool, int64) {
+	const MiB = int64(1) << 20
+	var pools []*dag.Pool
+	for p := range 1 + rng.IntN(3) {
+		pool := &dag.Pool{Name: fmt.Sprintf("p%d", p), Executor: "local", Processes: 1 + rng.IntN(4)}
+		if slurmOneIn > 0 && rng.IntN(slurmOneIn) == 0 {
+			pool.Executor = "slurm"
+		}
+		if rng.IntN(2) == 0 {
+			pool.Memory = int64(64+rng.IntN(512)) * MiB
+		}
+		pools = append(pools, pool)
+	}
+	budget := int64(0)
+	if rng.IntN(2) == 0 {
+		budget = int64(600+rng.IntN(2048)) * MiB
+	}
+	return pools, budget
 }

@@ -21,21 +21,7 @@ func TestLiveWaitingStopsEarlyExactly(t *testing.T) {
 	const MiB = int64(1) << 20
 	rng := rand.New(rand.NewPCG(21, 5))
 	for i := range 300 {
-		var pools []*dag.Pool
-		for p := range 1 + rng.IntN(3) {
-			pool := &dag.Pool{Name: fmt.Sprintf("p%d", p), Executor: "local", Processes: 1 + rng.IntN(4)}
-			if rng.IntN(4) == 0 {
-				pool.Executor = "slurm" // outside the budget
-			}
-			if rng.IntN(2) == 0 {
-				pool.Memory = int64(64+rng.IntN(512)) * MiB
-			}
-			pools = append(pools, pool)
-		}
-		budget := int64(0)
-		if rng.IntN(2) == 0 {
-			budget = int64(600+rng.IntN(2048)) * MiB
-		}
+		pools, budget := randomPools(rng, 4)
 		var tasks []*dag.Task
 		for n := range 5 + rng.IntN(60) {
 			task := &dag.Task{ID: fmt.Sprintf("t%d", n), Stage: "s", Argv: []string{"true"},
