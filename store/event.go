@@ -46,11 +46,16 @@ func parseEvents(path string, b []byte) ([]event.Event, error) {
 		}
 		out = append(out, e)
 	}
-	// A group commit writes its events in Seq order, but two writers can
-	// land in different commits out of Seq order; the database's order is
-	// Seq, and so is this one.
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
-	return dedupe(out), nil
+	return InSeqOrder(out), nil
+}
+
+// InSeqOrder puts events read from a run's event log in the database's
+// order: a group commit writes its events in Seq order, but two writers
+// can land in different commits out of Seq order. An event recorded again
+// (a repeated Seq) keeps its last copy.
+func InSeqOrder(es []event.Event) []event.Event {
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Seq < es[j].Seq })
+	return dedupe(es)
 }
 
 // dedupe drops repeated Seqs (an event recorded again), keeping the last.

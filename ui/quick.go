@@ -196,24 +196,11 @@ func (h *hub) scanEvents(want func(task []byte) bool, apply func(*event.Event)) 
 			break // io.EOF, or a torn last line
 		}
 	}
-	slices.SortStableFunc(out, func(a, b event.Event) int { return cmpSeq(a.Seq, b.Seq) })
+	out = store.InSeqOrder(out)
 	for i := range out {
-		if i > 0 && out[i].Seq == out[i-1].Seq {
-			continue
-		}
 		apply(&out[i])
 	}
 	return nil
-}
-
-func cmpSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 var taskField = []byte(`"task":"`)
