@@ -44,6 +44,7 @@ func measure() error {
 	n := flag.Int("tasks", 2000, "tasks in the workflow")
 	rounds := flag.Int("rounds", 5, "runs of each way of watching")
 	tmux := flag.String("tmux", "tmux", "path of tmux")
+	limit := flag.Duration("limit", 10*time.Minute, "how long one run in tmux may take (100,000 tasks on a loaded machine need more)")
 	flag.Parse()
 	self, err := os.Executable()
 	if err != nil {
@@ -66,7 +67,7 @@ func measure() error {
 	}
 	defer exec.Command(*tmux, "-S", sock, "kill-server").Run()
 
-	b := &bench{dir: dir, self: self, weir: *weir, wf: wf, tmux: *tmux, sock: sock}
+	b := &bench{dir: dir, self: self, weir: *weir, wf: wf, tmux: *tmux, sock: sock, limit: *limit}
 	ways := []struct {
 		name string
 		run  func(i int) (sample, error)
@@ -102,6 +103,7 @@ func measure() error {
 
 type bench struct {
 	dir, self, weir, wf, tmux, sock string
+	limit                           time.Duration
 }
 
 // sample is one run: its wall time and the engine's CPU time (user and
@@ -124,14 +126,14 @@ func (b *bench) inTerminal(i int, flags ...string) (sample, error) {
 	if err := run(b.tmux, "-S", b.sock, "new-window", "-d", cmd); err != nil {
 		return sample{}, err
 	}
-	deadline := time.Now().Add(10 * time.Minute)
+	deadline := time.Now().Add(b.limit)
 	for time.Now().Before(deadline) {
 		if text, err := os.ReadFile(out); err == nil && strings.HasSuffix(string(text), "\n") {
 			return parseSample(string(text))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return sample{}, errors.New("the run in tmux did not end within 10 minutes")
+	return sample{}, fmt.Errorf("the run in tmux did not end within %v (-limit)", b.limit)
 }
 
 // json runs weir --json with stdout into a pipe that this program reads
