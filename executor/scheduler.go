@@ -121,6 +121,9 @@ type scheduler struct {
 	// durable waits until the last event appended is durable (Appender
 	// journals); nil when every event was recorded synchronously.
 	durable func() error
+	// reusedAt is the first task whose reuse may not be recorded yet
+	// (settleReused, recordReused); len(tasks) once all are.
+	reusedAt int
 }
 
 // taskRun is a task's state in this run.
@@ -263,18 +266,7 @@ func (s *scheduler) run() {
 		s.timers.Wait()
 	}()
 	s.record(event.Event{Kind: event.RunStarted})
-	// Tasks an earlier run finished, and that resume may keep, end at once
-	// and count as done for those after them. Declaration order is a
-	// topological order only for the reused set's own checks, so every
-	// reused task is settled before anything is made ready.
-	for _, t := range s.tasks {
-		if why, ok := s.o.Reuse[t.t.ID]; ok {
-			s.setState(t, event.Reused, why, event.Event{})
-			for _, d := range t.succ {
-				d.deps--
-			}
-		}
-	}
+	s.settleReused()
 	s.reusedSegments()
 	for _, t := range s.tasks {
 		if t.deps == 0 && t.state == event.Pending {
@@ -293,6 +285,8 @@ func (s *scheduler) run() {
 			break
 		}
 		select {
+		case <-s.reuseLeft():
+			s.recordReused(reuseChunk)
 		case d := <-s.started:
 			s.onStarted(d)
 		case d := <-s.hashed:
@@ -307,6 +301,7 @@ func (s *scheduler) run() {
 			s.cancel(true)
 		}
 	}
+	s.recordReused(-1)
 	for _, t := range s.tasks {
 		if !t.state.Final() && s.err == nil {
 			// Admission guarantees progress (checkCaps); a task left over

@@ -1,0 +1,72 @@
+package executor
+
+import (
+	"fmt"
+
+	"github.com/weirflow/weir/event"
+)
+
+// reuseChunk is how many reuses the loop records between two looks at the
+// attempts: a chunk takes a few milliseconds, so a start or an end waits
+// at most that long behind them.
+const reuseChunk = 1024
+
+// settleReused ends at once, in memory, every task an earlier run finished
+// and resume keeps (Options.Reuse), and counts it done for the tasks after
+// it. Their events are recorded later (recordReused): a resume of a run of
+// a million tasks would otherwise queue a million events in the store, and
+// wait for their commits, before it started the one task it runs again.
+// Declaration order is a topological order only for the reused set's own
+// checks, so every reused task is settled before anything is made ready.
+func (s *scheduler) settleReused() {
+	if len(s.o.Reuse) == 0 {
+		s.reusedAt = len(s.tasks)
+		return
+	}
+	for _, t := range s.tasks {
+		why, ok := s.o.Reuse[t.t.ID]
+		if !ok {
+			continue
+		}
+		if err := event.CheckTransition(t.state, event.Reused); err != nil {
+			s.fail(fmt.Errorf("executor: internal: task %q: %w", t.t.ID, err))
+			return
+		}
+		t.state, t.message = event.Reused, why
+		for _, d := range t.succ {
+			d.deps--
+		}
+	}
+}
+
+// recordReused records the reuse of up to n tasks settleReused ended that
+// are not recorded yet, in declaration order; n < 0 records them all. After
+// a journal failure nothing more is recorded, as setState does.
+func (s *scheduler) recordReused(n int) {
+	for ; s.reusedAt < len(s.tasks) && n != 0 && !s.journalBroken; s.reusedAt++ {
+		t := s.tasks[s.reusedAt]
+		if t.state != event.Reused {
+			continue
+		}
+		s.record(event.Event{Kind: event.TaskChanged, Task: t.t.ID, State: event.Reused, Message: t.message})
+		n--
+	}
+}
+
+// reuseLeft is a channel ready at once while reuses are left to record and
+// no attempt is starting, else nil: the loop records a chunk between the
+// other things it handles, and never before a starting attempt's start
+// is recorded.
+func (s *scheduler) reuseLeft() <-chan struct{} {
+	if s.starting > 0 || s.reusedAt >= len(s.tasks) || s.journalBroken {
+		return nil
+	}
+	return closed
+}
+
+// closed is a channel that is always ready.
+var closed = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()

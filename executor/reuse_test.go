@@ -1,0 +1,96 @@
+package executor_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/event"
+)
+
+// TestReuseRecordedAfterStart: a resume's reused tasks are recorded after
+// the first attempt's start, not before it (a million of them held the
+// first start back by their commits), and all before the run ends.
+func TestReuseRecordedAfterStart(t *testing.T) {
+	errFull := errors.New("disk full")
+	for _, c := range []struct {
+		name      string
+		reused    int      // tasks r0, r1, ... all reused
+		again     []string // tasks run again: "x" after r0, "y" after x
+		failAt    int      // the journal refuses the failAt-th reuse; 0 never
+		wantStart []string
+	}{
+		{name: "one task again among many reused", reused: 5000, again: []string{"x"}, wantStart: []string{"x"}},
+		{name: "a chain after the reused", reused: 3000, again: []string{"x", "y"}, wantStart: []string{"x", "y"}},
+		{name: "everything reused", reused: 3000},
+		{name: "the journal fails among the reuses", reused: 3000, again: []string{"x"}, failAt: 2000, wantStart: []string{"x"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var tasks []*dag.Task
+			reuse := map[string]string{}
+			for i := range c.reused {
+				id := fmt.Sprintf("r%d", i)
+				tasks = append(tasks, task(id))
+				reuse[id] = "unchanged since run r0"
+			}
+			for i, id := range c.again {
+				dep := "r0"
+				if i > 0 {
+					dep = c.again[i-1]
+				}
+				tasks = append(tasks, task(id, dep))
+			}
+			plan := mkPlan(t, []*dag.Pool{pool("p", 2, 0)}, tasks...)
+			h := newHarness(plan, nil)
+			h.opts.Reuse = reuse
+			seen := 0
+			h.journal.Fail = func(e event.Event) error {
+				if e.State == event.Reused {
+					if seen++; seen == c.failAt {
+						return errFull
+					}
+				}
+				return nil
+			}
+			sum, err := h.run(t, t.Context())
+			if c.failAt > 0 {
+				if err == nil || !strings.Contains(err.Error(), "disk full") {
+					t.Errorf("err = %v, want the journal's", err)
+				}
+			} else if err != nil || !sum.OK() {
+				t.Fatalf("err = %v, summary %+v", err, sum)
+			}
+			events := h.journal.Events()
+			if got := startOrder(events); !slices.Equal(got, c.wantStart) {
+				t.Errorf("started %v, want %v", got, c.wantStart)
+			}
+			firstStart, reusedBefore, reused := -1, 0, 0
+			for i, e := range events {
+				switch {
+				case e.Kind == event.AttemptStarted && firstStart < 0:
+					firstStart = i
+				case e.State == event.Reused:
+					reused++
+					if firstStart < 0 {
+						reusedBefore++
+					}
+				case e.Kind == event.RunEnded && i != len(events)-1:
+					t.Errorf("RunEnded is event %d of %d", i+1, len(events))
+				}
+			}
+			if firstStart >= 0 && reusedBefore > 0 {
+				t.Errorf("%d reuses recorded before the first start", reusedBefore)
+			}
+			want := c.reused
+			if c.failAt > 0 {
+				want = c.failAt - 1
+			}
+			if reused != want {
+				t.Errorf("%d reuses recorded, want %d", reused, want)
+			}
+		})
+	}
+}
