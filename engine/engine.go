@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/weirflow/weir/dag"
@@ -73,6 +72,7 @@ type Run struct {
 	segments *segmentRouter
 	runners  map[string]executor.Runner
 	journal  *store.Journal
+	graph    *runGraph // nil until Prepare made the run's directory
 	reuse    map[string]string
 	ra       reattachment
 	closers  []func() // in the order they run
@@ -127,16 +127,8 @@ func Prepare(o Options) (r *Run, err error) {
 	if err := os.MkdirAll(r.Dir, 0o700); err != nil {
 		return r, fmt.Errorf("cannot create the run directory: %w", err)
 	}
-	// graph.json (3 ms for 1,000 tasks) is written alongside the run's
-	// records and definitions, and is there before the first task starts.
-	graphWritten := make(chan error, 1)
-	go func() { graphWritten <- WriteRunGraph(r.Dir, plan) }()
-	waitGraph := sync.OnceValue(func() error { return <-graphWritten })
-	defer func() {
-		if gerr := waitGraph(); err == nil {
-			err = gerr
-		}
-	}()
+	// graph.json is written once the first task has started (runGraph).
+	r.graph = newRunGraph(r.Dir, plan)
 
 	if r.segments, err = openSegments(plan, r.ID); err != nil {
 		return r, err
@@ -281,7 +273,7 @@ func (r *Run) Execute(ctx context.Context, kill <-chan struct{}, watch event.Jou
 		Runners:   r.runners,
 		Budget:    r.Budget,
 		KeepGoing: r.o.KeepGoing,
-		Journal:   checkpointed{store: r.journal, watch: watch, backlog: &backlog{}},
+		Journal:   checkpointed{store: r.journal, watch: graphAfterStart{watch, r.graph}, backlog: &backlog{}},
 		Layout:    r.ra.layout,
 		Segments:  r.ra.segs,
 		Env:       r.o.Env,
@@ -289,6 +281,9 @@ func (r *Run) Execute(ctx context.Context, kill <-chan struct{}, watch event.Jou
 		Reuse:     r.reuse,
 		Reattach:  r.ra.states,
 	})
+	if gerr := r.graph.wait(); err == nil {
+		err = gerr
+	}
 	if err != nil || !summary.OK() {
 		return summary, err
 	}
@@ -305,6 +300,11 @@ func (r *Run) Execute(ctx context.Context, kill <-chan struct{}, watch event.Jou
 // runners (which end and reap whatever still runs), the segments and the
 // cgroups. It does not close the store.
 func (r *Run) Close() {
+	if r.graph != nil {
+		// A run that never executed still leaves its graph, as it did
+		// when Prepare wrote it; Execute reported any error.
+		r.graph.wait()
+	}
 	for i := len(r.closers) - 1; i >= 0; i-- {
 		r.closers[i]()
 	}
