@@ -3,6 +3,7 @@ package executor
 import (
 	"fmt"
 
+	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
 )
 
@@ -10,6 +11,40 @@ import (
 // attempts: a chunk takes a few milliseconds, so a start or an end waits
 // at most that long behind them.
 const reuseChunk = 1024
+
+// markReused marks the tasks of Options.Reuse, with why, looking each task
+// up once. It refuses a task the plan does not have, and a reused task that
+// reads a task that runs again.
+func (s *scheduler) markReused(g *dag.Graph) error {
+	if len(s.o.Reuse) == 0 {
+		return nil
+	}
+	found := 0
+	for _, t := range s.tasks {
+		if why, ok := s.o.Reuse[t.t.ID]; ok {
+			t.reused, t.message = true, why
+			found++
+		}
+	}
+	if found < len(s.o.Reuse) {
+		for id := range s.o.Reuse {
+			if _, ok := g.Task(id); !ok {
+				return fmt.Errorf("executor: reuse of unknown task %q", id)
+			}
+		}
+	}
+	for i, t := range s.tasks {
+		if !t.reused {
+			continue
+		}
+		for _, d := range g.PredecessorsAt(i) {
+			if dep := s.tasks[d]; !dep.reused {
+				return fmt.Errorf("executor: task %q cannot be reused while %q, which it reads, runs again", t.t.ID, dep.t.ID)
+			}
+		}
+	}
+	return nil
+}
 
 // settleReused ends at once, in memory, every task an earlier run finished
 // and resume keeps (Options.Reuse), and counts it done for the tasks after
@@ -24,15 +59,14 @@ func (s *scheduler) settleReused() {
 		return
 	}
 	for _, t := range s.tasks {
-		why, ok := s.o.Reuse[t.t.ID]
-		if !ok {
+		if !t.reused {
 			continue
 		}
 		if err := event.CheckTransition(t.state, event.Reused); err != nil {
 			s.fail(fmt.Errorf("executor: internal: task %q: %w", t.t.ID, err))
 			return
 		}
-		t.state, t.message = event.Reused, why
+		t.state = event.Reused
 		for _, d := range t.succ {
 			d.deps--
 		}

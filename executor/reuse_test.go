@@ -9,6 +9,7 @@ import (
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
+	"github.com/weirflow/weir/executor"
 )
 
 // TestReuseRecordedAfterStart: a resume's reused tasks are recorded after
@@ -92,5 +93,28 @@ func TestReuseRecordedAfterStart(t *testing.T) {
 				t.Errorf("%d reuses recorded, want %d", reused, want)
 			}
 		})
+	}
+}
+
+// TestReuseRefused: a reuse the plan cannot honour is refused before
+// anything starts.
+func TestReuseRefused(t *testing.T) {
+	plan := mkPlan(t, []*dag.Pool{pool("p", 2, 0)}, task("a"), task("b", "a"), task("c", "b"))
+	for _, c := range []struct {
+		reuse map[string]string
+		want  string
+	}{
+		{map[string]string{"a": "", "zz": ""}, `reuse of unknown task "zz"`},
+		{map[string]string{"b": ""}, `"b" cannot be reused while "a"`},
+		{map[string]string{"a": "", "c": ""}, `"c" cannot be reused while "b"`},
+	} {
+		h := newHarness(plan, nil)
+		h.opts.Reuse = c.reuse
+		if _, err := executor.Run(t.Context(), plan, h.opts); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("reuse %v: err = %v, want %q", c.reuse, err, c.want)
+		}
+		if n := len(h.fake.Specs()); n != 0 {
+			t.Errorf("reuse %v: %d attempts started", c.reuse, n)
+		}
 	}
 }

@@ -146,6 +146,7 @@ type taskRun struct {
 	idx     int32 // declaration order, the tie-break of priority
 	deps    int32 // dependencies not yet succeeded
 	backoff bool  // ready, but waiting out its retry delay
+	reused  bool  // in Options.Reuse (markReused); its message says why
 }
 
 // attemptEnd is what an attempt's waiter goroutine sends back.
@@ -196,28 +197,24 @@ func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, e
 	// One allocation for all: 100,000 small ones cost a fifth more, in
 	// the rounding of their size class.
 	runs := make([]taskRun, len(tasks))
-	byID := make(map[string]*taskRun, len(tasks))
 	for i, t := range tasks {
 		tr := &runs[i]
 		*tr = taskRun{t: t, idx: int32(i), prio: rem[i], pool: pools[t.Pool], state: event.Pending}
 		s.tasks[i] = tr
-		byID[t.ID] = tr
 	}
-	for _, tr := range s.tasks {
-		tr.deps = int32(len(g.Predecessors(tr.t.ID)))
-		for _, id := range g.Successors(tr.t.ID) {
-			tr.succ = append(tr.succ, byID[id])
-		}
-	}
-	for id := range o.Reuse {
-		if _, ok := byID[id]; !ok {
-			return nil, fmt.Errorf("executor: reuse of unknown task %q", id)
-		}
-		for _, dep := range g.Predecessors(id) {
-			if _, ok := o.Reuse[dep]; !ok {
-				return nil, fmt.Errorf("executor: task %q cannot be reused while %q, which it reads, runs again", id, dep)
+	// By place, not by id: at a million tasks a map of them and a string
+	// per edge cost seconds of the set-up.
+	for i, tr := range s.tasks {
+		tr.deps = int32(len(g.PredecessorsAt(i)))
+		if succ := g.SuccessorsAt(i); len(succ) > 0 {
+			tr.succ = make([]*taskRun, len(succ))
+			for j, v := range succ {
+				tr.succ[j] = s.tasks[v]
 			}
 		}
+	}
+	if err := s.markReused(g); err != nil {
+		return nil, err
 	}
 	if err := s.initSegments(); err != nil {
 		return nil, err
