@@ -211,7 +211,11 @@ func (r *Run) recordDefinitions(defs []string) (map[string]string, error) {
 	}
 	defined := 0
 	for i, t := range r.o.Plan.Tasks {
-		if resume == nil || !resume.Keep[t.ID] {
+		again := resume == nil
+		if !again {
+			_, again = resume.Why[t.ID] // the small map (Resumption)
+		}
+		if again {
 			def := ""
 			if defs != nil {
 				def = defs[i]
