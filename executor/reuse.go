@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/weirflow/weir/dag"
@@ -12,24 +13,45 @@ import (
 // at most that long behind them.
 const reuseChunk = 1024
 
-// markReused marks the tasks of Options.Reuse, with why, looking each task
-// up once. It refuses a task the plan does not have, and a reused task that
-// reads a task that runs again.
-func (s *scheduler) markReused(g *dag.Graph) error {
-	if len(s.o.Reuse) == 0 {
-		return nil
+// markReused marks the tasks Options.Reuse or Options.RunAgain reuse, with
+// why, looking each task up once, and counts them. It refuses a task the
+// plan does not have, and a reused task that reads a task that runs again.
+func (s *scheduler) markReused(g *dag.Graph) (int, error) {
+	named, why := s.o.Reuse, s.o.ReusedWhy
+	reused := true // what naming a task in named means
+	switch {
+	case s.o.RunAgain != nil && s.o.Reuse != nil:
+		return 0, errors.New("executor: Options.Reuse and Options.RunAgain cannot both be set")
+	case s.o.RunAgain != nil:
+		named, reused = nil, false
+		for id := range s.o.RunAgain {
+			if _, ok := g.Task(id); !ok {
+				return 0, fmt.Errorf("executor: unknown task %q to run again", id)
+			}
+		}
+	case len(s.o.Reuse) == 0:
+		return 0, nil
 	}
-	found := 0
+	found, n := 0, 0
 	for _, t := range s.tasks {
-		if why, ok := s.o.Reuse[t.t.ID]; ok {
-			t.reused, t.message = true, why
+		var ok bool
+		if reused {
+			why, ok = named[t.t.ID]
+		} else {
+			ok = s.o.RunAgain[t.t.ID]
+		}
+		if ok {
 			found++
 		}
+		if ok == reused {
+			t.reused, t.message = true, why
+			n++
+		}
 	}
-	if found < len(s.o.Reuse) {
-		for id := range s.o.Reuse {
+	if reused && found < len(named) {
+		for id := range named {
 			if _, ok := g.Task(id); !ok {
-				return fmt.Errorf("executor: reuse of unknown task %q", id)
+				return 0, fmt.Errorf("executor: reuse of unknown task %q", id)
 			}
 		}
 	}
@@ -39,11 +61,11 @@ func (s *scheduler) markReused(g *dag.Graph) error {
 		}
 		for _, d := range g.PredecessorsAt(i) {
 			if dep := s.tasks[d]; !dep.reused {
-				return fmt.Errorf("executor: task %q cannot be reused while %q, which it reads, runs again", t.t.ID, dep.t.ID)
+				return 0, fmt.Errorf("executor: task %q cannot be reused while %q, which it reads, runs again", t.t.ID, dep.t.ID)
 			}
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // settleReused ends at once, in memory, every task an earlier run finished
@@ -54,7 +76,7 @@ func (s *scheduler) markReused(g *dag.Graph) error {
 // Declaration order is a topological order only for the reused set's own
 // checks, so every reused task is settled before anything is made ready.
 func (s *scheduler) settleReused() {
-	if len(s.o.Reuse) == 0 {
+	if s.reusing == 0 {
 		s.reusedAt = len(s.tasks)
 		return
 	}

@@ -41,6 +41,11 @@ type Options struct {
 	// run they come from): they end Reused without running. Resume decides
 	// which; every task depending on a task not reused must not be in it.
 	Reuse map[string]string
+	// RunAgain, when not nil, is Reuse the other way round, for a resume
+	// that keeps most of a large plan: every task not in it is reused,
+	// with ReusedWhy as why. Reuse must then be nil.
+	RunAgain  map[string]bool
+	ReusedWhy string
 	// Reattach names tasks an earlier engine started an attempt of that may
 	// still be running, or may have ended while no engine watched (a Slurm
 	// job), with the State of that attempt's handle. The task's first
@@ -121,6 +126,7 @@ type scheduler struct {
 	// durable waits until the last event appended is durable (Appender
 	// journals); nil when every event was recorded synchronously.
 	durable func() error
+	reusing int // tasks reused (markReused)
 	// reusedAt is the first task whose reuse may not be recorded yet
 	// (settleReused, recordReused); len(tasks) once all are.
 	reusedAt int
@@ -213,7 +219,7 @@ func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, e
 			}
 		}
 	}
-	if err := s.markReused(g); err != nil {
+	if s.reusing, err = s.markReused(g); err != nil {
 		return nil, err
 	}
 	if err := s.initSegments(); err != nil {
