@@ -126,7 +126,7 @@ func Prepare(o Options) (r *Run, err error) {
 	if err := os.MkdirAll(r.Dir, 0o700); err != nil {
 		return r, fmt.Errorf("cannot create the run directory: %w", err)
 	}
-	// graph.json is written once the first task has started (runGraph).
+	// graph.json is written once the first task has started (graphJournal).
 	r.graph = newRunGraph(r.Dir, plan)
 
 	if r.segments, err = openSegments(plan, r.ID); err != nil {
@@ -266,7 +266,7 @@ func (r *Run) Execute(ctx context.Context, kill <-chan struct{}, watch event.Jou
 		Runners:   r.runners,
 		Budget:    r.Budget,
 		KeepGoing: r.o.KeepGoing,
-		Journal:   checkpointed{store: r.journal, watch: graphAfterStart{watch, r.graph}, backlog: &backlog{}},
+		Journal:   checkpointed{store: graphJournal{r.journal, r.graph}, watch: watch, backlog: &backlog{}},
 		Layout:    r.ra.layout,
 		Segments:  r.ra.segs,
 		Env:       r.o.Env,

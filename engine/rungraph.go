@@ -41,17 +41,31 @@ func (g *runGraph) wait() error {
 	return g.err
 }
 
-// graphAfterStart is a watch that starts writing the run's graph at the
-// first attempt that starts, or at the run's end when none does.
-type graphAfterStart struct {
-	watch event.Journal
+// graphJournal is the run's journal, which starts writing the run's graph
+// at the first attempt that starts, and waits for it to be whole before
+// the run's end is recorded: a run recorded as ended has its graph. An
+// error writing it does not stop the journal; Execute returns it.
+type graphJournal struct {
+	store event.Appender
 	graph *runGraph
 }
 
-// Record implements event.Journal.
-func (w graphAfterStart) Record(e event.Event) error {
-	if e.Kind == event.AttemptStarted || e.Kind == event.RunEnded {
-		w.graph.start()
+// Append implements event.Appender.
+func (j graphJournal) Append(e event.Event) (func() error, error) {
+	switch e.Kind {
+	case event.AttemptStarted:
+		j.graph.start()
+	case event.RunEnded:
+		j.graph.wait()
 	}
-	return w.watch.Record(e)
+	return j.store.Append(e)
+}
+
+// Record implements event.Journal.
+func (j graphJournal) Record(e event.Event) error {
+	wait, err := j.Append(e)
+	if err != nil {
+		return err
+	}
+	return wait()
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,16 +17,19 @@ import (
 
 // TestGraphAfterFirstStart: a run writes graph.json once its first task
 // has started, not before (at a million tasks it took seconds the first
-// task waited for), and a reader finds it whole whenever it is there. A
-// run whose tasks never start still leaves it.
+// task waited for), and before its end is recorded; a reader finds it
+// whole whenever it is there. A run refused before any start still
+// leaves it.
 func TestGraphAfterFirstStart(t *testing.T) {
 	for _, c := range []struct {
 		name   string
 		tasks  int
 		memory int64 // each task's cap: above the pool's, the run is refused
+		argv   string
 	}{
 		{name: "one task", tasks: 1},
 		{name: "twenty tasks", tasks: 20},
+		{name: "no task can start", tasks: 2, argv: "/nonexistent/weir-test-command"},
 		{name: "refused before any start", tasks: 3, memory: 2 << 30},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -34,7 +38,7 @@ func TestGraphAfterFirstStart(t *testing.T) {
 			for i := range tasks {
 				key := fmt.Sprint(i)
 				tasks[i] = &dag.Task{ID: "work[" + key + "]", Stage: "work", Key: key, Keyed: true, Pool: "default",
-					Argv: []string{"true"}, Memory: c.memory, Retry: dag.Retry{Attempts: 1}}
+					Argv: []string{cmp.Or(c.argv, "true")}, Memory: c.memory, Retry: dag.Retry{Attempts: 1}}
 			}
 			g, err := dag.New(tasks)
 			if err != nil {
@@ -74,8 +78,13 @@ func TestGraphAfterFirstStart(t *testing.T) {
 					time.Sleep(time.Millisecond)
 				}
 			}()
-			early, started := "", false
+			early, started, ended := "", false, false
 			watch := event.JournalFunc(func(e event.Event) error {
+				if e.Kind == event.RunEnded {
+					// A run recorded as ended has its graph.
+					_, err := os.Stat(path)
+					ended = err == nil
+				}
 				if e.Kind == event.AttemptStarted || e.Kind == event.RunEnded {
 					started = true
 				}
@@ -88,13 +97,17 @@ func TestGraphAfterFirstStart(t *testing.T) {
 				return nil
 			})
 			_, err = run.Execute(t.Context(), nil, watch)
-			if refused := c.memory > 0; (err != nil) != refused {
+			refused := c.memory > 0
+			if (err != nil) != refused {
 				t.Fatalf("Execute: %v", err)
 			}
 			close(stop)
 			<-polled
 			if early != "" {
 				t.Error(early)
+			}
+			if !ended && !refused {
+				t.Error("the run's end was recorded before graph.json was written")
 			}
 			if s, ok := torn.Load().(string); ok {
 				t.Error(s)
