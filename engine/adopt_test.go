@@ -168,7 +168,7 @@ func TestAdoptChecksAgain(t *testing.T) {
 	}
 	defer j.Close()
 	r := &Run{ID: "r2", o: Options{Plan: c.plan, Store: st, Resume: resume}, segments: segs}
-	_, err = r.recordDefinitions(nil)
+	err = r.recordDefinitions(nil)
 	if err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Fatalf("recordDefinitions = %v, want a refusal of the link", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/weirflow/weir/dag"
@@ -73,7 +72,7 @@ type Run struct {
 	segments *segmentRouter
 	runners  map[string]executor.Runner
 	journal  *store.Journal
-	reuse    map[string]string
+	graph    *runGraph // nil until Prepare made the run's directory
 	ra       reattachment
 	closers  []func() // in the order they run
 	restore  func()   // the collector target before the run
@@ -127,16 +126,8 @@ func Prepare(o Options) (r *Run, err error) {
 	if err := os.MkdirAll(r.Dir, 0o700); err != nil {
 		return r, fmt.Errorf("cannot create the run directory: %w", err)
 	}
-	// graph.json (3 ms for 1,000 tasks) is written alongside the run's
-	// records and definitions, and is there before the first task starts.
-	graphWritten := make(chan error, 1)
-	go func() { graphWritten <- WriteRunGraph(r.Dir, plan) }()
-	waitGraph := sync.OnceValue(func() error { return <-graphWritten })
-	defer func() {
-		if gerr := waitGraph(); err == nil {
-			err = gerr
-		}
-	}()
+	// graph.json is written once the first task has started (graphJournal).
+	r.graph = newRunGraph(r.Dir, plan)
 
 	if r.segments, err = openSegments(plan, r.ID); err != nil {
 		return r, err
@@ -191,7 +182,7 @@ func Prepare(o Options) (r *Run, err error) {
 		return r, err
 	}
 	r.closers = append(r.closers, func() { r.journal.Close() })
-	if r.reuse, err = r.recordDefinitions(defs); err != nil {
+	if err = r.recordDefinitions(defs); err != nil {
 		return r, err
 	}
 	if r.ra, err = prepareReattach(st, plan, o.Resume, r.Dir, r.segments); err != nil {
@@ -204,22 +195,17 @@ func Prepare(o Options) (r *Run, err error) {
 // recordDefinitions stores the definition of every task that runs. A task
 // a resume reuses keeps the record it had (runChain.records finds it through
 // the new run's reuse of it), unless its outputs were read: those are
-// made this run's, so that the next resume finds them here. It returns
-// the reused tasks, with why. defs, when given, are the tasks' definition
-// hashes (defHashes).
-func (r *Run) recordDefinitions(defs []string) (map[string]string, error) {
+// made this run's, so that the next resume finds them here. defs, when
+// given, are the tasks' definition hashes (defHashes).
+func (r *Run) recordDefinitions(defs []string) error {
 	st, resume := r.o.Store, r.o.Resume
-	var reuse map[string]string
-	why := ""
-	if resume != nil {
-		// Sized at once: growing a map to a million reused tasks cost a
-		// resume 3 s of CPU in rehashing.
-		reuse = make(map[string]string, len(resume.Keep))
-		why = "unchanged since run " + resume.From.ID
-	}
 	defined := 0
 	for i, t := range r.o.Plan.Tasks {
-		if resume == nil || !resume.Keep[t.ID] {
+		again := resume == nil
+		if !again {
+			_, again = resume.Why[t.ID] // the small map (Resumption)
+		}
+		if again {
 			def := ""
 			if defs != nil {
 				def = defs[i]
@@ -227,18 +213,17 @@ func (r *Run) recordDefinitions(defs []string) (map[string]string, error) {
 				def = t.DefHash()
 			}
 			if err := st.SetDefinition(r.ID, t.ID, def, DefParts(t)); err != nil {
-				return nil, err
+				return err
 			}
 			// The store queues definitions as fast as they come; committing
 			// them a window at a time bounds the queue (see backlog).
 			if defined++; defined%backlogWindow == 0 {
 				if err := r.journal.Flush(); err != nil {
-					return nil, err
+					return err
 				}
 			}
 			continue
 		}
-		reuse[t.ID] = why
 		old, ok := resume.Tasks[t.ID]
 		if !ok || len(old.Outputs) == 0 {
 			continue
@@ -248,23 +233,23 @@ func (r *Run) recordDefinitions(defs []string) (map[string]string, error) {
 			// may be a while ago.
 			exists, err := store.CheckOutput(resume.dirs[t.ID], t.ID, out)
 			if err != nil {
-				return nil, fmt.Errorf("cannot adopt the outputs of reused task %s: %w", t.ID, err)
+				return fmt.Errorf("cannot adopt the outputs of reused task %s: %w", t.ID, err)
 			}
 			if !exists {
 				continue // released after its readers succeeded, or published; none needs it here
 			}
 			if err := r.segments.Adopt(dag.SegmentRef{Task: t.ID, Output: out.Name}, out.Path); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if err := st.SetTaskHashes(r.ID, t.ID, old.DefHash, nil); err != nil {
-			return nil, err
+			return err
 		}
 		if err := st.SetOutputs(r.ID, t.ID, relocated(old.Outputs, r.segments, t.ID)); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return reuse, nil
+	return nil
 }
 
 // Execute runs the prepared run's tasks until they end, ctx is cancelled
@@ -281,14 +266,18 @@ func (r *Run) Execute(ctx context.Context, kill <-chan struct{}, watch event.Jou
 		Runners:   r.runners,
 		Budget:    r.Budget,
 		KeepGoing: r.o.KeepGoing,
-		Journal:   checkpointed{store: r.journal, watch: watch, backlog: &backlog{}},
+		Journal:   checkpointed{store: graphJournal{r.journal, r.graph}, watch: watch, backlog: &backlog{}},
 		Layout:    r.ra.layout,
 		Segments:  r.ra.segs,
 		Env:       r.o.Env,
 		Kill:      kill,
-		Reuse:     r.reuse,
+		RunAgain:  r.runAgain(),
+		ReusedWhy: r.reusedWhy(),
 		Reattach:  r.ra.states,
 	})
+	if gerr := r.graph.wait(); err == nil {
+		err = gerr
+	}
 	if err != nil || !summary.OK() {
 		return summary, err
 	}
@@ -305,6 +294,11 @@ func (r *Run) Execute(ctx context.Context, kill <-chan struct{}, watch event.Jou
 // runners (which end and reap whatever still runs), the segments and the
 // cgroups. It does not close the store.
 func (r *Run) Close() {
+	if r.graph != nil {
+		// A run that never executed still leaves its graph, as it did
+		// when Prepare wrote it; Execute reported any error.
+		r.graph.wait()
+	}
 	for i := len(r.closers) - 1; i >= 0; i-- {
 		r.closers[i]()
 	}

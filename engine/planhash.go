@@ -3,7 +3,9 @@ package engine
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/weirflow/weir/dag"
 )
@@ -13,20 +15,30 @@ import (
 // publish), in declaration order. The run records it; a resume of a plan
 // with the same hash knows that every task the run ended done is unchanged
 // without reading its record.
-func PlanHash(plan *dag.Plan) string { return planHash(plan, nil) }
+func PlanHash(plan *dag.Plan) string { return planHash(plan, defHashes(plan)) }
 
-// defHashes is the definition hash of each task of plan, in order.
+// defHashes is the definition hash of each task of plan, in order. The
+// tasks are shared out among the CPUs: at a million tasks the hashes take
+// over 2 s of CPU, all before the first task can start.
 func defHashes(plan *dag.Plan) []string {
 	defs := make([]string, len(plan.Tasks))
-	for i, t := range plan.Tasks {
-		defs[i] = t.DefHash()
+	const least = 4096 // fewer tasks a goroutine cost more than they save
+	n := min(runtime.GOMAXPROCS(0), (len(defs)+least-1)/least)
+	var wg sync.WaitGroup
+	for part := range n {
+		lo, hi := part*len(defs)/n, (part+1)*len(defs)/n
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				defs[i] = plan.Tasks[i].DefHash()
+			}
+		})
 	}
+	wg.Wait()
 	return defs
 }
 
 // planHash is PlanHash with the tasks' definition hashes given (defHashes),
-// so that a run that records them too hashes each definition once; nil
-// computes them.
+// so that a run that records them too hashes each definition once.
 func planHash(plan *dag.Plan, defs []string) string {
 	h := sha256.New()
 	var buf []byte
@@ -38,11 +50,7 @@ func planHash(plan *dag.Plan, defs []string) string {
 	for i, t := range plan.Tasks {
 		buf = buf[:0]
 		field(t.ID)
-		if defs != nil {
-			field(defs[i])
-		} else {
-			field(t.DefHash())
-		}
+		field(defs[i])
 		field(strconv.Itoa(len(t.Deps)))
 		for _, d := range t.Deps {
 			field(d)

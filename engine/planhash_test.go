@@ -45,3 +45,20 @@ func TestPlanHash(t *testing.T) {
 		})
 	}
 }
+
+// TestDefHashesShared: the definition hashes, worked out by several
+// goroutines for a large plan, are each task's own, in order.
+func TestDefHashesShared(t *testing.T) {
+	for _, n := range []int{0, 1, 4096, 3*4096 + 5} {
+		p := widePlan(t, n)
+		defs := defHashes(p)
+		if len(defs) != n {
+			t.Fatalf("n=%d: %d hashes", n, len(defs))
+		}
+		for i, task := range p.Tasks {
+			if defs[i] != task.DefHash() {
+				t.Fatalf("n=%d: hash %d is %q, want task %s's %q", n, i, defs[i], task.ID, task.DefHash())
+			}
+		}
+	}
+}

@@ -18,6 +18,8 @@ type Resumption struct {
 	// (runChain.records): every task when the workflow changed since run
 	// From, else those that did not end done and those with outputs.
 	Tasks map[string]store.TaskRecord
+	// Every task decided is in Keep or in Why, never both: at a million
+	// tasks Why, the small one, is where to look a task up.
 	Keep  map[string]bool   // reused tasks
 	Why   map[string]string // why a task runs again
 	Order []string          // tasks that run again, in plan order
@@ -125,7 +127,10 @@ func decide(plan *dag.Plan, order []*dag.Task, from store.RunRecord, src *record
 	for changed := true; changed; {
 		changed = false
 		for _, t := range order {
-			if !r.Keep[t.ID] {
+			if len(t.Deps) == 0 && len(t.Outputs) == 0 {
+				continue // nothing here can change what the first pass decided
+			}
+			if _, again := r.Why[t.ID]; again {
 				continue
 			}
 			why := depProblem(t, r.Keep)
@@ -156,7 +161,7 @@ func decide(plan *dag.Plan, order []*dag.Task, from store.RunRecord, src *record
 		}
 	}
 	for _, t := range order {
-		if !r.Keep[t.ID] {
+		if _, again := r.Why[t.ID]; again {
 			r.Order = append(r.Order, t.ID)
 		}
 	}

@@ -41,6 +41,11 @@ type Options struct {
 	// run they come from): they end Reused without running. Resume decides
 	// which; every task depending on a task not reused must not be in it.
 	Reuse map[string]string
+	// RunAgain, when not nil, is Reuse the other way round, for a resume
+	// that keeps most of a large plan: every task not in it is reused,
+	// with ReusedWhy as why. Reuse must then be nil.
+	RunAgain  map[string]bool
+	ReusedWhy string
 	// Reattach names tasks an earlier engine started an attempt of that may
 	// still be running, or may have ended while no engine watched (a Slurm
 	// job), with the State of that attempt's handle. The task's first
@@ -121,6 +126,10 @@ type scheduler struct {
 	// durable waits until the last event appended is durable (Appender
 	// journals); nil when every event was recorded synchronously.
 	durable func() error
+	reusing int // tasks reused (markReused)
+	// reusedAt is the first task whose reuse may not be recorded yet
+	// (settleReused, recordReused); len(tasks) once all are.
+	reusedAt int
 }
 
 // taskRun is a task's state in this run.
@@ -143,6 +152,7 @@ type taskRun struct {
 	idx     int32 // declaration order, the tie-break of priority
 	deps    int32 // dependencies not yet succeeded
 	backoff bool  // ready, but waiting out its retry delay
+	reused  bool  // in Options.Reuse (markReused); its message says why
 }
 
 // attemptEnd is what an attempt's waiter goroutine sends back.
@@ -193,28 +203,24 @@ func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, e
 	// One allocation for all: 100,000 small ones cost a fifth more, in
 	// the rounding of their size class.
 	runs := make([]taskRun, len(tasks))
-	byID := make(map[string]*taskRun, len(tasks))
 	for i, t := range tasks {
 		tr := &runs[i]
 		*tr = taskRun{t: t, idx: int32(i), prio: rem[i], pool: pools[t.Pool], state: event.Pending}
 		s.tasks[i] = tr
-		byID[t.ID] = tr
 	}
-	for _, tr := range s.tasks {
-		tr.deps = int32(len(g.Predecessors(tr.t.ID)))
-		for _, id := range g.Successors(tr.t.ID) {
-			tr.succ = append(tr.succ, byID[id])
-		}
-	}
-	for id := range o.Reuse {
-		if _, ok := byID[id]; !ok {
-			return nil, fmt.Errorf("executor: reuse of unknown task %q", id)
-		}
-		for _, dep := range g.Predecessors(id) {
-			if _, ok := o.Reuse[dep]; !ok {
-				return nil, fmt.Errorf("executor: task %q cannot be reused while %q, which it reads, runs again", id, dep)
+	// By place, not by id: at a million tasks a map of them and a string
+	// per edge cost seconds of the set-up.
+	for i, tr := range s.tasks {
+		tr.deps = int32(len(g.PredecessorsAt(i)))
+		if succ := g.SuccessorsAt(i); len(succ) > 0 {
+			tr.succ = make([]*taskRun, len(succ))
+			for j, v := range succ {
+				tr.succ[j] = s.tasks[v]
 			}
 		}
+	}
+	if s.reusing, err = s.markReused(g); err != nil {
+		return nil, err
 	}
 	if err := s.initSegments(); err != nil {
 		return nil, err
@@ -263,18 +269,7 @@ func (s *scheduler) run() {
 		s.timers.Wait()
 	}()
 	s.record(event.Event{Kind: event.RunStarted})
-	// Tasks an earlier run finished, and that resume may keep, end at once
-	// and count as done for those after them. Declaration order is a
-	// topological order only for the reused set's own checks, so every
-	// reused task is settled before anything is made ready.
-	for _, t := range s.tasks {
-		if why, ok := s.o.Reuse[t.t.ID]; ok {
-			s.setState(t, event.Reused, why, event.Event{})
-			for _, d := range t.succ {
-				d.deps--
-			}
-		}
-	}
+	s.settleReused()
 	s.reusedSegments()
 	for _, t := range s.tasks {
 		if t.deps == 0 && t.state == event.Pending {
@@ -293,6 +288,8 @@ func (s *scheduler) run() {
 			break
 		}
 		select {
+		case <-s.reuseLeft():
+			s.recordReused(reuseChunk)
 		case d := <-s.started:
 			s.onStarted(d)
 		case d := <-s.hashed:
@@ -307,6 +304,7 @@ func (s *scheduler) run() {
 			s.cancel(true)
 		}
 	}
+	s.recordReused(-1)
 	for _, t := range s.tasks {
 		if !t.state.Final() && s.err == nil {
 			// Admission guarantees progress (checkCaps); a task left over

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +21,11 @@ type measured struct {
 	cpu    time.Duration // user+sys of the median round, which the machine's load does not inflate
 	rss    int64         // peak resident bytes of that round
 	out    string        // the size of its output, and its first line
+	// For resume: the CPU time and peak resident bytes of the command up
+	// to its first task's start, read from /proc as its line appears (the
+	// whole command goes on to record what it reused, and is stopped).
+	cpuFirst time.Duration
+	rssFirst int64
 }
 
 func (m measured) rounds() string {
@@ -96,9 +102,11 @@ func resumeStart(weir, dir string) (measured, error) {
 	}
 	sc := bufio.NewScanner(out)
 	var took time.Duration
+	var m measured
 	for sc.Scan() {
 		if strings.Contains(sc.Text(), "start ") {
 			took = time.Since(t0)
+			m.cpuFirst, m.rssFirst = procUsage(cmd.Process.Pid)
 			cmd.Process.Signal(syscall.SIGINT)
 			break
 		}
@@ -109,7 +117,36 @@ func resumeStart(weir, dir string) (measured, error) {
 	if took == 0 {
 		return measured{}, fmt.Errorf("weir resume started no task: %s", errb.String())
 	}
-	m := measured{times: []time.Duration{took}, median: took}
+	m.times, m.median = []time.Duration{took}, took
 	m.cpu, m.rss = usage(cmd.ProcessState)
 	return m, nil
+}
+
+// procUsage is the CPU time (user+sys) and peak resident bytes of running
+// process pid so far, from /proc; zero where it cannot be read.
+func procUsage(pid int) (time.Duration, int64) {
+	var cpu time.Duration
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		// The fields after the command's name, which may hold spaces:
+		// utime and stime are the 14th and 15th of the line, in clock
+		// ticks of 1/100 s on Linux.
+		if i := bytes.LastIndexByte(b, ')'); i > 0 {
+			f := strings.Fields(string(b[i+1:]))
+			if len(f) > 12 {
+				u, _ := strconv.ParseInt(f[11], 10, 64)
+				s, _ := strconv.ParseInt(f[12], 10, 64)
+				cpu = time.Duration(u+s) * 10 * time.Millisecond
+			}
+		}
+	}
+	var rss int64
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+				rss = kb << 10
+			}
+		}
+	}
+	return cpu, rss
 }

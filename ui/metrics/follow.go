@@ -72,6 +72,12 @@ func (f *follower) poll() {
 				continue
 			}
 			ids, budget := planOf(rd)
+			if ids == nil {
+				// The engine writes graph.json once the run's first task
+				// has started: look again next time, and take the run
+				// from its first event then.
+				continue
+			}
 			f.m.Start(id, rec.Name, ids, budget)
 			t = &tail{}
 			f.tails[id] = t
@@ -128,7 +134,8 @@ func (m *Metrics) inProgress(id string) bool {
 }
 
 // planOf reads the run's tasks and memory budget from its graph.json
-// (budget 0: the engine's default, which the run's files do not record).
+// (budget 0: the engine's default, which the run's files do not record);
+// nil tasks when there is no graph.json yet.
 func planOf(runDir string) (ids []string, budget int64) {
 	doc, err := dag.ReadJSON(filepath.Join(runDir, "graph.json"))
 	if err != nil {

@@ -103,3 +103,36 @@ func waitValue(t *testing.T, m *metrics.Metrics, name string, labels map[string]
 	}
 	t.Fatalf("%s%v = %v, want %v", name, labels, got, want)
 }
+
+// TestFollowWaitsForGraph: a run in progress whose graph.json is not
+// written yet (the engine writes it once the first task has started) is
+// followed once it is, from its first event, with every task counted.
+func TestFollowWaitsForGraph(t *testing.T) {
+	dir := t.TempDir()
+	events := []event.Event{
+		{Seq: 1, RunID: "r1", Time: time.Now(), Kind: event.RunStarted},
+		{Seq: 2, RunID: "r1", Time: time.Now(), Kind: event.TaskChanged, Task: "a", State: event.Ready},
+		{Seq: 3, RunID: "r1", Time: time.Now(), Kind: event.TaskChanged, Task: "a", State: event.Running, Attempt: 1, Memory: 256 << 20},
+	}
+	writeRun(t, dir, "r1", store.RunRunning, events)
+	graph := filepath.Join(dir, "runs", "r1", "graph.json")
+	b, err := os.ReadFile(graph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(graph)
+
+	m := metrics.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { m.Follow(ctx, dir, 10*time.Millisecond); close(done) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(50 * time.Millisecond) // a few looks without graph.json
+
+	if err := os.WriteFile(graph, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitValue(t, m, "weir_tasks", map[string]string{"workflow": "etl", "state": "running"}, 1)
+	waitValue(t, m, "weir_tasks", map[string]string{"workflow": "etl", "state": "pending"}, 1)
+	waitValue(t, m, "weir_memory_budget_bytes", map[string]string{"workflow": "etl"}, 1<<30)
+}
