@@ -45,6 +45,11 @@ task.`, plural(statusRows, "task")),
 			if run.Tasks <= statusRows && !failed {
 				return statusFromEvents(o, dir, run, asJSON, nil, false)
 			}
+			if failed && !asJSON {
+				if each, ok := failedFromSummary(dir, run); ok {
+					return statusTasks(o, run, false, each)
+				}
+			}
 			// The database has each stage's counts and the failed tasks;
 			// while an engine holds it, or before an engine upgraded it,
 			// the event log says the same at the cost of reading it all.
