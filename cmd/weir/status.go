@@ -46,7 +46,7 @@ task.`, plural(statusRows, "task")),
 				return statusFromEvents(o, dir, run, asJSON, nil, false)
 			}
 			if failed && !asJSON {
-				if each, ok := failedFromSummary(dir, run); ok {
+				if _, each, ok := fromSummary(dir, run); ok {
 					return statusTasks(o, run, false, each)
 				}
 			}
@@ -57,6 +57,12 @@ task.`, plural(statusRows, "task")),
 			var locked *store.ErrLocked
 			switch {
 			case errors.As(err, &locked), errors.Is(err, store.ErrOlderLayout), errors.Is(err, store.ErrNotFound):
+				if !failed && !all && !asJSON {
+					// A finished run's summary says it without the event log.
+					if stages, each, ok := fromSummary(dir, run); ok {
+						return printByStage(o, run, stages, each)
+					}
+				}
 				var only func(store.TaskRecord) bool
 				if failed {
 					only = isFailed

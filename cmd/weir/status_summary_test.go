@@ -12,10 +12,14 @@ import (
 	"github.com/weirflow/weir/store"
 )
 
-// TestStatusFailedFromSummary: status --failed of a finished run prints
-// from summary.json what it prints from the database, for failures of
-// every shape, and reads the database when the summary lists too few.
-func TestStatusFailedFromSummary(t *testing.T) {
+// TestStatusFromSummary: status --failed of a finished run, and its
+// summary by stage while an engine holds the database, print from
+// summary.json what status prints from the database, for failures of
+// every shape; with too many failures for the summary, both read the
+// database or the event log.
+func TestStatusFromSummary(t *testing.T) {
+	defer func(n int) { statusRows = n }(statusRows)
+	statusRows = 5
 	res := func(r event.Reason, code int, peak int64) *event.Result {
 		at := time.Unix(1700000000, 0)
 		return &event.Result{Reason: r, ExitCode: code, PeakMemory: peak, Start: at, End: at.Add(1500 * time.Millisecond)}
@@ -98,9 +102,16 @@ func TestStatusFailedFromSummary(t *testing.T) {
 			if err := st.Close(); err != nil {
 				t.Fatal(err)
 			}
-			status := func() string {
+			status := func(locked bool, args ...string) string {
+				if locked {
+					st, err := store.Open(dir, store.Options{NoSync: true})
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer st.Close()
+				}
 				var out, errb bytes.Buffer
-				if code := realMain([]string{"status", "--state-dir", dir, "--failed"}, &out, &errb); code != 0 {
+				if code := realMain(append([]string{"status", "--state-dir", dir}, args...), &out, &errb); code != 0 {
 					t.Fatalf("exit %d: %s", code, errb.String())
 				}
 				return out.String()
@@ -112,12 +123,17 @@ func TestStatusFailedFromSummary(t *testing.T) {
 			if want := n <= store.MaxSummaryFailures; sum.Complete != want {
 				t.Fatalf("summary.json lists every failure: %v, want %v", sum.Complete, want)
 			}
-			fromSummary := status()
+			failedSum, stagesSum := status(false, "--failed"), status(true)
 			if err := os.Remove(filepath.Join(dir, "runs", id, "summary.json")); err != nil {
 				t.Fatal(err)
 			}
-			if fromDB := status(); fromSummary != fromDB {
-				t.Errorf("from summary.json:\n%s\nfrom the database:\n%s", fromSummary, fromDB)
+			for _, c := range []struct{ what, got, want string }{
+				{"--failed", failedSum, status(false, "--failed")},
+				{"by stage", stagesSum, status(false)},
+			} {
+				if c.got != c.want {
+					t.Errorf("%s from summary.json:\n%s\nfrom the database:\n%s", c.what, c.got, c.want)
+				}
 			}
 		})
 	}
