@@ -56,7 +56,9 @@ func ScanEvents(dir, id string, from int64, want func(task []byte) bool) ([]even
 				if derr := json.Unmarshal(line, &e); derr != nil {
 					return nil, fmt.Errorf("store: %s line %d past byte %d is not an event: %v", path, n, from, derr)
 				}
-				out = append(out, e)
+				if ok || e.Task == "" || want([]byte(e.Task)) {
+					out = append(out, e)
+				}
 			}
 		}
 		if err != nil {
