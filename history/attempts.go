@@ -75,6 +75,9 @@ type Limits struct {
 // (its first task's), and the stages in declaration order; none for a run
 // recorded without graph.json.
 func Declared(dir, id string) (map[string]Limits, []string, error) {
+	if w := readWide(dir, id); w != nil {
+		return w.declared(dir)
+	}
 	tasks, order, err := readGraph(dir, id)
 	if err != nil {
 		return nil, nil, err

@@ -61,12 +61,32 @@ func learn(dir, name string, maxRuns int, runs []store.RunSummary) (map[string]*
 		if r.Name != name || r.State == store.RunRunning {
 			continue
 		}
-		attempts, err := Attempts(dir, r.ID)
+		var attempts []Attempt
+		var err error
+		w := readWide(dir, r.ID)
+		if w != nil {
+			attempts, err = w.attempts(dir)
+		} else {
+			attempts, err = Attempts(dir, r.ID)
+		}
 		if err != nil {
 			continue // a run without readable events tells nothing
 		}
 		used++
 		succeeded := map[string]bool{}
+		if w != nil {
+			for _, t := range w.totals() {
+				h := out[t.Stage]
+				if h == nil {
+					h = &StageHistory{Stage: t.Stage, LastCap: t.Cap}
+					out[t.Stage] = h
+				}
+				if h.addTotal(t) {
+					succeeded[t.Stage] = true
+					h.Runs++
+				}
+			}
+		}
 		for _, a := range attempts {
 			if a.Result == nil {
 				continue
@@ -84,6 +104,22 @@ func learn(dir, name string, maxRuns int, runs []store.RunSummary) (map[string]*
 		}
 	}
 	return out, used, nil
+}
+
+// addTotal adds a wide stage's total, whose failed tasks' attempts
+// are added one by one beside it; it says whether a task succeeded.
+// The total knows the largest peak and run time of all the stage's
+// attempts, the failed ones included, and not the smallest: PeakMin and
+// DurMin are left as other runs made them, or unknown (0).
+func (h *StageHistory) addTotal(t StageTotal) bool {
+	ok := t.Counts[event.TaskSucceeded]
+	if ok == 0 {
+		return false
+	}
+	h.Successes += ok
+	h.PeakMax = max(h.PeakMax, t.Peak)
+	h.DurMax = max(h.DurMax, t.TookMax)
+	return true
 }
 
 func (h *StageHistory) add(a Attempt) {
@@ -151,7 +187,7 @@ func Advise(h *StageHistory, memory int64, timeout time.Duration) []Advice {
 
 func adviseMemory(h *StageHistory, declared int64) (Advice, bool) {
 	a := Advice{Stage: h.Stage, Attribute: "memory"}
-	peaks := fmt.Sprintf("peaks %s over %s", span(units.Size(h.PeakMin), units.Size(h.PeakMax)), plural(h.Successes, "successful attempt"))
+	peaks := fmt.Sprintf("peaks %s over %s", upTo(h.PeakMin, h.PeakMax, units.Size), plural(h.Successes, "successful attempt"))
 	switch {
 	case h.OOMs > 0 && declared > 0 && (h.Successes == 0 || h.PeakMax > int64(tooTight*float64(declared))):
 		need := max(h.PeakMax, declared)
@@ -189,7 +225,7 @@ func adviseMemory(h *StageHistory, declared int64) (Advice, bool) {
 
 func adviseTimeout(h *StageHistory, declared time.Duration) (Advice, bool) {
 	a := Advice{Stage: h.Stage, Attribute: "timeout"}
-	runs := fmt.Sprintf("runs take %s", span(units.Duration(h.DurMin.Round(time.Second)), units.Duration(h.DurMax.Round(time.Second))))
+	runs := fmt.Sprintf("runs take %s", upTo(h.DurMin, h.DurMax, func(d time.Duration) string { return units.Duration(d.Round(time.Second)) }))
 	switch {
 	case h.Timeouts > 0 && declared > 0:
 		a.Suggested = hclDuration(niceDuration(max(declared*2, h.DurMax*timeoutFactor)))
@@ -248,6 +284,15 @@ func hclSize(n int64) string {
 }
 
 func hclDuration(d time.Duration) string { return `"` + units.Duration(d) + `"` }
+
+// upTo is span of lo and hi, or "up to hi" when lo is unknown (0: a wide
+// stage's total knows only its largest).
+func upTo[T int64 | time.Duration](lo, hi T, f func(T) string) string {
+	if lo == 0 {
+		return "up to " + f(hi)
+	}
+	return span(f(lo), f(hi))
+}
 
 func span(lo, hi string) string {
 	if lo == hi {

@@ -46,8 +46,12 @@ type RunFileSummary struct {
 // FailedTask is a failed task with its attempts (handles and memory
 // samples left out).
 type FailedTask struct {
-	Task     string          `json:"task"`
-	Message  string          `json:"message,omitempty"`
+	Task    string `json:"task"`
+	Message string `json:"message,omitempty"`
+	// Begun is the attempts the task began, as its record counts them: an
+	// attempt can begin and fail before it has a record of its own.
+	// Summaries of older weirs have none (0).
+	Begun    int             `json:"begun,omitempty"`
 	Attempts []AttemptRecord `json:"attempts"`
 }
 
@@ -168,7 +172,7 @@ func failedTask(r *txRun, task string) (*FailedTask, error) {
 	if err != nil {
 		return nil, err
 	}
-	ft := &FailedTask{Task: task, Message: t.Message, Attempts: []AttemptRecord{}}
+	ft := &FailedTask{Task: task, Message: t.Message, Begun: t.Attempts, Attempts: []AttemptRecord{}}
 	prefix := append([]byte(task), 0)
 	c := r.attempts.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {

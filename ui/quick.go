@@ -343,18 +343,7 @@ func (q *quickRun) rows(rq rowQuery) *Rows {
 	if !ok {
 		return nil
 	}
-	stages := slices.Clone(q.stageNames())
-	out := &Rows{All: q.outline.All, Counts: map[event.TaskState]int{}, Stages: stages, Index: -1, Offset: rq.offset}
-	for st, n := range q.run.Counts {
-		out.Counts[st] = n
-	}
-	known := 0
-	for _, n := range out.Counts {
-		known += n
-	}
-	if p := q.outline.All - known; p > 0 {
-		out.Counts[event.Pending] += p
-	}
+	out := q.frame(rq)
 	tasks := make([]LiteTask, len(q.order))
 	views := make([]*TaskView, len(q.order))
 	var pick []int
@@ -391,6 +380,24 @@ func (q *quickRun) rows(rq rowQuery) *Rows {
 	for _, i := range pick[min(rq.offset, len(pick)):min(rq.offset+rq.limit, len(pick))] {
 		_, order := q.liteOf(q.order[i])
 		out.Rows = append(out.Rows, Row{Task: tasks[i], Order: order, View: rowView(views[i])})
+	}
+	return out
+}
+
+// frame is an answer to rq without its rows and total: the run's counts
+// (pending included) and stages.
+func (q *quickRun) frame(rq rowQuery) *Rows {
+	stages := slices.Clone(q.stageNames())
+	out := &Rows{All: q.outline.All, Counts: map[event.TaskState]int{}, Stages: stages, Index: -1, Offset: rq.offset}
+	for st, n := range q.run.Counts {
+		out.Counts[st] = n
+	}
+	known := 0
+	for _, n := range out.Counts {
+		known += n
+	}
+	if p := q.outline.All - known; p > 0 {
+		out.Counts[event.Pending] += p
 	}
 	return out
 }

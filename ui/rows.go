@@ -235,6 +235,15 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, out)
 			return
 		}
+		out, err := h.quickPage(qr, q)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		if out != nil {
+			writeJSON(w, out)
+			return
+		}
 	}
 	out, err := h.rows(q)
 	if err != nil {

@@ -50,7 +50,7 @@ func main() {
 	big := flag.String("state", "", "also measure the newest run of this state dir, as the page first shows it (a run of bench/bigstore: -dir DIR/.weir)")
 	flag.Parse()
 	if *server != "" {
-		serverBench(*server, *rounds)
+		serverBench(*server, *rounds, *baseline)
 		return
 	}
 	path, err := browser.Path()

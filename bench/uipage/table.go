@@ -172,7 +172,7 @@ func bigBench(tab *browser.Tab, dir string, rounds int) {
 	id := runs[0].ID
 	sum, err := store.ReadRunSummary(dir, id)
 	check(err)
-	var ready, filter []time.Duration
+	var ready, filter, cpus []time.Duration
 	for r := range rounds {
 		srv, err := ui.New(ui.Options{StateDir: dir})
 		check(err)
@@ -180,13 +180,18 @@ func bigBench(tab *browser.Tab, dir string, rounds int) {
 		check(err)
 		hs := &http.Server{Handler: srv.Handler()}
 		go hs.Serve(ln)
+		// The CPU of the browser and of this process (the server) over
+		// the round: the first view, the filter and its undoing.
+		cpu := browserCPU(tab) + cputime()
 		rd, took, cost := showTable(tab, fmt.Sprintf("http://%s/?view=big%d#run=%s", ln.Addr(), r, id), sum.Failed)
+		cpu = browserCPU(tab) + cputime() - cpu
 		hs.Close()
 		srv.Close()
-		ready, filter = append(ready, rd), append(filter, took)
-		fmt.Printf("big round %d: %d tasks interactive after %v (the graph, %.3f MB, in at %.0f ms; the snapshot, %.3f MB, in at %.0f ms); filtered to its %d failures in %v\n",
-			r+1, runs[0].Tasks, rd.Round(time.Millisecond), cost["graphBytes"]/1e6, cost["graph"], cost["bytes"]/1e6, cost["arrived"], sum.Failed, took.Round(100*time.Microsecond))
+		ready, filter, cpus = append(ready, rd), append(filter, took), append(cpus, cpu)
+		fmt.Printf("big round %d: %d tasks interactive after %v (the graph, %.3f MB, in at %.0f ms; the snapshot, %.3f MB, in at %.0f ms); filtered to its %d failures in %v; CPU of the browser and the server %v; load average %s\n",
+			r+1, runs[0].Tasks, rd.Round(time.Millisecond), cost["graphBytes"]/1e6, cost["graph"], cost["bytes"]/1e6, cost["arrived"], sum.Failed, took.Round(100*time.Microsecond),
+			cpu.Round(10*time.Millisecond), loadavg())
 	}
-	fmt.Printf("\n%d tasks (%s), medians of %d (goals: interactive < 3s, filtered < 100ms): interactive in %v, filtered to the failures in %v\n",
-		runs[0].Tasks, id, rounds, median.Of(ready).Round(time.Millisecond), median.Of(filter).Round(100*time.Microsecond))
+	fmt.Printf("\n%d tasks (%s), medians of %d (goals: interactive < 3s, filtered < 100ms): interactive in %v, filtered to the failures in %v, CPU of the browser and the server over the round %v\n",
+		runs[0].Tasks, id, rounds, median.Of(ready).Round(time.Millisecond), median.Of(filter).Round(100*time.Microsecond), median.Of(cpus).Round(10*time.Millisecond))
 }

@@ -26,8 +26,10 @@ task's outcome, a timeline of every attempt per pool, memory over time against
 the cap, CPU time, failures with their reasons and log tails, and totals), and
 beside it the run's trace, a row per attempt as tab-separated values (see weir
 trace). Its size follows the stages and the failures, not the tasks: a stage of
-more than 5,000 tasks is one node with its counts, and memory and log tails are
-kept for at most 200 tasks, the failed ones first.`,
+more than 5,000 tasks is one node with its counts, and one row of the trace
+with its totals beside its failed tasks' attempts (weir trace lists every
+attempt); memory and log tails are kept for at most 200 tasks, the failed ones
+first.`,
 		Example: `  weir report
   weir report 20261126-0712 -o nightly.html   # and nightly.tsv`,
 		Args: cobra.MaximumNArgs(1),
@@ -51,12 +53,12 @@ kept for at most 200 tasks, the failed ones first.`,
 			if err := ui.WriteReportWith(&page, dir, run.ID, ui.ReportOptions{History: reportHistory(dir, run)}); err != nil {
 				return err
 			}
-			attempts, err := history.Attempts(dir, run.ID)
+			attempts, totals, err := history.ReportAttempts(dir, run.ID)
 			if err != nil {
 				return err
 			}
 			var tsv bytes.Buffer
-			if err := history.WriteTrace(&tsv, attempts); err != nil {
+			if err := history.WriteTraceTotals(&tsv, run.ID, attempts, totals); err != nil {
 				return err
 			}
 			for _, f := range []string{out, trace} {
@@ -70,8 +72,13 @@ kept for at most 200 tasks, the failed ones first.`,
 			if err := writeFilePrivate(trace, tsv.Bytes()); err != nil {
 				return err
 			}
+			rows := plural(len(attempts), "attempt")
+			if len(totals) > 0 {
+				// Say that the trace is not every attempt, and where that is.
+				rows += fmt.Sprintf(" and a total for each of %s; weir trace %s lists every attempt", plural(len(totals), "wide stage"), run.ID)
+			}
 			fmt.Fprintf(o.stdout, "wrote %s (%s) and %s (%s) for run %s\n",
-				relPath(out), units.Size(int64(page.Len())), relPath(trace), plural(len(attempts), "attempt"), run.ID)
+				relPath(out), units.Size(int64(page.Len())), relPath(trace), rows, run.ID)
 			return nil
 		},
 	}

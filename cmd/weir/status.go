@@ -45,6 +45,11 @@ task.`, plural(statusRows, "task")),
 			if run.Tasks <= statusRows && !failed {
 				return statusFromEvents(o, dir, run, asJSON, nil, false)
 			}
+			if failed && !asJSON {
+				if _, each, ok := fromSummary(dir, run); ok {
+					return statusTasks(o, run, false, each)
+				}
+			}
 			// The database has each stage's counts and the failed tasks;
 			// while an engine holds it, or before an engine upgraded it,
 			// the event log says the same at the cost of reading it all.
@@ -52,6 +57,12 @@ task.`, plural(statusRows, "task")),
 			var locked *store.ErrLocked
 			switch {
 			case errors.As(err, &locked), errors.Is(err, store.ErrOlderLayout), errors.Is(err, store.ErrNotFound):
+				if !failed && !all && !asJSON {
+					// A finished run's summary says it without the event log.
+					if stages, each, ok := fromSummary(dir, run); ok {
+						return printByStage(o, run, stages, each)
+					}
+				}
 				var only func(store.TaskRecord) bool
 				if failed {
 					only = isFailed

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/weirflow/weir/event"
+	"github.com/weirflow/weir/store"
+)
+
+// TestStatusFromSummary: status --failed of a finished run, and its
+// summary by stage while an engine holds the database, print from
+// summary.json what status prints from the database, for failures of
+// every shape; with too many failures for the summary, both read the
+// database or the event log.
+func TestStatusFromSummary(t *testing.T) {
+	defer func(n int) { statusRows = n }(statusRows)
+	statusRows = 5
+	res := func(r event.Reason, code int, peak int64) *event.Result {
+		at := time.Unix(1700000000, 0)
+		return &event.Result{Reason: r, ExitCode: code, PeakMemory: peak, Start: at, End: at.Add(1500 * time.Millisecond)}
+	}
+	shapes := map[string][]event.Event{
+		"exit": {
+			{Kind: event.TaskChanged, State: event.Running, Attempt: 1},
+			{Kind: event.AttemptStarted, Attempt: 1, Memory: 64 << 20},
+			{Kind: event.AttemptEnded, Attempt: 1, Memory: 64 << 20, Result: res(event.Exit, 3, 10<<20)},
+			{Kind: event.TaskChanged, State: event.TaskFailed, Attempt: 1},
+		},
+		"oom then exit": {
+			{Kind: event.TaskChanged, State: event.Running, Attempt: 1},
+			{Kind: event.AttemptStarted, Attempt: 1, Memory: 64 << 20},
+			{Kind: event.AttemptEnded, Attempt: 1, Memory: 64 << 20, Result: res(event.OOM, 0, 70<<20)},
+			{Kind: event.TaskChanged, State: event.Running, Attempt: 2},
+			{Kind: event.AttemptStarted, Attempt: 2, Memory: 128 << 20},
+			{Kind: event.AttemptEnded, Attempt: 2, Memory: 128 << 20, Result: res(event.Exit, 1, 90<<20)},
+			{Kind: event.TaskChanged, State: event.TaskFailed, Attempt: 2, Message: "exit 1 after 2 attempts"},
+		},
+		"failed as its retry began": {
+			{Kind: event.TaskChanged, State: event.Running, Attempt: 1},
+			{Kind: event.AttemptStarted, Attempt: 1},
+			{Kind: event.AttemptEnded, Attempt: 1, Result: res(event.Exit, 2, 0)},
+			{Kind: event.TaskChanged, State: event.Running, Attempt: 2},
+			{Kind: event.TaskChanged, State: event.TaskFailed, Attempt: 2, Message: "the engine stopped"},
+		},
+		"did not start": {
+			{Kind: event.TaskChanged, State: event.Running, Attempt: 1},
+			{Kind: event.AttemptEnded, Attempt: 1, Result: res(event.StartFailed, 0, 0)},
+			{Kind: event.TaskChanged, State: event.TaskFailed, Attempt: 1},
+		},
+	}
+	cases := []struct {
+		name   string
+		failed int // tasks of each shape
+	}{
+		{"a few", 3},
+		{"more than the summary lists", store.MaxSummaryFailures/len(shapes) + 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "state")
+			st, err := store.Open(dir, store.Options{NoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := "20261206-100000-abcdef"
+			j, err := st.Journal(store.RunRecord{ID: id, Name: "big", Workflow: "/nowhere/big.hcl", Tasks: 2 + c.failed*len(shapes)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seq := uint64(0)
+			rec := func(task string, e event.Event) {
+				seq++
+				e.Seq, e.Time, e.Task = seq, time.Unix(1700000000, int64(seq)), task
+				if err := j.Record(e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rec("", event.Event{Kind: event.RunStarted})
+			for _, ok := range []string{"ok[0]", "ok[1]"} {
+				rec(ok, event.Event{Kind: event.AttemptEnded, Attempt: 1, Result: res(event.Succeeded, 0, 1<<20)})
+				rec(ok, event.Event{Kind: event.TaskChanged, State: event.TaskSucceeded, Attempt: 1})
+			}
+			n := 0
+			for i := range c.failed {
+				for name, es := range shapes {
+					task := fmt.Sprintf("w[%s %d]", name, i)
+					for _, e := range es {
+						rec(task, e)
+					}
+					n++
+				}
+			}
+			rec("", event.Event{Kind: event.RunEnded, Message: "failed"})
+			if err := j.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			status := func(locked bool, args ...string) string {
+				if locked {
+					st, err := store.Open(dir, store.Options{NoSync: true})
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer st.Close()
+				}
+				var out, errb bytes.Buffer
+				if code := realMain(append([]string{"status", "--state-dir", dir}, args...), &out, &errb); code != 0 {
+					t.Fatalf("exit %d: %s", code, errb.String())
+				}
+				return out.String()
+			}
+			sum, err := store.ReadRunSummary(dir, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := n <= store.MaxSummaryFailures; sum.Complete != want {
+				t.Fatalf("summary.json lists every failure: %v, want %v", sum.Complete, want)
+			}
+			failedSum, stagesSum := status(false, "--failed"), status(true)
+			if err := os.Remove(filepath.Join(dir, "runs", id, "summary.json")); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct{ what, got, want string }{
+				{"--failed", failedSum, status(false, "--failed")},
+				{"by stage", stagesSum, status(false)},
+			} {
+				if c.got != c.want {
+					t.Errorf("%s from summary.json:\n%s\nfrom the database:\n%s", c.what, c.got, c.want)
+				}
+			}
+		})
+	}
+}
