@@ -394,6 +394,10 @@ const (
 	// maxQueue commits a long queue nobody waits for, to bound the memory
 	// and the transaction.
 	maxQueue = 4096
+	// dropEvery is how many commits the map's pages may build up over
+	// before dropMapped drops them: about 10 pages a commit, so at most
+	// 10 MiB, and a drop (tens of microseconds) every few hundred commits.
+	dropEvery = 256
 )
 
 // loop is the batcher goroutine; it returns after Close, once the queue is
@@ -403,10 +407,11 @@ func (s *Store) loop() {
 	// A fault on a damaged page becomes a panic that commit recovers.
 	debug.SetPanicOnFault(true)
 	var (
-		spare  []op
-		expect int           // blocked writers expected in the next batch
-		linger time.Duration // half the last commit
-		timer  = time.NewTimer(time.Hour)
+		spare   []op
+		expect  int           // blocked writers expected in the next batch
+		linger  time.Duration // half the last commit
+		dropped int           // commits of events, for dropMapped
+		timer   = time.NewTimer(time.Hour)
 	)
 	timer.Stop()
 	for {
@@ -466,6 +471,11 @@ func (s *Store) loop() {
 			s.closeLogs(ops)
 		}
 		linger = min(time.Since(start)/2, maxLinger)
+		if err == nil && wrote.Events > 0 {
+			if dropped++; dropped%dropEvery == 0 {
+				s.dropMapped()
+			}
+		}
 		s.mu.Lock()
 		if err == nil {
 			s.stats.Commits++
