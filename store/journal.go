@@ -471,11 +471,6 @@ func (s *Store) loop() {
 			s.closeLogs(ops)
 		}
 		linger = min(time.Since(start)/2, maxLinger)
-		if err == nil && wrote.Events > 0 {
-			if dropped++; dropped%dropEvery == 0 {
-				s.dropMapped()
-			}
-		}
 		s.mu.Lock()
 		if err == nil {
 			s.stats.Commits++
@@ -494,6 +489,12 @@ func (s *Store) loop() {
 		close(b.done)
 		clear(ops) // drop references to events and records
 		spare = ops
+		// After the writers are released: they need not wait for it.
+		if err == nil && wrote.Events > 0 {
+			if dropped++; dropped%dropEvery == 0 {
+				s.dropMapped()
+			}
+		}
 	}
 }
 
