@@ -72,6 +72,10 @@
 // must (before it submits a cluster job, and at the end of a run) and let
 // the other events ride along.
 //
+// bbolt reads the database through a map of the file, and every page a
+// commit reads stays in the engine's RSS until the map is remade; so the
+// batcher drops the map's pages every few hundred commits (dropMapped).
+//
 // Close closes the store: it commits what is queued, closes the journals
 // and removes engine.lock. The next writable Open marks runs left running
 // as lost.
