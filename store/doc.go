@@ -4,18 +4,20 @@
 //
 // # Layout
 //
-// Layout 2. Keys are strings unless marked BE (a big-endian uint64, so that
+// Layout 3. Keys are strings unless marked BE (a big-endian uint64, so that
 // cursor order is numeric order); values are JSON.
 //
 //	weir.db
 //	├── meta                          bucket
-//	│   └── version      -> BE         the layout version (2)
+//	│   └── version      -> BE         the layout version (3)
 //	├── runs                          bucket
 //	│   └── <run id>     -> RunRecord  state, times, engine pid, task counts
 //	└── run                           bucket
 //	    └── <run id>                  bucket, one per run
 //	        ├── tasks                 bucket
-//	        │   └── <task id>                -> TaskRecord    state, hashes, outputs, last result
+//	        │   └── <task id>                -> TaskRecord    state, hashes, outputs, last result (no definition)
+//	        ├── defs                  bucket (layout 3)
+//	        │   └── <task id>                -> definition    its parts and input hashes, written once
 //	        ├── attempts              bucket
 //	        │   └── <task id> 0x00 <n BE>    -> AttemptRecord handle, memory, result
 //	        ├── events                bucket
@@ -30,7 +32,10 @@
 // stage's counts and the failed index when its state changes, and the run
 // record once per transaction. Nothing rewrites a whole run, so that how
 // far a run of a million tasks is, and what failed, is read without
-// reading its tasks (Stages, Failed).
+// reading its tasks (Stages, Failed). A task's definition (a few KiB) is
+// written once, before it runs, and none for a task a resume reuses
+// untouched; its state changes rewrite only its small record. Readers of
+// TaskRecord get the two joined.
 //
 // A layout change is a numbered migration (migrations.go), applied by a
 // writable Open in one transaction; a store from a newer weir is refused.
@@ -66,6 +71,10 @@
 // without waiting and returns the wait, so a caller can wait only where it
 // must (before it submits a cluster job, and at the end of a run) and let
 // the other events ride along.
+//
+// bbolt reads the database through a map of the file, and every page a
+// commit reads stays in the engine's RSS until the map is remade; so the
+// batcher drops the map's pages every few hundred commits (dropMapped).
 //
 // Close closes the store: it commits what is queued, closes the journals
 // and removes engine.lock. The next writable Open marks runs left running

@@ -394,6 +394,10 @@ const (
 	// maxQueue commits a long queue nobody waits for, to bound the memory
 	// and the transaction.
 	maxQueue = 4096
+	// dropEvery is how many commits the map's pages may build up over
+	// before dropMapped drops them: about 10 pages a commit, so at most
+	// 10 MiB, and a drop (tens of microseconds) every few hundred commits.
+	dropEvery = 256
 )
 
 // loop is the batcher goroutine; it returns after Close, once the queue is
@@ -403,10 +407,11 @@ func (s *Store) loop() {
 	// A fault on a damaged page becomes a panic that commit recovers.
 	debug.SetPanicOnFault(true)
 	var (
-		spare  []op
-		expect int           // blocked writers expected in the next batch
-		linger time.Duration // half the last commit
-		timer  = time.NewTimer(time.Hour)
+		spare   []op
+		expect  int           // blocked writers expected in the next batch
+		linger  time.Duration // half the last commit
+		dropped int           // commits of events, for dropMapped
+		timer   = time.NewTimer(time.Hour)
 	)
 	timer.Stop()
 	for {
@@ -459,9 +464,9 @@ func (s *Store) loop() {
 		s.mu.Unlock()
 
 		start := time.Now()
-		events := 0
+		var wrote Stats
 		if err == nil {
-			events, err = s.commit(ops)
+			wrote, err = s.commit(ops)
 		} else {
 			s.closeLogs(ops)
 		}
@@ -469,8 +474,10 @@ func (s *Store) loop() {
 		s.mu.Lock()
 		if err == nil {
 			s.stats.Commits++
-			s.stats.Events += uint64(events)
+			s.stats.Events += wrote.Events
 			s.stats.Ops += uint64(len(ops))
+			s.stats.TaskBytes += wrote.TaskBytes
+			s.stats.DefBytes += wrote.DefBytes
 		} else if s.broken == nil {
 			s.broken = err
 		}
@@ -482,21 +489,29 @@ func (s *Store) loop() {
 		close(b.done)
 		clear(ops) // drop references to events and records
 		spare = ops
+		// After the writers are released: they need not wait for it.
+		if err == nil && wrote.Events > 0 {
+			if dropped++; dropped%dropEvery == 0 {
+				s.dropMapped()
+			}
+		}
 	}
 }
 
 // commit writes ops in one transaction, then the files that mirror it.
-func (s *Store) commit(ops []op) (events int, err error) {
+// It returns what it wrote: events, and bytes of task records and
+// definitions.
+func (s *Store) commit(ops []op) (wrote Stats, err error) {
 	if onlyCloses(ops) {
 		// A journal closing after its last events were committed: no
 		// transaction, whose two fdatasyncs would delay every run's end.
-		return 0, s.mirror(ops, &txWriter{})
+		return wrote, s.mirror(ops, &txWriter{})
 	}
 	for i := range ops {
 		if o := &ops[i]; o.kind == opEvent {
 			if o.raw, err = json.Marshal(o.ev); err != nil {
 				s.closeLogs(ops)
-				return 0, fmt.Errorf("store: encode event %d: %w", o.ev.Seq, err)
+				return wrote, fmt.Errorf("store: encode event %d: %w", o.ev.Seq, err)
 			}
 		}
 	}
@@ -512,9 +527,11 @@ func (s *Store) commit(ops []op) (events int, err error) {
 	})
 	if err != nil {
 		s.closeLogs(ops)
-		return 0, err
+		return wrote, err
 	}
-	return w.events, s.mirror(ops, w)
+	wrote.Events = uint64(w.events)
+	wrote.TaskBytes, wrote.DefBytes = w.taskBytes, w.defBytes
+	return wrote, s.mirror(ops, w)
 }
 
 // onlyCloses reports whether ops close journals and change nothing else.
@@ -613,19 +630,22 @@ func (s *Store) closeLogs(ops []op) {
 // txWriter applies ops within one transaction. Records touched by several
 // ops are decoded once and written once, at finish.
 type txWriter struct {
-	tx     *bolt.Tx
-	runs   map[string]*txRun
-	events int
+	tx                  *bolt.Tx
+	runs                map[string]*txRun
+	events              int
+	taskBytes, defBytes uint64 // written: task records, definitions
 }
 
 type txRun struct {
 	j                       *Journal // the run's journal, for summary.json
 	tasks, attempts, events *bolt.Bucket
+	defs                    *bolt.Bucket // layout 3: definitions apart from states
 	sum                     *summaryWriter
 	rec                     RunRecord
 	dirty, ended            bool
 	taskRecs                map[string]*TaskRecord
 	attemptRecs             map[string]*AttemptRecord
+	defRecs                 map[string]*txDef
 }
 
 // run returns the run's buckets and record, loading them at first use.
@@ -641,10 +661,12 @@ func (w *txWriter) run(id string) (*txRun, error) {
 		tasks:       rb.Bucket(bucketTasks),
 		attempts:    rb.Bucket(bucketAttempts),
 		events:      rb.Bucket(bucketEvents),
+		defs:        rb.Bucket(bucketDefs),
 		taskRecs:    make(map[string]*TaskRecord),
 		attemptRecs: make(map[string]*AttemptRecord),
+		defRecs:     make(map[string]*txDef),
 	}
-	if r.tasks == nil || r.attempts == nil || r.events == nil {
+	if r.tasks == nil || r.attempts == nil || r.events == nil || r.defs == nil {
 		return nil, fmt.Errorf("store: run %s: buckets missing: %w", id, ErrCorrupt)
 	}
 	if r.sum, err = newSummaryWriter(rb); err != nil {
@@ -708,7 +730,14 @@ func (w *txWriter) apply(o *op) error {
 		if err != nil {
 			return err
 		}
-		t.DefHash, t.Inputs = o.defHash, o.inputs
+		t.DefHash = o.defHash
+		d, err := r.def(o.task)
+		if err != nil {
+			return err
+		}
+		if len(o.inputs) > 0 || len(d.Inputs) > 0 {
+			d.Inputs, d.dirty = o.inputs, true
+		}
 	case opOutputs:
 		t, err := r.task(o.task)
 		if err != nil {
@@ -720,7 +749,12 @@ func (w *txWriter) apply(o *op) error {
 		if err != nil {
 			return err
 		}
-		t.DefHash, t.Definition = o.defHash, o.definition
+		t.DefHash = o.defHash
+		d, err := r.def(o.task)
+		if err != nil {
+			return err
+		}
+		d.Definition, d.dirty = o.definition, true
 	case opEvent:
 		return w.event(r, o)
 	}
@@ -736,7 +770,7 @@ func (w *txWriter) create(rec RunRecord) error {
 	if err != nil {
 		return fmt.Errorf("store: run %s: %w", rec.ID, err)
 	}
-	for _, name := range [][]byte{bucketTasks, bucketAttempts, bucketEvents, bucketStages, bucketFailed} {
+	for _, name := range [][]byte{bucketTasks, bucketAttempts, bucketEvents, bucketStages, bucketFailed, bucketDefs} {
 		if _, err := rb.CreateBucket(name); err != nil {
 			return err
 		}
@@ -787,10 +821,21 @@ func (w *txWriter) event(r *txRun, o *op) error {
 func (w *txWriter) finish() error {
 	for _, r := range w.runs {
 		for id, t := range r.taskRecs {
-			if err := putJSON(r.tasks, []byte(id), t); err != nil {
+			// The state record alone: its definition is in defs.
+			raw, err := json.Marshal(t)
+			if err != nil {
 				return err
 			}
+			if err := r.tasks.Put([]byte(id), raw); err != nil {
+				return err
+			}
+			w.taskBytes += uint64(len(raw))
 		}
+		n, err := r.writeDefs()
+		if err != nil {
+			return err
+		}
+		w.defBytes += uint64(n)
 		for k, a := range r.attemptRecs {
 			if err := putJSON(r.attempts, []byte(k), a); err != nil {
 				return err

@@ -27,7 +27,7 @@ func (s *Store) TasksByID(id string, ids []string) (map[string]TaskRecord, error
 			if raw == nil {
 				continue
 			}
-			t, err := s.decodeTask(id, task, raw)
+			t, err := s.decodeTask(rb, id, task, raw)
 			if err != nil {
 				return err
 			}
@@ -74,12 +74,13 @@ func (s *Store) EachTaskID(id string, fn func(task string) error) error {
 // readers since Open.
 func (s *Store) TaskReads() uint64 { return s.taskReads.Load() }
 
-// decodeTask decodes the record of task in run, and counts it.
-func (s *Store) decodeTask(run, task string, raw []byte) (TaskRecord, error) {
+// decodeTask decodes the record of task in run, with its definition from
+// the run's bucket rb, and counts it.
+func (s *Store) decodeTask(rb *bolt.Bucket, run, task string, raw []byte) (TaskRecord, error) {
 	s.taskReads.Add(1)
 	var t TaskRecord
 	if err := json.Unmarshal(raw, &t); err != nil {
 		return t, fmt.Errorf("store: run %s task %q: %w: %v", run, task, ErrCorrupt, err)
 	}
-	return t, nil
+	return t, joinDef(&t, task, rb.Bucket(bucketDefs), run)
 }

@@ -16,7 +16,7 @@ import (
 // tests: flock is per open file description, so a second engine must be
 // another process to be kept out as a real one is.
 const (
-	childEnv    = "WEIR_STORE_TEST_CHILD" // hold | crash
+	childEnv    = "WEIR_STORE_TEST_CHILD" // hold | crash | migrate
 	childDirEnv = "WEIR_STORE_TEST_DIR"
 )
 
@@ -28,6 +28,8 @@ func TestMain(m *testing.M) {
 		os.Exit(childHold(os.Getenv(childDirEnv)))
 	case "crash":
 		os.Exit(childCrash(os.Getenv(childDirEnv)))
+	case "migrate":
+		os.Exit(childMigrate(os.Getenv(childDirEnv)))
 	default:
 		fmt.Fprintln(os.Stderr, "unknown child mode")
 		os.Exit(2)

@@ -23,6 +23,7 @@ type migration struct {
 var migrations = []migration{
 	{version: 1, name: "meta, runs and per-run buckets", migrate: createV1},
 	{version: 2, name: "stage counts and failed tasks of each run", migrate: summarizeRuns},
+	{version: 3, name: "task definitions apart from task states", migrate: separateDefinitions},
 }
 
 // createV1 creates the top buckets of layout 1 (see doc.go).

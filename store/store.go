@@ -93,6 +93,9 @@ type Stats struct {
 	Commits uint64 // transactions committed
 	Events  uint64 // events in them
 	Ops     uint64 // everything written: events, hashes, outputs, runs
+	// Bytes of the values written: task state records, and definitions
+	// (layout 3 writes a task's definition once, whatever its changes).
+	TaskBytes, DefBytes uint64
 }
 
 // Open opens the store of state dir dir, creating dir (0700) and its
@@ -294,6 +297,8 @@ var (
 	// Layout 2.
 	bucketStages = []byte("stages")
 	bucketFailed = []byte("failed")
+	// Layout 3.
+	bucketDefs = []byte("defs")
 )
 
 // u64 encodes n big-endian, so that keys sort numerically.

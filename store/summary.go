@@ -200,7 +200,7 @@ func (s *Store) Failed(id string, fn func(TaskRecord) error) error {
 			if raw == nil {
 				return fmt.Errorf("store: run %s task %s: %w", id, k, ErrNotFound)
 			}
-			t, err := s.decodeTask(id, string(k), raw)
+			t, err := s.decodeTask(rb, id, string(k), raw)
 			if err != nil {
 				return err
 			}
@@ -218,7 +218,7 @@ func (s *Store) EachTask(id string, fn func(TaskRecord) error) error {
 			return err
 		}
 		return rb.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
-			t, err := s.decodeTask(id, string(k), v)
+			t, err := s.decodeTask(rb, id, string(k), v)
 			if err != nil {
 				return err
 			}

@@ -150,7 +150,7 @@ func (s *Store) Tasks(id string) (map[string]TaskRecord, error) {
 			return err
 		}
 		return rb.Bucket(bucketTasks).ForEach(func(k, v []byte) error {
-			t, err := s.decodeTask(id, string(k), v)
+			t, err := s.decodeTask(rb, id, string(k), v)
 			if err != nil {
 				return err
 			}
@@ -176,7 +176,7 @@ func (s *Store) Task(id, task string) (TaskRecord, error) {
 		if raw == nil {
 			return fmt.Errorf("store: run %s task %s: %w", id, task, ErrNotFound)
 		}
-		t, err = s.decodeTask(id, task, raw)
+		t, err = s.decodeTask(rb, id, task, raw)
 		return err
 	})
 	return t, err

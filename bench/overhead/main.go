@@ -44,12 +44,17 @@ func main() {
 	must(os.WriteFile(chain, []byte(workflow(*n, true)), 0o644))
 	must(os.WriteFile(mk, []byte(makefile(*n)), 0o644))
 
-	state := filepath.Join(dir, "state")
 	bins := []struct{ label, path string }{{"weir", *weir}}
 	if *base != "" {
 		bins = []struct{ label, path string }{{"base", *base}, {"weir", *weir}}
 	}
+	// A state dir for each binary: a build with a newer store layout
+	// migrates the store, and an older one then refuses it.
 	runWeir := func(bin string, env []string, mode, wf string) func() (cost, error) {
+		state := filepath.Join(dir, "state-base")
+		if bin == *weir {
+			state = filepath.Join(dir, "state")
+		}
 		return func() (cost, error) {
 			return command(env, bin, "run", "-q", "--memory-enforcement", mode, "--state-dir", state, wf)
 		}
