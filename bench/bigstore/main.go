@@ -95,6 +95,8 @@ func main() {
 		{"status", []string{"status"}, time.Second},
 		{"failed", []string{"status", "--failed"}, time.Second},
 		{"why", []string{"why", task}, time.Second},
+		// A key the stage does not have: the answer names it, as fast.
+		{"why", []string{"why", "work[" + fmt.Sprint(*n) + "]"}, time.Second},
 		{"report", []string{"report"}, 10 * time.Second},
 		{"gc", []string{"gc"}, 10 * time.Second},
 	} {
