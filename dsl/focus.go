@@ -51,6 +51,10 @@ func (l *loader) expandFocus(order []*stageDecl) (tasks []*dag.Task, ok bool) {
 		return nil, false
 	}
 	diags, published := len(l.diags), len(l.publishRanges)
+	broken := make([]bool, len(l.stages))
+	for i, s := range l.stages {
+		broken[i] = s.broken
+	}
 	comp := l.stageComponent(focus)
 	space, done, whole := l.focusForEach(order, comp)
 	need := l.focusClosure(focus, key, comp, space)
@@ -80,8 +84,8 @@ func (l *loader) expandFocus(order []*stageDecl) (tasks []*dag.Task, ok bool) {
 		}
 		before := len(l.diags)
 		l.buildTasks(s, stageCtx)
-		if len(l.diags) == before && !l.namesByKey(s) {
-			l.unfocus(diags, published)
+		if len(l.diags) == before && !namesByKey(l, s) {
+			l.unfocus(diags, published, broken)
 			return nil, false
 		}
 		tasks = append(tasks, s.tasks...)
@@ -92,12 +96,18 @@ func (l *loader) expandFocus(order []*stageDecl) (tasks []*dag.Task, ok bool) {
 }
 
 // unfocus drops what expandFocus did, for expand to start again.
-func (l *loader) unfocus(diags, published int) {
+func (l *loader) unfocus(diags, published int, broken []bool) {
 	l.diags, l.publishRanges = l.diags[:diags], l.publishRanges[:published]
-	for _, s := range l.stages {
+	for i, s := range l.stages {
 		s.keys, s.each, s.keyIndex, s.tasks, s.plans, s.value = nil, nil, nil, nil, nil, cty.NilVal
+		// A for_each that failed here fails again there, and says so.
+		s.broken = broken[i]
 	}
 }
+
+// namesByKey is (*loader).namesByKey; a test makes it fail, to take the
+// way back to a whole load.
+var namesByKey = (*loader).namesByKey
 
 // namesByKey checks what byKey promised: each task of s names an instance
 // of every stage s refers to by key, so that resolveDeps makes it depend

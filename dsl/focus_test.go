@@ -75,7 +75,7 @@ stage "other" {
 stage "prep" {
   for_each = range(2, 20, 3)
   command  = ["prep", each.key, each.value]
-  output "x" {}
+  output "x" { publish = "out/${each.key}.x" }
 }
 stage "work" {
   for_each = range(5)
@@ -252,6 +252,47 @@ stage "work" {
 			p, _ := mustLoad(t, src, Options{Focus: tc.id})
 			if n := TasksBuilt.Load() - before; n != 2 || len(p.Tasks) != 2 {
 				t.Errorf("focus %s built %d tasks, planned %d; want 2", tc.id, n, len(p.Tasks))
+			}
+		})
+	}
+}
+
+// TestFocusFallsBack takes the way back to a whole load, which a built
+// task that does not name the instance byKey promised takes: the plan is
+// then the whole load's, task for task.
+func TestFocusFallsBack(t *testing.T) {
+	defer func(f func(*loader, *stageDecl) bool) { namesByKey = f }(namesByKey)
+	namesByKey = func(*loader, *stageDecl) bool { return false }
+	for _, tc := range focusWorkflows {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "words.txt"), []byte("hello world\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "w.hcl")
+			if err := os.WriteFile(path, []byte(tc.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tc.opts.NumCPU = 4
+			whole, diags := NewParser().Load(path, tc.opts)
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			for _, want := range whole.Tasks {
+				opts := tc.opts
+				opts.Focus = want.ID
+				part, diags := NewParser().Load(path, opts)
+				if diags.HasErrors() {
+					t.Fatalf("focus %s: %s", want.ID, diags.Error())
+				}
+				if len(part.Tasks) != len(whole.Tasks) {
+					t.Fatalf("focus %s: %d tasks, want the whole load's %d", want.ID, len(part.Tasks), len(whole.Tasks))
+				}
+				for i, w := range whole.Tasks {
+					if !reflect.DeepEqual(part.Tasks[i], w) {
+						t.Errorf("focus %s: task %s differs:\n got %+v\nwant %+v", want.ID, w.ID, part.Tasks[i], w)
+					}
+				}
 			}
 		})
 	}
