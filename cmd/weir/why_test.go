@@ -83,6 +83,9 @@ stage "work" {
   for_each = { for i in range(300) : tostring(i) => i }
   command  = ["true", each.key, stage.prep[each.key].output.x]
 }
+stage "alone" {
+  command = ["true"]
+}
 `)
 	for _, tc := range []struct {
 		task, out string
@@ -91,6 +94,9 @@ stage "work" {
 		{"prep[17]", "prep[17] would be reused", 2},
 		{"work[250]", "work[250] would be reused", 2},
 		{"work[300]", `the workflow has no task "work[300]": stage "work" of ` + filepath.Join(dir, "wf.hcl") + ` has no key "300"`, 0},
+		{"alone", "alone would be reused", 1},
+		// Not a task form of the stage: loaded whole, as before.
+		{"alone[1]", `the workflow has no task "alone[1]": stage "alone" has no for_each; did you mean "alone"?`, 601},
 	} {
 		var out, errb bytes.Buffer
 		before := dsl.TasksBuilt.Load()
