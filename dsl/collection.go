@@ -291,36 +291,11 @@ var rangeFunc = function.New(&function.Spec{
 	VarParam:    stdlib.RangeFunc.VarParam(),
 	Type:        function.StaticReturnType(cty.List(cty.Number)),
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		var start, end, step cty.Value
-		switch len(args) {
-		case 1:
-			if args[0].LessThan(cty.Zero).True() {
-				start, end, step = cty.Zero, args[0], cty.NumberIntVal(-1)
-			} else {
-				start, end, step = cty.Zero, args[0], cty.NumberIntVal(1)
-			}
-		case 2:
-			if args[1].LessThan(args[0]).True() {
-				start, end, step = args[0], args[1], cty.NumberIntVal(-1)
-			} else {
-				start, end, step = args[0], args[1], cty.NumberIntVal(1)
-			}
-		case 3:
-			start, end, step = args[0], args[1], args[2]
-		default:
-			return cty.NilVal, fmt.Errorf("must have one, two, or three arguments")
-		}
-		if step == cty.Zero || step.Equals(cty.Zero).True() {
-			return cty.NilVal, function.NewArgErrorf(2, "step must not be zero")
+		start, end, step, err := rangeBounds(args)
+		if err != nil {
+			return cty.NilVal, err
 		}
 		down := step.LessThan(cty.Zero).True()
-		if down {
-			if end.GreaterThan(start).True() {
-				return cty.NilVal, function.NewArgErrorf(1, "end must be less than start when step is negative")
-			}
-		} else if end.LessThan(start).True() {
-			return cty.NilVal, function.NewArgErrorf(1, "end must be greater than start when step is positive")
-		}
 		tooMany := fmt.Errorf("more than %s values would be generated, and a workflow holds at most %s tasks; decrease the difference between start and end or use a larger step",
 			units.Thousands(MaxRangeValues), units.Thousands(dag.MaxTasks))
 		if vals, ok, err := intRange(start, end, step, tooMany); ok {
@@ -354,21 +329,65 @@ var rangeFunc = function.New(&function.Spec{
 	},
 })
 
-// intRange is range over whole numbers that fit in an int64 with room to
-// spare; ok is false for anything else.
-func intRange(start, end, step cty.Value, tooMany error) (cty.Value, bool, error) {
+// rangeBounds is range's start, end and step from its arguments, with its
+// errors for a zero step or an end on the wrong side of start.
+func rangeBounds(args []cty.Value) (start, end, step cty.Value, err error) {
+	switch len(args) {
+	case 1:
+		if args[0].LessThan(cty.Zero).True() {
+			start, end, step = cty.Zero, args[0], cty.NumberIntVal(-1)
+		} else {
+			start, end, step = cty.Zero, args[0], cty.NumberIntVal(1)
+		}
+	case 2:
+		if args[1].LessThan(args[0]).True() {
+			start, end, step = args[0], args[1], cty.NumberIntVal(-1)
+		} else {
+			start, end, step = args[0], args[1], cty.NumberIntVal(1)
+		}
+	case 3:
+		start, end, step = args[0], args[1], args[2]
+	default:
+		return start, end, step, fmt.Errorf("must have one, two, or three arguments")
+	}
+	if step == cty.Zero || step.Equals(cty.Zero).True() {
+		return start, end, step, function.NewArgErrorf(2, "step must not be zero")
+	}
+	if step.LessThan(cty.Zero).True() {
+		if end.GreaterThan(start).True() {
+			return start, end, step, function.NewArgErrorf(1, "end must be less than start when step is negative")
+		}
+	} else if end.LessThan(start).True() {
+		return start, end, step, function.NewArgErrorf(1, "end must be greater than start when step is positive")
+	}
+	return start, end, step, nil
+}
+
+// intSpan is the whole-number range from start by step: its first value,
+// its step and how many values it has; ok is false unless all three are
+// whole numbers that fit in an int64 with room to spare.
+func intSpan(start, end, step cty.Value) (first, by, n int64, ok bool) {
 	s, ok1 := smallInt(start)
 	e, ok2 := smallInt(end)
 	d, ok3 := smallInt(step)
 	if !ok1 || !ok2 || !ok3 || d == 0 {
-		return cty.NilVal, false, nil
+		return 0, 0, 0, false
 	}
-	var n int64
 	switch {
 	case d > 0 && e > s:
 		n = (e - s + d - 1) / d
 	case d < 0 && e < s:
 		n = (s - e - d - 1) / -d
+	}
+	return s, d, n, true
+}
+
+// intRange is range over whole numbers that fit in an int64 with room to
+// spare; ok is false for anything else.
+func intRange(start, end, step cty.Value, tooMany error) (cty.Value, bool, error) {
+	s, d, n, ok := intSpan(start, end, step)
+	if !ok {
+		return cty.NilVal, false, nil
 	}
 	if n == 0 {
 		return cty.ListValEmpty(cty.Number), true, nil

@@ -118,7 +118,10 @@ func (l *loader) load(file *hcl.File) *dag.Plan {
 		return nil
 	}
 	memOrigins := l.memoryOrigins() // before expand drops the syntax trees
-	tasks := l.expand(order)
+	tasks, focused := l.expandFocusIf(order)
+	if !focused {
+		tasks = l.expand(order)
+	}
 	if l.diags.HasErrors() || l.stopped() {
 		return nil
 	}

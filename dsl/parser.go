@@ -24,6 +24,11 @@ type Options struct {
 	Cwd        string // path.cwd; "" = the process's working directory
 	// MaxTasks is the most tasks the workflow may have; 0 = dag.MaxTasks.
 	MaxTasks int
+	// Focus, a task ID, makes the plan hold only the tasks linked to that
+	// task by dependencies either way (all that weir why decides), each as
+	// a whole load builds it; none when its key does not exist. Problems
+	// in the tasks left out are not looked for.
+	Focus string
 }
 
 // Parser loads workflow files and keeps their sources, so that diagnostics

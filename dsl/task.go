@@ -24,6 +24,7 @@ const DefaultGrace = 10 * time.Second
 // would cost.
 func (l *loader) buildTasks(s *stageDecl, stageCtx *hcl.EvalContext) {
 	vary := l.perTaskParts(s)
+	TasksBuilt.Add(int64(len(s.keys)))
 	slab := make([]dag.Task, len(s.keys))
 	s.tasks = make([]*dag.Task, 0, len(s.keys))
 	var tmpl *dag.Task

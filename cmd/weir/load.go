@@ -37,6 +37,8 @@ type loadFlags struct {
 	// must reach the parser with its commas.
 	vars     []string
 	varFiles []string
+	// focus, set by why, loads only the tasks linked to this one.
+	focus string
 }
 
 func (l *loadFlags) register(cmd *cobra.Command) {
@@ -77,6 +79,7 @@ func (l *loadFlags) load(o *options, path string) (*dag.Plan, error) {
 		Env:        o.env,
 		HostMemory: hostMemory(),
 		NumCPU:     runtime.NumCPU(),
+		Focus:      l.focus,
 	})
 	if len(diags) > 0 {
 		if err := p.WriteDiagnostics(o.stderr, diags, o.width, o.color()); err != nil {

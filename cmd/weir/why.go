@@ -39,13 +39,16 @@ input that runs again and why, or the output that is gone or changed.`,
 			}
 			lf.vars = append(append([]string(nil), from.Vars...), lf.vars...)
 			lf.varFiles = append(append([]string(nil), from.VarFiles...), lf.varFiles...)
+			// Only the tasks linked to this one are built: at a million
+			// keys, building them all was most of why's time.
+			lf.focus = args[0]
 			plan, err := lf.load(o, from.Workflow)
 			if err != nil {
 				return err
 			}
 			t := plan.Task(args[0])
 			if t == nil {
-				return fmt.Errorf("the workflow has no task %q%s", args[0], suggestTask(args[0], planTasks(plan)))
+				return noTask(plan, args[0])
 			}
 			// Only the tasks a change could reach this one through are
 			// decided, and only their records read.
