@@ -30,13 +30,14 @@ func serveBench(stages, rounds int) {
 	defer os.RemoveAll(dir)
 	check(newRun(filepath.Join(dir, "runs", "run0"), "run0", stages))
 	fmt.Printf("load average at start: %s\n", loadavg())
-	var cold, warm, coldWall, warmWall []float64
+	var cold, warm, coldWall, warmWall, idle []float64
 	for range rounds {
 		srv, err := ui.New(ui.Options{StateDir: dir})
 		check(err)
 		hs := httptest.NewServer(srv.Handler())
 		c, cw := firstView(hs.URL, "run0")
 		w, ww := firstView(hs.URL, "run0")
+		idle = append(idle, following(hs.URL, "run0", 2*time.Second))
 		cold, coldWall = append(cold, c), append(coldWall, cw)
 		warm, warmWall = append(warm, w), append(warmWall, ww)
 		hs.Close()
@@ -46,6 +47,28 @@ func serveBench(stages, rounds int) {
 	fmt.Printf("%d stages, %d rounds, medians (min-max): first view CPU %.1f ms (%.1f-%.1f), wall %.1f ms (%.1f-%.1f); reload CPU %.1f ms (%.1f-%.1f), wall %.1f ms (%.1f-%.1f)\n", stages, rounds,
 		median.Of(cold), slices.Min(cold), slices.Max(cold), median.Of(coldWall), slices.Min(coldWall), slices.Max(coldWall),
 		median.Of(warm), slices.Min(warm), slices.Max(warm), median.Of(warmWall), slices.Min(warmWall), slices.Max(warmWall))
+	fmt.Printf("following the run for 2 s, no event: CPU %.1f ms (%.1f-%.1f)\n", median.Of(idle), slices.Min(idle), slices.Max(idle))
+}
+
+// following holds the events stream open for d, as a page does while it
+// lays out and after, and returns the CPU time the server spent, in ms.
+func following(base, run string, d time.Duration) float64 {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/runs/"+run+"/events?overview=1", nil)
+	resp, err := http.DefaultClient.Do(req)
+	check(err)
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "data: ") {
+			break
+		}
+	}
+	t0 := cpuNow()
+	time.Sleep(d)
+	return cpuNow() - t0
 }
 
 // firstView asks what the page asks before it is interactive, and returns
