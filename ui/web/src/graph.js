@@ -7,6 +7,7 @@ import { cachedLayout, routeKey, BIG } from './layout.js';
 import { size, count } from './format.js';
 import { BLOCK_MIN, blockShape, cellPosition, blockFont, blockBox } from './block.js';
 import { routeData, routeStyles } from './route.js';
+import { quietEdges } from './bundle.js';
 
 export const COLORS = {
   pending: { bg: '#e9ecef', border: '#adb5bd', text: '#343a40' },
@@ -168,6 +169,7 @@ export class GraphView {
     this.groups = new Map();
     this.expanded = new Set();
     this.blocks = new Map();
+    this.quiet = new Set();
     this.cy = null;
     this.model = null;
     // The panel opening or the window resizing changes the canvas's size.
@@ -291,6 +293,7 @@ export class GraphView {
     }
     let i = 0;
     this.edgeData = [];
+    this.quiet = new Set(); // edges whose bundle's label another carries
     for (const x of edges.values()) {
       const id = 'e' + i++;
       this.edgeData.push({ id, ...x });
@@ -337,13 +340,18 @@ export class GraphView {
       cy.nodes(':childless').positions((n) => cells.get(n.id()) || pos.get(n.id()));
       // Edges follow ELK's routes, which go around nodes; an edge without
       // one (a big graph's) is drawn straight.
+      if (!routes.size) return;
+      const bends = new Map();
       for (const x of this.edgeData) {
         const r = routeData(routes.get(routeKey(x.from, x.to)), pos.get(x.from), pos.get(x.to));
         if (!r) continue;
         const e = cy.getElementById(x.id);
         e.data(r);
         e.addClass(r.bends ? 'routed' : 'routed-straight');
+        bends.set(x.id, r.bends);
       }
+      this.quiet = quietEdges(this.edgeData, bends);
+      for (const id of this.quiet) cy.getElementById(id).data('label', '');
     });
     this.container.style.visibility = '';
     if (view) this.cy.viewport(view);
@@ -553,7 +561,7 @@ export class GraphView {
   // carry it.
   labelEdges(producers, model) {
     for (const x of this.edgeData) {
-      if (![...x.producers].some((p) => producers.has(p))) continue;
+      if (this.quiet.has(x.id) || ![...x.producers].some((p) => producers.has(p))) continue;
       const parts = [];
       for (const seg of x.segments) {
         let total = 0;

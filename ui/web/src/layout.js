@@ -145,6 +145,10 @@ export async function layout(nodes, edges) {
     'elk.layered.nodePlacement.strategy': big ? 'SIMPLE' : 'BRANDES_KOEPF',
     'elk.layered.thoroughness': big ? '1' : '7',
     'elk.separateConnectedComponents': big ? 'false' : 'true',
+    // The edges of a fan-out leave their source at one point and share a
+    // trunk (and those of a fan-in meet their target at one), instead of
+    // a port and a trunk each: one line to label once (graph.js).
+    'elk.layered.mergeEdges': big ? 'false' : 'true',
   };
   // Layers by longest path from the sources, which the backbone's edges
   // span one each. (LONGEST_PATH counts from the sinks: it piles every
