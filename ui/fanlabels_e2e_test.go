@@ -33,7 +33,7 @@ type edgeLabel struct {
 // trunk; an edge from elsewhere keeps its own label; no two labels drawn
 // overlap.
 func TestBrowserFanOutLabels(t *testing.T) {
-	fan := func(n int) []*dag.Task {
+	fan := func(n int, in bool) []*dag.Task {
 		src := task("src")
 		src.Outputs = []dag.Output{{Name: "rows", Size: 1 << 20}}
 		other := task("other")
@@ -49,21 +49,35 @@ func TestBrowserFanOutLabels(t *testing.T) {
 			}
 			ts = append(ts, tk)
 		}
+		if in {
+			// A fan-in too: every shard's part into one merge.
+			merge := task("merge")
+			var from []dag.SegmentRef
+			for _, tk := range ts[2:] {
+				tk.Outputs = []dag.Output{{Name: "part", Size: 1 << 10}}
+				merge.Deps = append(merge.Deps, tk.ID)
+				from = append(from, dag.SegmentRef{Task: tk.ID, Output: "part"})
+			}
+			merge.Inputs = []dag.Input{{Name: "parts", From: from}}
+			ts = append(ts, merge)
+		}
 		return ts
 	}
 	for _, c := range []struct {
 		name  string
 		n     int
+		in    bool           // the shards also fan in to a merge
 		names map[string]int // segment -> times labelled
 	}{
 		{name: "8 shards", n: 8, names: map[string]int{"rows": 1, "dict": 1}},
 		{name: "3 shards", n: 3, names: map[string]int{"rows": 1, "dict": 1}},
+		{name: "8 shards into a merge", n: 8, in: true, names: map[string]int{"rows": 1, "dict": 1, "part": 1}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tab := browser.New(t)
 			do(t, tab, chromedp.Navigate("about:blank"))
 			dir := t.TempDir()
-			r := newFakeRun(t, dir, "r1", fan(c.n)...)
+			r := newFakeRun(t, dir, "r1", fan(c.n, c.in)...)
 			r.add(event.Event{Kind: event.RunStarted})
 			_, hs := startServer(t, Options{StateDir: dir})
 			do(t, tab, chromedp.Navigate(hs.URL+"/"))
@@ -99,7 +113,15 @@ func TestBrowserFanOutLabels(t *testing.T) {
 			r.add(event.Event{Kind: event.AttemptEnded, Task: "src", Attempt: 1, Result: &event.Result{Reason: event.Succeeded},
 				Outputs: []event.Committed{{Name: "rows", Path: "/x/rows", Size: 1 << 20}}})
 			waitJS(t, tab, "the size on the label", `weir.app.graph.cy.edges().some(e => e.data("label").startsWith("rows "))`)
-			screenshot(t, tab, "ui-fan-labels-"+strconv.Itoa(c.n)+".png", chromedp.FullScreenshot(100))
+			if c.in {
+				// The fan-in's one label carries every shard's part.
+				for i := range c.n {
+					r.add(event.Event{Kind: event.AttemptEnded, Task: "shard[" + strconv.Itoa(i) + "]", Attempt: 1, Result: &event.Result{Reason: event.Succeeded},
+						Outputs: []event.Committed{{Name: "part", Path: "/x/part" + strconv.Itoa(i), Size: 1 << 10}}})
+				}
+				waitJS(t, tab, "the fan-in's total on its label", `weir.app.graph.cy.edges().some(e => e.data("label") === "part 8 KiB")`)
+			}
+			screenshot(t, tab, "ui-fan-labels-"+strings.ReplaceAll(c.name, " ", "-")+".png", chromedp.FullScreenshot(100))
 			check("committed")
 		})
 	}

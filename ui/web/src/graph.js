@@ -170,6 +170,7 @@ export class GraphView {
     this.expanded = new Set();
     this.blocks = new Map();
     this.quiet = new Set();
+    this.carried = new Map();
     this.cy = null;
     this.model = null;
     // The panel opening or the window resizing changes the canvas's size.
@@ -294,6 +295,7 @@ export class GraphView {
     let i = 0;
     this.edgeData = [];
     this.quiet = new Set(); // edges whose bundle's label another carries
+    this.carried = new Map(); // a fan-in's labelled edge -> its bundle's producers
     for (const x of edges.values()) {
       const id = 'e' + i++;
       this.edgeData.push({ id, ...x });
@@ -350,7 +352,11 @@ export class GraphView {
         e.addClass(r.bends ? 'routed' : 'routed-straight');
         bends.set(x.id, r.bends);
       }
-      this.quiet = quietEdges(this.edgeData, bends);
+      const stageOf = (id) => {
+        const t = this.tasks.get(id);
+        return t && t.keyed ? t.stage : undefined;
+      };
+      ({ quiet: this.quiet, carried: this.carried } = quietEdges(this.edgeData, bends, stageOf));
       for (const id of this.quiet) cy.getElementById(id).data('label', '');
     });
     this.container.style.visibility = '';
@@ -561,12 +567,13 @@ export class GraphView {
   // carry it.
   labelEdges(producers, model) {
     for (const x of this.edgeData) {
-      if (this.quiet.has(x.id) || ![...x.producers].some((p) => producers.has(p))) continue;
+      const from = this.carried.get(x.id) || x.producers;
+      if (this.quiet.has(x.id) || ![...from].some((p) => producers.has(p))) continue;
       const parts = [];
       for (const seg of x.segments) {
         let total = 0;
         let known = false;
-        for (const p of x.producers) {
+        for (const p of from) {
           for (const o of model.task(p).outputs || []) {
             if (o.name === seg) {
               total += o.size;
