@@ -26,6 +26,14 @@ import (
 )
 
 func main() {
+	if err := measure(); err != nil {
+		fail(err)
+	}
+}
+
+// measure runs the rounds and prints the table; its temporary directory
+// goes whatever happens.
+func measure() error {
 	weir := flag.String("weir", "weir", "path of the weir binary")
 	base := flag.String("base", "", "path of an earlier weir binary to measure in the same rounds")
 	n := flag.Int("tasks", 1000, "tasks per workflow")
@@ -34,15 +42,17 @@ func main() {
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "weir-overhead-")
 	if err != nil {
-		fail(err)
+		return err
 	}
 	defer os.RemoveAll(dir)
 	indep := filepath.Join(dir, "independent.hcl")
 	chain := filepath.Join(dir, "chain.hcl")
 	mk := filepath.Join(dir, "Makefile")
-	must(os.WriteFile(indep, []byte(workflow(*n, false)), 0o644))
-	must(os.WriteFile(chain, []byte(workflow(*n, true)), 0o644))
-	must(os.WriteFile(mk, []byte(makefile(*n)), 0o644))
+	for path, text := range map[string]string{indep: workflow(*n, false), chain: workflow(*n, true), mk: makefile(*n)} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
 
 	bins := []struct{ label, path string }{{"weir", *weir}}
 	if *base != "" {
@@ -86,7 +96,7 @@ func main() {
 		for i, c := range cs {
 			got, err := c.run()
 			if err != nil {
-				fail(fmt.Errorf("%s: %w", c.name, err))
+				return fmt.Errorf("%s: %w", c.name, err)
 			}
 			wall[i] = append(wall[i], got.wall)
 			cpu[i] = append(cpu[i], got.cpu)
@@ -102,6 +112,7 @@ func main() {
 		fmt.Printf("  %-34s %7.3f s %5.2fx   CPU %6.3f ms a task %5.2fx   (the go loop's)\n", c.name, w.Seconds(),
 			float64(w)/float64(baseWall), float64(u.Microseconds())/1000/float64(*n), float64(u)/float64(baseCPU))
 	}
+	return nil
 }
 
 type contender struct {
@@ -142,12 +153,6 @@ func makefile(n int) string {
 		fmt.Fprintf(&b, "t%d:\n\t@/bin/true\n", i)
 	}
 	return b.String()
-}
-
-func must(err error) {
-	if err != nil {
-		fail(err)
-	}
 }
 
 func fail(err error) {
