@@ -1,12 +1,9 @@
 package ui
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -165,60 +162,19 @@ func (h *hub) readQuick() *quickRun {
 
 // scanEvents calls apply, in Seq order, with the events of events.jsonl
 // that concern the run (no task) or a task want keeps. Other lines are
-// not decoded: a million tasks' events are 830 MB.
+// not decoded (store.ScanEvents): a million tasks' events are 1 GB.
 func (h *hub) scanEvents(want func(task []byte) bool, apply func(*event.Event)) error {
-	f, err := h.open(filepath.Join(h.dir, "events.jsonl"))
-	if errors.Is(err, os.ErrNotExist) {
+	evs, err := store.ScanEvents(filepath.Dir(filepath.Dir(h.dir)), h.id, 0, want)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	var out []event.Event
-	r := bufio.NewReaderSize(f, 1<<20)
-	for {
-		line, err := r.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			// A long line (many outputs): read the rest of it.
-			rest, err2 := r.ReadBytes('\n')
-			line, err = append(slices.Clone(line), rest...), err2
-		}
-		if len(line) > 0 && line[len(line)-1] == '\n' {
-			if task, ok := taskOf(line); !ok || task == nil || want(task) {
-				var e event.Event
-				if json.Unmarshal(line, &e) == nil && e.Seq != 0 {
-					out = append(out, e)
-				}
-			}
-		}
-		if err != nil {
-			break // io.EOF, or a torn last line
-		}
-	}
-	out = store.InSeqOrder(out)
-	for i := range out {
-		apply(&out[i])
+	for i := range evs {
+		apply(&evs[i])
 	}
 	return nil
-}
-
-var taskField = []byte(`"task":"`)
-
-// taskOf finds an event line's task without decoding it: nil for an event
-// of the run; ok false when it cannot tell (an escaped id), and the line
-// must be decoded.
-func taskOf(line []byte) (task []byte, ok bool) {
-	i := bytes.Index(line, taskField)
-	if i < 0 {
-		return nil, true
-	}
-	rest := line[i+len(taskField):]
-	j := bytes.IndexByte(rest, '"')
-	if j < 0 || bytes.IndexByte(rest[:j], '\\') >= 0 {
-		return nil, false
-	}
-	return rest[:j], true
 }
 
 // overview is the Overview from the outline, with stages of more than
