@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/weirflow/weir/dag"
 )
@@ -87,29 +85,12 @@ func (h *hub) findTaskDefs(ids map[string]bool) (map[string]*dag.Task, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
-	prefix := []byte(`"id": `)
-	var off, prev int64 // where this line and the one before start
-	for len(out) < len(ids) {
-		line, err := r.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			rest, err2 := r.ReadBytes('\n')
-			line, err = append(slices.Clone(line), rest...), err2
-		}
-		if t := bytes.TrimLeft(line, " "); bytes.HasPrefix(t, prefix) {
-			var id string
-			if json.Unmarshal(bytes.TrimRight(t[len(prefix):], ",\n"), &id) == nil && ids[id] {
-				var task dag.Task
-				if derr := json.NewDecoder(io.NewSectionReader(f, prev, 1<<62)).Decode(&task); derr != nil {
-					return nil, fmt.Errorf("run %s: graph.json: task %q: %w", h.id, id, derr)
-				}
-				out[id] = &task
-			}
-		}
-		prev, off = off, off+int64(len(line))
-		if err != nil {
-			break
-		}
+	err = dag.ScanTasks(f, func(id string) bool { return ids[id] }, func(t *dag.Task) bool {
+		out[t.ID] = t
+		return len(out) < len(ids)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("run %s: graph.json: %w", h.id, err)
 	}
 	return out, nil
 }
