@@ -10,25 +10,7 @@ import (
 
 // separateDefinitions moves every task's definition and input hashes out
 // of its record into its run's defs bucket: the migration to layout 3.
-func separateDefinitions(tx *bolt.Tx) error {
-	run := tx.Bucket(bucketRun)
-	var ids [][]byte
-	err := run.ForEach(func(k, v []byte) error {
-		if v == nil { // a nested bucket: a run
-			ids = append(ids, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := separateRun(run.Bucket(id)); err != nil {
-			return fmt.Errorf("run %s: %w", id, err)
-		}
-	}
-	return nil
-}
+func separateDefinitions(tx *bolt.Tx) error { return eachRun(tx, separateRun) }
 
 // migrateChunk is how many records separateRun collects before it writes
 // them: bbolt forbids writing to a bucket under a cursor, and collecting a

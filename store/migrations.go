@@ -38,7 +38,11 @@ func createV1(tx *bolt.Tx) error {
 
 // summarizeRuns gives every run the stage counts and failed index of
 // layout 2, from its task records.
-func summarizeRuns(tx *bolt.Tx) error {
+func summarizeRuns(tx *bolt.Tx) error { return eachRun(tx, summarize) }
+
+// eachRun calls migrate with each run's bucket. The runs' ids are taken
+// first: bbolt forbids writing to a bucket under a cursor.
+func eachRun(tx *bolt.Tx, migrate func(*bolt.Bucket) error) error {
 	run := tx.Bucket(bucketRun)
 	var ids [][]byte
 	err := run.ForEach(func(k, v []byte) error {
@@ -51,7 +55,7 @@ func summarizeRuns(tx *bolt.Tx) error {
 		return err
 	}
 	for _, id := range ids {
-		if err := summarize(run.Bucket(id)); err != nil {
+		if err := migrate(run.Bucket(id)); err != nil {
 			return fmt.Errorf("run %s: %w", id, err)
 		}
 	}
