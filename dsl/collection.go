@@ -53,8 +53,14 @@ func convertFast(v cty.Value, want cty.Type) (cty.Value, error) {
 	if out, ok := convertUniform(v, want); ok {
 		return out, nil
 	}
+	tookSlowPath(v)
 	return convert.Convert(v, want)
 }
+
+// tookSlowPath is called with each value a collection function hands to
+// go-cty's own conversion, whose time grows with the square of a tuple's
+// length; a test counts the large ones the docs' idioms must never send.
+var tookSlowPath = func(cty.Value) {}
 
 // convertUniform is the fast path of convertFast; ok is false when it does
 // not apply.
@@ -190,6 +196,7 @@ func toFunc(want cty.Type) function.Function {
 			if out, ok := convertUniform(args[0], want); ok {
 				return out, nil
 			}
+			tookSlowPath(args[0])
 			return std.Call(args)
 		},
 	})
