@@ -3,8 +3,11 @@
 // the declared ones are far off (computed by weir report).
 import { el, size, duration } from './format.js';
 
+// A smallest value of 0 is unknown (a wide stage's totals keep only the
+// largest), as weir report's advice words it: "up to".
 function span(lo, hi, fmt) {
   if (!hi) return '-';
+  if (!lo) return 'up to ' + fmt(hi);
   return lo === hi ? fmt(hi) : fmt(lo) + ' \u2013 ' + fmt(hi);
 }
 
