@@ -217,8 +217,8 @@ func writeJSON(w http.ResponseWriter, v any) {
 	enc.Encode(v)
 }
 
-// writeError answers 404 for what does not exist, 500 otherwise, with
-// the error as text.
+// writeError answers 404 for what does not exist, 503 with Retry-After
+// for what is about to, 500 otherwise, with the error as text.
 func writeError(w http.ResponseWriter, err error) {
 	code := http.StatusInternalServerError
 	switch {
@@ -226,6 +226,9 @@ func writeError(w http.ResponseWriter, err error) {
 		code = http.StatusNotFound
 	case errors.Is(err, ErrConflict):
 		code = http.StatusConflict
+	case errors.Is(err, errNotYet):
+		code = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "1")
 	}
 	http.Error(w, err.Error(), code)
 }

@@ -77,7 +77,7 @@ type graphDoc struct {
 func (h *hub) graphBytes() ([]byte, error) {
 	b, err := h.readFile(filepath.Join(h.dir, "graph.json"))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("run %s has no graph.json (a run of an older weir): %w", h.id, errNotFound)
+		return nil, h.noGraph()
 	}
 	return b, err
 }

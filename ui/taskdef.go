@@ -31,7 +31,7 @@ func (h *hub) findTaskDef(id string) (*dag.Task, error) {
 	needle := append(append([]byte(`"id": `), bytes.TrimSuffix(enc.Bytes(), []byte("\n"))...), ',')
 	f, err := h.open(filepath.Join(h.dir, "graph.json"))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("run %s has no graph.json (a run of an older weir): %w", h.id, errNotFound)
+		return nil, h.noGraph()
 	}
 	if err != nil {
 		return nil, err
@@ -79,7 +79,7 @@ func (h *hub) findTaskDefs(ids map[string]bool) (map[string]*dag.Task, error) {
 	}
 	f, err := h.open(filepath.Join(h.dir, "graph.json"))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("run %s has no graph.json (a run of an older weir): %w", h.id, errNotFound)
+		return nil, h.noGraph()
 	}
 	if err != nil {
 		return nil, err

@@ -1,10 +1,22 @@
 // Where the page gets its data: the server's API (live), or the data a
 // report file carries inline (static, no network at all).
 
+// notYetTries bounds how long the page waits for what the server says is
+// about to exist (503 with Retry-After: a run's graph.json, written once
+// its first task has started), in tries of about a second.
+const notYetTries = 600;
+
 async function getJSON(path) {
-  const r = await fetch(path, { headers: { Accept: 'application/json' } });
-  if (!r.ok) throw new Error(path + ': ' + r.status + ' ' + (await r.text()).trim());
-  return r.json();
+  for (let tries = 1; ; tries++) {
+    const r = await fetch(path, { headers: { Accept: 'application/json' } });
+    const after = Number(r.headers.get('Retry-After'));
+    if (r.status === 503 && after > 0 && tries < notYetTries) {
+      await new Promise((done) => setTimeout(done, after * 1000));
+      continue;
+    }
+    if (!r.ok) throw new Error(path + ': ' + r.status + ' ' + (await r.text()).trim());
+    return r.json();
+  }
 }
 
 const q = encodeURIComponent;
