@@ -407,11 +407,13 @@ func (s *Store) loop() {
 	// A fault on a damaged page becomes a panic that commit recovers.
 	debug.SetPanicOnFault(true)
 	var (
-		spare   []op
-		expect  int           // blocked writers expected in the next batch
-		linger  time.Duration // half the last commit
-		dropped int           // commits of events, for dropMapped
-		timer   = time.NewTimer(time.Hour)
+		spare    []op
+		expect   int           // blocked writers expected in the next batch
+		linger   time.Duration // half the last commit
+		lastEnd  time.Time     // of the last commit (cadence.go)
+		lastTook time.Duration // its length
+		dropped  int           // commits of events, for dropMapped
+		timer    = time.NewTimer(time.Hour)
 	)
 	timer.Stop()
 	for {
@@ -426,7 +428,7 @@ func (s *Store) loop() {
 			}
 			var due <-chan time.Time
 			if len(s.queue) > 0 {
-				d := time.Until(s.queuedAt.Add(appendDelay))
+				d := time.Until(appendedDue(s.queuedAt, lastEnd, lastTook))
 				if d <= 0 {
 					break
 				}
@@ -470,7 +472,9 @@ func (s *Store) loop() {
 		} else {
 			s.closeLogs(ops)
 		}
-		linger = min(time.Since(start)/2, maxLinger)
+		lastEnd = time.Now()
+		lastTook = lastEnd.Sub(start)
+		linger = min(lastTook/2, maxLinger)
 		s.mu.Lock()
 		if err == nil {
 			s.stats.Commits++
