@@ -144,7 +144,8 @@ func (j *Journal) Record(e event.Event) error {
 // ready) can be appended, saving the engine a commit wait each.
 //
 // An appended event is committed when someone waits for it or for a later
-// one, and otherwise within appendDelay: so the events of a burst share the
+// one, and otherwise within appendDelay (later after a slow commit:
+// cadence.go): so the events of a burst share the
 // commit their last one's waiter asks for, instead of the first taking a
 // commit alone that the rest must queue behind.
 func (j *Journal) Append(e event.Event) (wait func() error, err error) {
@@ -275,7 +276,8 @@ func (s *Store) Flush() error {
 //
 // A batch is committed once somebody waits for it (Record, a wait from
 // Append, Flush, Close), or appendDelay after its first op when nobody
-// does. Committing eagerly instead costs the engine a commit: the first
+// does, and then no sooner than restFactor times the last commit's length
+// after its end (cadence.go). Committing eagerly instead costs the engine a commit: the first
 // event of a burst (an attempt ended) would go alone, and the one the
 // engine waits for (the next task running) would queue behind it.
 //
@@ -407,11 +409,13 @@ func (s *Store) loop() {
 	// A fault on a damaged page becomes a panic that commit recovers.
 	debug.SetPanicOnFault(true)
 	var (
-		spare   []op
-		expect  int           // blocked writers expected in the next batch
-		linger  time.Duration // half the last commit
-		dropped int           // commits of events, for dropMapped
-		timer   = time.NewTimer(time.Hour)
+		spare    []op
+		expect   int           // blocked writers expected in the next batch
+		linger   time.Duration // half the last commit
+		lastEnd  time.Time     // of the last commit (cadence.go)
+		lastTook time.Duration // its length
+		dropped  int           // commits of events, for dropMapped
+		timer    = time.NewTimer(time.Hour)
 	)
 	timer.Stop()
 	for {
@@ -426,7 +430,7 @@ func (s *Store) loop() {
 			}
 			var due <-chan time.Time
 			if len(s.queue) > 0 {
-				d := time.Until(s.queuedAt.Add(appendDelay))
+				d := time.Until(appendedDue(s.queuedAt, lastEnd, lastTook))
 				if d <= 0 {
 					break
 				}
@@ -470,7 +474,9 @@ func (s *Store) loop() {
 		} else {
 			s.closeLogs(ops)
 		}
-		linger = min(time.Since(start)/2, maxLinger)
+		lastEnd = time.Now()
+		lastTook = lastEnd.Sub(start)
+		linger = min(lastTook/2, maxLinger)
 		s.mu.Lock()
 		if err == nil {
 			s.stats.Commits++

@@ -13,12 +13,15 @@ import (
 // startProfile writes profiles of this weir process, for measuring the
 // engine itself (go tool pprof reads them): a CPU profile to the file
 // WEIR_CPUPROFILE names, and a heap profile to the file WEIR_HEAPPROFILE
-// names, taken near the largest live heap of the process. stop ends them.
-// Without the variables it does nothing.
+// names, taken near the largest live heap of the process, and an execution
+// trace to the file WEIR_TRACE names (exectrace.go). stop ends them. Without
+// the variables it does nothing.
 func startProfile(env []string, stderr io.Writer) (stop func()) {
 	stopCPU := startCPUProfile(envOr(env, "WEIR_CPUPROFILE", ""), stderr)
 	stopHeap := startHeapProfile(envOr(env, "WEIR_HEAPPROFILE", ""), stderr)
+	stopTrace := startExecTrace(envOr(env, "WEIR_TRACE", ""), stderr)
 	return func() {
+		stopTrace()
 		stopHeap()
 		stopCPU()
 	}
