@@ -21,8 +21,8 @@ export { BIG, plan, prepare };
 // BUDGET is how long (ms, wall time) the page waits for a routed layout in
 // its worker before it stops it and lays out the backbone instead, which
 // takes a second or less at any size below BIG: whatever the estimate
-// (layoutplan.js) misses, the page never sits for a minute.
-export const BUDGET = 8000;
+// (layoutplan.js) lets through, the page never sits for a minute.
+export const BUDGET = 5000;
 
 // budget is BUDGET, or the one this browser keeps in localStorage
 // ('weir-layout-budget', ms): a user on a slow machine can give ELK

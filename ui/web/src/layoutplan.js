@@ -2,21 +2,23 @@
 //
 // ELK's routed layout (layered, orthogonal routes) spends its time on the
 // nodes of each layer, and on a dummy node for every layer a long edge
-// crosses, more than on the nodes alone, and more than linearly in the
-// layers' width: on this project's VM, 300 stages each reading three
-// earlier ones anywhere before them (2,428 dummy nodes in 24 layers) took
-// ELK 6.9 s of CPU, a tree of 1,000 nodes in 15 layers 4.9 s, a tree of
-// 500 1.5 s. So the choice weighs cost: nodes and dummy nodes times the
-// square root of their mean count a layer, by layers of longest path from
-// the sources (ELK's own layering differs a little, not in kind).
+// crosses, more than linearly in the layers' width, and some on each
+// layer. On this project's VM, in CPU time: 300 stages each reading three
+// earlier ones anywhere before them (2,428 dummy nodes in 24 layers) 6.9 s,
+// a tree of 1,000 nodes in 15 layers 4.9 s, a tree of 500 1.5 s, a chain of
+// 1,000 2.2 s, ten chains of 100 0.8 s. So the choice weighs cost: nodes
+// and dummy nodes times the square root of their mean count a layer, and
+// three a layer, by layers of longest path from the sources (ELK's own
+// layering differs a little, not in kind). It errs both ways by up to 2x;
+// layout.js's budget catches what it lets through.
 
 // BIG is the node count above which a graph always takes the backbone.
 export const BIG = 1500;
 
 // DENSE is the cost above which the routed layout would keep a user
-// waiting: on this project's VM a cost of 1,000 took ELK 0.23-0.6 s of
-// CPU (bench/uireload/routecost.mjs), so DENSE stands for 1.4-3.6 s.
-export const DENSE = 6000;
+// waiting: on this project's VM a cost of 1,000 took ELK 0.12-0.6 s of
+// CPU (bench/uireload/routecost.mjs), so DENSE stands for 1-4 s.
+export const DENSE = 6500;
 
 // layers returns each node's layer by longest path from the sources.
 // Cycles, which collapsed for_each stages can form, are broken where they
@@ -57,7 +59,7 @@ export function layers(nodes, edges) {
 
 // cost is the routed layout's work: its nodes and the dummy nodes long
 // edges leave in the layers they cross, times the square root of their
-// mean count a layer. An edge a cycle turned back costs its span too, as
+// mean count a layer, and three a layer. An edge a cycle turned back costs its span too, as
 // ELK reverses it.
 export function cost(nodes, edges, layer) {
   let all = nodes.length;
@@ -73,7 +75,7 @@ export function cost(nodes, edges, layer) {
     seen.add(k);
     all += Math.max(0, Math.abs(b - a) - 1);
   }
-  return Math.round(all * Math.sqrt(all / (deepest + 1)));
+  return Math.round(all * Math.sqrt(all / (deepest + 1)) + 3 * (deepest + 1));
 }
 
 // plan says how to lay out nodes and edges: path 'routed' (every edge
