@@ -104,6 +104,7 @@ func TestBrowserDenseLayout(t *testing.T) {
 			if _, err := chromedp.Run(tab.Ctx, chromedp.Poll[chromedp.Void](`document.body.dataset.ready === "1"`, chromedp.WithPollingTimeout(90*time.Second))); err != nil {
 				t.Fatalf("browser: waiting for the page: %v\nconsole:\n%s", err, tab.Console())
 			}
+			screenshot(t, tab, "ui-dense-"+strings.NewReplacer(" ", "-", ",", "").Replace(c.name)+".png", chromedp.FullScreenshot(100))
 			got := eval[layoutSeen](t, tab, drawnLayout)
 			if got.Path != c.path {
 				t.Errorf("laid out as %q, want %q", got.Path, c.path)
