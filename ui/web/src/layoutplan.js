@@ -17,7 +17,7 @@ export const BIG = 1500;
 
 // DENSE is the cost above which the routed layout would keep a user
 // waiting: on this project's VM a cost of 1,000 took ELK 0.12-0.6 s of
-// CPU (bench/uireload/routecost.mjs), so DENSE stands for 1-4 s.
+// CPU (bench/uireload/routecost.mjs), so DENSE stands for 0.8-3.9 s.
 export const DENSE = 6500;
 
 // layers returns each node's layer by longest path from the sources.
