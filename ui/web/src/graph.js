@@ -3,7 +3,8 @@
 // ELK. A for_each stage is one node with a count and a progress bar until
 // it is clicked, which expands it into its tasks.
 import cytoscape from 'cytoscape';
-import { cachedLayout, routeKey, BIG } from './layout.js';
+import { cachedLayout, routeKey, plan } from './layout.js';
+import { showLayout } from './layoutnote.js';
 import { size, count } from './format.js';
 import { BLOCK_MIN, blockShape, cellPosition, blockFont, blockBox } from './block.js';
 import { routeData, routeStyles } from './route.js';
@@ -253,9 +254,11 @@ export class GraphView {
     // fewer the browser's own threads leave none spare, and building beside
     // the worker slowed both: a first view of 5,000 stages took 7.6 s that
     // way against 4.0 s one after the other, on two cores.
-    let placed = cachedLayout(nodes, [...edges.values()]);
+    const chosen = plan(nodes, [...edges.values()]);
+    let placed = cachedLayout(nodes, [...edges.values()], chosen);
     if ((navigator.hardwareConcurrency || 2) <= 2) placed = Promise.resolve(await placed);
-    const big = nodes.length > BIG;
+    // Big or dense: drawn as the backbone's graph is (layout.js).
+    const big = chosen.path !== 'routed';
     const els = [];
     for (const n of nodes) {
       if (n.block) {
@@ -330,9 +333,11 @@ export class GraphView {
     this.cy = cy;
     if (this.model) this.paint(this.model);
     const t1 = performance.now();
-    const { pos, routes } = await placed;
+    const done = await placed;
     if (this.cy !== cy) return this.timings; // a newer graph replaced this one
     const t2 = performance.now();
+    const { pos, routes, path } = done;
+    showLayout(this.container, done, chosen.cost);
     const cells = new Map();
     for (const [stage, shape] of this.blocks) {
       const c = pos.get('block:' + stage);
@@ -342,6 +347,7 @@ export class GraphView {
       cy.nodes(':childless').positions((n) => cells.get(n.id()) || pos.get(n.id()));
       // Edges follow ELK's routes, which go around nodes; an edge without
       // one (a big graph's) is drawn straight.
+      if (path === 'fallback') cy.edges().addClass('plain');
       if (!routes.size) return;
       const bends = new Map();
       for (const x of this.edgeData) {

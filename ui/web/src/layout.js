@@ -2,58 +2,55 @@
 //
 // ELK lays out a graph of a few hundred tasks in milliseconds, but a
 // generated graph of 5,000 tasks whose edges span many layers gets a dummy
-// node per edge per layer crossed, which takes ELK 8 s and dagre 90 s. Above
-// BIG nodes ELK is given, for each node, only one edge from a predecessor in
-// the layer right before its own (its longest-path layer): the layers and
-// the order of nodes come out the same in kind, with no dummy nodes, in
-// about a second. Every edge is still drawn, straight.
+// node per edge per layer crossed, which takes ELK 8 s and dagre 90 s. For
+// such a graph (above BIG nodes, or dense below it: layoutplan.js) ELK is
+// given, for each node, only one edge from a predecessor in the layer
+// right before its own (its longest-path layer): the layers and the order
+// of nodes come out the same in kind, with no dummy nodes, in about a
+// second. Every edge is still drawn, straight.
 //
-// Below BIG, ELK routes every edge orthogonally between the layers (a long
+// Otherwise ELK routes every edge orthogonally between the layers (a long
 // edge passes its dummy nodes' places), and the graph draws those routes:
 // no edge crosses a node, and a fan-out reads as one trunk with a branch
 // per task rather than as a chain through the column.
-import ELK from 'elkjs/lib/elk.bundled.js';
+import { prepare, run } from './elkrun.js';
+import { BIG, layers, plan } from './layoutplan.js';
 
-export const BIG = 1500;
+export { BIG, plan, prepare };
 
-// A page served over HTTP lays out in a Web Worker, so that Cytoscape builds
-// its elements on the main thread meanwhile; a report opened from a file
-// has no worker script to load and lays out in the page.
-let elk = null;
-function engine() {
-  if (elk) return elk;
-  if (typeof Worker !== 'undefined' && /^https?:$/.test(location.protocol)) {
-    try {
-      elk = new ELK({ workerUrl: 'assets/elk-worker.js', workerFactory: (url) => new Worker(url) });
-      return elk;
-    } catch (err) {
-      console.warn('layout in the page: no worker:', err);
-    }
+// BUDGET is how long (ms, wall time) the page waits for a routed layout in
+// its worker before it stops it and lays out the backbone instead, which
+// takes a second or less at any size below BIG: whatever the estimate
+// (layoutplan.js) lets through, the page never sits for a minute.
+export const BUDGET = 5000;
+
+// budget is BUDGET, or the one this browser keeps in localStorage
+// ('weir-layout-budget', ms): a user on a slow machine can give ELK
+// longer, and a test can leave it no time at all.
+function budget() {
+  try {
+    const ms = Number(localStorage.getItem('weir-layout-budget'));
+    if (ms > 0) return ms;
+  } catch {
+    // No storage: a report opened from a file, or Node.
   }
-  elk = new ELK();
-  return elk;
-}
-
-// prepare starts the layout worker, so that its script loads while the
-// page fetches the graph.
-export function prepare() {
-  engine();
+  return BUDGET;
 }
 
 // Layouts of large graphs are kept in the browser's localStorage, by the
 // graph's shape: a reload in the middle of a run, or the next run of the
 // same workflow, draws at once instead of waiting for ELK again.
-const CACHE_PREFIX = 'weir-layout-v2:'; // v2: with the edges' routes
+const CACHE_PREFIX = 'weir-layout-v3:'; // v3: with the path taken
 const CACHE_MIN = 500; // nodes: smaller graphs lay out in a moment anyway
 const CACHE_KEEP = 6; // layouts kept
 
 // cachedLayout is layout, answered from the cache when it can be.
-export async function cachedLayout(nodes, edges) {
-  if (nodes.length < CACHE_MIN) return layout(nodes, edges);
+export async function cachedLayout(nodes, edges, p = plan(nodes, edges)) {
+  if (nodes.length < CACHE_MIN) return layout(nodes, edges, p);
   const key = CACHE_PREFIX + shapeHash(nodes, edges);
   const hit = readCache(key, nodes);
   if (hit) return hit;
-  const placed = await layout(nodes, edges);
+  const placed = await layout(nodes, edges, p);
   writeCache(key, nodes, placed);
   return placed;
 }
@@ -79,18 +76,18 @@ function readCache(key, nodes) {
   try {
     const raw = localStorage.getItem(key);
     if (!raw) return null;
-    const { xy, routes } = JSON.parse(raw);
+    const { xy, routes, path, budget: ms } = JSON.parse(raw);
     if (xy.length !== nodes.length * 2) return null;
     const pos = new Map();
     nodes.forEach((n, i) => pos.set(n.id, { x: xy[2 * i], y: xy[2 * i + 1] }));
     localStorage.setItem(CACHE_PREFIX + 'index', JSON.stringify(touch(key)));
-    return { pos, routes: new Map(routes) };
+    return { pos, routes: new Map(routes), path, budget: ms };
   } catch {
     return null; // no storage (a report opened from a file), or it is full
   }
 }
 
-function writeCache(key, nodes, { pos, routes }) {
+function writeCache(key, nodes, { pos, routes, path, budget: ms }) {
   try {
     const xy = [];
     for (const n of nodes) {
@@ -103,7 +100,7 @@ function writeCache(key, nodes, { pos, routes }) {
     // Positions are rounded, so routes are too: they meet at the same
     // pixels.
     const rs = [...routes].map(([k, pts]) => [k, pts.map(Math.round)]);
-    localStorage.setItem(key, JSON.stringify({ xy, routes: rs }));
+    localStorage.setItem(key, JSON.stringify({ xy, routes: rs, path, budget: ms }));
   } catch {
     // Full or unavailable: the next view lays out again.
   }
@@ -126,12 +123,26 @@ export function routeKey(from, to) {
   return from + '\u0000' + to;
 }
 
-// layout returns pos, a Map of node id to its centre {x, y}, and routes, a
+// layout returns pos, a Map of node id to its centre {x, y}; routes, a
 // Map of routeKey to the points of the edge's route, [x0, y0, x1, y1, ...],
-// from its source's side to its target's (none for a big graph). nodes are
-// {id, w, h}, edges {from, to}.
-export async function layout(nodes, edges) {
-  const big = nodes.length > BIG;
+// from its source's side to its target's (none off the routed path); and
+// path, the way it went: 'routed', 'backbone' (as plan chose), or
+// 'fallback' (the backbone, after the routed layout ran past budget, ms,
+// which it gives too).
+// nodes are {id, w, h}, edges {from, to}.
+export async function layout(nodes, edges, p = plan(nodes, edges), ms = budget()) {
+  if (p.path === 'routed') {
+    const placed = await elkLayout(nodes, edges, false, ms);
+    if (placed) return { ...placed, path: 'routed' };
+    console.warn(`layout: the routed layout of ${nodes.length} nodes (cost ${p.cost}) took over ${ms} ms; edges drawn straight`);
+    return { ...(await elkLayout(nodes, edges, true)), path: 'fallback', budget: ms };
+  }
+  return { ...(await elkLayout(nodes, edges, true)), path: 'backbone' };
+}
+
+// elkLayout lays out every edge routed, or the backbone (big); null if
+// the routed layout ran past ms.
+async function elkLayout(nodes, edges, big, ms) {
   const es = big ? backbone(nodes, edges) : edges;
   const options = {
     'elk.algorithm': 'layered',
@@ -139,8 +150,8 @@ export async function layout(nodes, edges) {
     'elk.spacing.nodeNode': '12',
     // Room between layers for the edges' labels (segment and size).
     'elk.layered.spacing.nodeNodeBetweenLayers': big ? '48' : '110',
-    // A big graph's backbone leaves out edges, so ELK has no route to
-    // give for them: its edges are drawn straight, as they come.
+    // The backbone leaves out edges, so ELK has no route to give for
+    // them: its edges are drawn straight, as they come.
     'elk.edgeRouting': big ? 'POLYLINE' : 'ORTHOGONAL',
     'elk.layered.nodePlacement.strategy': big ? 'SIMPLE' : 'BRANDES_KOEPF',
     'elk.layered.thoroughness': big ? '1' : '7',
@@ -175,12 +186,16 @@ export async function layout(nodes, edges) {
     keys.push(k);
     elkEdges.push({ id: 'e' + elkEdges.length, sources: [e.from], targets: [e.to] });
   }
-  const res = await engine().layout({
-    id: '__root__',
-    layoutOptions: options,
-    children: nodes.map((n) => ({ id: n.id, width: n.w, height: n.h })),
-    edges: elkEdges,
-  });
+  const res = await run(
+    {
+      id: '__root__',
+      layoutOptions: options,
+      children: nodes.map((n) => ({ id: n.id, width: n.w, height: n.h })),
+      edges: elkEdges,
+    },
+    big ? 0 : ms,
+  );
+  if (!res) return null;
   const pos = new Map();
   for (const c of res.children) pos.set(c.id, { x: c.x + c.width / 2, y: c.y + c.height / 2 });
   const routes = new Map();
@@ -196,39 +211,9 @@ export async function layout(nodes, edges) {
 }
 
 // backbone keeps, for each node, one edge from a predecessor one layer
-// before it (layers by longest path from the sources). Cycles, which
-// collapsed for_each stages can form, are broken where they are found.
+// before it (layers by longest path from the sources).
 export function backbone(nodes, edges) {
-  const preds = new Map(nodes.map((n) => [n.id, []]));
-  for (const e of edges) {
-    if (e.from !== e.to && preds.has(e.to) && preds.has(e.from)) preds.get(e.to).push(e.from);
-  }
-  const layer = new Map();
-  const visiting = new Set();
-  // Iterative depth-first search: recursion would overflow the stack on a
-  // chain of 10,000 tasks.
-  for (const n of nodes) {
-    if (layer.has(n.id)) continue;
-    const stack = [[n.id, 0]];
-    visiting.add(n.id);
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      const ps = preds.get(top[0]);
-      if (top[1] < ps.length) {
-        const p = ps[top[1]++];
-        if (!layer.has(p) && !visiting.has(p)) {
-          visiting.add(p);
-          stack.push([p, 0]);
-        }
-        continue;
-      }
-      let l = 0;
-      for (const p of ps) if (layer.has(p)) l = Math.max(l, layer.get(p) + 1);
-      layer.set(top[0], l);
-      visiting.delete(top[0]);
-      stack.pop();
-    }
-  }
+  const { layer, preds } = layers(nodes, edges);
   const out = [];
   for (const n of nodes) {
     const l = layer.get(n.id);
