@@ -87,7 +87,7 @@ func findRun(st *store.Store, args []string) (store.RunRecord, error) {
 
 // printResumption says what is reused and why the rest runs again.
 func printResumption(w io.Writer, r *engine.Resumption) {
-	fmt.Fprintf(w, "  reusing %s from run %s; running %d again\n", plural(len(r.Keep), "task"), r.From.ID, len(r.Order))
+	fmt.Fprintf(w, "  reusing %s from run %s; running %d again\n", plural(r.Keep.Len(), "task"), r.From.ID, len(r.Order))
 	const show = 10
 	for i, id := range r.Order {
 		if i == show {
