@@ -106,8 +106,10 @@ func TestResumeReadsWhatItNeeds(t *testing.T) {
 	}{
 		{"two failed, the workflow unchanged", []runOf{{id: "r1", planHash: hash, ended: failed}},
 			[]string{"work[7]", "work[9]"}, 2},
+		// Every record, and the two an unchanged plan would need, read
+		// while the plan is hashed.
 		{"the workflow changed since", []runOf{{id: "r1", planHash: "another plan", ended: failed}},
-			[]string{"work[7]", "work[9]"}, n},
+			[]string{"work[7]", "work[9]"}, n + 2},
 		{"a run that recorded no plan hash", []runOf{{id: "r1", ended: failed}},
 			[]string{"work[7]", "work[9]"}, n},
 		{"a task never ran: its stage is read", []runOf{{id: "r1", planHash: hash,

@@ -44,16 +44,28 @@ func Decide(st *store.Store, plan *dag.Plan, from store.RunRecord) (*Resumption,
 	if err != nil {
 		return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, err)
 	}
-	hash := PlanHash(plan)
-	src := &recordSource{c: c}
-	if from.PlanHash != "" && from.PlanHash == hash {
-		ids, err := c.unfinished(plan)
-		if err != nil {
-			return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, err)
+	// The plan is hashed while the records an unchanged plan needs are
+	// read: at a million tasks each takes a few tenths of a second before
+	// the first task can start. A plan that changed reads every record
+	// instead, and those read here are read again; one with another number
+	// of tasks has changed for sure and reads nothing here.
+	hashed := make(chan string, 1)
+	go func() { hashed <- PlanHash(plan) }()
+	src := &recordSource{c: c, unchanged: true}
+	var unfinishedErr error
+	if from.PlanHash != "" && from.Tasks == len(plan.Tasks) {
+		var ids []string
+		if ids, unfinishedErr = c.unfinished(plan); unfinishedErr == nil {
+			src.fetch(append(ids, withOutputs(plan)...))
 		}
-		src.unchanged = true
-		src.fetch(append(ids, withOutputs(plan)...))
+	}
+	hash := <-hashed
+	if from.PlanHash != "" && from.PlanHash == hash {
+		if unfinishedErr != nil {
+			return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, unfinishedErr)
+		}
 	} else {
+		src = &recordSource{c: c}
 		src.tasks, src.dirs, src.err = c.all()
 		src.c = nil // a task without a record never ran
 	}
