@@ -56,6 +56,8 @@ func resumeRun(o *options, rf *runFlags, args []string) error {
 	rf.load.vars = append(append([]string(nil), from.Vars...), rf.load.vars...)
 	rf.load.varFiles = append(append([]string(nil), from.VarFiles...), rf.load.varFiles...)
 	defer engine.TuneHeap()() // as weir run does
+	// Until the first task starts: what the plan allocates stays live.
+	defer engine.PlanHeap()()
 	plan, err := rf.load.load(o, from.Workflow)
 	if err != nil {
 		return invalid(err)
