@@ -48,6 +48,10 @@ func PlanHeap() (end func()) {
 	return endPlanHeap
 }
 
+// PlanningHeap reports whether the collector is off for a plan
+// (PlanHeap): code that sets a target of its own for a while must not.
+func PlanningHeap() bool { return planning.Load() }
+
 // endPlanHeap ends the plan's phase, if it is on.
 func endPlanHeap() {
 	if !planning.Load() {
