@@ -35,9 +35,9 @@ func (l *loader) buildTasks(s *stageDecl, stageCtx *hcl.EvalContext) {
 			ok = l.buildTask(s, i, t, stageCtx, nil)
 			if ok {
 				tmpl = t
+				copyTemplate(slab[i+1:], tmpl) // each of the rest starts as a copy
 			}
 		} else {
-			*t = *tmpl
 			ok = l.buildTask(s, i, t, stageCtx, vary)
 		}
 		if ok {
