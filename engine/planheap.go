@@ -13,7 +13,11 @@ import (
 // to the start of the first attempt the collector is off, with a memory
 // limit as a backstop: a heap that reaches it is collected, and that
 // collection ends the plan's phase (the heap tuner sees it), so a plan
-// larger than the limit costs collections as before, never more.
+// larger than the limit costs collections as before, never more. A resume
+// that only reattaches to running tasks starts no attempt: it is the limit
+// or the command's end that ends its phase. The run's start, recorded once
+// the scheduler is set up, would end it too early for the first task: the
+// collection that follows, of the whole plan, would run beside its start.
 const planHeapLimit = 3 << 30
 
 type planHeap struct {
