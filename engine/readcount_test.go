@@ -33,6 +33,8 @@ type runOf struct {
 	id, resumes, planHash string
 	ended                 map[string]event.TaskState
 	reused                map[string]bool
+	// defHash is how the run hashed its definitions; nil: DefHash.
+	defHash func(*dag.Task) string
 }
 
 // journal records r of plan in st as an engine does: the definitions of
@@ -46,7 +48,11 @@ func journal(t *testing.T, st *store.Store, plan *dag.Plan, r runOf) store.RunRe
 	}
 	for _, task := range plan.Tasks {
 		if !r.reused[task.ID] {
-			if err := st.SetDefinition(r.id, task.ID, task.DefHash(), DefParts(task)); err != nil {
+			def := task.DefHash()
+			if r.defHash != nil {
+				def = r.defHash(task)
+			}
+			if err := st.SetDefinition(r.id, task.ID, def, DefParts(task)); err != nil {
 				t.Fatal(err)
 			}
 		}
