@@ -1,8 +1,6 @@
 package dag
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,14 +61,4 @@ func (t *Task) Definition() []Component {
 		add("output."+o.Name, v)
 	}
 	return c
-}
-
-// DefHash is a digest of Definition: equal hashes, same computation.
-func (t *Task) DefHash() string {
-	h := sha256.New()
-	for _, c := range t.Definition() {
-		// Lengths first, so that no two different lists read the same.
-		h.Write([]byte(strconv.Itoa(len(c.Name)) + ":" + c.Name + strconv.Itoa(len(c.Value)) + ":" + c.Value))
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
 }

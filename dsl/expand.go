@@ -57,7 +57,7 @@ func (l *loader) expand(order []*stageDecl) []*dag.Task {
 				// Only stages that come earlier can be referenced here.
 				ctx.Variables["stage"] = cty.ObjectVal(done)
 			}
-			ok := l.evalForEach(s, ctx, total)
+			ok := l.rangeForEach(s, ctx, total) || l.evalForEach(s, ctx, total)
 			s.dirty = s.dirty || len(l.diags) > before
 			if !ok {
 				s.broken = true

@@ -85,6 +85,40 @@ stage "a" {
   env      = { "1X" = each.key }
   command  = ["true"]
 }`},
+		{"range with each.value", `
+stage "a" {
+  for_each    = range(5, 20, 3)
+  command     = ["echo", each.key, each.value, "v${each.value}", "${each.value * 2}"]
+  env         = { K = each.key, V = each.value }
+  description = "shard ${each.value} of ${each.key}"
+}`},
+		{"range counting down, value in the script alone", `
+stage "a" {
+  for_each = range(3, -3, -2)
+  script   = "echo ${each.value} ${each.key}"
+  dir      = "w${each.key}"
+}`},
+		{"range over a local, read by another stage", `
+locals { n = 4 }
+stage "a" {
+  for_each = range(local.n)
+  command  = ["true", each.key]
+  output "o" { size = "${each.value + 1}KiB" }
+}
+stage "b" {
+  for_each = range(1, local.n)
+  command  = ["cat", stage.a[each.key].output.o, each.value]
+}`},
+		{"range refused", `
+stage "a" {
+  for_each = range(1, 2, 0)
+  command  = ["true", each.key]
+}`},
+		{"empty range", `
+stage "a" {
+  for_each = range(0)
+  command  = ["true", each.key]
+}`},
 		{"combining mark joins", `
 stage "a" {
   for_each = toset(["\u0301x"])

@@ -99,7 +99,7 @@ func (l *loader) expandFocus(order []*stageDecl) (tasks []*dag.Task, ok bool) {
 func (l *loader) unfocus(diags, published int, broken []bool) {
 	l.diags, l.publishRanges = l.diags[:diags], l.publishRanges[:published]
 	for i, s := range l.stages {
-		s.keys, s.each, s.keyIndex, s.tasks, s.plans, s.value = nil, nil, nil, nil, nil, cty.NilVal
+		s.keys, s.each, s.span, s.keyIndex, s.tasks, s.plans, s.value = nil, nil, nil, nil, nil, nil, cty.NilVal
 		// A for_each that failed here fails again there, and says so.
 		s.broken = broken[i]
 	}

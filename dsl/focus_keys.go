@@ -76,7 +76,7 @@ func (k *stageKeys) find(key string) (int, bool) {
 // only ones a focused load builds.
 func (k *stageKeys) pick(s *stageDecl, idx []int) {
 	s.keys = make([]string, len(idx))
-	s.each = nil
+	s.each, s.span = nil, nil
 	if k.span || k.each != nil {
 		s.each = make([]cty.Value, len(idx))
 	}

@@ -49,6 +49,7 @@ type memoStage struct {
 	keyed    bool
 	keys     []string
 	each     []cty.Value
+	span     *stageKeys
 	usesSelf bool
 	value    cty.Value // stage.NAME; cty.NilVal until a load needed it
 	tasks    []*dag.Task
@@ -235,7 +236,7 @@ func (l *loader) reuseTasks(s *stageDecl, before int) bool {
 		s.refs, s.dependsOn, s.pool = refs, dependsOn, pool
 		return false
 	}
-	s.keyed, s.keys, s.each, s.usesSelf = it.keyed, it.keys, it.each, it.usesSelf
+	s.keyed, s.keys, s.each, s.span, s.usesSelf = it.keyed, it.keys, it.each, it.span, it.usesSelf
 	return true
 }
 
@@ -303,7 +304,7 @@ func (l *loader) remember(s *stageDecl, publish []publishAt) {
 		gen: m.gen, start: s.block.DefRange.Start,
 		pool: s.pool, keyedDecl: s.forEach != nil, outNames: s.outputNames(),
 		refs: s.refs, dependsOn: s.dependsOn,
-		keyed: s.keyed, keys: s.keys, each: s.each, usesSelf: s.usesSelf, value: s.value,
+		keyed: s.keyed, keys: s.keys, each: s.each, span: s.span, usesSelf: s.usesSelf, value: s.value,
 		tasks: s.tasks, publish: publish,
 	}
 	if attr := s.attrs["memory"]; attr != nil {

@@ -37,7 +37,8 @@ type stageDecl struct {
 	// Set by expand.
 	keyed    bool
 	keys     []string
-	each     []cty.Value         // each.value per key; nil when each.value is each.key
+	each     []cty.Value         // each.value per key; nil when each.value is each.key or span's
+	span     *stageKeys          // for_each = range(...): each.value of key i is span.value(i)
 	usesSelf bool                // an expression of the stage refers to self
 	plans    map[string]*strPlan // per-task attributes compiled by name; nil entry: evaluated as usual
 	// keyIndex holds keys, built on the first hasKey.

@@ -35,9 +35,9 @@ func (l *loader) buildTasks(s *stageDecl, stageCtx *hcl.EvalContext) {
 			ok = l.buildTask(s, i, t, stageCtx, nil)
 			if ok {
 				tmpl = t
+				copyTemplate(slab[i+1:], tmpl) // each of the rest starts as a copy
 			}
 		} else {
-			*t = *tmpl
 			ok = l.buildTask(s, i, t, stageCtx, vary)
 		}
 		if ok {
@@ -120,6 +120,8 @@ func (l *loader) buildTask(s *stageDecl, i int, t *dag.Task, stageCtx *hcl.EvalC
 	sc := &taskScope{s: s, stage: stageCtx, key: t.Key}
 	if s.each != nil {
 		sc.value = s.each[i]
+	} else if s.span != nil {
+		sc.span, sc.idx = s.span, i
 	}
 	want := func(part string) bool { return vary == nil || vary[part] }
 	before := len(l.diags)
@@ -152,6 +154,27 @@ type taskScope struct {
 	key   string
 	value cty.Value // each.value; cty.NilVal when it is each.key
 	built *hcl.EvalContext
+	// span, when not nil, makes value (a number of a range) on first use:
+	// a million of them cost a second of the load.
+	span *stageKeys
+	idx  int
+}
+
+// each is each.value: cty.NilVal when it is each.key.
+func (sc *taskScope) each() cty.Value {
+	if sc.span != nil {
+		sc.value, sc.span = sc.span.value(sc.idx), nil
+	}
+	return sc.value
+}
+
+// planValue is what a strPlan is given as each.value: a range's number is
+// made only for a plan that reads it, and then makes the plan fall back.
+func (sc *taskScope) planValue(p *strPlan) cty.Value {
+	if sc.span != nil && !p.readsValue() {
+		return cty.NilVal // not read
+	}
+	return sc.each()
 }
 
 func (sc *taskScope) ctx() *hcl.EvalContext {
@@ -165,8 +188,8 @@ func (sc *taskScope) ctx() *hcl.EvalContext {
 	}
 	if sc.s.keyed {
 		each := cty.StringVal(sc.key)
-		if sc.value != cty.NilVal {
-			each = sc.value
+		if v := sc.each(); v != cty.NilVal {
+			each = v
 		}
 		ctx.Variables["each"] = cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(sc.key), "value": each})
 	}
@@ -178,7 +201,7 @@ func (sc *taskScope) ctx() *hcl.EvalContext {
 // one.
 func (sc *taskScope) strings(attr *hcl.Attribute) ([]string, hcl.Diagnostics) {
 	if p := sc.s.plan(attr, compileList, sc.stage); p != nil {
-		if out, ok := p.strings(sc.key, sc.value); ok {
+		if out, ok := p.strings(sc.key, sc.planValue(p)); ok {
 			return out, nil
 		}
 	}
@@ -188,7 +211,7 @@ func (sc *taskScope) strings(attr *hcl.Attribute) ([]string, hcl.Diagnostics) {
 // string evaluates a string attribute, from its plan when it has one.
 func (sc *taskScope) string(attr *hcl.Attribute) (string, hcl.Diagnostics) {
 	if p := sc.s.plan(attr, compileOne, sc.stage); p != nil {
-		if out, ok := p.elems[0].render(sc.key, sc.value); ok {
+		if out, ok := p.elems[0].render(sc.key, sc.planValue(p)); ok {
 			return out, nil
 		}
 	}
@@ -199,7 +222,7 @@ func (sc *taskScope) string(attr *hcl.Attribute) (string, hcl.Diagnostics) {
 // one.
 func (sc *taskScope) stringMap(attr *hcl.Attribute) (map[string]string, hcl.Diagnostics) {
 	if p := sc.s.plan(attr, compileMap, sc.stage); p != nil {
-		if out, ok := p.stringMap(sc.key, sc.value); ok {
+		if out, ok := p.stringMap(sc.key, sc.planValue(p)); ok {
 			return out, nil
 		}
 	}

@@ -214,3 +214,15 @@ func (p *strPlan) stringMap(key string, value cty.Value) (map[string]string, boo
 	}
 	return out, true
 }
+
+// readsValue reports whether a task's each.value is part of the plan.
+func (p *strPlan) readsValue() bool {
+	for _, t := range p.elems {
+		for _, piece := range t {
+			if piece.kind == pieceValue {
+				return true
+			}
+		}
+	}
+	return false
+}

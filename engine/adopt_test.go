@@ -112,7 +112,7 @@ func TestDecideRefusesCraftedOutputs(t *testing.T) {
 			defer st.Close()
 			r, err := Decide(st, c.plan, c.from)
 			if err == nil {
-				t.Fatalf("Decide accepted output path %s (keep %v)", path, r.Keep)
+				t.Fatalf("Decide accepted output path %s (keep %v)", path, r.Keep.IDs())
 			}
 			for _, want := range []string{"run r1", "task extract", `output "rows"`, path, "weir run"} {
 				if !strings.Contains(err.Error(), want) {
@@ -149,7 +149,7 @@ func TestAdoptChecksAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !resume.Keep["extract"] {
+	if !resume.Keep.Has("extract") {
 		t.Fatalf("the intact output is not reused: %v", resume.Why)
 	}
 	if err := os.Remove(c.own()); err != nil {

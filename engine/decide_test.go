@@ -174,14 +174,14 @@ func TestDecideReuse(t *testing.T) {
 			for _, task := range c.plan.Tasks {
 				want := tt.want[task.ID]
 				switch {
-				case want == "" && !r.Keep[task.ID]:
+				case want == "" && !r.Keep.Has(task.ID):
 					t.Errorf("%s runs again (%s), want it reused", task.ID, r.Why[task.ID])
-				case want != "" && r.Keep[task.ID]:
+				case want != "" && r.Keep.Has(task.ID):
 					t.Errorf("%s is reused, want it to run again: %s", task.ID, want)
 				case want != "" && !strings.Contains(r.Why[task.ID], want):
 					t.Errorf("%s runs again because %q, want %q", task.ID, r.Why[task.ID], want)
 				}
-				if !r.Keep[task.ID] {
+				if !r.Keep.Has(task.ID) {
 					again = append(again, task.ID)
 				}
 			}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -170,7 +171,7 @@ func Prepare(o Options) (r *Run, err error) {
 		Vars:        o.Vars,
 		VarFiles:    absAll(o.VarFiles),
 	}
-	var defs []string // a fresh run records every definition: each hashed once
+	var defs [][16]byte // a fresh run records every definition: each hashed once
 	if o.Resume != nil {
 		record.Resumes = o.Resume.From.ID
 		record.PlanHash = o.Resume.planHash
@@ -197,7 +198,7 @@ func Prepare(o Options) (r *Run, err error) {
 // the new run's reuse of it), unless its outputs were read: those are
 // made this run's, so that the next resume finds them here. defs, when
 // given, are the tasks' definition hashes (defHashes).
-func (r *Run) recordDefinitions(defs []string) error {
+func (r *Run) recordDefinitions(defs [][16]byte) error {
 	st, resume := r.o.Store, r.o.Resume
 	defined := 0
 	for i, t := range r.o.Plan.Tasks {
@@ -206,9 +207,9 @@ func (r *Run) recordDefinitions(defs []string) error {
 			_, again = resume.Why[t.ID] // the small map (Resumption)
 		}
 		if again {
-			def := ""
+			var def string
 			if defs != nil {
-				def = defs[i]
+				def = hex.EncodeToString(defs[i][:])
 			} else {
 				def = t.DefHash()
 			}

@@ -33,6 +33,7 @@ var heapTuner struct {
 	users int
 	prev  int // the target before the first user
 	gen   int // which tuning is current; a finalizer of an older one stops
+	plan  planHeap
 }
 
 // TuneHeap keeps the collector's target at runGCPercent of the live heap,
@@ -44,7 +45,10 @@ func TuneHeap() (restore func()) {
 	heapTuner.mu.Lock()
 	defer heapTuner.mu.Unlock()
 	heapTuner.users++
-	prev := debug.SetGCPercent(runGCPercent(liveHeap()))
+	prev := debug.SetGCPercent(tunedPercent())
+	if heapTuner.plan.on {
+		prev = heapTuner.plan.prevPercent
+	}
 	if heapTuner.users == 1 {
 		heapTuner.gen++
 		heapTuner.prev = prev
@@ -57,6 +61,10 @@ func TuneHeap() (restore func()) {
 			defer heapTuner.mu.Unlock()
 			if heapTuner.users--; heapTuner.users == 0 {
 				heapTuner.gen++
+				if heapTuner.plan.on {
+					heapTuner.plan.prevPercent = heapTuner.prev
+					return
+				}
 				debug.SetGCPercent(heapTuner.prev)
 			}
 		})
@@ -76,6 +84,7 @@ func armHeapTuner(gen int) {
 		if heapTuner.users == 0 || heapTuner.gen != *s.gen {
 			return
 		}
+		endPlanHeapLocked() // a collection ran: the plan's heap reached its limit
 		debug.SetGCPercent(runGCPercent(liveHeap()))
 		armHeapTuner(*s.gen)
 	})

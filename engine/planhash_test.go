@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/hex"
 	"testing"
 
 	"github.com/weirflow/weir/dag"
@@ -56,8 +57,8 @@ func TestDefHashesShared(t *testing.T) {
 			t.Fatalf("n=%d: %d hashes", n, len(defs))
 		}
 		for i, task := range p.Tasks {
-			if defs[i] != task.DefHash() {
-				t.Fatalf("n=%d: hash %d is %q, want task %s's %q", n, i, defs[i], task.ID, task.DefHash())
+			if got := hex.EncodeToString(defs[i][:]); got != task.DefHash() {
+				t.Fatalf("n=%d: hash %d is %q, want task %s's %q", n, i, got, task.ID, task.DefHash())
 			}
 		}
 	}

@@ -41,7 +41,7 @@ func (r *Run) publish() error {
 // reusedWithout reports whether task was reused from an earlier run whose
 // segment at path was released.
 func (r *Run) reusedWithout(task, path string) bool {
-	if r.o.Resume == nil || !r.o.Resume.Keep[task] {
+	if r.o.Resume == nil || !r.o.Resume.Keep.Has(task) {
 		return false
 	}
 	_, err := os.Lstat(path)

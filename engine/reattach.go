@@ -69,7 +69,7 @@ type oldAttempt struct {
 
 // findReattach returns the handle state of every task of a Slurm pool
 // whose last attempt in run from was running when its engine died.
-func findReattach(st *store.Store, plan *dag.Plan, from store.RunRecord, keep map[string]bool) (map[string][]byte, map[string]oldAttempt, error) {
+func findReattach(st *store.Store, plan *dag.Plan, from store.RunRecord, keep *TaskSet) (map[string][]byte, map[string]oldAttempt, error) {
 	slurmPool := map[string]bool{}
 	for _, p := range plan.Pools {
 		slurmPool[p.Name] = p.Executor == "slurm"
@@ -78,7 +78,7 @@ func findReattach(st *store.Store, plan *dag.Plan, from store.RunRecord, keep ma
 	olds := map[string]oldAttempt{}
 	var oldSegs *segmentRouter
 	for _, t := range plan.Tasks {
-		if keep[t.ID] || !slurmPool[t.Pool] {
+		if keep.Has(t.ID) || !slurmPool[t.Pool] {
 			continue
 		}
 		rec, err := st.Task(from.ID, t.ID)

@@ -20,7 +20,7 @@ type Resumption struct {
 	Tasks map[string]store.TaskRecord
 	// Every task decided is in Keep or in Why, never both: at a million
 	// tasks Why, the small one, is where to look a task up.
-	Keep  map[string]bool   // reused tasks
+	Keep  *TaskSet          // reused tasks
 	Why   map[string]string // why a task runs again
 	Order []string          // tasks that run again, in plan order
 
@@ -44,20 +44,32 @@ func Decide(st *store.Store, plan *dag.Plan, from store.RunRecord) (*Resumption,
 	if err != nil {
 		return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, err)
 	}
-	hash := PlanHash(plan)
-	src := &recordSource{c: c}
-	if from.PlanHash != "" && from.PlanHash == hash {
-		ids, err := c.unfinished(plan)
-		if err != nil {
-			return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, err)
+	// The plan is hashed while the records an unchanged plan needs are
+	// read: at a million tasks each takes a few tenths of a second before
+	// the first task can start. A plan that changed reads every record
+	// instead, and those read here are read again; one with another number
+	// of tasks has changed for sure and reads nothing here.
+	hashed := make(chan string, 1)
+	go func() { hashed <- PlanHash(plan) }()
+	src := &recordSource{c: c, unchanged: true}
+	var unfinishedErr error
+	if from.PlanHash != "" && from.Tasks == len(plan.Tasks) {
+		var ids []string
+		if ids, unfinishedErr = c.unfinished(plan); unfinishedErr == nil {
+			src.fetch(append(ids, withOutputs(plan)...))
 		}
-		src.unchanged = true
-		src.fetch(append(ids, withOutputs(plan)...))
+	}
+	hash := <-hashed
+	if from.PlanHash != "" && from.PlanHash == hash {
+		if unfinishedErr != nil {
+			return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, unfinishedErr)
+		}
 	} else {
+		src = &recordSource{c: c}
 		src.tasks, src.dirs, src.err = c.all()
 		src.c = nil // a task without a record never ran
 	}
-	r := decide(plan, plan.Graph.Order(), from, src)
+	r := decide(plan, plan.Graph.OrderAt(), from, src)
 	if src.err != nil {
 		return nil, fmt.Errorf("cannot resume run %s: %w", from.ID, src.err)
 	}
@@ -93,47 +105,51 @@ func ChainTasks(st *store.Store, from store.RunRecord) (map[string]store.TaskRec
 // later can make its producer's output needed again, the decision is
 // repeated until nothing changes.
 func DecideReuse(plan *dag.Plan, from store.RunRecord, tasks map[string]store.TaskRecord) *Resumption {
-	return decide(plan, plan.Graph.Order(), from, &recordSource{tasks: tasks})
+	return decide(plan, plan.Graph.OrderAt(), from, &recordSource{tasks: tasks})
 }
 
-// decide is DecideReuse over the tasks of order (a dependency order that
-// holds every reader of what its tasks write), reading records from src.
-func decide(plan *dag.Plan, order []*dag.Task, from store.RunRecord, src *recordSource) *Resumption {
-	// Keep is sized at once: most tasks are usually kept.
-	r := &Resumption{From: from, Keep: make(map[string]bool, len(order)), Why: map[string]string{}}
+// decide is DecideReuse over the tasks of order (places in plan.Graph, in
+// a dependency order that holds every reader of what its tasks write),
+// reading records from src.
+func decide(plan *dag.Plan, order []int32, from store.RunRecord, src *recordSource) *Resumption {
+	g := plan.Graph
+	r := &Resumption{From: from, Keep: newTaskSet(g), Why: map[string]string{}}
 	readers := map[dag.SegmentRef][]string{}
-	for _, t := range order {
+	for _, i := range order {
+		t := g.TaskAt(int(i))
 		for _, in := range t.Inputs {
 			for _, ref := range in.From {
 				readers[ref] = append(readers[ref], t.ID)
 			}
 		}
 	}
-	for _, t := range order {
+	for _, i := range order {
+		t := g.TaskAt(int(i))
 		why := ""
 		if rec, ok, known := src.peek(t.ID); known {
 			why = recordProblem(t, rec, ok)
 		}
 		if why == "" {
-			why = depProblem(t, r.Keep)
+			why = depProblem(g, int(i), r.Keep)
 		}
 		if why != "" {
 			r.Why[t.ID] = why
 		} else {
-			r.Keep[t.ID] = true
+			r.Keep.set(int(i), true)
 		}
 	}
 	checked := map[dag.SegmentRef]string{} // outputProblem, hashed once
 	for changed := true; changed; {
 		changed = false
-		for _, t := range order {
+		for _, i := range order {
+			t := g.TaskAt(int(i))
 			if len(t.Deps) == 0 && len(t.Outputs) == 0 {
 				continue // nothing here can change what the first pass decided
 			}
-			if _, again := r.Why[t.ID]; again {
+			if !r.Keep.hasAt(int(i)) {
 				continue
 			}
-			why := depProblem(t, r.Keep)
+			why := depProblem(g, int(i), r.Keep)
 			for _, out := range t.Outputs {
 				if why != "" {
 					break
@@ -154,15 +170,15 @@ func decide(plan *dag.Plan, order []*dag.Task, from store.RunRecord, src *record
 				why = problem
 			}
 			if why != "" {
-				delete(r.Keep, t.ID)
+				r.Keep.set(int(i), false)
 				r.Why[t.ID] = why
 				changed = true
 			}
 		}
 	}
-	for _, t := range order {
-		if _, again := r.Why[t.ID]; again {
-			r.Order = append(r.Order, t.ID)
+	for _, i := range order {
+		if !r.Keep.hasAt(int(i)) {
+			r.Order = append(r.Order, g.TaskAt(int(i)).ID)
 		}
 	}
 	r.Tasks, r.dirs = src.tasks, src.dirs
@@ -174,12 +190,12 @@ func decide(plan *dag.Plan, order []*dag.Task, from store.RunRecord, src *record
 // runs again. An output whose readers are all reused served its purpose:
 // a successful run released it, and published it first where it says so
 // (publishedIntact checks that copy).
-func segmentNeeded(out dag.Output, readers []string, keep map[string]bool) bool {
+func segmentNeeded(out dag.Output, readers []string, keep *TaskSet) bool {
 	if out.Keep {
 		return true
 	}
 	for _, id := range readers {
-		if !keep[id] {
+		if !keep.Has(id) {
 			return true
 		}
 	}
@@ -223,11 +239,12 @@ func recordProblem(t *dag.Task, rec store.TaskRecord, ok bool) string {
 	return ""
 }
 
-// depProblem names the first task t depends on that runs again.
-func depProblem(t *dag.Task, keep map[string]bool) string {
-	for _, dep := range t.Deps {
-		if !keep[dep] {
-			return "an input changed: " + dep + " runs again"
+// depProblem names the first task the task at place i depends on that
+// runs again.
+func depProblem(g *dag.Graph, i int, keep *TaskSet) string {
+	for _, d := range g.PredecessorsAt(i) {
+		if !keep.hasAt(int(d)) {
+			return "an input changed: " + g.TaskAt(int(d)).ID + " runs again"
 		}
 	}
 	return ""
@@ -268,8 +285,8 @@ func Why(st *store.Store, plan *dag.Plan, from store.RunRecord, task string) (*R
 	}
 	order := connected(plan, task)
 	ids := make([]string, len(order))
-	for i, t := range order {
-		ids[i] = t.ID
+	for j, i := range order {
+		ids[j] = plan.Graph.TaskAt(int(i)).ID
 	}
 	src := &recordSource{c: c}
 	src.fetch(ids)
@@ -280,9 +297,9 @@ func Why(st *store.Store, plan *dag.Plan, from store.RunRecord, task string) (*R
 	return r, nil
 }
 
-// connected is the tasks of plan linked to task by dependencies either
-// way, in plan order.
-func connected(plan *dag.Plan, task string) []*dag.Task {
+// connected is the places of the tasks of plan linked to task by
+// dependencies either way, in plan order.
+func connected(plan *dag.Plan, task string) []int32 {
 	in := map[string]bool{task: true}
 	for todo := []string{task}; len(todo) > 0; {
 		id := todo[len(todo)-1]
@@ -298,13 +315,13 @@ func connected(plan *dag.Plan, task string) []*dag.Task {
 			}
 		}
 	}
-	var order []*dag.Task
 	if len(in) == len(plan.Tasks) {
-		return plan.Graph.Order()
+		return plan.Graph.OrderAt()
 	}
-	for _, t := range plan.Graph.Order() {
-		if in[t.ID] {
-			order = append(order, t)
+	var order []int32
+	for _, i := range plan.Graph.OrderAt() {
+		if in[plan.Graph.TaskAt(int(i)).ID] {
+			order = append(order, i)
 		}
 	}
 	return order

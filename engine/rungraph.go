@@ -55,6 +55,7 @@ func (j graphJournal) Append(e event.Event) (func() error, error) {
 	switch e.Kind {
 	case event.AttemptStarted:
 		j.graph.start()
+		endPlanHeap()
 	case event.RunEnded:
 		j.graph.wait()
 	}

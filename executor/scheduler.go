@@ -197,28 +197,7 @@ func newScheduler(ctx context.Context, plan *dag.Plan, o Options) (*scheduler, e
 	if err != nil {
 		return nil, err
 	}
-	tasks := g.Tasks()
-	rem := g.Remaining(nil)
-	s.tasks = make([]*taskRun, len(tasks))
-	// One allocation for all: 100,000 small ones cost a fifth more, in
-	// the rounding of their size class.
-	runs := make([]taskRun, len(tasks))
-	for i, t := range tasks {
-		tr := &runs[i]
-		*tr = taskRun{t: t, idx: int32(i), prio: rem[i], pool: pools[t.Pool], state: event.Pending}
-		s.tasks[i] = tr
-	}
-	// By place, not by id: at a million tasks a map of them and a string
-	// per edge cost seconds of the set-up.
-	for i, tr := range s.tasks {
-		tr.deps = int32(len(g.PredecessorsAt(i)))
-		if succ := g.SuccessorsAt(i); len(succ) > 0 {
-			tr.succ = make([]*taskRun, len(succ))
-			for j, v := range succ {
-				tr.succ[j] = s.tasks[v]
-			}
-		}
-	}
+	s.tasks = newTaskRuns(g, g.Tasks(), pools)
 	if s.reusing, err = s.markReused(g); err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/dsl"
+	"github.com/weirflow/weir/engine"
 )
 
 // Loading allocates about 340 bytes for every byte of the file, most of it
@@ -59,7 +60,9 @@ func (l *loadFlags) load(o *options, path string) (*dag.Plan, error) {
 			return nil, err
 		}
 	}
-	if st, err := os.Stat(path); err == nil {
+	// A resume turns the collector off while it plans (engine.PlanHeap):
+	// a target set here would turn it on again.
+	if st, err := os.Stat(path); err == nil && !engine.PlanningHeap() {
 		switch {
 		case st.Size() <= smallWorkflow:
 			defer debug.SetGCPercent(debug.SetGCPercent(smallWorkflowGCPercent))

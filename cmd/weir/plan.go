@@ -154,7 +154,7 @@ func writePlanText(w io.Writer, p *dag.Plan, resume *engine.Resumption, full boo
 	tw.printf("critical path: %s\n", describePath(path, est))
 	if resume != nil {
 		tw.printf("last run: %s (%s); weir resume would reuse %d of %d tasks\n",
-			resume.From.ID, resume.From.State, len(resume.Keep), len(p.Tasks))
+			resume.From.ID, resume.From.State, resume.Keep.Len(), len(p.Tasks))
 	}
 	perStage := map[string]int{}
 	for _, t := range p.Tasks {
@@ -190,7 +190,7 @@ func writePlanText(w io.Writer, p *dag.Plan, resume *engine.Resumption, full boo
 		row := []string{fmt.Sprint(i + 1), t.ID, t.Pool, sizeOrDash(t.Memory), durationOrDash(t.Timeout)}
 		if resume != nil {
 			next := "run"
-			if resume.Keep[t.ID] {
+			if resume.Keep.Has(t.ID) {
 				next = "reuse"
 			}
 			row = append(row, next)
@@ -216,7 +216,7 @@ func writePlanText(w io.Writer, p *dag.Plan, resume *engine.Resumption, full boo
 			continue
 		}
 		t := tasks[i-1]
-		if resume != nil && !resume.Keep[t.ID] {
+		if resume != nil && !resume.Keep.Has(t.ID) {
 			tw.printf("%swhy: %s\n", indent, resume.Why[t.ID])
 		}
 		if env := envLine(t.Env); env != "" {

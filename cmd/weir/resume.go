@@ -56,6 +56,8 @@ func resumeRun(o *options, rf *runFlags, args []string) error {
 	rf.load.vars = append(append([]string(nil), from.Vars...), rf.load.vars...)
 	rf.load.varFiles = append(append([]string(nil), from.VarFiles...), rf.load.varFiles...)
 	defer engine.TuneHeap()() // as weir run does
+	// Until the first task starts: what the plan allocates stays live.
+	defer engine.PlanHeap()()
 	plan, err := rf.load.load(o, from.Workflow)
 	if err != nil {
 		return invalid(err)
@@ -87,7 +89,7 @@ func findRun(st *store.Store, args []string) (store.RunRecord, error) {
 
 // printResumption says what is reused and why the rest runs again.
 func printResumption(w io.Writer, r *engine.Resumption) {
-	fmt.Fprintf(w, "  reusing %s from run %s; running %d again\n", plural(len(r.Keep), "task"), r.From.ID, len(r.Order))
+	fmt.Fprintf(w, "  reusing %s from run %s; running %d again\n", plural(r.Keep.Len(), "task"), r.From.ID, len(r.Order))
 	const show = 10
 	for i, id := range r.Order {
 		if i == show {

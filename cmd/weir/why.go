@@ -79,7 +79,7 @@ func planTasks(plan *dag.Plan) iter.Seq[string] {
 // explain prints why t would be reused or run again, following a changed
 // input to the task upstream where the change is.
 func explain(w io.Writer, plan *dag.Plan, r *engine.Resumption, t *dag.Task, indent string) {
-	if r.Keep[t.ID] {
+	if r.Keep.Has(t.ID) {
 		fmt.Fprintf(w, "%s%s would be reused: unchanged since run %s, outputs intact\n", indent, t.ID, r.From.ID)
 		return
 	}
@@ -91,7 +91,7 @@ func explain(w io.Writer, plan *dag.Plan, r *engine.Resumption, t *dag.Task, ind
 		printDefinitionDiff(w, old.Definition, engine.DefParts(t), indent+"  ")
 	default:
 		for _, dep := range t.Deps {
-			if !r.Keep[dep] {
+			if !r.Keep.Has(dep) {
 				explain(w, plan, r, plan.Task(dep), indent+"  ")
 				return
 			}
