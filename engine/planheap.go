@@ -3,6 +3,7 @@ package engine
 import (
 	"runtime/debug"
 	"sync/atomic"
+	"time"
 )
 
 // A resume allocates its plan, the plan's graph, its decision and the
@@ -14,16 +15,23 @@ import (
 // limit as a backstop: a heap that reaches it is collected, and that
 // collection ends the plan's phase (the heap tuner sees it), so a plan
 // larger than the limit costs collections as before, never more. A resume
-// that only reattaches to running tasks starts no attempt: it is the limit
-// or the command's end that ends its phase. The run's start, recorded once
+// that only reattaches to running tasks starts no attempt, and may then
+// follow them for hours: planHeapMax after PlanHeap the phase ends
+// whatever happened, so such an engine never gathers gigabytes of garbage
+// on a shared machine. The run's start, recorded once
 // the scheduler is set up, would end it too early for the first task: the
 // collection that follows, of the whole plan, would run beside its start.
 const planHeapLimit = 3 << 30
 
+// planHeapMax is the longest the plan's phase lasts: a million tasks take
+// seconds to plan, a reattaching engine allocates little in a minute.
+var planHeapMax = time.Minute
+
 type planHeap struct {
 	on          bool
-	prevPercent int   // the target before PlanHeap
-	prevLimit   int64 // the memory limit before PlanHeap
+	prevPercent int         // the target before PlanHeap
+	prevLimit   int64       // the memory limit before PlanHeap
+	timer       *time.Timer // ends the phase at planHeapMax
 }
 
 // planning is heapTuner.plan.on, read without the lock on every attempt
@@ -48,6 +56,7 @@ func PlanHeap() (end func()) {
 		heapTuner.plan.prevPercent = heapTuner.prev
 	}
 	debug.SetMemoryLimit(min(limit, planHeapLimit))
+	heapTuner.plan.timer = time.AfterFunc(planHeapMax, endPlanHeap)
 	planning.Store(true)
 	return endPlanHeap
 }
@@ -71,6 +80,7 @@ func endPlanHeapLocked() {
 		return
 	}
 	p := heapTuner.plan
+	p.timer.Stop()
 	heapTuner.plan = planHeap{}
 	planning.Store(false)
 	debug.SetMemoryLimit(p.prevLimit)

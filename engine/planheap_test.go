@@ -22,7 +22,7 @@ func (nopAppender) Append(event.Event) (func() error, error) { return func() err
 func (nopAppender) Record(event.Event) error                 { return nil }
 
 // TestPlanHeap: the collector is off from PlanHeap until the first attempt
-// starts, a collection happens or end is called, with a memory limit no
+// starts, a collection happens, end is called or planHeapMax has passed, with a memory limit no
 // larger than the one before; then the target and the limit are what
 // they would have been without it.
 func TestPlanHeap(t *testing.T) {
@@ -37,6 +37,7 @@ func TestPlanHeap(t *testing.T) {
 		{"ended by a collection", true, 0, "collection"},
 		{"a smaller limit of the user's is kept", true, 1 << 30, "start"},
 		{"tuned, ended by its caller", true, 0, "end"},
+		{"ended by its time bound, no attempt started (a reattaching resume)", true, 0, "time"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			before := debug.SetGCPercent(150)
@@ -51,6 +52,10 @@ func TestPlanHeap(t *testing.T) {
 			restore := func() {}
 			if c.tuned {
 				restore = TuneHeap()
+			}
+			if c.end == "time" {
+				defer func(d time.Duration) { planHeapMax = d }(planHeapMax)
+				planHeapMax = 50 * time.Millisecond
 			}
 			end := PlanHeap()
 			if got := percentNow(); got != -1 {
@@ -75,6 +80,11 @@ func TestPlanHeap(t *testing.T) {
 				j.graph.once.Do(func() {}) // writes no graph
 				if _, err := j.Append(event.Event{Kind: event.AttemptStarted}); err != nil {
 					t.Fatal(err)
+				}
+			case "time":
+				deadline := time.Now().Add(5 * time.Second)
+				for PlanningHeap() && time.Now().Before(deadline) {
+					time.Sleep(10 * time.Millisecond)
 				}
 			case "collection":
 				runtime.GC()
