@@ -6,15 +6,19 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/weirflow/weir/bench/internal/uibench"
 )
 
 // trafficLog records each request the page makes, as the server answers
 // it: when it came and was answered (an event stream: when its first
-// bytes were flushed), status, bytes and the headers that decide caching
+// bytes were flushed), the server's CPU time meanwhile (in clock ticks of
+// 10 ms), status, bytes and the headers that decide caching
 // and compression, so that two builds' traffic can be compared line by
 // line.
 type trafficLog struct {
 	next http.Handler
+	pid  int // the server's: its CPU time over each request
 
 	mu   sync.Mutex
 	t0   time.Time
@@ -25,18 +29,20 @@ type request struct {
 	method, url, reqH, respH string
 	status, bytes            int
 	start, end               time.Duration
+	cpu0                     uibench.Ticks
+	cpu                      time.Duration // the server's, over the request; overlapping requests share theirs
 }
 
 func (l *trafficLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l.mu.Lock()
 	x := &request{method: r.Method, url: r.URL.RequestURI(), start: time.Since(l.t0),
-		reqH: headers(r.Header, "Accept-Encoding", "If-None-Match", "If-Modified-Since", "Cache-Control", "Last-Event-ID")}
+		reqH: headers(r.Header, "Accept-Encoding", "If-None-Match", "If-Modified-Since", "Cache-Control", "Last-Event-ID"), cpu0: uibench.Proc(l.pid)}
 	l.recs = append(l.recs, x)
 	l.mu.Unlock()
 	l.next.ServeHTTP(&loggedWriter{ResponseWriter: w, l: l, r: x}, r)
 	l.mu.Lock()
 	if x.end == 0 {
-		x.end = time.Since(l.t0)
+		x.end, x.cpu = time.Since(l.t0), uibench.Proc(l.pid).Since(x.cpu0)
 	}
 	l.mu.Unlock()
 }
@@ -48,7 +54,7 @@ func (l *trafficLog) take() string {
 	defer l.mu.Unlock()
 	var b strings.Builder
 	for _, x := range l.recs {
-		fmt.Fprintf(&b, "  %7.0f %7.0f ms  %d %9d B  %s %s  [%s] [%s]\n", ms(x.start), ms(x.end), x.status, x.bytes, x.method, x.url, x.reqH, x.respH)
+		fmt.Fprintf(&b, "  %7.0f %7.0f ms  %d %9d B  CPU %4.0f ms  %s %s  [%s] [%s]\n", ms(x.start), ms(x.end), x.status, x.bytes, ms(x.cpu), x.method, x.url, x.reqH, x.respH)
 	}
 	l.t0, l.recs = time.Now(), nil
 	return b.String()
@@ -85,7 +91,7 @@ func (w *loggedWriter) Write(b []byte) (int, error) {
 func (w *loggedWriter) Flush() {
 	w.l.mu.Lock()
 	if w.r.end == 0 {
-		w.r.end = time.Since(w.l.t0)
+		w.r.end, w.r.cpu = time.Since(w.l.t0), uibench.Proc(w.l.pid).Since(w.r.cpu0)
 	}
 	w.l.mu.Unlock()
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {

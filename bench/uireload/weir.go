@@ -179,7 +179,7 @@ func (b *weirBuild) start(stateDir string, traffic bool) error {
 		}
 		p := httputil.NewSingleHostReverseProxy(u)
 		p.FlushInterval = -1 // the event streams
-		b.traffic = &trafficLog{next: p, t0: time.Now()}
+		b.traffic = &trafficLog{next: p, pid: b.cmd.Process.Pid, t0: time.Now()}
 		b.base = httptest.NewServer(b.traffic).URL
 	}
 	return nil
