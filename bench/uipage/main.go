@@ -20,23 +20,19 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/weirflow/weir/dag"
+	"github.com/weirflow/weir/bench/internal/uibench"
 	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/internal/browser"
 	"github.com/weirflow/weir/internal/median"
-	"github.com/weirflow/weir/store"
 	"github.com/weirflow/weir/ui"
 )
 
@@ -64,7 +60,7 @@ func main() {
 	tab, err := browser.Start(context.Background(), path, 1400, 900)
 	check(err)
 	defer tab.Close()
-	fmt.Printf("load average at start: %s\n", loadavg())
+	fmt.Printf("load average at start: %s\n", uibench.LoadAvg())
 
 	// One server for every round: the page keeps layouts in localStorage,
 	// which is per origin, as a user's browser keeps them for weir ui's
@@ -92,28 +88,19 @@ func main() {
 	var layout, relayouts []float64
 	for r := range *rounds {
 		id := "run" + strconv.Itoa(r)
-		runDir := filepath.Join(dir, "runs", id)
-		check(os.MkdirAll(runDir, 0o700))
-		check(writeGraph(filepath.Join(runDir, "graph.json"), *stages))
-		rec := store.RunRecord{ID: id, Name: "bench", Tasks: *stages, Started: time.Now(), State: store.RunRunning, Engine: store.Self()}
-		b, _ := json.Marshal(rec)
-		check(os.WriteFile(filepath.Join(runDir, "run.json"), b, 0o600))
-		ev := &events{path: filepath.Join(runDir, "events.jsonl"), run: id}
-		ev.write([]event.Event{{Kind: event.RunStarted}})
+		check(uibench.WriteRun(dir, id, *stages))
+		ev := &events{path: filepath.Join(dir, "runs", id, "events.jsonl"), run: id, seq: 1} // after its start
 
 		// First view: nothing cached. Then a reload, as a user does in
 		// the middle of a run, with the layout cached.
 		var tm map[string]float64
 		for i, clear := range []bool{true, false} {
 			if clear {
-				check(chromedp.Do(tab.Ctx, chromedp.Navigate(base+"/"),
-					chromedp.Evaluate[chromedp.Void](`localStorage.clear()`)))
+				check(uibench.ClearLayouts(tab, base))
 			}
 			check(chromedp.Do(tab.Ctx, chromedp.Navigate(fmt.Sprintf("%s/?view=%d-%d#run=%s", base, r, i, id))))
-			readyAt, err := chromedp.Run(tab.Ctx, chromedp.Poll[float64](`window.weir && weir.ready && weir.readyAt`,
-				chromedp.WithPollingTimeout(60*time.Second)))
+			d, err := uibench.Ready(tab)
 			check(err)
-			d := time.Duration(readyAt * float64(time.Millisecond))
 			if clear {
 				cold = append(cold, d)
 				tm, err = chromedp.Run(tab.Ctx, chromedp.Evaluate[map[string]float64](`weir.timings`))
@@ -121,11 +108,9 @@ func main() {
 				layout = append(layout, tm["layout"])
 				// A big graph's edges are added once its nodes are up:
 				// when every edge is in the graph too.
-				all, err := chromedp.Run(tab.Ctx, chromedp.Poll[float64](
-					`weir.app.graph.cy.edges().length === weir.app.graph.edgeData.length && performance.now()`,
-					chromedp.WithPollingTimeout(60*time.Second), chromedp.WithPollingInterval(5*time.Millisecond)))
+				all, err := uibench.EdgesDrawn(tab)
 				check(err)
-				edged = append(edged, time.Duration(all*float64(time.Millisecond)))
+				edged = append(edged, all)
 			} else {
 				warm = append(warm, d)
 			}
@@ -167,44 +152,10 @@ func main() {
 		*stages, *rounds, median.Of(cold).Round(time.Millisecond), median.Of(layout), median.Of(relayouts), median.Of(warm).Round(time.Millisecond))
 	fmt.Printf("every edge drawn too (nodes come first) at %v (median)\n", median.Of(edged).Round(time.Millisecond))
 	fmt.Printf("%d events: shown %v after the last (median; goal < 2s)\n", *burst, median.Of(lags).Round(time.Millisecond))
-	fmt.Printf("load average at the end: %s\n", loadavg())
+	fmt.Printf("load average at the end: %s\n", uibench.LoadAvg())
 	if errs := tab.Errors(); len(errs) > 0 {
 		fmt.Fprintln(os.Stderr, "console errors:", errs)
 	}
-}
-
-// writeGraph writes the graph.json of a generated workflow: stage i
-// depends on up to three random earlier stages, one through a segment.
-func writeGraph(path string, n int) error {
-	r := rand.New(rand.NewPCG(1, 1))
-	tasks := make([]*dag.Task, n)
-	for i := range n {
-		t := &dag.Task{ID: "s" + strconv.Itoa(i), Stage: "s" + strconv.Itoa(i), Pool: "cpu", Memory: 64 << 20,
-			Argv: []string{"process", "--shard", strconv.Itoa(i)}, Retry: dag.Retry{Attempts: 1},
-			Outputs: []dag.Output{{Name: "out", Size: 1 << 20}}}
-		picked := map[int]bool{}
-		for len(picked) < min(3, i) {
-			picked[r.IntN(i)] = true
-		}
-		first := true
-		for d := range picked {
-			dep := "s" + strconv.Itoa(d)
-			t.Deps = append(t.Deps, dep)
-			if first {
-				t.Inputs = []dag.Input{{Name: "in", From: []dag.SegmentRef{{Task: dep, Output: "out"}}}}
-				first = false
-			}
-		}
-		slices.Sort(t.Deps)
-		tasks[i] = t
-	}
-	plan := &dag.Plan{Name: "bench", Pools: []*dag.Pool{{Name: "cpu", Processes: 2, Memory: 8 << 30}}, Tasks: tasks}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return dag.WriteJSON(f, plan, dag.ExportOptions{})
 }
 
 // events appends to a run's events.jsonl as the store does.
@@ -228,20 +179,6 @@ func (e *events) write(es []event.Event) time.Time {
 	check(err)
 	check(f.Close())
 	return time.Now()
-}
-
-// loadavg is /proc/loadavg's first three fields: other work on the
-// machine slows the page, and the figures should say so.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func check(err error) {

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/weirflow/weir/bench/internal/uibench"
 	"github.com/weirflow/weir/internal/median"
 	"github.com/weirflow/weir/store"
 	"github.com/weirflow/weir/ui"
@@ -90,7 +91,7 @@ func serverBench(dir string, rounds int, baseline bool) {
 			runtime.KeepAlive(srv)
 		}
 	}
-	fmt.Printf("\nthe server, %d tasks (%s), medians of %d, load average at the end %s:\n", runs[0].Tasks, id, rounds, loadavg())
+	fmt.Printf("\nthe server, %d tasks (%s), medians of %d, load average at the end %s:\n", runs[0].Tasks, id, rounds, uibench.LoadAvg())
 	for _, fm := range forms {
 		fmt.Printf("  %-20s first view %v (CPU %v), table filtered to the failures %v (CPU %v)", fm.name,
 			median.Of(fm.first).Round(time.Millisecond), median.Of(fm.firstCPU).Round(time.Millisecond),

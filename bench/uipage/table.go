@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/weirflow/weir/bench/internal/uibench"
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/engine"
 	"github.com/weirflow/weir/event"
@@ -85,8 +86,7 @@ func tableBench(tab *browser.Tab, base, dir string, n, rounds int, baseline bool
 // took, and where the first view spent its time.
 func showTable(tab *browser.Tab, url string, failed int) (time.Duration, time.Duration, map[string]float64) {
 	check(chromedp.Do(tab.Ctx, chromedp.Navigate(url)))
-	readyAt, err := chromedp.Run(tab.Ctx, chromedp.Poll[float64](`window.weir && weir.ready && weir.readyAt`,
-		chromedp.WithPollingTimeout(300*time.Second)))
+	ready, err := uibench.Ready(tab)
 	check(err)
 	cost, err := chromedp.Run(tab.Ctx, chromedp.Evaluate[map[string]float64](`Object.assign({ table: weir.tableBuilt, graph: weir.timings.fetched,
 		graphBytes: performance.getEntriesByType("resource").filter(e => /\/(graph|overview)$/.test(new URL(e.name).pathname)).reduce((n, e) => n + e.encodedBodySize, 0) }, weir.snapshot)`))
@@ -105,7 +105,7 @@ func showTable(tab *browser.Tab, url string, failed int) (time.Duration, time.Du
 	if took < 0 {
 		check(fmt.Errorf("the table did not filter to the %d failures", failed))
 	}
-	return time.Duration(readyAt * float64(time.Millisecond)), time.Duration(took * float64(time.Millisecond)), cost
+	return ready, time.Duration(took * float64(time.Millisecond)), cost
 }
 
 // writeWideRun records a finished, failed run of n tasks in state dir
@@ -182,15 +182,15 @@ func bigBench(tab *browser.Tab, dir string, rounds int) {
 		go hs.Serve(ln)
 		// The CPU of the browser and of this process (the server) over
 		// the round: the first view, the filter and its undoing.
-		cpu := browserCPU(tab) + cputime()
+		b0, c0 := uibench.BrowserTicks(tab), cputime()
 		rd, took, cost := showTable(tab, fmt.Sprintf("http://%s/?view=big%d#run=%s", ln.Addr(), r, id), sum.Failed)
-		cpu = browserCPU(tab) + cputime() - cpu
+		cpu := uibench.BrowserTicks(tab).Since(b0) + cputime() - c0
 		hs.Close()
 		srv.Close()
 		ready, filter, cpus = append(ready, rd), append(filter, took), append(cpus, cpu)
 		fmt.Printf("big round %d: %d tasks interactive after %v (the graph, %.3f MB, in at %.0f ms; the snapshot, %.3f MB, in at %.0f ms); filtered to its %d failures in %v; CPU of the browser and the server %v; load average %s\n",
 			r+1, runs[0].Tasks, rd.Round(time.Millisecond), cost["graphBytes"]/1e6, cost["graph"], cost["bytes"]/1e6, cost["arrived"], sum.Failed, took.Round(100*time.Microsecond),
-			cpu.Round(10*time.Millisecond), loadavg())
+			cpu.Round(10*time.Millisecond), uibench.LoadAvg())
 	}
 	fmt.Printf("\n%d tasks (%s), medians of %d (goals: interactive < 3s, filtered < 100ms): interactive in %v, filtered to the failures in %v, CPU of the browser and the server over the round %v\n",
 		runs[0].Tasks, id, rounds, median.Of(ready).Round(time.Millisecond), median.Of(filter).Round(100*time.Microsecond), median.Of(cpus).Round(10*time.Millisecond))

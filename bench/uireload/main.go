@@ -11,8 +11,14 @@
 //	git archive 298f25f ui/dist | tar -x -C /tmp/old --strip-components=2
 //	go run ./bench/uireload -dist old=/tmp/old,new=ui/dist -rounds 9
 //
-// -nodes N (under 1,500, where edges are routed) times the first view of a
-// smaller generated graph, whose layout ELK computes each time.
+// With -weir it compares whole builds instead (`weir ui` of each, its
+// server and its embedded page, over one state dir), and reads the CPU
+// time of the browser's processes and of each server from /proc; -traffic
+// adds every request of every load, as the server answered it:
+//
+//	git worktree add --detach /tmp/old 298f25f && (cd /tmp/old && go build -o /tmp/weir-old ./cmd/weir)
+//	go build -o /tmp/weir ./cmd/weir
+//	go run ./bench/uireload -weir old=/tmp/weir-old,new=/tmp/weir -rounds 10
 package main
 
 import (
@@ -27,6 +33,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/weirflow/weir/bench/internal/uibench"
 	"github.com/weirflow/weir/internal/browser"
 	"github.com/weirflow/weir/internal/median"
 	"github.com/weirflow/weir/ui"
@@ -46,9 +53,15 @@ func main() {
 	profile := flag.Bool("profile", false, "also profile each build's reload in the last round and print its top functions by self time")
 	top := flag.Int("top", 25, "functions printed per profile")
 	serve := flag.Bool("serve", false, "measure only this tree's server, no browser: the CPU time of what the page asks before it is interactive")
+	weirs := flag.String("weir", "", "compare whole builds instead, name=binary,name=binary (`weir ui` of each, the first the baseline)")
+	traffic := flag.Bool("traffic", false, "with -weir, also print each request of each load as the server answered it")
 	flag.Parse()
 	if *serve {
 		serveBench(*stages, *rounds)
+		return
+	}
+	if *weirs != "" {
+		weirBench(*weirs, *stages, *rounds, *traffic)
 		return
 	}
 	var builds []*build
@@ -85,11 +98,11 @@ func main() {
 	go hs.Serve(ln)
 	defer hs.Close()
 	base := "http://" + ln.Addr().String()
-	fmt.Printf("load average at start: %s\n", loadavg())
+	fmt.Printf("load average at start: %s\n", uibench.LoadAvg())
 
 	for r := range *rounds {
 		id := fmt.Sprintf("run%d", r)
-		check(newRun(filepath.Join(dir, "runs", id), id, *stages))
+		check(uibench.WriteRun(dir, id, *stages))
 		for i := range builds {
 			b := builds[(r+i)%len(builds)] // each round starts with the next build
 			current.Store(b)
@@ -105,7 +118,7 @@ func main() {
 			}
 		}
 	}
-	fmt.Printf("load average at the end: %s\n\n", loadavg())
+	fmt.Printf("load average at the end: %s\n\n", uibench.LoadAvg())
 	fmt.Printf("%d stages, %d rounds, medians (and medians of the ratios to %s, paired by round)\n", *stages, *rounds, builds[0].name)
 	for _, b := range builds {
 		fmt.Printf("%-8s first view %v (%.2fx), CPU %.2f s (%.2fx); reload %v (%.2fx), CPU %.2f s (%.2fx)\n", b.name,
@@ -150,19 +163,6 @@ func ratio[T time.Duration | float64](xs, base []T) float64 {
 		rs[i] = float64(xs[i]) / float64(base[i])
 	}
 	return median.Of(rs)
-}
-
-// loadavg is /proc/loadavg's first three fields.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func check(err error) {

@@ -8,12 +8,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/weirflow/weir/bench/internal/uibench"
 	"github.com/weirflow/weir/internal/median"
 	"github.com/weirflow/weir/ui"
 )
@@ -28,8 +28,8 @@ func serveBench(stages, rounds int) {
 	dir, err := os.MkdirTemp("", "weir-uireload-")
 	check(err)
 	defer os.RemoveAll(dir)
-	check(newRun(filepath.Join(dir, "runs", "run0"), "run0", stages))
-	fmt.Printf("load average at start: %s\n", loadavg())
+	check(uibench.WriteRun(dir, "run0", stages))
+	fmt.Printf("load average at start: %s\n", uibench.LoadAvg())
 	var cold, warm, coldWall, warmWall, idle []float64
 	for range rounds {
 		srv, err := ui.New(ui.Options{StateDir: dir})
@@ -43,7 +43,7 @@ func serveBench(stages, rounds int) {
 		hs.Close()
 		srv.Close()
 	}
-	fmt.Printf("load average at the end: %s\n", loadavg())
+	fmt.Printf("load average at the end: %s\n", uibench.LoadAvg())
 	fmt.Printf("%d stages, %d rounds, medians (min-max): first view CPU %.1f ms (%.1f-%.1f), wall %.1f ms (%.1f-%.1f); reload CPU %.1f ms (%.1f-%.1f), wall %.1f ms (%.1f-%.1f)\n", stages, rounds,
 		median.Of(cold), slices.Min(cold), slices.Max(cold), median.Of(coldWall), slices.Min(coldWall), slices.Max(coldWall),
 		median.Of(warm), slices.Min(warm), slices.Max(warm), median.Of(warmWall), slices.Min(warmWall), slices.Max(warmWall))

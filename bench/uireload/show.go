@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/profiler"
 	"github.com/chromedp/chromedp"
 
+	"github.com/weirflow/weir/bench/internal/uibench"
 	"github.com/weirflow/weir/internal/browser"
 )
 
@@ -35,8 +36,7 @@ func show(tab *browser.Tab, base, id string, cold, prof bool) (time.Duration, fl
 		})))
 	})
 	if cold {
-		check(chromedp.Do(tab.Ctx, chromedp.Navigate(base+"/"),
-			chromedp.Evaluate[chromedp.Void](`localStorage.clear()`)))
+		check(uibench.ClearLayouts(tab, base))
 	}
 	check(chromedp.Do(tab.Ctx, chromedp.Navigate("about:blank")))
 	// Metrics start from zero when enabled, so each load counts its own.
@@ -60,8 +60,7 @@ func show(tab *browser.Tab, base, id string, cold, prof bool) (time.Duration, fl
 		})))
 	}
 	check(chromedp.Do(tab.Ctx, chromedp.Navigate(fmt.Sprintf("%s/?cold=%v&t=%d#run=%s", base, cold, time.Now().UnixNano(), id))))
-	readyAt, err := chromedp.Run(tab.Ctx, chromedp.Poll[float64](`window.weir && weir.ready && weir.readyAt`,
-		chromedp.WithPollingTimeout(120*time.Second), chromedp.WithPollingInterval(5*time.Millisecond)))
+	ready, err := uibench.Ready(tab)
 	check(err)
 	var cpu float64
 	var p *profile
@@ -94,8 +93,7 @@ func show(tab *browser.Tab, base, id string, cold, prof bool) (time.Duration, fl
 	check(err)
 	// A cold view's edges are added after it is interactive; wait for
 	// them, so that they do not fall in the next load's time.
-	_, err = chromedp.Run(tab.Ctx, chromedp.Poll[bool](`weir.app.graph.cy.edges().length === weir.app.graph.edgeData.length`,
-		chromedp.WithPollingTimeout(120*time.Second), chromedp.WithPollingInterval(20*time.Millisecond)))
+	_, err = uibench.EdgesDrawn(tab)
 	check(err)
-	return time.Duration(readyAt * float64(time.Millisecond)), cpu, p, parts
+	return ready, cpu, p, parts
 }
