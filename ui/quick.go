@@ -34,6 +34,7 @@ type quickRun struct {
 	order   []string             // views' tasks: the outline's, then the failures as listed
 	quiet   map[string]bool      // outline tasks without events: pending, and out of snapshots
 	details details
+	tab     tableHold // every task as columns, for searches, sorts and filters
 }
 
 // quickState is the hub's quick reading, kept once it applies. A run

@@ -231,19 +231,13 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if qr := h.quick(); qr != nil {
-		if out := qr.rows(q); out != nil {
-			writeJSON(w, out)
-			return
-		}
-		out, err := h.quickPage(qr, q)
+		out, err := h.finishedRows(qr, q)
 		if err != nil {
 			writeError(w, err)
 			return
 		}
-		if out != nil {
-			writeJSON(w, out)
-			return
-		}
+		writeJSON(w, out)
+		return
 	}
 	out, err := h.rows(q)
 	if err != nil {
@@ -251,4 +245,30 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, out)
+}
+
+// finishedRows answers a table request of a finished run: from its task
+// table once built; else from the outline and summary, or graph.json's ids
+// and the page's events, where they suffice (a scroll past the failures
+// then builds the table in the background); else from the table, built
+// first.
+func (h *hub) finishedRows(qr *quickRun, q rowQuery) (*Rows, error) {
+	if t := qr.builtTable(); t != nil {
+		return h.tableRows(t, q)
+	}
+	if out := qr.rows(q); out != nil {
+		return out, nil
+	}
+	out, err := h.quickPage(qr, q)
+	if err != nil || out != nil {
+		if out != nil {
+			h.table(qr, false)
+		}
+		return out, err
+	}
+	t, err := h.table(qr, true)
+	if err != nil {
+		return nil, err
+	}
+	return h.tableRows(t, q)
 }
