@@ -19,7 +19,7 @@ import (
 // it: its events through a store journal (which writes summary.json), its
 // graph.json and outline.json (stages of more than wide tasks as groups),
 // and its logs.
-func journaled(t *testing.T, src, dst, id string, wide int) {
+func journaled(t testing.TB, src, dst, id string, wide int) {
 	t.Helper()
 	from := filepath.Join(src, "runs", id)
 	var rec store.RunRecord

@@ -22,7 +22,7 @@ import (
 // succeeded at once or after an oom, failed after two tries, were
 // cancelled or skipped with a message, never started, or were left
 // running; with durations, peaks and keys (some upper-case) that differ.
-func mixedRun(t *testing.T, stateDir, id string, n int) {
+func mixedRun(t testing.TB, stateDir, id string, n int) {
 	t.Helper()
 	tasks := []*dag.Task{task("prep")}
 	for i := range n {
