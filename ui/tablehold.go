@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 
@@ -60,7 +61,7 @@ func (h *hub) table(q *quickRun, wait bool) (*taskTable, error) {
 		done := make(chan struct{})
 		th.done, th.err = done, nil
 		go func() {
-			t, err := h.buildTable(q.run.State == string(store.RunFailed))
+			t, err := h.makeTable(q.run.State == string(store.RunFailed))
 			th.mu.Lock()
 			th.t, th.err = t, err
 			close(done)
@@ -89,4 +90,23 @@ func (h *hub) table(q *quickRun, wait bool) (*taskTable, error) {
 		return t, err
 	}
 	return th.t, th.err
+}
+
+// makeTable reads the run's table.bin if it is up to date, else builds
+// the table and saves it. A state dir the server may not write to keeps
+// the table in memory only, so a failed save is no error.
+func (h *hub) makeTable(failedRun bool) (*taskTable, error) {
+	src, err := h.sources()
+	if err != nil {
+		return nil, fmt.Errorf("ui: run %s: the task table needs graph.json and events.jsonl: %w", h.id, err)
+	}
+	if t, err := h.loadTable(src, failedRun); t != nil || err != nil {
+		return t, err
+	}
+	t, err := h.buildTable(failedRun)
+	if err != nil {
+		return nil, err
+	}
+	_ = h.saveTable(t, src)
+	return t, nil
 }
