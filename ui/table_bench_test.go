@@ -99,14 +99,32 @@ func BenchmarkTable(b *testing.B) {
 	}
 	if os.Getenv("WEIR_TABLE_WHOLE") == "1" {
 		q, _ := parseRowQuery(httptest.NewRequest("GET", "/x?sort=peak&dir=-1&limit=200", nil))
+		// From a fresh server each time, as a first request is.
 		b.Run("whole read, sort peak", func(b *testing.B) {
 			cpuPerOp(b, func() {
+				s, err := New(Options{StateDir: dir})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				h, _ := s.checkRun(id)
 				if _, err := h.rows(q); err != nil {
 					b.Fatal(err)
 				}
 			})
 		})
 	}
+	b.Run("load table.bin", func(b *testing.B) {
+		src, err := h.sources()
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpuPerOp(b, func() {
+			if t, err := h.loadTable(src, true); t == nil || err != nil {
+				b.Fatalf("no table.bin: %v", err)
+			}
+		})
+	})
 	b.Logf("load average at the end %s", loadAvg())
 }
 
