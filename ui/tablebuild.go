@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
 	"github.com/weirflow/weir/event"
 	"github.com/weirflow/weir/store"
 )
@@ -182,6 +184,17 @@ type tableEvent struct {
 	} `json:"result"`
 }
 
+// decodeTableEvent decodes an event line as encoding/json does, with the
+// implementation of go-json-experiment's v1 package (encoding/json's
+// semantics on the v2 engine), which takes under half of encoding/json's
+// CPU on these lines: the table's build is mostly decoding, five million
+// lines at a million tasks.
+func decodeTableEvent(line []byte) (tableEvent, error) {
+	var e tableEvent
+	err := jsonv1.Unmarshal(line, &e)
+	return e, err
+}
+
 // tableBuilder folds each task's events into its columns, as model.apply
 // would into a view, keeping only the last attempt.
 type tableBuilder struct {
@@ -332,8 +345,8 @@ func (h *hub) tableEvents(b *tableBuilder) error {
 		}
 		if len(line) > 0 && line[len(line)-1] == '\n' && len(bytes.TrimSpace(line)) > 0 {
 			if task, ok := lineTask(line); !ok || task != nil {
-				var e tableEvent
-				if err := json.Unmarshal(line, &e); err != nil {
+				e, err := decodeTableEvent(line)
+				if err != nil {
 					return fmt.Errorf("ui: %s line %d is not an event: %v; the log is damaged", path, n, err)
 				}
 				if i, ok := b.index[e.Task]; ok && e.Task != "" {
