@@ -113,6 +113,21 @@ func BenchmarkTable(b *testing.B) {
 				}
 			})
 		})
+		// The same server again: what each request of a run still going
+		// costs once its events are read (the model is kept).
+		if _, err := h.rows(q); err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range []string{"?sort=peak&dir=-1", "?sort=reason", "?q=exit", "?state=succeeded"} {
+			q, _ := parseRowQuery(httptest.NewRequest("GET", "/x"+c+"&limit=200", nil))
+			b.Run("whole read again, "+c[1:], func(b *testing.B) {
+				cpuPerOp(b, func() {
+					if _, err := h.rows(q); err != nil {
+						b.Fatal(err)
+					}
+				})
+			})
+		}
 	}
 	b.Run("load table.bin", func(b *testing.B) {
 		src, err := h.sources()
