@@ -19,8 +19,10 @@ import (
 // The engine leaves beside them outline.json (the graph with wide stages
 // as groups) and summary.json (stage counts, the failures with their
 // attempts), so a finished run's first view reads those, and the events of
-// the few tasks the outline draws one by one. Only what they cannot answer
-// (a table sorted over every task, a search by text) reads the whole run.
+// the few tasks the outline draws one by one. What they cannot answer (a
+// table sorted over every task, a search by text) comes from the run's
+// task table (table.go), built once; only a run still going, or one
+// without an outline and summary, is read whole.
 
 // quickRun is a finished run as its outline and summary tell it.
 type quickRun struct {
