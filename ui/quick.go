@@ -319,7 +319,7 @@ func (q *quickRun) rows(rq rowQuery) *Rows {
 		pick = append(pick, i)
 	}
 	g := &liteGraph{Tasks: tasks}
-	if by := sortKey(rq.sort, g, views); by != nil {
+	if by := sortKey(rq.sort, g, views, pick); by != nil {
 		slices.SortStableFunc(pick, func(a, b int) int { return rq.dir * by(a, b) })
 	} else if q.run.State == string(store.RunFailed) {
 		slices.SortStableFunc(pick, func(a, b int) int { return rankOf(views[a].State) - rankOf(views[b].State) })
