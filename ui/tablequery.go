@@ -22,7 +22,9 @@ type rankCache struct {
 // a key the table does not sort by.
 func (t *taskTable) rankOf(key string) []int32 {
 	if key == "took" && t.open() {
-		return t.rankBy(func(a, b int) int { return 0 }, func(i int) int64 { return t.took(i, tookNow()) })
+		// Times that run on are taken at one instant, as tookOf's are.
+		now := tookNow()
+		return t.rankBy(nil, func(i int) int64 { return t.took(i, now) })
 	}
 	t.ranks.mu.Lock()
 	defer t.ranks.mu.Unlock()
