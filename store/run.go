@@ -441,7 +441,7 @@ func summaryFromLog(dir, id string) (sum RunSummary, ok bool, err error) {
 	case !errors.Is(err, os.ErrNotExist):
 		return sum, false, fmt.Errorf("store: %w", err)
 	}
-	events, err := ReadEvents(dir, id)
+	tally, err := logCounts(dir, id)
 	switch {
 	case err == nil:
 		ok = true
@@ -454,13 +454,11 @@ func summaryFromLog(dir, id string) (sum RunSummary, ok bool, err error) {
 	}
 	// The counts and the end come from the events, which are newer than
 	// run.json's.
-	sum.Counts = nil
-	for _, t := range Replay(events) {
-		sum.count("", t.State)
-	}
-	for i := range events {
-		if events[i].RunID == id || events[i].RunID == "" {
-			applyRun(&sum.RunRecord, &events[i])
+	sum.Counts = tally.counts
+	sum.Seq = max(sum.Seq, tally.seq)
+	for i := range tally.run {
+		if tally.run[i].RunID == id || tally.run[i].RunID == "" {
+			applyRun(&sum.RunRecord, &tally.run[i])
 		}
 	}
 	if sum.State == RunRunning && !sum.Engine.Alive() {

@@ -19,8 +19,10 @@ import (
 // The engine leaves beside them outline.json (the graph with wide stages
 // as groups) and summary.json (stage counts, the failures with their
 // attempts), so a finished run's first view reads those, and the events of
-// the few tasks the outline draws one by one. Only what they cannot answer
-// (a table sorted over every task, a search by text) reads the whole run.
+// the few tasks the outline draws one by one. What they cannot answer (a
+// table sorted over every task, a search by text) comes from the run's
+// task table (table.go), built once; only a run still going, or one
+// without an outline and summary, is read whole.
 
 // quickRun is a finished run as its outline and summary tell it.
 type quickRun struct {
@@ -34,6 +36,7 @@ type quickRun struct {
 	order   []string             // views' tasks: the outline's, then the failures as listed
 	quiet   map[string]bool      // outline tasks without events: pending, and out of snapshots
 	details details
+	tab     tableHold // every task as columns, for searches, sorts and filters
 }
 
 // quickState is the hub's quick reading, kept once it applies. A run
@@ -316,7 +319,7 @@ func (q *quickRun) rows(rq rowQuery) *Rows {
 		pick = append(pick, i)
 	}
 	g := &liteGraph{Tasks: tasks}
-	if by := sortKey(rq.sort, g, views); by != nil {
+	if by := sortKey(rq.sort, g, views, pick); by != nil {
 		slices.SortStableFunc(pick, func(a, b int) int { return rq.dir * by(a, b) })
 	} else if q.run.State == string(store.RunFailed) {
 		slices.SortStableFunc(pick, func(a, b int) int { return rankOf(views[a].State) - rankOf(views[b].State) })

@@ -19,7 +19,7 @@ import (
 // it: its events through a store journal (which writes summary.json), its
 // graph.json and outline.json (stages of more than wide tasks as groups),
 // and its logs.
-func journaled(t *testing.T, src, dst, id string, wide int) {
+func journaled(t testing.TB, src, dst, id string, wide int) {
 	t.Helper()
 	from := filepath.Join(src, "runs", id)
 	var rec store.RunRecord
@@ -168,6 +168,13 @@ func TestQuickMatchesEvents(t *testing.T) {
 		{"a wide stage's page past its failures", rows("?stage=noop&offset=1&limit=5")},
 		{"a page past the end", rows("?offset=40&limit=10")},
 		{"where a failure is", rows("?find=noop%5B21%5D&limit=0")},
+		{"a search, from the task table", rows("?q=noop%5B2&limit=5")},
+		{"a search of reasons", rows("?q=EXIT")},
+		{"sorted by key, down", rows("?sort=key&dir=-1&offset=3&limit=6")},
+		{"sorted by tries", rows("?sort=tries&dir=-1&limit=4")},
+		{"the cancelled", rows("?state=cancelled&offset=2&limit=5")},
+		{"a wide stage sorted by peak", rows("?stage=noop&sort=peak&dir=-1&limit=5")},
+		{"the failures once the table is built", rows("?state=failed&wide=20")},
 		{"a failed task's panel", detail("noop[7]")},
 		{"a cancelled task's panel", detail("noop[3]")},
 		{"a narrow task's panel", detail("prep")},
