@@ -2,11 +2,13 @@ package dsl
 
 import (
 	"fmt"
-	"github.com/weirflow/weir/internal/units"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/weirflow/weir/internal/hugepages"
+	"github.com/weirflow/weir/internal/units"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -26,6 +28,7 @@ func (l *loader) buildTasks(s *stageDecl, stageCtx *hcl.EvalContext) {
 	vary := l.perTaskParts(s)
 	TasksBuilt.Add(int64(len(s.keys)))
 	slab := make([]dag.Task, len(s.keys))
+	hugepages.Advise(slab)
 	s.tasks = make([]*dag.Task, 0, len(s.keys))
 	var tmpl *dag.Task
 	for i := range s.keys {

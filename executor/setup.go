@@ -6,6 +6,7 @@ import (
 
 	"github.com/weirflow/weir/dag"
 	"github.com/weirflow/weir/event"
+	"github.com/weirflow/weir/internal/hugepages"
 )
 
 // newTaskRuns makes the scheduler's state of every task of g, in
@@ -19,6 +20,7 @@ func newTaskRuns(g *dag.Graph, tasks []*dag.Task, pools map[string]*poolRun) []*
 	rem := g.Remaining(nil)
 	trs := make([]*taskRun, len(tasks))
 	runs := make([]taskRun, len(tasks))
+	hugepages.Advise(runs)
 	parts(len(tasks), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			t := tasks[i]
