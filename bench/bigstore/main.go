@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/weirflow/weir/internal/units"
@@ -131,6 +132,10 @@ func main() {
 			cp := filepath.Join(dir, "resume-copy")
 			check(os.RemoveAll(cp))
 			check(copyTree(dir, cp))
+			// The copy leaves gigabytes of dirty pages; a user's state
+			// dir has none, and the resume's first fsync would wait for
+			// them all.
+			syscall.Sync()
 			m, err := resumeStart(bin, cp)
 			check(err)
 			check(os.RemoveAll(cp))
