@@ -128,9 +128,11 @@ func main() {
 	if want("resume") && len(g.failed) > 0 {
 		var cpu []time.Duration
 		for _, bin := range bins {
-			// Each resume adds a run: each binary resumes its own copy.
-			cp := filepath.Join(dir, "resume-copy")
-			check(os.RemoveAll(cp))
+			// Each resume adds a run: each binary resumes its own copy,
+			// under a name of its own, so that two benches on one -dir
+			// do not remove each other's.
+			cp, err := os.MkdirTemp(dir, "resume-copy-")
+			check(err)
 			check(copyTree(dir, cp))
 			// The copy leaves gigabytes of dirty pages; a user's state
 			// dir has none, and the resume's first fsync would wait for
