@@ -3,8 +3,10 @@
 // weir against a plain Go program that spawns the same processes (os/exec,
 // 2 at a time or one after another) and against make -j2, all in one run,
 // alternating, reporting medians and ratios of wall time and of CPU time
-// (the engine's and its tasks', user and system). On a loaded machine the
-// wall times say little; the CPU a task costs still compares.
+// (the engine's and its tasks', user and system), and of the runner's own
+// CPU without its tasks'. On a loaded machine the wall times say little;
+// the CPU a task costs still compares, and the runner's own CPU is what a
+// change to the engine moves.
 //
 // With -base, a second weir binary (an earlier build) runs in the same
 // rounds, right before each contender of the first: the before and after
@@ -92,6 +94,7 @@ func measure() error {
 
 	wall := make([][]time.Duration, len(cs))
 	cpu := make([][]time.Duration, len(cs))
+	own := make([][]time.Duration, len(cs))
 	for r := 0; r < *rounds; r++ {
 		for i, c := range cs {
 			got, err := c.run()
@@ -100,17 +103,20 @@ func measure() error {
 			}
 			wall[i] = append(wall[i], got.wall)
 			cpu[i] = append(cpu[i], got.cpu)
+			own[i] = append(own[i], got.own)
 		}
 	}
-	fmt.Printf("%d tasks, median of %d rounds; CPU is user+system of the runner and its tasks\n", *n, *rounds)
-	var baseWall, baseCPU time.Duration
+	fmt.Printf("%d tasks, median of %d rounds; CPU is user+system of the runner and its tasks, own CPU the runner's alone;\n", *n, *rounds)
+	fmt.Printf("ratios are to the go loop's above\n")
+	var baseWall, baseCPU, baseOwn time.Duration
+	perTask := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(*n) }
 	for i, c := range cs {
-		w, u := median.Of(wall[i]), median.Of(cpu[i])
+		w, u, o := median.Of(wall[i]), median.Of(cpu[i]), median.Of(own[i])
 		if strings.HasPrefix(c.name, "go loop") {
-			baseWall, baseCPU = w, u
+			baseWall, baseCPU, baseOwn = w, u, o
 		}
-		fmt.Printf("  %-34s %7.3f s %5.2fx   CPU %6.3f ms a task %5.2fx   (the go loop's)\n", c.name, w.Seconds(),
-			float64(w)/float64(baseWall), float64(u.Microseconds())/1000/float64(*n), float64(u)/float64(baseCPU))
+		fmt.Printf("  %-34s %7.3f s %5.2fx   CPU %6.3f ms a task %5.2fx   own CPU %6.3f ms a task %5.2fx\n", c.name,
+			w.Seconds(), float64(w)/float64(baseWall), perTask(u), float64(u)/float64(baseCPU), perTask(o), float64(o)/float64(baseOwn))
 	}
 	return nil
 }
@@ -123,6 +129,7 @@ type contender struct {
 // cost is what one run of a contender took.
 type cost struct {
 	wall, cpu time.Duration
+	own       time.Duration // the runner's own CPU, without its children's
 }
 
 func workflow(n int, chain bool) string {

@@ -34,8 +34,9 @@ func loop(n, par int) (cost, error) {
 	}
 	wg.Wait()
 	wall := time.Since(start)
-	cpu := usage(syscall.RUSAGE_SELF) - self0 + usage(syscall.RUSAGE_CHILDREN) - kids0
-	return cost{wall, cpu}, first
+	own := usage(syscall.RUSAGE_SELF) - self0
+	cpu := own + usage(syscall.RUSAGE_CHILDREN) - kids0
+	return cost{wall, cpu, own}, first
 }
 
 // usage is the user and system time getrusage reports for who.
@@ -48,19 +49,27 @@ func usage(who int) time.Duration {
 }
 
 // command runs name with env added to this program's environment; its
-// stderr is dropped unless it fails. Its CPU is what wait4 reports for it,
-// which includes the descendants it reaped (weir's tasks, make's recipes).
+// output is dropped unless it fails. Its CPU is what wait4 reports for it,
+// which includes the descendants it reaped (weir's tasks, make's recipes);
+// its own is without them (waitOwn).
 func command(env []string, name string, args ...string) (cost, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), env...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	out, err := cmd.Output()
+	if err := cmd.Start(); err != nil {
+		return cost{}, err
+	}
+	own, ownErr := waitOwn(cmd)
+	err := cmd.Wait()
 	wall := time.Since(start)
 	if err != nil {
-		return cost{}, fmt.Errorf("%v: %s%s", err, out, stderr.String())
+		return cost{}, fmt.Errorf("%v: %s", err, out.String())
+	}
+	if ownErr != nil {
+		return cost{}, ownErr
 	}
 	ps := cmd.ProcessState
-	return cost{wall, ps.UserTime() + ps.SystemTime()}, nil
+	return cost{wall, ps.UserTime() + ps.SystemTime(), own}, nil
 }
