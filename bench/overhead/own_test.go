@@ -22,7 +22,7 @@ func TestOwnTime(t *testing.T) {
 // TestWaitOwnExcludesChildren checks that the CPU of the children a
 // command reaped is not counted as its own.
 func TestWaitOwnExcludesChildren(t *testing.T) {
-	c, err := command(nil, "sh", "-c", "i=0; while [ $i -lt 3 ]; do sh -c 'j=0; while [ $j -lt 20000 ]; do j=$((j+1)); done'; i=$((i+1)); done")
+	c, err := command(nil, "sh", "-c", "i=0; while [ $i -lt 4 ]; do sh -c 'j=0; while [ $j -lt 100000 ]; do j=$((j+1)); done'; i=$((i+1)); done")
 	if err != nil {
 		t.Fatal(err)
 	}
