@@ -158,7 +158,11 @@ func (s *scheduler) onStarted(d startDone) {
 	// the parent-death signal, and a later engine sweeps its cgroup. A
 	// runner whose attempts do outlive the engine (cluster jobs) waits
 	// for Spec.Durable before it submits.
-	go func() { s.results <- attemptEnd{t, h.Wait()} }()
+	if n, ok := h.(Notifier); ok {
+		n.Notify(func(r event.Result) { s.results <- attemptEnd{t, r} })
+	} else {
+		go func() { s.results <- attemptEnd{t, h.Wait()} }()
+	}
 	if s.stopping {
 		// The run began stopping while this attempt started (the journal
 		// failed just now, or a cancel came during Start).

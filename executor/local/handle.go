@@ -38,8 +38,27 @@ type handle struct {
 
 	tree *tree // the watchdog's view of the process tree
 
+	// reported is set, with result, once the attempt's end is known;
+	// notify is then called with it (executor.Notifier).
+	reported bool
+	notify   func(event.Result)
+
 	result event.Result
 	done   chan struct{}
+}
+
+var _ executor.Notifier = (*handle)(nil)
+
+// Notify implements executor.Notifier.
+func (h *handle) Notify(f func(event.Result)) {
+	h.mu.Lock()
+	if !h.reported {
+		h.notify = f
+		h.mu.Unlock()
+		return
+	}
+	h.mu.Unlock()
+	go f(h.result)
 }
 
 // handleState is what the journal keeps to find the attempt again.
@@ -231,16 +250,27 @@ func (h *handle) supervise(interval time.Duration) {
 		}
 		r.Detail += fmt.Sprintf(" (log: %v)", logErr)
 	}
-	h.result = r
 	// Nothing of the attempt runs any more (its cgroup was emptied above);
-	// what is left is files and directories. The temporary directory is
-	// ready for the slot's next attempt before Wait returns; the rest is
-	// removed after, registered first so that a Close after the last Wait
-	// waits for it.
+	// what is left is files and directories. The temporary directory and
+	// the cgroup are ready for the slot's next attempt before the end is
+	// reported; what the attempt left in the directory is removed after,
+	// registered first so that a Close after the last Wait waits for it.
 	removeTmp := h.runner.tmp.put(h.spec.TmpDir)
+	if h.cg != nil {
+		h.runner.putCgroup(h.cg)
+	}
 	h.runner.cleaning.Add(1)
+	h.mu.Lock()
+	h.result, h.reported = r, true
+	notify := h.notify
+	h.mu.Unlock()
 	close(h.done)
-	h.cleanup(removeTmp)
+	if notify != nil {
+		notify(r)
+	}
+	if removeTmp != nil {
+		removeTmp()
+	}
 	h.runner.cleaning.Done()
 }
 
