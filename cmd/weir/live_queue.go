@@ -15,6 +15,12 @@ import (
 // that has fallen behind before they fold the routine ones into counts.
 const progressQueueMax = 4096
 
+// linesGap is how long the writer of the plain lines lets events gather
+// after it has written some: a task's events wake it once a batch rather
+// than once each (two wake-ups a task on a run of short ones, each a
+// thread woken on the engine's cores), and a line waits at most this long.
+const linesGap = 20 * time.Millisecond
+
 // queuedView hands events to the plain lines on a goroutine of its own, so
 // that a reader who stops reading (weir run | less, a paused terminal)
 // holds up the lines, never the engine: Record only queues. Past
@@ -29,6 +35,7 @@ type queuedView struct {
 	queue   []queued
 	wake    chan struct{} // holds one token while the queue has news
 	closed  bool
+	closing chan struct{} // closed by Close: the writer stops waiting out linesGap
 	drained chan struct{}
 	once    sync.Once
 }
@@ -49,7 +56,7 @@ type folded struct {
 type stageFold struct{ started, done, retried, cancelled, skipped int }
 
 func newQueuedView(view *progress) *queuedView {
-	q := &queuedView{view: view, wake: make(chan struct{}, 1), drained: make(chan struct{})}
+	q := &queuedView{view: view, wake: make(chan struct{}, 1), closing: make(chan struct{}), drained: make(chan struct{})}
 	go q.write()
 	return q
 }
@@ -144,6 +151,12 @@ func (q *queuedView) write() {
 		if closed {
 			return
 		}
+		gap := time.NewTimer(linesGap)
+		select {
+		case <-gap.C:
+		case <-q.closing:
+			gap.Stop()
+		}
 	}
 }
 
@@ -153,6 +166,7 @@ func (q *queuedView) Close() {
 		q.mu.Lock()
 		q.closed = true
 		q.mu.Unlock()
+		close(q.closing)
 		select {
 		case q.wake <- struct{}{}:
 		default:
