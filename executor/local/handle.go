@@ -153,9 +153,27 @@ func (h *handle) supervise(interval time.Duration) {
 	samples := newSampleFile(h.spec.Samples, h.start)
 	overCap := false
 	// The exit wakes this goroutine itself (proc.Process.WaitUntil), with
-	// no goroutine between the kernel and the attempt's end.
-	for next := h.start.Add(interval); !h.proc.WaitUntil(next); {
+	// no goroutine between the kernel and the attempt's end. It wakes
+	// sooner once, at relayDelay, to start relaying the output of an
+	// attempt still running.
+	relayAt := h.start.Add(relayDelay)
+	relaying := false
+	for next := h.start.Add(interval); ; {
+		wake := next
+		if !relaying && relayAt.Before(wake) {
+			wake = relayAt
+		}
+		if h.proc.WaitUntil(wake) {
+			break
+		}
 		now := time.Now()
+		if !relaying && !now.Before(relayAt) {
+			startRelays(h.relays)
+			relaying = true
+		}
+		if now.Before(next) {
+			continue
+		}
 		for !next.After(now) {
 			next = next.Add(interval)
 		}
@@ -199,7 +217,7 @@ func (h *handle) supervise(interval time.Duration) {
 	cause := h.cause
 	h.mu.Unlock()
 
-	logErr := waitRelays(h.relays)
+	logErr := finishRelays(h.relays)
 
 	r := event.Result{
 		Start:       h.start,

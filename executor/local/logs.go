@@ -20,13 +20,25 @@ import (
 // memory, and a task that prints gigabytes costs the engine no more
 // memory than one that prints a line.
 
-// relay copies one stream of an attempt into its log file.
+// relay copies one stream of an attempt into its log file. It starts
+// relaying (a goroutine waiting on the pipe through the runtime's poller)
+// only once the attempt has run relayDelay: most tasks of a large fan-out
+// end sooner having printed nothing, and their pipes are read once, at the
+// end (finish), with no goroutine, no poller registration and no wake-up.
 type relay struct {
-	r    *os.File // the pipe's read end, owned by run
-	path string
-	done chan struct{}
-	err  error // set by run before done is closed
+	fd      int      // the pipe's read end, non-blocking
+	r       *os.File // fd, once relaying; owned by run
+	path    string
+	pending []byte // read before relaying began, not yet in the file
+	started bool
+	done    chan struct{}
+	err     error // set before done is closed
 }
+
+// relayDelay is how long an attempt runs before its output is relayed as
+// it comes. What it prints before waits in the pipe (64 KiB); a task that
+// fills it waits at most this long.
+const relayDelay = 10 * time.Millisecond
 
 // drainGrace is how long the relays wait, after everything of an attempt
 // was killed, for the last writer of a pipe to go away. Only a process
@@ -35,9 +47,10 @@ type relay struct {
 // write fails.
 const drainGrace = time.Second
 
-// newRelays makes the pipes of an attempt's stdout and stderr and starts
-// relaying them. The caller gives w to the child, closes its copies once
-// the child has started, and calls wait after the attempt ended.
+// newRelays makes the pipes of an attempt's stdout and stderr. The caller
+// gives w to the child and closes its copies once the child has started,
+// calls start once the attempt has run relayDelay, and finish after the
+// attempt ended (or abandon if it never started).
 func newRelays(stdoutPath, stderrPath string) (w [2]*os.File, relays [2]*relay, err error) {
 	for i, path := range []string{stdoutPath, stderrPath} {
 		r, pw, err := outputPipe()
@@ -46,47 +59,65 @@ func newRelays(stdoutPath, stderrPath string) (w [2]*os.File, relays [2]*relay, 
 				f.Close()
 			}
 			for _, l := range relays[:i] {
-				l.r.Close()
+				unix.Close(l.fd)
 			}
 			return w, relays, fmt.Errorf("local: output pipe: %w", err)
 		}
 		w[i] = pw
-		relays[i] = &relay{r: r, path: path, done: make(chan struct{})}
-	}
-	for _, l := range relays {
-		go l.run()
+		relays[i] = &relay{fd: r, path: path, done: make(chan struct{})}
 	}
 	return w, relays, nil
 }
 
-// outputPipe makes a pipe whose read end the engine polls and whose write
-// end stays blocking and out of the runtime's poller: the child's stdout
-// must be blocking, and os.Pipe would register both ends with the poller
-// only for the write end to be made blocking again when it is handed over
-// (four epoll_ctl calls and two fcntls a pipe, 5% of the engine's CPU on
-// short tasks). Both ends are made non-blocking and the write end's only
-// status flag cleared in one F_SETFL: one fcntl a pipe instead of the
-// F_GETFL and F_SETFL of unix.SetNonblock.
-func outputPipe() (r, w *os.File, err error) {
+// outputPipe makes a pipe whose read end (a bare descriptor until a relay
+// wraps it) is non-blocking and whose write end stays blocking and out of
+// the runtime's poller: the child's stdout must be blocking, and os.Pipe
+// would register both ends with the poller only for the write end to be
+// made blocking again when it is handed over. Both ends are made
+// non-blocking and the write end's only status flag cleared in one
+// F_SETFL.
+func outputPipe() (r int, w *os.File, err error) {
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
-		return nil, nil, err
+		return -1, nil, err
 	}
 	if _, err := unix.FcntlInt(uintptr(p[1]), unix.F_SETFL, 0); err != nil {
 		unix.Close(p[0])
 		unix.Close(p[1])
-		return nil, nil, err
+		return -1, nil, err
 	}
-	return os.NewFile(uintptr(p[0]), "|0"), os.NewFile(uintptr(p[1]), "|1"), nil
+	return p[0], os.NewFile(uintptr(p[1]), "|1"), nil
 }
 
-// waitRelays returns once both streams are in their files (the attempt's
-// processes are gone), or drainGrace after it was called. The error is
-// the first that lost output.
-func waitRelays(relays [2]*relay) error {
+// startRelays begins relaying the streams of an attempt that is still
+// running after relayDelay.
+func startRelays(relays [2]*relay) {
+	for _, l := range relays {
+		l.start()
+	}
+}
+
+func (l *relay) start() {
+	if l.started {
+		return
+	}
+	l.started = true
+	l.r = os.NewFile(uintptr(l.fd), "|0")
+	go l.run()
+}
+
+// finishRelays returns once both streams are in their files (the
+// attempt's processes are gone), or drainGrace after it was called. The
+// error is the first that lost output.
+func finishRelays(relays [2]*relay) error {
 	deadline := time.Now().Add(drainGrace)
 	var errs []error
 	for _, l := range relays {
+		if !l.started && l.collect() {
+			errs = append(errs, l.err)
+			continue
+		}
+		l.start()
 		l.r.SetReadDeadline(deadline) // ignored once run has closed it
 		<-l.done
 		errs = append(errs, l.err)
@@ -94,24 +125,58 @@ func waitRelays(relays [2]*relay) error {
 	return errors.Join(errs...)
 }
 
-// abandon stops relays whose attempt never started.
+// collect reads the pipe of a relay that never started, once, without
+// waiting: true when that settles it (nothing was written and no writer is
+// left; or the pipe failed, in l.err), its descriptor closed. Otherwise
+// what it read is pending, and the relay must run.
+func (l *relay) collect() bool {
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.Read(l.fd, buf)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return false // a writer is left (an escaped process)
+		case err != nil:
+			l.err = fmt.Errorf("reading %s: %w", filepath.Base(l.path), err)
+		case n > 0:
+			l.pending = buf[:n]
+			return false
+		}
+		unix.Close(l.fd)
+		close(l.done)
+		return true
+	}
+}
+
+// abandon stops the relays of an attempt that never started.
 func abandon(relays [2]*relay) {
 	for _, l := range relays {
-		l.r.SetReadDeadline(time.Now())
-		<-l.done
+		if l.started {
+			l.r.SetReadDeadline(time.Now())
+			<-l.done
+			continue
+		}
+		unix.Close(l.fd)
+		close(l.done)
 	}
 }
 
 func (l *relay) run() {
 	defer close(l.done)
 	defer l.r.Close()
-	first := make([]byte, 4096)
-	n, err := l.r.Read(first)
-	if n == 0 {
-		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) {
-			l.err = fmt.Errorf("reading %s: %w", filepath.Base(l.path), err)
+	first := l.pending
+	if first == nil {
+		first = make([]byte, 4096)
+		n, err := l.r.Read(first)
+		if n == 0 {
+			if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) {
+				l.err = fmt.Errorf("reading %s: %w", filepath.Base(l.path), err)
+			}
+			return
 		}
-		return
+		first = first[:n]
 	}
 	f, err := createLog(l.path)
 	if err != nil {
@@ -122,7 +187,7 @@ func (l *relay) run() {
 		return
 	}
 	defer f.Close()
-	if _, err := f.Write(first[:n]); err != nil {
+	if _, err := f.Write(first); err != nil {
 		l.err = fmt.Errorf("writing %s: %w", l.path, err)
 		io.Copy(io.Discard, l.r)
 		return

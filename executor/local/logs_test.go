@@ -37,6 +37,13 @@ func TestLogs(t *testing.T) {
 		// until it is killed with the rest of the task; what it wrote
 		// before is kept.
 		{"grandchild", "(echo late; sleep 30) & sleep 0.2; echo early", ptr("late\nearly\n"), nil},
+		// The same, with the main process gone before relaying begins
+		// (relayDelay): the pipes are read once at the end.
+		{"grandchild, at once", "(sleep 30) & echo early", ptr("early\n"), nil},
+		// Output on both sides of relayDelay, and more than a pipe holds
+		// before it.
+		{"before and after the relaying begins", "echo first; sleep 0.05; echo second >&2; echo third", ptr("first\nthird\n"), ptr("second\n")},
+		{"a pipe's worth at once", "head -c 200000 /dev/zero | tr '\\0' x", ptr(strings.Repeat("x", 200000)), nil},
 	}
 	eachEnforcement(t, func(t *testing.T, r *local.Runner) {
 		t.Cleanup(r.Close)
