@@ -213,6 +213,15 @@ func (h *handle) supervise(interval time.Duration) {
 	} else {
 		leftovers = h.tree.alive()
 		h.tree.signal(syscall.SIGKILL)
+		// The watchdog knows only the processes it has sampled; one
+		// started and left behind between samples (a task that ends at
+		// once, with `helper &`) is still in the task's process group.
+		// The group can hold its number only while it has members, so
+		// this signal reaches no one else.
+		if syscall.Kill(-h.proc.Pid, 0) == nil {
+			h.proc.SignalGroup(syscall.SIGKILL)
+			leftovers = max(leftovers, 1)
+		}
 	}
 	cause := h.cause
 	h.mu.Unlock()

@@ -576,3 +576,41 @@ func hogProgress(b *testing.B, path string, capMiB int) (crossed time.Time, reac
 	}
 	return crossed, reached
 }
+
+// TestLeftoversBetweenSamples: a process a task leaves behind in its
+// process group before the watchdog ever sampled it is killed and counted
+// when the task ends, and does not hold the task's output open; under a
+// cgroup, the cgroup catches it.
+func TestLeftoversBetweenSamples(t *testing.T) {
+	eachEnforcement(t, func(t *testing.T, r *local.Runner) {
+		t.Cleanup(r.Close)
+		var f fixture
+		begin := time.Now()
+		s := f.run(t, context.Background(), r, dag.Pool{}, shTask("t", "sleep 300 & echo $!"))
+		took := time.Since(begin)
+		got := lastResult(t, s, "t")
+		if got.Reason != event.Succeeded || got.Leftovers < 1 {
+			t.Errorf("result %s, %d leftovers; want succeeded with at least 1", got.Reason, got.Leftovers)
+		}
+		if took > 900*time.Millisecond {
+			t.Errorf("the attempt took %v to end: its output waited for the leftover", took)
+		}
+		stdout, _ := store.DirLayout{Root: f.runDir}.Logs("t", 1)
+		b, err := os.ReadFile(stdout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid := strings.TrimSpace(string(b))
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			st, err := os.ReadFile("/proc/" + pid + "/stat")
+			if err != nil || strings.Contains(string(st), ") Z ") {
+				break // gone, or dead and waiting for the reaper's sweep
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the leftover %s still runs: %s", pid, st)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
