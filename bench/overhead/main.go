@@ -9,8 +9,9 @@
 // change to the engine moves.
 //
 // With -base, a second weir binary (an earlier build) runs in the same
-// rounds, right before each contender of the first: the before and after
-// of a change, measured at the same moments.
+// rounds, next to each contender of the first (before it in even rounds,
+// after it in odd ones): the before and after of a change, measured at the
+// same moments.
 //
 //	go build -o /tmp/weir ./cmd/weir
 //	go run ./bench/overhead -weir /tmp/weir
@@ -96,7 +97,8 @@ func measure() error {
 	cpu := make([][]time.Duration, len(cs))
 	own := make([][]time.Duration, len(cs))
 	for r := 0; r < *rounds; r++ {
-		for i, c := range cs {
+		for _, i := range roundOrder(cs, r) {
+			c := cs[i]
 			got, err := c.run()
 			if err != nil {
 				return fmt.Errorf("%s: %w", c.name, err)
@@ -119,6 +121,27 @@ func measure() error {
 			w.Seconds(), float64(w)/float64(baseWall), perTask(u), float64(u)/float64(baseCPU), perTask(o), float64(o)/float64(baseOwn))
 	}
 	return nil
+}
+
+// roundOrder is the order of the contenders in round r: as listed, but
+// every other round a base contender runs after the one of this build
+// that follows it, so that neither is always the one that runs second
+// (after the other's writes, in a warmer or colder cache).
+func roundOrder(cs []contender, r int) []int {
+	order := make([]int, len(cs))
+	for i := range order {
+		order[i] = i
+	}
+	if r%2 == 0 {
+		return order
+	}
+	for i := 0; i+1 < len(cs); i++ {
+		if strings.HasPrefix(cs[i].name, "base,") && strings.HasPrefix(cs[i+1].name, "weir,") {
+			order[i], order[i+1] = i+1, i
+			i++
+		}
+	}
+	return order
 }
 
 type contender struct {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -31,5 +32,17 @@ func TestWaitOwnExcludesChildren(t *testing.T) {
 	}
 	if c.own*2 > c.cpu {
 		t.Errorf("own CPU %v is over half of all %v: the children's was counted", c.own, c.cpu)
+	}
+}
+
+// TestRoundOrder: a base contender and the one of this build after it
+// swap places every other round; the rest keep theirs.
+func TestRoundOrder(t *testing.T) {
+	cs := []contender{{name: "go loop"}, {name: "base, a"}, {name: "weir, a"}, {name: "base, b"}, {name: "weir, b"}, {name: "weir, c"}}
+	for r, want := range [][]int{{0, 1, 2, 3, 4, 5}, {0, 2, 1, 4, 3, 5}, {0, 1, 2, 3, 4, 5}} {
+		got := roundOrder(cs, r)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("round %d: %v, want %v", r, got, want)
+		}
 	}
 }
