@@ -33,7 +33,7 @@ func (c *Cgroup) procs() ([]int, error) {
 		return procsTree(c.dir)
 	}
 	var a [256]byte
-	b, err := readFile(c.dir+"/cgroup.procs", a[:0])
+	b, err := c.readOwn("cgroup.procs", a[:0])
 	if err != nil {
 		return nil, err
 	}
