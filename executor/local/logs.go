@@ -130,9 +130,9 @@ func finishRelays(relays [2]*relay) error {
 // left; or the pipe failed, in l.err), its descriptor closed. Otherwise
 // what it read is pending, and the relay must run.
 func (l *relay) collect() bool {
-	buf := make([]byte, 4096)
+	var buf [512]byte // most tasks wrote nothing: allocate only for what is there
 	for {
-		n, err := unix.Read(l.fd, buf)
+		n, err := unix.Read(l.fd, buf[:])
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -141,7 +141,7 @@ func (l *relay) collect() bool {
 		case err != nil:
 			l.err = fmt.Errorf("reading %s: %w", filepath.Base(l.path), err)
 		case n > 0:
-			l.pending = buf[:n]
+			l.pending = append([]byte(nil), buf[:n]...)
 			return false
 		}
 		unix.Close(l.fd)
