@@ -517,12 +517,18 @@ func (s *Store) commit(ops []op) (wrote Stats, err error) {
 		// transaction, whose two fdatasyncs would delay every run's end.
 		return wrote, s.mirror(ops, &txWriter{})
 	}
+	// The batch's events are encoded into one buffer, each keeping its
+	// own part of it (a buffer that grows leaves the parts already taken
+	// where they are).
+	buf := make([]byte, 0, 320*len(ops))
 	for i := range ops {
 		if o := &ops[i]; o.kind == opEvent {
-			if o.raw, err = json.Marshal(o.ev); err != nil {
+			start := len(buf)
+			if buf, err = event.AppendJSON(buf, &o.ev); err != nil {
 				s.closeLogs(ops)
 				return wrote, fmt.Errorf("store: encode event %d: %w", o.ev.Seq, err)
 			}
+			o.raw = buf[start:len(buf):len(buf)]
 		}
 	}
 	w := &txWriter{runs: make(map[string]*txRun)}
