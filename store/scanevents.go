@@ -26,21 +26,36 @@ import (
 // whose task cannot be told without decoding it is decoded. A torn last
 // line is left out, as by ReadEvents.
 func ScanEvents(dir, id string, from int64, want func(task []byte) bool) ([]event.Event, error) {
+	out, _, err := scanEvents(dir, id, from, want)
+	return InSeqOrder(out), err
+}
+
+// TailEvents is ScanEvents for a reader that follows a run still going:
+// it also returns the byte offset just past the last whole line it read,
+// where its next call goes on, so that each call reads only what was
+// appended since (a torn last line is read again once it is whole). The
+// events are in the log's order.
+func TailEvents(dir, id string, from int64, want func(task []byte) bool) (events []event.Event, next int64, err error) {
+	return scanEvents(dir, id, from, want)
+}
+
+func scanEvents(dir, id string, from int64, want func(task []byte) bool) ([]event.Event, int64, error) {
 	path := filepath.Join(runDir(dir, id), eventsJSONL)
 	f, err := beneath.Open(dir, path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("store: no events for run %s in %s: %w", id, dir, ErrNotFound)
+		return nil, from, fmt.Errorf("store: no events for run %s in %s: %w", id, dir, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, from, fmt.Errorf("store: %w", err)
 	}
 	defer f.Close()
 	if from > 0 {
 		if _, err := f.Seek(from, 0); err != nil {
-			return nil, fmt.Errorf("store: %s: %w", path, err)
+			return nil, from, fmt.Errorf("store: %s: %w", path, err)
 		}
 	}
 	var out []event.Event
+	next := from
 	r := bufio.NewReaderSize(f, 1<<20)
 	for n := 1; ; n++ {
 		line, err := r.ReadSlice('\n')
@@ -54,18 +69,21 @@ func ScanEvents(dir, id string, from int64, want func(task []byte) bool) ([]even
 			if task, ok := lineTask(line); !ok || task == nil || want(task) {
 				var e event.Event
 				if derr := json.Unmarshal(line, &e); derr != nil {
-					return nil, fmt.Errorf("store: %s line %d past byte %d is not an event: %v", path, n, from, derr)
+					return nil, next, fmt.Errorf("store: %s line %d past byte %d is not an event: %v", path, n, from, derr)
 				}
 				if ok || e.Task == "" || want([]byte(e.Task)) {
 					out = append(out, e)
 				}
 			}
 		}
+		if complete {
+			next += int64(len(line))
+		}
 		if err != nil {
 			break // io.EOF, or a torn last line
 		}
 	}
-	return InSeqOrder(out), nil
+	return out, next, nil
 }
 
 var taskField = []byte(`"task":"`)

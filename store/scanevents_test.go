@@ -73,3 +73,61 @@ func TestScanEvents(t *testing.T) {
 		})
 	}
 }
+
+// TestTailEvents: each call reads what was appended since the offset the
+// last one returned, and a torn last line is read once it is whole.
+func TestTailEvents(t *testing.T) {
+	dir, id := t.TempDir(), "r1"
+	path := filepath.Join(dir, "runs", id, "events.jsonl")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	line := func(e event.Event) string {
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b) + "\n"
+	}
+	appendLog := func(s string) {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine := func(task []byte) bool { return string(task) == "t" }
+	var at int64
+	tail := func(wantSeqs ...uint64) {
+		t.Helper()
+		es, next, err := TailEvents(dir, id, at, mine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []uint64
+		for _, e := range es {
+			got = append(got, e.Seq)
+		}
+		if !slices.Equal(got, wantSeqs) {
+			t.Errorf("from %d: seqs %v, want %v", at, got, wantSeqs)
+		}
+		if next < at {
+			t.Errorf("next %d went back from %d", next, at)
+		}
+		at = next
+	}
+	appendLog(line(event.Event{Seq: 1, RunID: id, Kind: event.RunStarted}) + line(event.Event{Seq: 2, RunID: id, Kind: event.TaskChanged, Task: "u", State: event.Running}))
+	tail(1)
+	tail()
+	whole := line(event.Event{Seq: 3, RunID: id, Kind: event.AttemptEnded, Task: "t", Attempt: 1})
+	appendLog(whole[:10])
+	tail()
+	appendLog(whole[10:] + line(event.Event{Seq: 4, RunID: id, Kind: event.RunEnded}))
+	tail(3, 4)
+	if st, err := os.Stat(path); err != nil || at != st.Size() {
+		t.Errorf("at %d after the whole log of %v bytes (%v)", at, st.Size(), err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestLogsBoundedMemory: weir logs streams a log of one 100 MB line with
@@ -64,5 +65,49 @@ stage "small" {
 		if rss > baseline+40<<20 {
 			t.Errorf("weir %v: peak RSS %d MiB, want within 40 MiB of a one-line log's %d MiB", args, rss>>20, baseline>>20)
 		}
+	}
+}
+
+// TestLogsFollowLiveRun: weir logs -f on a task still running prints what
+// it writes as it comes, and returns once its attempt has ended, with all
+// of it.
+func TestLogsFollowLiveRun(t *testing.T) {
+	weir := weirBinary(t)
+	dir := t.TempDir()
+	wf := `stage "slow" {
+  command = ["/bin/sh", "-c", "echo first; sleep 1.5; echo second"]
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "wf.hcl"), []byte(wf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := exec.Command(weir, "run", "-q", "wf.hcl")
+	run.Dir = dir
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer run.Wait()
+	// The run exists once its event log does.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if m, _ := filepath.Glob(filepath.Join(dir, ".weir", "runs", "*", "events.jsonl")); len(m) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the run never started")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	follow := exec.Command(weir, "logs", "-f", "slow")
+	follow.Dir = dir
+	out, err := follow.CombinedOutput()
+	if err != nil {
+		t.Fatalf("weir logs -f: %v\n%s", err, out)
+	}
+	if string(out) != "first\nsecond\n" {
+		t.Errorf("weir logs -f printed %q, want the whole output", out)
+	}
+	if err := run.Wait(); err != nil {
+		t.Errorf("weir run: %v", err)
 	}
 }
