@@ -45,8 +45,9 @@ until the run has ended and prints how it ended.`,
 				signalEngine(dir, run.RunRecord, syscall.SIGTERM)
 			}
 			fmt.Fprintf(o.stdout, "cancelling run %s (engine pid %d)\n", run.ID, run.Engine.Pid)
+			tail := eventTail{dir: dir, run: run.ID}
 			for deadline := time.Now().Add(cancelWait); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-				events, err := store.ReadEvents(dir, run.ID)
+				events, err := tail.next(runOnly)
 				if err != nil {
 					return err
 				}

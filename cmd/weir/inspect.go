@@ -187,9 +187,9 @@ func newLogsCmd(o *options) *cobra.Command {
 // once the attempt has ended and its output is printed.
 func followLogs(o *options, dir, runID, task string, attempt int, paths []string) error {
 	offsets := make([]int64, len(paths))
-	end := attemptEnd{run: runID, task: task, attempt: attempt}
+	end := attemptEnd{events: eventTail{dir: dir, run: runID}, task: task, attempt: attempt}
 	for {
-		ended := end.seen(dir)
+		ended := end.seen()
 		for i, p := range paths {
 			n, err := copyLog(o.stdout, dir, p, offsets[i])
 			if err != nil {
@@ -231,23 +231,20 @@ func copyLog(w io.Writer, stateDir, path string, offset int64) (int64, error) {
 }
 
 // attemptEnd watches a run's event log for the end of one attempt (or of
-// the run), reading at each look only what was appended since the last:
-// a run of a million tasks has most of a gigabyte of events, and the
-// lines of other tasks are not decoded.
+// the run).
 type attemptEnd struct {
-	run, task string
-	attempt   int
-	at        int64 // how far the log was read
+	events  eventTail
+	task    string
+	attempt int
 }
 
 // seen reports whether the attempt or the run has ended; a log that
 // cannot be read counts as ended, so that following stops.
-func (a *attemptEnd) seen(dir string) bool {
-	events, next, err := store.TailEvents(dir, a.run, a.at, func(task []byte) bool { return string(task) == a.task })
+func (a *attemptEnd) seen() bool {
+	events, err := a.events.next(func(task []byte) bool { return string(task) == a.task })
 	if err != nil {
 		return true
 	}
-	a.at = next
 	for _, e := range events {
 		if e.Kind == event.RunEnded || e.Kind == event.AttemptEnded && e.Task == a.task && e.Attempt == a.attempt {
 			return true
