@@ -27,14 +27,22 @@ func findTask(dir string, run store.RunSummary, task string) (store.TaskRecord, 
 			return rec, fmt.Errorf("run %s has no task %q (weir status --all lists its tasks)", run.ID, task)
 		}
 	}
-	events, err := store.ReadEvents(dir, run.ID)
+	// Only the task's own lines are decoded: a run still going has most
+	// of a gigabyte of events at a million tasks.
+	events, err := store.ScanEvents(dir, run.ID, 0, func(t []byte) bool { return string(t) == task })
 	if err != nil {
 		return store.TaskRecord{}, err
 	}
-	tasks := store.Replay(events)
-	rec, ok := tasks[task]
-	if !ok {
-		return rec, fmt.Errorf("run %s has no task %q%s", run.ID, task, suggestTask(task, maps.Keys(tasks)))
+	if rec, ok := store.Replay(events)[task]; ok {
+		return rec, nil
 	}
-	return rec, nil
+	if run.Tasks > statusRows {
+		return store.TaskRecord{}, fmt.Errorf("run %s has no task %q (weir status --all lists its tasks)", run.ID, task)
+	}
+	// A small run: read it whole, to suggest a name.
+	if events, err = store.ReadEvents(dir, run.ID); err != nil {
+		return store.TaskRecord{}, err
+	}
+	tasks := store.Replay(events)
+	return store.TaskRecord{}, fmt.Errorf("run %s has no task %q%s", run.ID, task, suggestTask(task, maps.Keys(tasks)))
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -97,6 +98,13 @@ func TestLogsFollowLiveRun(t *testing.T) {
 			t.Fatal("the run never started")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// While the engine holds the store, a task is found in the event log,
+	// and a near miss named.
+	miss := exec.Command(weir, "logs", "SLOW")
+	miss.Dir = dir
+	if out, err := miss.CombinedOutput(); err == nil || !strings.Contains(string(out), `did you mean "slow"`) {
+		t.Errorf("weir logs SLOW during the run: %v\n%s", err, out)
 	}
 	follow := exec.Command(weir, "logs", "-f", "slow")
 	follow.Dir = dir
