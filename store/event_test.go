@@ -215,17 +215,22 @@ func TestOutputsHashed(t *testing.T) {
 
 // TestListEndedRunsFromRunJSON: an ended run is listed from the run.json
 // its end wrote, without its event log, which for a run of a million
-// tasks is a gigabyte; a running one still replays its events.
+// tasks is a gigabyte; a running one from its summary.json, and only
+// without one from its events.
 func TestListEndedRunsFromRunJSON(t *testing.T) {
 	for _, c := range []struct {
-		ended    bool
-		wantRead bool // the damaged event log is read, and refused
-	}{{ended: true, wantRead: false}, {ended: false, wantRead: true}} {
+		ended, noSummary bool
+		wantRead         bool // the damaged event log is read, and refused
+	}{{ended: true}, {ended: false}, {ended: false, noSummary: true, wantRead: true}} {
 		dir := t.TempDir()
 		s := openStore(t, dir, Options{NoSync: true})
 		j := newJournal(t, s, "r1")
 		sq := &seqs{}
 		record(t, j, taskEvents(sq, "a")...)
+		// The run's other two tasks, with records (as the definitions the
+		// engine records first give every task): summary.json covers all.
+		record(t, j, sq.ev(event.Event{Kind: event.TaskChanged, Task: "b", State: event.Ready}),
+			sq.ev(event.Event{Kind: event.TaskChanged, Task: "c", State: event.Ready}))
 		if c.ended {
 			record(t, j, sq.ev(event.Event{Kind: event.RunEnded, Message: "succeeded"}))
 		}
@@ -234,6 +239,11 @@ func TestListEndedRunsFromRunJSON(t *testing.T) {
 		if err := os.WriteFile(log, []byte("{not an event\n{\"seq\":1}\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		if c.noSummary {
+			if err := os.Remove(filepath.Join(dir, "runs", "r1", summaryJSON)); err != nil {
+				t.Fatal(err)
+			}
+		}
 		runs, err := listFromLogs(dir)
 		if c.wantRead {
 			if err == nil {
@@ -241,8 +251,12 @@ func TestListEndedRunsFromRunJSON(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || len(runs) != 1 || runs[0].State != RunSucceeded || runs[0].Counts[event.TaskSucceeded] != 1 {
-			t.Errorf("ended run from run.json: %+v, %v", runs, err)
+		want := RunSucceeded
+		if !c.ended {
+			want = RunRunning
+		}
+		if err != nil || len(runs) != 1 || runs[0].State != want || runs[0].Counts[event.TaskSucceeded] != 1 {
+			t.Errorf("ended %v: run from run.json and summary.json: %+v, %v", c.ended, runs, err)
 		}
 	}
 }

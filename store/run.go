@@ -421,6 +421,17 @@ func listFromLogs(dir string) ([]RunSummary, error) {
 	return out, nil
 }
 
+// coversRun reports whether summary.json counts every task of a run of
+// tasks tasks: it counts those with a record, which every task has once
+// the engine has recorded the plan's definitions, at the run's start.
+func coversRun(fs *RunFileSummary, tasks int) bool {
+	n := 0
+	for _, st := range fs.Stages {
+		n += st.Tasks
+	}
+	return n == tasks
+}
+
 // summaryFromLog rebuilds one run's summary; ok is false for a directory
 // that holds neither file.
 func summaryFromLog(dir, id string) (sum RunSummary, ok bool, err error) {
@@ -440,6 +451,24 @@ func summaryFromLog(dir, id string) (sum RunSummary, ok bool, err error) {
 		ok = true
 	case !errors.Is(err, os.ErrNotExist):
 		return sum, false, fmt.Errorf("store: %w", err)
+	}
+	if ok && sum.State == RunRunning {
+		// A run still going keeps summary.json up to date within moments
+		// (runsummary.go): its counts then cost a small file, not a pass
+		// over an event log that grows to most of a gigabyte.
+		if fs, err := ReadRunSummary(dir, id); err == nil && !fs.Ended && coversRun(fs, sum.Tasks) {
+			sum.Counts = map[event.TaskState]int{}
+			for _, st := range fs.Stages {
+				for state, n := range st.Counts {
+					sum.Counts[state] += n
+				}
+			}
+			sum.Seq = max(sum.Seq, fs.Seq)
+			if !sum.Engine.Alive() {
+				sum.State, sum.Message = RunLost, lostMessage(sum.Engine)
+			}
+			return sum, true, nil
+		}
 	}
 	tally, err := logCounts(dir, id)
 	switch {

@@ -62,6 +62,16 @@ task.`, plural(statusRows, "task")),
 					if stages, each, ok := fromSummary(dir, run); ok {
 						return printByStage(o, run, stages, each)
 					}
+					// So does a running one's, as of its last rewrite: the
+					// event log of a large run is too much to read at each
+					// look.
+					if stages, n, each, byName, ok := liveSummary(dir, run); ok && run.Engine.Alive() {
+						if err := printStages(o, run, stages, each, n, byName); err != nil {
+							return err
+						}
+						fmt.Fprintln(o.stdout, "(the run is going: the counts are those of its summary.json, rewritten every quarter second or so)")
+						return nil
+					}
 				}
 				var only func(store.TaskRecord) bool
 				if failed {
@@ -190,6 +200,12 @@ func statusByStage(o *options, st *store.Store, run store.RunSummary) error {
 // printByStage prints the run, its counts by stage, and the first failed
 // tasks that failed yields.
 func printByStage(o *options, run store.RunSummary, stages []store.StageSummary, failed func(func(store.TaskRecord) error) error) error {
+	return printStages(o, run, stages, failed, run.Counts[event.TaskFailed], true)
+}
+
+// printStages is printByStage with the count of failed tasks given, and
+// the order failed yields them in: by name, or the order they failed in.
+func printStages(o *options, run store.RunSummary, stages []store.StageSummary, failed func(func(store.TaskRecord) error) error, nFailed int, byName bool) error {
 	statusHeader(o.stdout, run)
 	tw := tabwriter.NewWriter(o.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STAGE\tTASKS\tSTATES")
@@ -199,12 +215,14 @@ func printByStage(o *options, run store.RunSummary, stages []store.StageSummary,
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	nFailed := run.Counts[event.TaskFailed]
 	if nFailed > 0 {
 		fmt.Fprintf(o.stdout, "\n%s failed; ", plural(nFailed, "task"))
-		if nFailed > statusFailures {
+		switch {
+		case nFailed > statusFailures && byName:
 			fmt.Fprintf(o.stdout, "the first %d by name (weir status --failed lists them all):\n", statusFailures)
-		} else {
+		case nFailed > statusFailures:
+			fmt.Fprintf(o.stdout, "the first %d to fail (weir status --failed lists them all):\n", statusFailures)
+		default:
 			fmt.Fprintln(o.stdout, "by name:")
 		}
 		tw = tabwriter.NewWriter(o.stdout, 0, 4, 2, ' ', 0)

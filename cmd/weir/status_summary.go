@@ -22,10 +22,33 @@ func fromSummary(dir string, run store.RunSummary) (stages []store.StageSummary,
 	if err != nil || !sum.Ended || !sum.Complete {
 		return nil, nil, false
 	}
+	failed, ok = failuresOf(sum)
+	return sum.Stages, failed, ok
+}
+
+// liveSummary is what a run still going last wrote to its summary.json
+// (the engine rewrites it every quarter second or so): its counts by
+// stage, how many tasks have failed, and the failed tasks it lists, by
+// name when it lists them all (byName), else the first to fail. ok is
+// false when the run wrote none yet, when it has ended (fromSummary), or
+// for a summary of an older weir.
+func liveSummary(dir string, run store.RunSummary) (stages []store.StageSummary, nFailed int, failed func(func(store.TaskRecord) error) error, byName, ok bool) {
+	sum, err := store.ReadRunSummary(dir, run.ID)
+	if err != nil || sum.Ended {
+		return nil, 0, nil, false, false
+	}
+	failed, ok = failuresOf(sum)
+	return sum.Stages, sum.Failed, failed, sum.Complete, ok
+}
+
+// failuresOf yields the failed tasks sum lists, in task id order when it
+// lists them all, else in the order they failed; ok is false for a
+// summary of an older weir, whose attempts are counted unknown.
+func failuresOf(sum *store.RunFileSummary) (failed func(func(store.TaskRecord) error) error, ok bool) {
 	tasks := make([]store.TaskRecord, 0, len(sum.Failures))
 	for _, f := range sum.Failures {
 		if f.Begun == 0 {
-			return nil, nil, false // a summary of an older weir: its attempts counted unknown
+			return nil, false
 		}
 		t := store.TaskRecord{ID: f.Task, State: event.TaskFailed, Message: f.Message, Attempts: f.Begun}
 		last := 0
@@ -36,8 +59,10 @@ func fromSummary(dir string, run store.RunSummary) (stages []store.StageSummary,
 		}
 		tasks = append(tasks, t)
 	}
-	slices.SortFunc(tasks, func(a, b store.TaskRecord) int { return strings.Compare(a.ID, b.ID) })
-	return sum.Stages, func(fn func(store.TaskRecord) error) error {
+	if sum.Complete {
+		slices.SortFunc(tasks, func(a, b store.TaskRecord) int { return strings.Compare(a.ID, b.ID) })
+	}
+	return func(fn func(store.TaskRecord) error) error {
 		for _, t := range tasks {
 			if err := fn(t); err != nil {
 				return err

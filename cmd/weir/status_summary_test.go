@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,5 +137,84 @@ func TestStatusFromSummary(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStatusOfARunningRun: while the engine of a large run holds the
+// database, status prints its stages and first failures from the
+// summary.json the engine keeps rewriting, as the database has them
+// (without reading the event log), and says where they come from.
+func TestStatusOfARunningRun(t *testing.T) {
+	defer func(n int) { statusRows = n }(statusRows)
+	statusRows = 5
+	dir := filepath.Join(t.TempDir(), "state")
+	st, err := store.Open(dir, store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := "20261207-100000-abcdef"
+	j, err := st.Journal(store.RunRecord{ID: id, Name: "big", Workflow: "/nowhere/big.hcl", Tasks: 13})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := uint64(0)
+	rec := func(task string, e event.Event) {
+		seq++
+		e.Seq, e.Time, e.Task = seq, time.Unix(1700000000, int64(seq)), task
+		if err := j.Record(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Unix(1700000000, 0)
+	rec("", event.Event{Kind: event.RunStarted})
+	for i := range 12 {
+		task := fmt.Sprintf("w[%02d]", 11-i) // failing in the reverse of their names' order
+		rec(task, event.Event{Kind: event.TaskChanged, State: event.Running, Attempt: 1})
+		rec(task, event.Event{Kind: event.AttemptStarted, Attempt: 1})
+		r := &event.Result{Reason: event.Succeeded, Start: at, End: at.Add(time.Second)}
+		state := event.TaskSucceeded
+		if i%2 == 0 {
+			r.Reason, r.ExitCode, state = event.Exit, 3, event.TaskFailed
+		}
+		rec(task, event.Event{Kind: event.AttemptEnded, Attempt: 1, Result: r})
+		rec(task, event.Event{Kind: event.TaskChanged, State: state, Attempt: 1})
+	}
+	rec("w[12]", event.Event{Kind: event.TaskChanged, State: event.Running, Attempt: 1})
+	// Closing the journal writes summary.json; the run is not over.
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	status := func() string {
+		var out, errb bytes.Buffer
+		if code := realMain([]string{"status", "--state-dir", dir}, &out, &errb); code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		return out.String()
+	}
+	held := status() // this process is the engine, and holds the database
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Its engine gone, the run reads as lost from the database: the
+	// header differs, the rest must not.
+	body := func(s string) string { return s[strings.Index(s, "STAGE"):] }
+	note := "(the run is going: the counts are those of its summary.json, rewritten every quarter second or so)\n"
+	if !strings.HasPrefix(held, "run "+id+" of big: running") {
+		t.Errorf("with the database held, the run is not shown running:\n%s", held)
+	}
+	if want := body(status()) + note; body(held) != want {
+		t.Errorf("with the database held:\n%s\nwant what the database says:\n%s", held, want)
+	}
+	// The event log is not what it read.
+	if err := os.Rename(filepath.Join(dir, "runs", id, "events.jsonl"), filepath.Join(dir, "events.moved")); err != nil {
+		t.Fatal(err)
+	}
+	st, err = store.Open(dir, store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if got := status(); got != held {
+		t.Errorf("without the event log:\n%s\nwant\n%s", got, held)
 	}
 }
