@@ -49,6 +49,14 @@ task.`, plural(statusRows, "task")),
 				if _, each, ok := fromSummary(dir, run); ok {
 					return statusTasks(o, run, false, each)
 				}
+				// A run still going, whose summary lists every failure.
+				if _, _, each, all, ok := liveSummary(dir, run); ok && all && run.Engine.Alive() {
+					if err := statusTasks(o, run, false, each); err != nil {
+						return err
+					}
+					fmt.Fprintln(o.stdout, liveNote)
+					return nil
+				}
 			}
 			// The database has each stage's counts and the failed tasks;
 			// while an engine holds it, or before an engine upgraded it,
@@ -69,7 +77,7 @@ task.`, plural(statusRows, "task")),
 						if err := printStages(o, run, stages, each, n, byName); err != nil {
 							return err
 						}
-						fmt.Fprintln(o.stdout, "(the run is going: the counts are those of its summary.json, rewritten every quarter second or so)")
+						fmt.Fprintln(o.stdout, liveNote)
 						return nil
 					}
 				}
@@ -246,6 +254,10 @@ func printStages(o *options, run store.RunSummary, stages []store.StageSummary, 
 	fmt.Fprintf(o.stdout, "\n(%s: by stage; weir status --all lists every task)\n", plural(run.Tasks, "task"))
 	return nil
 }
+
+// liveNote ends what status prints of a run still going from its
+// summary.json.
+const liveNote = "(the run is going: the counts are those of its summary.json, rewritten every quarter second or so)"
 
 // errEnough stops a walk over records early.
 var errEnough = errors.New("enough")

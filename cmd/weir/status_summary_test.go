@@ -184,26 +184,45 @@ func TestStatusOfARunningRun(t *testing.T) {
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
-	status := func() string {
+	status := func(args ...string) string {
 		var out, errb bytes.Buffer
-		if code := realMain([]string{"status", "--state-dir", dir}, &out, &errb); code != 0 {
+		if code := realMain(append([]string{"status", "--state-dir", dir}, args...), &out, &errb); code != 0 {
 			t.Fatalf("exit %d: %s", code, errb.String())
 		}
 		return out.String()
 	}
-	held := status() // this process is the engine, and holds the database
+	held, heldFailed := status(), status("--failed") // this process is the engine, and holds the database
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
 	// Its engine gone, the run reads as lost from the database: the
 	// header differs, the rest must not.
-	body := func(s string) string { return s[strings.Index(s, "STAGE"):] }
+	body := func(s string) string {
+		for _, l := range []string{"\nSTAGE", "\nTASK"} {
+			if i := strings.Index(s, l); i >= 0 {
+				return s[i+1:]
+			}
+		}
+		return s
+	}
 	note := "(the run is going: the counts are those of its summary.json, rewritten every quarter second or so)\n"
 	if !strings.HasPrefix(held, "run "+id+" of big: running") {
 		t.Errorf("with the database held, the run is not shown running:\n%s", held)
 	}
-	if want := body(status()) + note; body(held) != want {
-		t.Errorf("with the database held:\n%s\nwant what the database says:\n%s", held, want)
+	// The engine alive, status --failed would read the summary again:
+	// without it, it reads the database.
+	sumPath := filepath.Join(dir, "runs", id, "summary.json")
+	if err := os.Rename(sumPath, sumPath+".aside"); err != nil {
+		t.Fatal(err)
+	}
+	dbFailed := status("--failed")
+	if err := os.Rename(sumPath+".aside", sumPath); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ held, from string }{{held, status()}, {heldFailed, dbFailed}} {
+		if want := body(c.from) + note; body(c.held) != want {
+			t.Errorf("with the database held:\n%s\nwant what the database says:\n%s", c.held, want)
+		}
 	}
 	// The event log is not what it read.
 	if err := os.Rename(filepath.Join(dir, "runs", id, "events.jsonl"), filepath.Join(dir, "events.moved")); err != nil {
@@ -216,5 +235,8 @@ func TestStatusOfARunningRun(t *testing.T) {
 	defer st.Close()
 	if got := status(); got != held {
 		t.Errorf("without the event log:\n%s\nwant\n%s", got, held)
+	}
+	if got := status("--failed"); got != heldFailed {
+		t.Errorf("--failed without the event log:\n%s\nwant\n%s", got, heldFailed)
 	}
 }
