@@ -8,7 +8,8 @@ import (
 
 // AppendJSON appends e to b as encoding/json marshals it, byte for byte,
 // without reflection: the journal encodes every event it commits, five
-// a task, and encoding/json spent 3 us on one that ends an attempt. What
+// a task, and encoding/json takes 1.2 us on one that ends an attempt
+// (0.23 us here; BenchmarkAppendJSON). What
 // the plain path does not cover (a string to escape, a handle with
 // spaces, a time RFC 3339 cannot say) goes through encoding/json.
 func AppendJSON(b []byte, e *Event) ([]byte, error) {

@@ -421,15 +421,28 @@ func listFromLogs(dir string) ([]RunSummary, error) {
 	return out, nil
 }
 
-// coversRun reports whether summary.json counts every task of a run of
-// tasks tasks: it counts those with a record, which every task has once
-// the engine has recorded the plan's definitions, at the run's start.
-func coversRun(fs *RunFileSummary, tasks int) bool {
-	n := 0
-	for _, st := range fs.Stages {
-		n += st.Tasks
+// countFromSummary takes the counts of a run still going from the
+// summary.json its engine keeps up to date within moments (runsummary.go),
+// when that counts every task of the run: tasks with a record, which every
+// task has once the engine has recorded the plan's definitions, at the
+// run's start. Its event log grows to most of a gigabyte.
+func countFromSummary(dir string, sum *RunSummary) bool {
+	fs, err := ReadRunSummary(dir, sum.ID)
+	if err != nil || fs.Ended {
+		return false
 	}
-	return n == tasks
+	counts, tasks := map[event.TaskState]int{}, 0
+	for _, st := range fs.Stages {
+		tasks += st.Tasks
+		for state, n := range st.Counts {
+			counts[state] += n
+		}
+	}
+	if tasks != sum.Tasks {
+		return false
+	}
+	sum.Counts, sum.Seq = counts, max(sum.Seq, fs.Seq)
+	return true
 }
 
 // summaryFromLog rebuilds one run's summary; ok is false for a directory
@@ -452,42 +465,26 @@ func summaryFromLog(dir, id string) (sum RunSummary, ok bool, err error) {
 	case !errors.Is(err, os.ErrNotExist):
 		return sum, false, fmt.Errorf("store: %w", err)
 	}
-	if ok && sum.State == RunRunning {
-		// A run still going keeps summary.json up to date within moments
-		// (runsummary.go): its counts then cost a small file, not a pass
-		// over an event log that grows to most of a gigabyte.
-		if fs, err := ReadRunSummary(dir, id); err == nil && !fs.Ended && coversRun(fs, sum.Tasks) {
-			sum.Counts = map[event.TaskState]int{}
-			for _, st := range fs.Stages {
-				for state, n := range st.Counts {
-					sum.Counts[state] += n
-				}
-			}
-			sum.Seq = max(sum.Seq, fs.Seq)
-			if !sum.Engine.Alive() {
-				sum.State, sum.Message = RunLost, lostMessage(sum.Engine)
-			}
-			return sum, true, nil
+	if !ok || sum.State != RunRunning || !countFromSummary(dir, &sum) {
+		tally, err := logCounts(dir, id)
+		switch {
+		case err == nil:
+			ok = true
+		case errors.Is(err, ErrNotFound):
+		default:
+			return sum, false, err
 		}
-	}
-	tally, err := logCounts(dir, id)
-	switch {
-	case err == nil:
-		ok = true
-	case errors.Is(err, ErrNotFound):
-	default:
-		return sum, false, err
-	}
-	if !ok {
-		return sum, false, nil
-	}
-	// The counts and the end come from the events, which are newer than
-	// run.json's.
-	sum.Counts = tally.counts
-	sum.Seq = max(sum.Seq, tally.seq)
-	for i := range tally.run {
-		if tally.run[i].RunID == id || tally.run[i].RunID == "" {
-			applyRun(&sum.RunRecord, &tally.run[i])
+		if !ok {
+			return sum, false, nil
+		}
+		// The counts and the end come from the events, which are newer
+		// than run.json's.
+		sum.Counts = tally.counts
+		sum.Seq = max(sum.Seq, tally.seq)
+		for i := range tally.run {
+			if tally.run[i].RunID == id || tally.run[i].RunID == "" {
+				applyRun(&sum.RunRecord, &tally.run[i])
+			}
 		}
 	}
 	if sum.State == RunRunning && !sum.Engine.Alive() {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,10 +8,9 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-)
 
-// clockTick is the unit of /proc/PID/stat's times (USER_HZ, 100 on Linux).
-const clockTick = 10 * time.Millisecond
+	"github.com/weirflow/weir/internal/procstat"
+)
 
 // waitOwn waits for cmd to exit and returns the CPU its own threads used,
 // apart from the children it reaped (weir's tasks): it is read from
@@ -36,26 +34,5 @@ func waitOwn(cmd *exec.Cmd) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	return ownTime(b)
-}
-
-// ownTime is utime+stime (fields 14 and 15) of a /proc/PID/stat line.
-func ownTime(stat []byte) (time.Duration, error) {
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("malformed stat: %q", stat)
-	}
-	f := bytes.Fields(stat[i+1:]) // f[0] is field 3, the state
-	if len(f) < 13 {
-		return 0, fmt.Errorf("short stat: %q", stat)
-	}
-	var ticks int64
-	for _, s := range f[11:13] {
-		n, err := strconv.ParseInt(string(s), 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("stat: %w", err)
-		}
-		ticks += n
-	}
-	return time.Duration(ticks) * clockTick, nil
+	return procstat.ParseCPU(b)
 }

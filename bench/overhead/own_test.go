@@ -3,22 +3,8 @@ package main
 import (
 	"fmt"
 	"testing"
+	"time"
 )
-
-func TestOwnTime(t *testing.T) {
-	// A comm with a space and a parenthesis, as a task may name itself.
-	stat := []byte("4242 (we ir) x) Z 1 4242 4242 0 -1 4227084 100 0 0 0 13 24 7 9 20 0 1 0 5 0 0")
-	got, err := ownTime(stat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := 37 * clockTick; got != want {
-		t.Errorf("ownTime = %v, want %v", got, want)
-	}
-	if _, err := ownTime([]byte("4242 (x) Z 1")); err == nil {
-		t.Error("a short line was accepted")
-	}
-}
 
 // TestWaitOwnExcludesChildren checks that the CPU of the children a
 // command reaped is not counted as its own.
@@ -27,8 +13,8 @@ func TestWaitOwnExcludesChildren(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.cpu < 5*clockTick {
-		t.Skipf("the children took only %v of CPU: too little to tell apart", c.cpu)
+	if c.cpu < 50*time.Millisecond {
+		t.Fatalf("the children took only %v of CPU: too little to tell apart (make them work longer)", c.cpu)
 	}
 	if c.own*2 > c.cpu {
 		t.Errorf("own CPU %v is over half of all %v: the children's was counted", c.own, c.cpu)

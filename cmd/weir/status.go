@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -45,12 +46,15 @@ task.`, plural(statusRows, "task")),
 			if run.Tasks <= statusRows && !failed {
 				return statusFromEvents(o, dir, run, asJSON, nil, false)
 			}
+			// Read once, if at all, by the ways below that can answer
+			// from it.
+			summary := sync.OnceValue(func() *store.RunFileSummary { return readSummary(dir, run) })
 			if failed && !asJSON {
-				if _, each, ok := fromSummary(dir, run); ok {
+				if _, each, ok := fromSummary(summary()); ok {
 					return statusTasks(o, run, false, each)
 				}
 				// A run still going, whose summary lists every failure.
-				if _, _, each, all, ok := liveSummary(dir, run); ok && all && run.Engine.Alive() {
+				if _, _, each, all, ok := liveSummary(summary()); ok && all && run.Engine.Alive() {
 					if err := statusTasks(o, run, false, each); err != nil {
 						return err
 					}
@@ -67,13 +71,13 @@ task.`, plural(statusRows, "task")),
 			case errors.As(err, &locked), errors.Is(err, store.ErrOlderLayout), errors.Is(err, store.ErrNotFound):
 				if !failed && !all && !asJSON {
 					// A finished run's summary says it without the event log.
-					if stages, each, ok := fromSummary(dir, run); ok {
+					if stages, each, ok := fromSummary(summary()); ok {
 						return printByStage(o, run, stages, each)
 					}
 					// So does a running one's, as of its last rewrite: the
 					// event log of a large run is too much to read at each
 					// look.
-					if stages, n, each, byName, ok := liveSummary(dir, run); ok && run.Engine.Alive() {
+					if stages, n, each, byName, ok := liveSummary(summary()); ok && run.Engine.Alive() {
 						if err := printStages(o, run, stages, each, n, byName); err != nil {
 							return err
 						}

@@ -15,11 +15,10 @@ import (
 
 // fromSummary is run's stage counts, and its failed tasks yielded in task
 // id order as the database's index has them, as its summary.json says;
-// ok is false when the summary cannot say it all: none, written before
+// ok is false when the summary cannot say it all: none (nil), written before
 // the run ended or by an older weir, or cut at store.MaxSummaryFailures.
-func fromSummary(dir string, run store.RunSummary) (stages []store.StageSummary, failed func(func(store.TaskRecord) error) error, ok bool) {
-	sum, err := store.ReadRunSummary(dir, run.ID)
-	if err != nil || !sum.Ended || !sum.Complete {
+func fromSummary(sum *store.RunFileSummary) (stages []store.StageSummary, failed func(func(store.TaskRecord) error) error, ok bool) {
+	if sum == nil || !sum.Ended || !sum.Complete {
 		return nil, nil, false
 	}
 	failed, ok = failuresOf(sum)
@@ -30,15 +29,24 @@ func fromSummary(dir string, run store.RunSummary) (stages []store.StageSummary,
 // (the engine rewrites it every quarter second or so): its counts by
 // stage, how many tasks have failed, and the failed tasks it lists, by
 // name when it lists them all (byName), else the first to fail. ok is
-// false when the run wrote none yet, when it has ended (fromSummary), or
-// for a summary of an older weir.
-func liveSummary(dir string, run store.RunSummary) (stages []store.StageSummary, nFailed int, failed func(func(store.TaskRecord) error) error, byName, ok bool) {
-	sum, err := store.ReadRunSummary(dir, run.ID)
-	if err != nil || sum.Ended {
+// false when the run wrote none yet (sum is nil), when it has ended
+// (fromSummary), or for a summary of an older weir.
+func liveSummary(sum *store.RunFileSummary) (stages []store.StageSummary, nFailed int, failed func(func(store.TaskRecord) error) error, byName, ok bool) {
+	if sum == nil || sum.Ended {
 		return nil, 0, nil, false, false
 	}
 	failed, ok = failuresOf(sum)
 	return sum.Stages, sum.Failed, failed, sum.Complete, ok
+}
+
+// readSummary is run's summary.json, nil when it has none that can be
+// read.
+func readSummary(dir string, run store.RunSummary) *store.RunFileSummary {
+	sum, err := store.ReadRunSummary(dir, run.ID)
+	if err != nil {
+		return nil
+	}
+	return sum
 }
 
 // failuresOf yields the failed tasks sum lists, in task id order when it

@@ -73,14 +73,7 @@ func TestStatusFromSummary(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			seq := uint64(0)
-			rec := func(task string, e event.Event) {
-				seq++
-				e.Seq, e.Time, e.Task = seq, time.Unix(1700000000, int64(seq)), task
-				if err := j.Record(e); err != nil {
-					t.Fatal(err)
-				}
-			}
+			rec := recorder(t, j)
 			rec("", event.Event{Kind: event.RunStarted})
 			for _, ok := range []string{"ok[0]", "ok[1]"} {
 				rec(ok, event.Event{Kind: event.AttemptEnded, Attempt: 1, Result: res(event.Succeeded, 0, 1<<20)})
@@ -157,14 +150,7 @@ func TestStatusOfARunningRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seq := uint64(0)
-	rec := func(task string, e event.Event) {
-		seq++
-		e.Seq, e.Time, e.Task = seq, time.Unix(1700000000, int64(seq)), task
-		if err := j.Record(e); err != nil {
-			t.Fatal(err)
-		}
-	}
+	rec := recorder(t, j)
 	at := time.Unix(1700000000, 0)
 	rec("", event.Event{Kind: event.RunStarted})
 	for i := range 12 {
@@ -238,5 +224,17 @@ func TestStatusOfARunningRun(t *testing.T) {
 	}
 	if got := status("--failed"); got != heldFailed {
 		t.Errorf("--failed without the event log:\n%s\nwant\n%s", got, heldFailed)
+	}
+}
+
+// recorder records events of task in j, numbered and stamped in order.
+func recorder(t *testing.T, j *store.Journal) func(task string, e event.Event) {
+	seq := uint64(0)
+	return func(task string, e event.Event) {
+		seq++
+		e.Seq, e.Time, e.Task = seq, time.Unix(1700000000, int64(seq)), task
+		if err := j.Record(e); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

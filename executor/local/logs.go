@@ -150,14 +150,10 @@ func (l *relay) collect() bool {
 	}
 }
 
-// abandon stops the relays of an attempt that never started.
+// abandon closes the pipes of an attempt that never started (its relays
+// never did either).
 func abandon(relays [2]*relay) {
 	for _, l := range relays {
-		if l.started {
-			l.r.SetReadDeadline(time.Now())
-			<-l.done
-			continue
-		}
 		unix.Close(l.fd)
 		close(l.done)
 	}

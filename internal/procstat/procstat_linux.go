@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -114,6 +115,28 @@ func Parse(b []byte) (state byte, start uint64, err error) {
 	return f[0][0], start, nil
 }
 
+// ParseCPU extracts the CPU time of a /proc/<pid>/stat line: fields 14
+// and 15, user and system, the process's own without its children's.
+func ParseCPU(b []byte) (time.Duration, error) {
+	f, err := fields(b)
+	if err != nil {
+		return 0, err
+	}
+	const utime = 14 - 3
+	if len(f) <= utime+1 {
+		return 0, errors.New("malformed: too few fields")
+	}
+	var ticks uint64
+	for _, s := range f[utime : utime+2] {
+		n, err := strconv.ParseUint(string(s), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("malformed CPU time: %w", err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / userHZ, nil
+}
+
 // fields splits a stat line after the command name: f[0] is field 3.
 func fields(b []byte) ([][]byte, error) {
 	i := bytes.LastIndexByte(b, ')')
@@ -123,7 +146,7 @@ func fields(b []byte) ([][]byte, error) {
 	return bytes.Fields(b[i+1:]), nil
 }
 
-// userHZ is the unit of /proc/<pid>/stat's start time: USER_HZ, 100 a
+// userHZ is the unit of /proc/<pid>/stat's times: USER_HZ, 100 a
 // second on every architecture Go supports on Linux.
 const userHZ = 100
 

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestParse(t *testing.T) {
@@ -17,6 +18,19 @@ func TestParse(t *testing.T) {
 	}
 	for _, bad := range []string{"", "1 (x", "1 (x) S 1 2", "1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 x"} {
 		if _, _, err := Parse([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestParseCPU(t *testing.T) {
+	// A comm with a space and a parenthesis, as a task may name itself.
+	got, err := ParseCPU([]byte("4242 (we ir) x) Z 1 4242 4242 0 -1 4227084 100 0 0 0 13 24 7 9 20 0 1 0 5 0 0"))
+	if want := 370 * time.Millisecond; err != nil || got != want {
+		t.Errorf("ParseCPU = %v, %v; want %v", got, err, want)
+	}
+	for _, bad := range []string{"4242 (x) Z 1", "1 (x) S 1 2 3 4 5 6 7 8 9 10 x 12"} {
+		if _, err := ParseCPU([]byte(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
