@@ -78,6 +78,13 @@ func Start(parent context.Context, path string, width, height int) (*Tab, error)
 		chromedp.UserDataDir(dir),
 		chromedp.WindowSize(width, height),
 	}
+	// Chromium makes its singleton socket's directory in $TMPDIR and leaves
+	// it there when it is killed, as Close's cancel does: keep it inside the
+	// profile, which Close removes, where the socket's path fits in the 108
+	// bytes a socket address holds.
+	if len(dir)+len("/org.chromium.Chromium.XXXXXX/SingletonSocket") < 108 {
+		opts = append(opts, chromedp.Env("TMPDIR="+dir))
+	}
 	actx, acancel := chromedp.NewExecAllocator(parent, opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t := &Tab{Ctx: ctx}
