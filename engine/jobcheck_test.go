@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -193,5 +194,17 @@ func TestFindReattachRefusesCraftedHandles(t *testing.T) {
 				t.Fatalf("findReattach = %q, %v; want a refusal naming the record", states, err)
 			}
 		})
+	}
+}
+
+// isSlurmJobName accepts exactly what `^[A-Za-z0-9._%-]{1,512}$` matches.
+func TestIsSlurmJobName(t *testing.T) {
+	grammar := regexp.MustCompile(`^[A-Za-z0-9._%-]{1,512}$`)
+	names := []string{"weir-20261126-071512-3fa9c1-align_s1-1", "a", "%", strings.Repeat("x", 512),
+		strings.Repeat("x", 513), "", "a b", "a/b", "a\n", "a*", "é", "a,b", "a|b"}
+	for _, n := range names {
+		if got, want := isSlurmJobName(n), grammar.MatchString(n); got != want {
+			t.Errorf("isSlurmJobName(%q) = %v, want %v", n, got, want)
+		}
 	}
 }

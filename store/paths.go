@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 )
@@ -16,19 +15,35 @@ import (
 // before anything is removed, renamed, opened or signalled. A record that
 // fails is refused with an error naming it, and nothing is touched.
 
-// runIDGrammar is what a run id may look like: one path component, so it
-// cannot climb out of runs/ or a shm_dir. weir makes 20261126-071512-3fa9c1.
-var runIDGrammar = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-
 // ErrUnsafe is wrapped by every refusal of this file.
 var ErrUnsafe = errors.New("unsafe path in a run record")
 
-// CheckRunID refuses an id outside the grammar of run ids.
+// CheckRunID refuses an id outside the grammar of run ids: one path
+// component, so it cannot climb out of runs/ or a shm_dir. weir makes
+// 20261126-071512-3fa9c1.
 func CheckRunID(id string) error {
-	if !runIDGrammar.MatchString(id) || strings.Contains(id, "..") {
+	if !isRunID(id) {
 		return fmt.Errorf("store: run id %q is not a run id (letters, digits, '.', '_', '-'; no '..'): %w", id, ErrUnsafe)
 	}
 	return nil
+}
+
+// isRunID says whether id is 1-128 of letters, digits, '.', '_' and '-',
+// starting with a letter or digit, with no "..". Written out rather than
+// a regexp: the repetition's compiled program cost every weir command
+// 0.3 ms at start.
+func isRunID(id string) bool {
+	if len(id) == 0 || len(id) > 128 || strings.Contains(id, "..") {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // RunDirs are the directories of one run that weir may remove, re-derived

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -114,4 +116,31 @@ func TestCheckRun(t *testing.T) {
 	if _, err := s.Runs(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// CheckRunID accepts exactly the ids of its grammar: what the regexp
+// `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$` matches, less those with "..".
+func TestCheckRunID(t *testing.T) {
+	grammar := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	ids := []string{"20261126-071512-3fa9c1", "a", "A.b_c-d", "9", strings.Repeat("a", 128),
+		strings.Repeat("a", 129), "", ".", "..", "a..b", ".a", "-a", "_a", "a/b", "a b", "é",
+		"a\x00", "a.", "a-", "ab\n", "../x"}
+	for _, id := range ids {
+		want := grammar.MatchString(id) && !strings.Contains(id, "..")
+		if got := CheckRunID(id) == nil; got != want {
+			t.Errorf("CheckRunID(%q) accepts: %v, want %v", id, got, want)
+		}
+	}
+}
+
+func FuzzCheckRunID(f *testing.F) {
+	grammar := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	f.Add("20261126-071512-3fa9c1")
+	f.Add("a..b")
+	f.Fuzz(func(t *testing.T, id string) {
+		want := grammar.MatchString(id) && !strings.Contains(id, "..")
+		if got := CheckRunID(id) == nil; got != want {
+			t.Errorf("CheckRunID(%q) accepts: %v, want %v", id, got, want)
+		}
+	})
 }

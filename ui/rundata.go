@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -22,13 +21,10 @@ import (
 // errNotFound is a run, task or attempt that does not exist: a 404.
 var errNotFound = errors.New("not found")
 
-// runIDPattern is what run ids look like (20261126-071512-3fa9c1). Only
-// such names are looked up, so no request can name a path outside runs/.
-var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-
 // checkRun returns the hub of run id if the state dir has it.
 func (s *Server) checkRun(id string) (*hub, error) {
-	if s.o.StateDir == "" || !runIDPattern.MatchString(id) || strings.Contains(id, "..") {
+	// Only run ids are looked up, so no request can name a path outside runs/.
+	if s.o.StateDir == "" || store.CheckRunID(id) != nil {
 		return nil, fmt.Errorf("no run %q: %w", id, errNotFound)
 	}
 	// Lstat: a run directory that is a link leads out of the state dir.
