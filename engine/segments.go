@@ -74,13 +74,15 @@ func (r *segmentRouter) reuse(log io.Writer, plan *dag.Plan, runID string) error
 	return nil
 }
 
-// close waits until the released segments' pages are freed, and stops
-// zeroing the pages the run recycled: what is not zeroed yet the next run
+// close waits until the released segments' pages are freed, removes the
+// run's directories left empty (shm.Run.Prune), and stops zeroing the pages the run recycled: what is not zeroed yet the next run
 // that opens the pool finishes, so the end of this one never waits for it.
 func (r *segmentRouter) close(log io.Writer) {
 	r.main.Wait()
+	r.main.Prune()
 	for _, run := range r.byPool {
 		run.Wait()
+		run.Prune()
 	}
 	if r.pool == nil {
 		return

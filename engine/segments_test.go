@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,8 @@ import (
 
 // TestSegmentRouter checks that each task's segments live in the shm_dir
 // of its pool, that readers find them there, and that the end of a run
-// removes every directory of the run but what it keeps.
+// removes every segment of the run but what it keeps, and its close every
+// directory left empty.
 func TestSegmentRouter(t *testing.T) {
 	root := t.TempDir()
 	main, shared := filepath.Join(root, "main"), filepath.Join(root, "shared")
@@ -81,5 +83,12 @@ func TestSegmentRouter(t *testing.T) {
 		if _, err := os.Stat(gone); err == nil {
 			t.Errorf("%s is still there after Remove", gone)
 		}
+	}
+	r.close(io.Discard)
+	if _, err := os.Lstat(filepath.Join(main, "run1")); err == nil {
+		t.Errorf("the workflow's run dir, left empty, is still there after close")
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("close removed the kept segment: %v", err)
 	}
 }
