@@ -34,7 +34,12 @@ func (p *Process) WaitUntil(deadline time.Time) bool {
 	if p.exited == nil || !p.polling.TryLock() {
 		return p.waitReaped(deadline)
 	}
-	exited := p.pollExit(deadline)
+	var exited bool
+	if p.blocking {
+		exited = p.blockExit(deadline)
+	} else {
+		exited = p.pollExit(deadline)
+	}
 	if exited {
 		global.Load().reapOne(p)
 	}

@@ -23,8 +23,21 @@ func StartHere(a Attr) (*Process, error) {
 	return res.p, res.err
 }
 
-// PolledExit reports whether p's exit reaches its waiter through the
-// runtime's poller: its pidfd is there and takes a deadline.
-func PolledExit(p *Process) bool {
-	return p.exited != nil && p.exited.SetReadDeadline(time.Time{}) == nil
+// ExitWait says how p's exit reaches its waiter: "blocked" (its pidfd,
+// a blocking file, waited for in ppoll), "polled" (its pidfd in the
+// runtime's poller: a non-blocking file takes a deadline) or "" (no pidfd:
+// the reaper's sweep).
+func ExitWait(p *Process) string {
+	switch {
+	case p.exited == nil:
+		return ""
+	case p.blocking && p.exited.SetReadDeadline(time.Time{}) != nil:
+		return "blocked"
+	case !p.blocking && p.exited.SetReadDeadline(time.Time{}) == nil:
+		return "polled"
+	}
+	return "inconsistent"
 }
+
+// BlockingWaiters is how many children at a time are waited for in ppoll.
+func BlockingWaiters() int { return int(blockingWaiters) }

@@ -5,6 +5,7 @@ package proc_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,7 +29,9 @@ func TestReapOrphans(t *testing.T) {
 		{"exited", `sleep 0 & echo $!`, time.Second},
 		{"exits on TERM", `sleep 60 & echo $!`, 10 * time.Second},
 		{"ignores TERM", `trap '' TERM; sleep 60 & echo $!`, 50 * time.Millisecond},
-		{"below an orphan", `trap '' TERM; sh -c 'sleep 60 & echo $!; wait' & echo $!`, 50 * time.Millisecond},
+		// Exits once both pids are written: the orphaned sh's and the
+		// sleep's below it.
+		{"below an orphan", `trap '' TERM; sh -c 'sleep 60 & echo $!; wait' & echo $!; until [ "$(wc -l < /proc/$$/fd/1)" -ge 2 ]; do sleep 0.01; done`, 50 * time.Millisecond},
 		{"new session", `setsid sleep 60 & echo $!`, time.Second},
 	}
 	for _, tt := range tests {
@@ -58,7 +61,8 @@ func TestReapOrphans(t *testing.T) {
 }
 
 // leaveBehind runs script in sh, which exits leaving processes behind, and
-// returns their pids once each is reparented to this process or gone.
+// returns their pids once each is reparented to this process, or gone, or
+// below another of them.
 func leaveBehind(t *testing.T, script string) []int {
 	t.Helper()
 	out, err := os.Create(filepath.Join(t.TempDir(), "pids"))
@@ -87,7 +91,7 @@ func leaveBehind(t *testing.T, script string) []int {
 	for _, pid := range pids {
 		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
 			e, ok := entry(pid)
-			if !ok || e.Ppid == os.Getpid() {
+			if !ok || e.Ppid == os.Getpid() || slices.Contains(pids, e.Ppid) {
 				break
 			}
 			if time.Now().After(deadline) {

@@ -48,11 +48,13 @@ type Process struct {
 	exit Exit  // set before done is closed
 	err  error // set before done is closed
 
-	// exited is the child's pidfd, registered with the runtime's poller:
-	// it turns readable when the child exits, which wakes the goroutine
-	// waiting in WaitUntil directly. nil where the kernel has no pidfds;
-	// then SIGCHLD drives the reaper. Closed when the child is reaped.
-	exited *os.File
+	// exited is the child's pidfd: it turns readable when the child
+	// exits, which wakes the goroutine waiting in WaitUntil directly,
+	// blocked in ppoll on it (blocking) or through the runtime's poller
+	// (see pidfdFile). nil where the kernel has no pidfds; then SIGCHLD
+	// drives the reaper. Closed when the child is reaped.
+	exited   *os.File
+	blocking bool
 	// polling is held by the goroutine waiting on exited (its read
 	// deadline is one for the whole file); other waiters wait for done.
 	polling sync.Mutex

@@ -220,6 +220,9 @@ func (p *Process) delivered() {
 	close(p.done)
 	if p.exited != nil {
 		p.exited.Close()
+		if p.blocking {
+			blocked.Add(-1)
+		}
 	}
 }
 

@@ -209,14 +209,7 @@ func (s *spawn) forkRegister() (*Process, error) {
 	}
 	p := &Process{Pid: pid, done: make(chan struct{})}
 	if pidfd >= 0 {
-		// Non-blocking, so that os.NewFile hands it to the poller. A pidfd
-		// has no other status flag: one F_SETFL, without the F_GETFL of
-		// unix.SetNonblock.
-		if _, err := unix.FcntlInt(uintptr(pidfd), unix.F_SETFL, unix.O_NONBLOCK); err == nil {
-			p.exited = os.NewFile(uintptr(pidfd), "pidfd")
-		} else {
-			unix.Close(pidfd)
-		}
+		p.exited, p.blocking = pidfdFile(pidfd)
 	}
 	r.register(p)
 	if clock && before == after {
