@@ -16,6 +16,9 @@ const maxSlug = 120
 // different IDs never share a slug. Long slugs are cut and end in a hash
 // of the whole ID.
 func Slug(id string) string {
+	if isSlug(id) {
+		return id // most IDs: no copy
+	}
 	var b strings.Builder
 	for i := 0; i < len(id); i++ {
 		c := id[i]
@@ -37,4 +40,22 @@ func Slug(id string) string {
 	h := fnv.New64a()
 	h.Write([]byte(id))
 	return fmt.Sprintf("%s~%016x", s[:maxSlug-17], h.Sum64())
+}
+
+// isSlug reports whether id is its own slug: short enough, and only
+// characters Slug keeps, with no dot first or after another.
+func isSlug(id string) bool {
+	if len(id) > maxSlug {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+		case c == '.' && i > 0 && id[i-1] != '.':
+		default:
+			return false
+		}
+	}
+	return true
 }

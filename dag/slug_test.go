@@ -33,6 +33,9 @@ func FuzzSlug(f *testing.F) {
 	f.Add("shard[3]")
 	f.Fuzz(func(t *testing.T, id string) {
 		s := Slug(id)
+		if isSlug(id) != (s == id) {
+			t.Fatalf("Slug(%q) = %q, but isSlug says %v", id, s, isSlug(id))
+		}
 		if s == "" && id != "" || s == "." || s == ".." || strings.ContainsAny(s, "/\x00") || len(s) > maxSlug || strings.HasPrefix(s, ".") {
 			t.Fatalf("Slug(%q) = %q is not a safe path component", id, s)
 		}

@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,41 +80,53 @@ const DefaultPath = "/usr/local/bin:/usr/bin:/bin"
 // out unless a stage asks for them by name.
 func taskEnv(task *dag.Task, runID string, attempt int, tmp string, engine []string, seg Segments) []string {
 	path := segmentPath(task, seg)
-	env := make(map[string]string, len(task.Env)+len(task.EnvPassthrough)+8+len(task.Inputs)+len(task.Outputs))
+	// Added in order of precedence, the last of a name winning: a sorted
+	// slice, not a map, since this runs for every attempt.
+	vars := make([]envVar, 0, len(task.EnvPassthrough)+len(task.Env)+9+len(task.Inputs)+len(task.Outputs))
+	hasPath := false
 	for _, name := range task.EnvPassthrough {
 		if v, ok := lookupEnv(engine, name); ok {
-			env[name] = v
+			vars = append(vars, envVar{name, v})
+			hasPath = hasPath || name == "PATH"
 		}
 	}
 	for k, v := range task.Env {
-		env[k] = dag.Expand(v, path)
+		vars = append(vars, envVar{k, dag.Expand(v, path)})
+		hasPath = hasPath || k == "PATH"
 	}
-	if _, ok := env["PATH"]; !ok {
-		env["PATH"] = DefaultPath
+	if !hasPath {
+		vars = append(vars, envVar{"PATH", DefaultPath})
 	}
-	env["WEIR_RUN_ID"] = runID
-	env["WEIR_STAGE"] = task.Stage
-	env["WEIR_TASK"] = task.ID
-	env["WEIR_ATTEMPT"] = strconv.Itoa(attempt)
-	env["WEIR_EACH_KEY"] = task.Key
-	env["WEIR_TMPDIR"] = tmp
-	env["TMPDIR"] = tmp
+	vars = append(vars,
+		envVar{"WEIR_RUN_ID", runID},
+		envVar{"WEIR_STAGE", task.Stage},
+		envVar{"WEIR_TASK", task.ID},
+		envVar{"WEIR_ATTEMPT", strconv.Itoa(attempt)},
+		envVar{"WEIR_EACH_KEY", task.Key},
+		envVar{"WEIR_TMPDIR", tmp},
+		envVar{"TMPDIR", tmp})
 	for _, in := range task.Inputs {
 		paths := make([]string, len(in.From))
 		for i, ref := range in.From {
 			paths[i] = seg.Path(ref)
 		}
-		env["WEIR_INPUT_"+strings.ToUpper(in.Name)] = strings.Join(paths, "\n")
+		vars = append(vars, envVar{"WEIR_INPUT_" + strings.ToUpper(in.Name), strings.Join(paths, "\n")})
 	}
 	for _, out := range task.Outputs {
-		env["WEIR_OUTPUT_"+strings.ToUpper(out.Name)] = seg.Partial(dag.SegmentRef{Task: task.ID, Output: out.Name})
+		vars = append(vars, envVar{"WEIR_OUTPUT_" + strings.ToUpper(out.Name), seg.Partial(dag.SegmentRef{Task: task.ID, Output: out.Name})})
 	}
-	out := make([]string, 0, len(env))
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		out = append(out, k+"="+env[k])
+	slices.SortStableFunc(vars, func(a, b envVar) int { return strings.Compare(a.name, b.name) })
+	out := make([]string, 0, len(vars))
+	for i, v := range vars {
+		if i+1 < len(vars) && vars[i+1].name == v.name {
+			continue // a later one of the name wins
+		}
+		out = append(out, v.name+"="+v.value)
 	}
 	return out
 }
+
+type envVar struct{ name, value string }
 
 // lookupEnv finds name in a KEY=VALUE list; the last entry wins, as in
 // os/exec.
