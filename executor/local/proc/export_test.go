@@ -39,5 +39,7 @@ func ExitWait(p *Process) string {
 	return "inconsistent"
 }
 
-// BlockingWaiters is how many children at a time are waited for in ppoll.
+// BlockingWaiters is how many children at a time are waited for in ppoll,
+// and Blocked how many are now.
 func BlockingWaiters() int { return int(blockingWaiters) }
+func Blocked() int         { return int(blocked.Load()) }
