@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -132,7 +131,10 @@ func killGroups(groups []lostGroup) int {
 			continue
 		}
 		g, ok := byGroup[pgrp]
-		if !ok || !hasEnv(pid, "WEIR_RUN_ID="+g.run) {
+		if !ok {
+			continue
+		}
+		if run, has := procstat.Env(pid, "WEIR_RUN_ID"); !has || run != g.run {
 			continue
 		}
 		if syscall.Kill(pid, syscall.SIGKILL) == nil {
@@ -140,18 +142,4 @@ func killGroups(groups []lostGroup) int {
 		}
 	}
 	return killed
-}
-
-// hasEnv reports whether pid's environment holds the entry kv exactly.
-func hasEnv(pid int, kv string) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-	if err != nil {
-		return false
-	}
-	for _, e := range bytes.Split(b, []byte{0}) {
-		if string(e) == kv {
-			return true
-		}
-	}
-	return false
 }

@@ -30,7 +30,10 @@ const engineLog = "engine.log"
 // does. What cannot be reaped is reported to log and to the run's
 // engine.log.
 func (r *Run) reapOrphans() {
-	left, err := proc.ReapOrphans(longestGrace(r.o.Plan), orphanWait)
+	ended, left, err := proc.ReapOrphans(longestGrace(r.o.Plan), orphanWait)
+	if len(ended) > 0 {
+		reportEngine(r.o.Log, r.Dir, endedMessage(ended))
+	}
 	if err != nil {
 		reportEngine(r.o.Log, r.Dir, fmt.Sprintf("weir: warning: cannot check for processes the run's tasks left behind: %v\n", err))
 		return
@@ -38,6 +41,23 @@ func (r *Run) reapOrphans() {
 	if len(left) > 0 {
 		reportEngine(r.o.Log, r.Dir, unreapedMessage(left))
 	}
+}
+
+// endedMessage names the processes the run's tasks left running that the
+// end of the run ended: ones that escaped their task's process group (a
+// daemon, setsid) where no cgroup held them, so that their task's end did
+// not count them. Each names its task when it kept WEIR_TASK.
+func endedMessage(ended []proc.Orphan) string {
+	names := make([]string, len(ended))
+	for i, o := range ended {
+		names[i] = fmt.Sprintf("pid %d (%s", o.Pid, o.Comm)
+		if o.Task != "" {
+			names[i] += ", task " + o.Task
+		}
+		names[i] += ")"
+	}
+	return fmt.Sprintf("weir: note: ended %s that the run's tasks left running: %s\n",
+		units.Plural(len(ended), "process"), strings.Join(names, ", "))
 }
 
 func longestGrace(plan *dag.Plan) time.Duration {

@@ -49,3 +49,22 @@ func TestReportUnreaped(t *testing.T) {
 		})
 	}
 }
+
+// endedMessage names each process the end of the run ended, with its task
+// where its environment told it.
+func TestEndedMessage(t *testing.T) {
+	tests := []struct {
+		ended []proc.Orphan
+		want  string
+	}{
+		{[]proc.Orphan{{Pid: 4242, Comm: "sleep", State: 'S', Task: "fetch[3]"}},
+			"weir: note: ended 1 process that the run's tasks left running: pid 4242 (sleep, task fetch[3])\n"},
+		{[]proc.Orphan{{Pid: 7, Comm: "daemon", Task: "a"}, {Pid: 9, Comm: "scrubbed"}},
+			"weir: note: ended 2 processes that the run's tasks left running: pid 7 (daemon, task a), pid 9 (scrubbed)\n"},
+	}
+	for _, tt := range tests {
+		if got := endedMessage(tt.ended); got != tt.want {
+			t.Errorf("endedMessage(%v) =\n%q, want\n%q", tt.ended, got, tt.want)
+		}
+	}
+}

@@ -39,3 +39,6 @@ func Table() ([]Entry, error) { return nil, errors.ErrUnsupported }
 
 // Children is not supported off Linux.
 func Children(pid int) ([]int, bool) { return nil, false }
+
+// Env finds no environment off Linux.
+func Env(pid int, name string) (string, bool) { return "", false }

@@ -1,8 +1,10 @@
 package proc
 
 import (
+	"cmp"
 	"fmt"
 	"os"
+	"slices"
 	"syscall"
 	"time"
 
@@ -14,7 +16,8 @@ import (
 type Orphan struct {
 	Pid   int
 	Comm  string
-	State byte // as in /proc/<pid>/stat: R, S, D (uninterruptible), Z, ...
+	State byte   // as in /proc/<pid>/stat: R, S, D (uninterruptible), Z, ...
+	Task  string // WEIR_TASK in its environment: the task it came from, if it kept it
 }
 
 func (o Orphan) String() string {
@@ -28,14 +31,16 @@ func (o Orphan) String() string {
 // of PID 1, which in a container may never reap it. Those still alive get
 // SIGTERM, then SIGKILL once grace has passed; ReapOrphans returns once
 // none is left, or after wait more with those still there (stuck in
-// uninterruptible sleep, most likely).
-func ReapOrphans(grace, wait time.Duration) ([]Orphan, error) {
+// uninterruptible sleep, most likely): left. ended are those it found
+// running and saw gone, by pid.
+func ReapOrphans(grace, wait time.Duration) (ended, left []Orphan, err error) {
 	r := global.Load()
 	if r == nil {
-		return nil, nil // Init never ran: no child was ever started
+		return nil, nil, nil // Init never ran: no child was ever started
 	}
 	start := time.Now()
 	termed := map[int]bool{}
+	running := map[int]Orphan{} // found alive, first as found
 	pause := 50 * time.Microsecond
 	for {
 		r.reap()
@@ -44,16 +49,31 @@ func ReapOrphans(grace, wait time.Duration) ([]Orphan, error) {
 		if elapsed >= grace {
 			sig = syscall.SIGKILL
 		}
-		left, err := r.endOrphans(sig, termed)
-		if err != nil || len(left) == 0 {
-			return left, err
+		left, err = r.endOrphans(sig, termed)
+		for _, o := range left {
+			if _, seen := running[o.Pid]; !seen && o.State != 'Z' && o.State != 'X' {
+				running[o.Pid] = o
+			}
 		}
-		if elapsed >= grace+wait {
-			return left, nil
+		if err != nil || len(left) == 0 || elapsed >= grace+wait {
+			return gone(running, left), left, err
 		}
 		time.Sleep(pause)
 		pause = min(2*pause, 10*time.Millisecond)
 	}
+}
+
+// gone is the orphans of running not in left, by pid.
+func gone(running map[int]Orphan, left []Orphan) []Orphan {
+	for _, o := range left {
+		delete(running, o.Pid)
+	}
+	out := make([]Orphan, 0, len(running))
+	for _, o := range running {
+		out = append(out, o)
+	}
+	slices.SortFunc(out, func(a, b Orphan) int { return cmp.Compare(a.Pid, b.Pid) })
+	return out
 }
 
 // endOrphans lists the orphans and those below them, and sends sig to
@@ -92,10 +112,17 @@ func (r *reaper) endOrphans(sig syscall.Signal, termed map[int]bool) ([]Orphan, 
 	for len(queue) > 0 {
 		e := queue[0]
 		queue = append(queue[1:], children[e.Pid]...)
-		found = append(found, Orphan{Pid: e.Pid, Comm: e.Comm, State: e.State})
+		o := Orphan{Pid: e.Pid, Comm: e.Comm, State: e.State}
 		if e.State == 'Z' || e.State == 'X' || (sig == syscall.SIGTERM && termed[e.Pid]) {
+			found = append(found, o)
 			continue
 		}
+		if !termed[e.Pid] {
+			// Before the first signal: a process that is exiting has
+			// no environment left to read.
+			o.Task, _ = procstat.Env(e.Pid, "WEIR_TASK")
+		}
+		found = append(found, o)
 		termed[e.Pid] = true
 		syscall.Kill(e.Pid, sig)
 	}

@@ -24,15 +24,16 @@ func TestReapOrphans(t *testing.T) {
 		name   string
 		script string // prints the pids it leaves behind, one a line
 		grace  time.Duration
+		ended  bool // they run until ended, which ReapOrphans reports
 	}{
 		// Most often a zombie by now, left to the reaper's next sweep.
-		{"exited", `sleep 0 & echo $!`, time.Second},
-		{"exits on TERM", `sleep 60 & echo $!`, 10 * time.Second},
-		{"ignores TERM", `trap '' TERM; sleep 60 & echo $!`, 50 * time.Millisecond},
+		{"exited", `sleep 0 & echo $!`, time.Second, false},
+		{"exits on TERM", `sleep 60 & echo $!`, 10 * time.Second, true},
+		{"ignores TERM", `trap '' TERM; sleep 60 & echo $!`, 50 * time.Millisecond, true},
 		// Exits once both pids are written: the orphaned sh's and the
 		// sleep's below it.
-		{"below an orphan", `trap '' TERM; sh -c 'sleep 60 & echo $!; wait' & echo $!; until [ "$(wc -l < /proc/$$/fd/1)" -ge 2 ]; do sleep 0.01; done`, 50 * time.Millisecond},
-		{"new session", `setsid sleep 60 & echo $!`, time.Second},
+		{"below an orphan", `trap '' TERM; sh -c 'sleep 60 & echo $!; wait' & echo $!; until [ "$(wc -l < /proc/$$/fd/1)" -ge 2 ]; do sleep 0.01; done`, 50 * time.Millisecond, true},
+		{"new session", `setsid sleep 60 & echo $!`, time.Second, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,9 +45,22 @@ func TestReapOrphans(t *testing.T) {
 			defer keep.SignalGroup(syscall.SIGKILL)
 
 			pids := leaveBehind(t, tt.script)
-			left, err := proc.ReapOrphans(tt.grace, 5*time.Second)
+			ended, left, err := proc.ReapOrphans(tt.grace, 5*time.Second)
 			if err != nil || len(left) > 0 {
 				t.Fatalf("ReapOrphans = %v, %v", left, err)
+			}
+			// What ran until ended it reports, with the task its
+			// environment names.
+			if tt.ended && len(ended) != len(pids) {
+				t.Errorf("ReapOrphans ended %v, want the %d the script left: %v", ended, len(pids), pids)
+			}
+			for _, o := range ended {
+				if !slices.Contains(pids, o.Pid) {
+					t.Errorf("ReapOrphans ended pid %d, which the script did not leave", o.Pid)
+				}
+				if tt.ended && o.Task != "orphans-test" { // one exiting has no environment left
+					t.Errorf("pid %d: task %q, want the WEIR_TASK of its environment, orphans-test", o.Pid, o.Task)
+				}
 			}
 			for _, pid := range pids {
 				if state, _, err := procstat.Read(pid); err == nil {
@@ -70,7 +84,7 @@ func leaveBehind(t *testing.T, script string) []int {
 		t.Fatal(err)
 	}
 	defer out.Close()
-	p, err := proc.Start(proc.Attr{Argv: []string{"sh", "-c", script}, Env: testEnv, Stdout: out})
+	p, err := proc.Start(proc.Attr{Argv: []string{"sh", "-c", script}, Env: append([]string{"WEIR_TASK=orphans-test"}, testEnv...), Stdout: out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +142,7 @@ func readFile(t *testing.T, path string) string {
 func BenchmarkReapOrphans(b *testing.B) {
 	t0 := time.Now()
 	for range b.N {
-		if left, err := proc.ReapOrphans(time.Second, time.Second); err != nil || len(left) > 0 {
+		if _, left, err := proc.ReapOrphans(time.Second, time.Second); err != nil || len(left) > 0 {
 			b.Fatal(left, err)
 		}
 	}
