@@ -3,6 +3,7 @@ package local
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -222,6 +223,10 @@ func (h *handle) supervise(interval time.Duration) {
 			h.proc.SignalGroup(syscall.SIGKILL)
 			leftovers = max(leftovers, 1)
 		}
+		// One that left the group and the task's tree (setsid and a
+		// double fork) is weir's orphan now, and its environment says
+		// whose it is.
+		leftovers += proc.EndOrphansOf("WEIR_RUN_ID="+h.spec.RunID, "WEIR_TASK="+h.spec.Task.ID, "WEIR_ATTEMPT="+strconv.Itoa(h.spec.Attempt))
 	}
 	cause := h.cause
 	h.mu.Unlock()

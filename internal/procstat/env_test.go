@@ -45,3 +45,34 @@ func TestEnv(t *testing.T) {
 		t.Error("Env of a pid that is no process found a variable")
 	}
 }
+
+// EnvHas wants every entry, whole, once or more.
+func TestEnvHas(t *testing.T) {
+	cmd := exec.Command("sleep", "10")
+	cmd.Env = []string{"WEIR_RUN_ID=r1", "WEIR_TASK=a", "WEIR_TASK=a", "WEIR_ATTEMPT=12"}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	pid := cmd.Process.Pid
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if EnvHas(pid, "WEIR_RUN_ID=r1") {
+			break
+		}
+	}
+	tests := []struct {
+		kvs  []string
+		want bool
+	}{
+		{[]string{"WEIR_RUN_ID=r1", "WEIR_TASK=a", "WEIR_ATTEMPT=12"}, true},
+		{[]string{"WEIR_TASK=a", "WEIR_ATTEMPT=1"}, false},
+		{[]string{"WEIR_TASK=a", "WEIR_TASK=b"}, false},
+		{[]string{"WEIR_RUN_ID=r"}, false},
+		{nil, true},
+	}
+	for _, tt := range tests {
+		if got := EnvHas(pid, tt.kvs...); got != tt.want {
+			t.Errorf("EnvHas(%v) = %v, want %v", tt.kvs, got, tt.want)
+		}
+	}
+}

@@ -42,3 +42,6 @@ func Children(pid int) ([]int, bool) { return nil, false }
 
 // Env finds no environment off Linux.
 func Env(pid int, name string) (string, bool) { return "", false }
+
+// EnvHas finds no environment off Linux.
+func EnvHas(pid int, kvs ...string) bool { return false }

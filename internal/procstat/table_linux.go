@@ -95,11 +95,17 @@ func Children(pid int) (children []int, ok bool) {
 		if err != nil {
 			return nil, false
 		}
-		for _, f := range bytes.Fields(b) {
-			if c, err := strconv.Atoi(string(f)); err == nil {
-				children = append(children, c)
-			}
-		}
+		children = AppendPids(children, b)
 	}
 	return children, true
+}
+
+// AppendPids appends the pids of a children file's content b to pids.
+func AppendPids(pids []int, b []byte) []int {
+	for _, f := range bytes.Fields(b) {
+		if c, err := strconv.Atoi(string(f)); err == nil {
+			pids = append(pids, c)
+		}
+	}
+	return pids
 }

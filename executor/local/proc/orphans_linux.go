@@ -1,14 +1,17 @@
 package proc
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"syscall"
 	"time"
 
 	"github.com/weirflow/weir/internal/procstat"
+	"golang.org/x/sys/unix"
 )
 
 // Orphan is a process a task left behind that the kernel reparented to
@@ -139,4 +142,58 @@ func (r *reaper) anyUnregistered(pids []int) bool {
 		}
 	}
 	return false
+}
+
+// EndOrphansOf SIGKILLs the orphans weir holds now whose environment
+// carries every one of kvs ("NAME=value", such as an attempt's WEIR_RUN_ID,
+// WEIR_TASK and WEIR_ATTEMPT), and returns how many. An orphan is a child
+// of weir's that Start did not start: the kernel gives orphans to the main
+// thread of the subreaper, and no Start forks there, so one read of that
+// thread's children (the file kept open: a seek and a read, not an open, a
+// read and a close) finds them,
+// most often none. It is how the end of an attempt without a cgroup ends
+// what escaped its process group into a session of its own; what no
+// longer says whose it is waits for ReapOrphans.
+func EndOrphansOf(kvs ...string) int {
+	r := global.Load()
+	if r == nil || r.orphans < 0 {
+		return 0
+	}
+	var buf [4096]byte
+	r.orphansMu.Lock()
+	// A seq_file starts over at a seek to 0 (a pread at 0 may go on from
+	// where the last read ended).
+	_, err := unix.Seek(r.orphans, 0, io.SeekStart)
+	n := 0
+	if err == nil {
+		n, err = unix.Read(r.orphans, buf[:])
+	}
+	r.orphansMu.Unlock()
+	if err != nil || n == 0 {
+		return 0
+	}
+	b := buf[:n]
+	if n == len(buf) {
+		// Cut short: the last pid may be cut too. What is not read
+		// waits for ReapOrphans.
+		b = b[:bytes.LastIndexByte(b, ' ')+1]
+	}
+	kids := procstat.AppendPids(nil, b)
+	// No reap may free a pid between the look and the signal (a new
+	// child could take it), and no Start may fork meanwhile.
+	r.spawnMu.Lock()
+	defer r.spawnMu.Unlock()
+	ended := 0
+	for _, pid := range kids {
+		r.mu.Lock()
+		started := r.waiters[pid] != nil
+		r.mu.Unlock()
+		if started || !procstat.EnvHas(pid, kvs...) {
+			continue
+		}
+		if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			ended++
+		}
+	}
+	return ended
 }

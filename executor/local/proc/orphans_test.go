@@ -45,6 +45,9 @@ func TestReapOrphans(t *testing.T) {
 			defer keep.SignalGroup(syscall.SIGKILL)
 
 			pids := leaveBehind(t, tt.script)
+			if tt.ended {
+				waitExecuted(t, pids)
+			}
 			ended, left, err := proc.ReapOrphans(tt.grace, 5*time.Second)
 			if err != nil || len(left) > 0 {
 				t.Fatalf("ReapOrphans = %v, %v", left, err)
@@ -157,4 +160,48 @@ func BenchmarkReapOrphans(b *testing.B) {
 	table := time.Since(t0)
 	b.ReportMetric(float64(table.Nanoseconds())/float64(b.N), "table-ns/op")
 	b.ReportMetric(float64(reap)/float64(table), "x-table")
+}
+
+// EndOrphansOf ends the orphans whose environment carries every entry
+// asked for, and no other: an attempt's end takes its own escapees only.
+func TestEndOrphansOf(t *testing.T) {
+	// The kept children file is read again each time: empty first.
+	if n := proc.EndOrphansOf("WEIR_TASK=orphans-test"); n != 0 {
+		t.Fatalf("EndOrphansOf ended %d before any orphan", n)
+	}
+	pids := leaveBehind(t, `setsid sleep 60 & echo $!`)
+	waitExecuted(t, pids)
+	if n := proc.EndOrphansOf("WEIR_TASK=orphans-test", "WEIR_ATTEMPT=2"); n != 0 {
+		t.Errorf("EndOrphansOf of another attempt ended %d", n)
+	}
+	if e, ok := entry(pids[0]); !ok || e.State == 'Z' {
+		t.Fatalf("pid %d is gone after EndOrphansOf of another attempt", pids[0])
+	}
+	if n := proc.EndOrphansOf("WEIR_TASK=orphans-test"); n != 1 {
+		t.Errorf("EndOrphansOf of its task ended %d, want 1", n)
+	}
+	if _, left, err := proc.ReapOrphans(time.Second, 5*time.Second); err != nil || len(left) > 0 {
+		t.Fatalf("ReapOrphans = %v, %v", left, err)
+	}
+	if _, ok := entry(pids[0]); ok {
+		t.Errorf("pid %d is still there", pids[0])
+	}
+}
+
+// waitExecuted waits until each of pids is through its exec: in the middle
+// of one a process has no environment to read (an attempt's end would miss
+// it, and leave it to the run's end).
+func waitExecuted(t *testing.T, pids []int) {
+	t.Helper()
+	for _, pid := range pids {
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+			e, ok := entry(pid)
+			if !ok || (e.Comm == "sleep" || e.Comm == "sh") && procstat.EnvHas(pid, "WEIR_TASK=orphans-test") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("pid %d is not through its exec", pid)
+			}
+		}
+	}
 }

@@ -63,6 +63,11 @@ type reaper struct {
 	// sweeps now and then for orphans; without, SIGCHLD wakes it.
 	pidfds bool
 	sigc   chan os.Signal
+	// orphans is /proc/<pid>/task/<pid>/children, kept open for the
+	// engine's life (see EndOrphansOf), its offset guarded by orphansMu;
+	// -1 where the kernel has no such file.
+	orphans   int
+	orphansMu sync.Mutex
 }
 
 // orphanSweep is how often the reaper collects, when children come with
@@ -97,7 +102,12 @@ func newReaper() (*reaper, error) {
 		devNull: devNull,
 		// One slot is enough: SIGCHLDs coalesce, and each wakeup reaps
 		// every child that has exited by then.
-		sigc: make(chan os.Signal, 1),
+		sigc:    make(chan os.Signal, 1),
+		orphans: -1,
+	}
+	self := strconv.Itoa(r.pid)
+	if fd, err := unix.Open("/proc/"+self+"/task/"+self+"/children", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+		r.orphans = fd
 	}
 	// Descriptors weir inherited without close-on-exec (from a shell or a
 	// test harness) must not reach tasks; Go opens its own with O_CLOEXEC.
