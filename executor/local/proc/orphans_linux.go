@@ -159,6 +159,28 @@ func EndOrphansOf(kvs ...string) int {
 	if r == nil || r.orphans < 0 {
 		return 0
 	}
+	ended := 0
+	// What a killed daemon forked becomes weir's orphan as it dies, and
+	// is ended in the next look; the run's end must not find any still
+	// dying, and take it for one it ended itself.
+	for range 3 {
+		killed := r.endOrphansOf(kvs)
+		if len(killed) == 0 {
+			break
+		}
+		ended += len(killed)
+		awaitDeath(killed, orphanDeathWait)
+	}
+	return ended
+}
+
+// orphanDeathWait bounds EndOrphansOf's wait for each round of SIGKILLed
+// orphans to die: they do within a millisecond unless stuck in the kernel.
+const orphanDeathWait = 50 * time.Millisecond
+
+// endOrphansOf SIGKILLs the orphans whose environment carries kvs, and
+// their process groups where they lead one, and returns their pids.
+func (r *reaper) endOrphansOf(kvs []string) []int {
 	var buf [4096]byte
 	r.orphansMu.Lock()
 	// A seq_file starts over at a seek to 0 (a pread at 0 may go on from
@@ -170,7 +192,7 @@ func EndOrphansOf(kvs ...string) int {
 	}
 	r.orphansMu.Unlock()
 	if err != nil || n == 0 {
-		return 0
+		return nil
 	}
 	b := buf[:n]
 	if n == len(buf) {
@@ -183,17 +205,40 @@ func EndOrphansOf(kvs ...string) int {
 	// child could take it), and no Start may fork meanwhile.
 	r.spawnMu.Lock()
 	defer r.spawnMu.Unlock()
-	ended := 0
+	var killed []int
 	for _, pid := range kids {
 		r.mu.Lock()
 		started := r.waiters[pid] != nil
 		r.mu.Unlock()
-		if started || !procstat.EnvHas(pid, kvs...) {
+		if started || !procstat.EnvHas(pid, kvs...) { // a zombie has no environment
 			continue
 		}
+		// A daemon leads a group of its own, where what it forked is too:
+		// those go with it (a group's members are in its leader's
+		// session, below it).
+		if g, err := procstat.Group(pid); err == nil && g == pid {
+			syscall.Kill(-pid, syscall.SIGKILL)
+		}
 		if syscall.Kill(pid, syscall.SIGKILL) == nil {
-			ended++
+			killed = append(killed, pid)
 		}
 	}
-	return ended
+	return killed
+}
+
+// awaitDeath waits until each of pids is a zombie or gone, or wait has
+// passed.
+func awaitDeath(pids []int, wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	pause := 20 * time.Microsecond
+	for _, pid := range pids {
+		for {
+			state, _, err := procstat.Read(pid)
+			if err != nil || state == 'Z' || state == 'X' || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(pause)
+			pause = min(2*pause, time.Millisecond)
+		}
+	}
 }

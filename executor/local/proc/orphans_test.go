@@ -169,7 +169,8 @@ func TestEndOrphansOf(t *testing.T) {
 	if n := proc.EndOrphansOf("WEIR_TASK=orphans-test"); n != 0 {
 		t.Fatalf("EndOrphansOf ended %d before any orphan", n)
 	}
-	pids := leaveBehind(t, `setsid sleep 60 & echo $!`)
+	// A daemon and what it forked, in its group: they go together.
+	pids := leaveBehind(t, `setsid sh -c 'sleep 60 & echo $!; wait' & echo $!; until [ "$(wc -l < /proc/$$/fd/1)" -ge 2 ]; do sleep 0.01; done`)
 	waitExecuted(t, pids)
 	if n := proc.EndOrphansOf("WEIR_TASK=orphans-test", "WEIR_ATTEMPT=2"); n != 0 {
 		t.Errorf("EndOrphansOf of another attempt ended %d", n)
@@ -178,13 +179,19 @@ func TestEndOrphansOf(t *testing.T) {
 		t.Fatalf("pid %d is gone after EndOrphansOf of another attempt", pids[0])
 	}
 	if n := proc.EndOrphansOf("WEIR_TASK=orphans-test"); n != 1 {
-		t.Errorf("EndOrphansOf of its task ended %d, want 1", n)
+		t.Errorf("EndOrphansOf of its task ended %d, want 1 (the daemon)", n)
 	}
-	if _, left, err := proc.ReapOrphans(time.Second, 5*time.Second); err != nil || len(left) > 0 {
+	ended, left, err := proc.ReapOrphans(time.Second, 5*time.Second)
+	if err != nil || len(left) > 0 {
 		t.Fatalf("ReapOrphans = %v, %v", left, err)
 	}
-	if _, ok := entry(pids[0]); ok {
-		t.Errorf("pid %d is still there", pids[0])
+	if len(ended) > 0 {
+		t.Errorf("ReapOrphans still had to end %v: its group was not ended with the daemon", ended)
+	}
+	for _, pid := range pids {
+		if _, ok := entry(pid); ok {
+			t.Errorf("pid %d is still there", pid)
+		}
 	}
 }
 
