@@ -150,10 +150,10 @@ func (r *reaper) anyUnregistered(pids []int) bool {
 // of weir's that Start did not start: the kernel gives orphans to the main
 // thread of the subreaper, and no Start forks there, so one read of that
 // thread's children (the file kept open: a seek and a read, not an open, a
-// read and a close) finds them,
-// most often none. It is how the end of an attempt without a cgroup ends
-// what escaped its process group into a session of its own; what no
-// longer says whose it is waits for ReapOrphans.
+// read and a close) finds them, most often none. It is how the end of an
+// attempt without a cgroup ends what escaped its process group into a
+// session of its own; what no longer says whose it is waits for
+// ReapOrphans.
 func EndOrphansOf(kvs ...string) int {
 	r := global.Load()
 	if r == nil || r.orphans < 0 {
