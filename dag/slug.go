@@ -21,16 +21,10 @@ func Slug(id string) string {
 	}
 	var b strings.Builder
 	for i := 0; i < len(id); i++ {
-		c := id[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
-			b.WriteByte(c)
-		case c == '.' && i > 0 && id[i-1] != '.':
-			// A lone dot is harmless; a leading dot would hide the file
-			// and ".." would climb out of the directory.
-			b.WriteByte(c)
-		default:
-			fmt.Fprintf(&b, "%%%02X", c)
+		if kept(id, i) {
+			b.WriteByte(id[i])
+		} else {
+			fmt.Fprintf(&b, "%%%02X", id[i])
 		}
 	}
 	s := b.String()
@@ -43,19 +37,28 @@ func Slug(id string) string {
 }
 
 // isSlug reports whether id is its own slug: short enough, and only
-// characters Slug keeps, with no dot first or after another.
+// characters Slug keeps.
 func isSlug(id string) bool {
 	if len(id) > maxSlug {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
-		c := id[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
-		case c == '.' && i > 0 && id[i-1] != '.':
-		default:
+		if !kept(id, i) {
 			return false
 		}
 	}
 	return true
+}
+
+// kept reports whether Slug keeps byte i of id as it is: letters, digits,
+// '-', '_', and a dot neither first nor after another (a lone dot is
+// harmless; a leading dot would hide the file and ".." would climb out of
+// the directory).
+func kept(id string, i int) bool {
+	c := id[i]
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+		return true
+	}
+	return c == '.' && i > 0 && id[i-1] != '.'
 }
